@@ -1,0 +1,102 @@
+"""All user-facing text, rendered from ``templates/<locale>/<group>.j2``.
+
+A message key is ``"<group>.<name>"``: the file ``templates/<locale>/<group>.j2`` defines
+``{% macro name(...) %}``. Output is Telegram HTML; autoescaping makes every value passed in
+(user text included) inert, so templates never need to remember ``|e``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+LOCALES: tuple[str, ...] = ("id", "en")
+DEFAULT_LOCALE = "id"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+class MissingText(LookupError):
+    """A message key has no template in the requested locale."""
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["bar"] = progress_bar
+    return env
+
+
+@cache
+def _module(locale: str, group: str) -> Any:
+    try:
+        return _environment().get_template(f"{locale}/{group}.j2").module
+    except jinja2.TemplateNotFound as exc:
+        raise MissingText(f"{locale}/{group}.j2") from exc
+
+
+def normalise_locale(locale: str | None) -> str:
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def has_text(locale: str, key: str) -> bool:
+    group, _, name = key.partition(".")
+    try:
+        return callable(getattr(_module(locale, group), name, None))
+    except MissingText:
+        return False
+
+
+def render(locale: str, key: str, /, **context: Any) -> str:
+    """Render message ``key`` in ``locale`` as Telegram HTML, trimmed of outer blank lines."""
+    group, _, name = key.partition(".")
+    macro = getattr(_module(normalise_locale(locale), group), name, None)
+    if not callable(macro):
+        raise MissingText(f"{locale}:{key}")
+    return _tidy(str(macro(**context)))
+
+
+def defined_keys(locale: str) -> set[str]:
+    """Every message key the locale defines (for the parity tests)."""
+    keys: set[str] = set()
+    for path in sorted((TEMPLATE_DIR / locale).glob("*.j2")):
+        module = _module(locale, path.stem)
+        keys.update(
+            f"{path.stem}.{name}"
+            for name in dir(module)
+            if not name.startswith("_") and callable(getattr(module, name))
+        )
+    return keys
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    """``▓▓▓░░░░░░░ 3/10`` — a bar that reads on a phone in any font."""
+    if total <= 0:
+        return "░" * width + " 0/0"
+    filled = round(width * min(done, total) / total)
+    return "▓" * filled + "░" * (width - filled) + f" {min(done, total)}/{total}"
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
+
+
+def html_to_plain(text: str) -> str:
+    """Telegram HTML to terminal text: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
