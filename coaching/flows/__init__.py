@@ -1,0 +1,15 @@
+"""Every flow, registered once. Adding a module: write its file, add it to ``FLOWS``."""
+
+from __future__ import annotations
+
+from coaching.flows import exercises, menu, onboarding, settings
+from coaching.flows.base import Flow, Registry
+
+FLOWS: tuple[Flow, ...] = (
+    onboarding.FLOW,
+    menu.FLOW,
+    settings.FLOW,
+    exercises.FLOW,
+)
+
+REGISTRY = Registry.of(FLOWS)

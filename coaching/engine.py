@@ -1,0 +1,174 @@
+"""The conversation engine: ``handle(snapshot, event) -> Outcome``, pure and deterministic.
+
+Order of concerns for each event:
+1. a button from an earlier step is answered with a toast and changes nothing;
+2. commands every state understands (``/start``, ``/bantuan``, ``/batal``) and commands owned
+   by flows (``/menu``, ``/bahasa``...);
+3. before consent, everything is routed to onboarding;
+4. typed ``2`` or a button's label counts as choosing that button (the terminal relies on it);
+5. the state's flow takes the event; the engine then re-asks the new state's question.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from coaching import text
+from coaching.curriculum import EXERCISES
+from coaching.flows import REGISTRY
+from coaching.flows import onboarding as onboarding_flow
+from coaching.flows.base import Flow, Registry
+from coaching.flows.common import go, note, stay
+from coaching.model import (
+    Event,
+    EventKind,
+    JoinCohort,
+    Outcome,
+    RecordConsent,
+    Reply,
+    SaveAnswer,
+    Snapshot,
+    UpdateProfile,
+)
+from coaching.validate import normalise
+
+HOME = "menu.main"
+START_PAYLOAD_MAX = 64
+
+
+def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
+    """Decide what one event does to one participant's conversation."""
+    snap = _valid_state(snap, registry)
+    if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
+        return Outcome(
+            snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
+        )
+    if event.kind is EventKind.COMMAND:
+        outcome = _command(snap, event, registry)
+    else:
+        flow = _flow(snap, registry)
+        outcome = flow.handle(snap, _as_choice(snap, event, flow))
+    return _finish(snap, outcome, registry)
+
+
+def prompt(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[Reply, ...]:
+    """The current step's question: what a restart or ``/bantuan`` shows again."""
+    return _prompt(_valid_state(snap, registry), registry)[1]
+
+
+def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
+    """The snapshot as storage will have it once the outcome's effects are committed."""
+    profile, answers, completed = snap.profile, dict(snap.answers), set(snap.completed)
+    for effect in outcome.effects:
+        if isinstance(effect, UpdateProfile):
+            profile = dataclasses.replace(profile, **dict(effect.fields))
+        elif isinstance(effect, RecordConsent):
+            profile = dataclasses.replace(profile, consent_at=snap.now)
+        elif isinstance(effect, SaveAnswer):
+            answers[effect.exercise] = effect.text
+            if effect.exercise in EXERCISES:
+                completed.add(effect.exercise)
+    return dataclasses.replace(
+        snap,
+        profile=profile,
+        state=outcome.state,
+        data=outcome.data,
+        seq=snap.seq + 1 if outcome.changed else snap.seq,
+        answers=answers,
+        completed=frozenset(completed),
+    )
+
+
+def onboarded(snap: Snapshot) -> bool:
+    return snap.profile.consent_at is not None and not snap.state.startswith("onboarding.")
+
+
+def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
+    if event.command == "start":
+        return _start(snap, event)
+    if event.command == "bantuan" or event.command == "help":
+        return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state))
+    flow = registry.commands.get(event.command)
+    if not onboarded(snap):
+        if flow is not None and flow.key == "settings":
+            return flow.on_command(snap, event)
+        return stay(snap, note("common.finish_onboarding_first"))
+    if event.command == "batal":
+        return go(HOME, note("common.cancelled"))
+    if flow is not None:
+        return flow.on_command(snap, event)
+    return stay(snap, note("common.unknown_command", command=event.command[:32]))
+
+
+def _start(snap: Snapshot, event: Event) -> Outcome:
+    """``/start [join_<code>]``: begins onboarding, or welcomes back to the menu."""
+    payload = event.text.strip()[:START_PAYLOAD_MAX]
+    join = payload.removeprefix("join_") if payload.startswith("join_") else None
+    if onboarded(snap):
+        effects = (JoinCohort(join),) if join else ()
+        return go(HOME, note("common.welcome_back", name=snap.profile.name or ""), effects=effects)
+    data: dict[str, Any] = dict(snap.data)
+    if join:
+        data["join"] = join
+    state = snap.state if snap.state.startswith("onboarding.") else onboarding_flow.FIRST
+    return Outcome(state, data, replies=(note("onboarding.welcome"),), changed=True)
+
+
+def _flow(snap: Snapshot, registry: Registry) -> Flow:
+    flow = registry.for_state(snap.state)
+    if flow is None:  # unreachable after _valid_state; keeps mypy and readers sure
+        raise LookupError(snap.state)
+    return flow
+
+
+def _valid_state(snap: Snapshot, registry: Registry) -> Snapshot:
+    """Route a participant without consent to onboarding, and an unknown state home.
+
+    Unknown states happen when a release retires a step; the participant lands on the menu
+    rather than in an error.
+    """
+    if snap.profile.consent_at is None and not snap.state.startswith("onboarding."):
+        return dataclasses.replace(snap, state=onboarding_flow.FIRST, data=dict(snap.data))
+    if registry.for_state(snap.state) is None or not _known_step(snap.state, registry):
+        return dataclasses.replace(snap, state=HOME, data={})
+    return snap
+
+
+def _known_step(state: str, registry: Registry) -> bool:
+    flow = registry.for_state(state)
+    return flow is not None and state in {step.value for step in flow.steps}
+
+
+def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
+    """Typed ``1`` or a button's label chooses that button of the current question."""
+    if event.kind is not EventKind.TEXT:
+        return event
+    options = [o for reply in flow.prompt(snap) for o in reply.flat_options()]
+    if not options:
+        return event
+    typed = normalise(event.text).casefold()
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return Event(EventKind.CHOICE, choice=options[int(typed) - 1].value)
+    for option in options:
+        label = text.html_to_plain(text.render(snap.locale, option.label, **option.context))
+        if normalise(label).casefold() == typed:
+            return Event(EventKind.CHOICE, choice=option.value)
+    return event
+
+
+def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
+    if not outcome.reprompt:
+        return outcome
+    after, asked = _prompt(_valid_state(apply(snap, outcome), registry), registry)
+    replies = outcome.replies + asked
+    return dataclasses.replace(outcome, state=after.state, data=after.data, replies=replies)
+
+
+def _prompt(snap: Snapshot, registry: Registry) -> tuple[Snapshot, tuple[Reply, ...]]:
+    """The state's question; a step whose data no longer makes sense falls back home."""
+    asked = _flow(snap, registry).prompt(snap)
+    if asked or snap.state == HOME:
+        return snap, asked
+    home = dataclasses.replace(snap, state=HOME, data={})
+    return home, _flow(home, registry).prompt(home)

@@ -1,0 +1,62 @@
+"""What a flow is, and the registry that routes states and commands to flows.
+
+A flow owns the states whose names start with its key (``"onboarding.name"``). Its steps are
+a ``StrEnum`` whose values are those state names, so what is stored and logged reads plainly.
+A flow may also own commands (``/bahasa``): it then has ``commands`` and ``on_command``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from coaching.model import Event, Outcome, Reply, Snapshot
+
+
+class Flow(Protocol):
+    key: str
+
+    @property
+    def steps(self) -> type[StrEnum]:
+        """The flow's states; their values are the stored state names."""
+        ...
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        """(Re-)ask whatever the participant's current step asks."""
+        ...
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        """Take one event in one of this flow's states."""
+        ...
+
+
+class CommandFlow(Flow, Protocol):
+    commands: tuple[str, ...]
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        """Take one of this flow's commands, from any state."""
+        ...
+
+
+@dataclass
+class Registry:
+    flows: dict[str, Flow] = field(default_factory=dict)
+    commands: dict[str, CommandFlow] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, flows: Iterable[Flow]) -> Registry:
+        registry = cls()
+        for flow in flows:
+            if flow.key in registry.flows:
+                raise ValueError(f"flow {flow.key!r} registered twice")
+            registry.flows[flow.key] = flow
+            for command in getattr(flow, "commands", ()):
+                if command in registry.commands:
+                    raise ValueError(f"command /{command} registered twice")
+                registry.commands[command] = flow  # type: ignore[assignment]
+        return registry
+
+    def for_state(self, state: str) -> Flow | None:
+        return self.flows.get(state.split(".", 1)[0])

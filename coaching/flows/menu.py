@@ -1,0 +1,62 @@
+"""The main menu: each module with a progress bar, and "what next"."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from coaching.curriculum import (
+    MODULES,
+    MODULES_BY_KEY,
+    module_progress,
+    next_exercise,
+    overall_progress,
+)
+from coaching.flows.common import go, note, stay
+from coaching.model import Event, Option, Outcome, Reply, Snapshot
+
+
+class Step(StrEnum):
+    MAIN = "menu.main"
+
+
+class Menu:
+    key = "menu"
+    steps = Step
+    commands = ("menu",)
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        modules = [
+            {"key": m.key, "done": d, "total": t}
+            for m in MODULES
+            for d, t in [module_progress(m, snap.completed)]
+        ]
+        done, total = overall_progress(snap.completed)
+        upcoming = next_exercise(snap.completed)
+        rows = tuple((Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules)
+        if upcoming is not None:
+            rows = ((Option("next", "menu.btn_next"),), *rows)
+        context = {
+            "name": snap.profile.name or "",
+            "modules": modules,
+            "done": done,
+            "total": total,
+            "next": upcoming.key if upcoming else None,
+        }
+        return (Reply("menu.main", context, rows),)
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        """Shows the menu from anywhere, leaving any unfinished step."""
+        return go(Step.MAIN)
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        """Opens the chosen module, or the next unfinished exercise."""
+        if event.choice == "next" and (upcoming := next_exercise(snap.completed)):
+            module = upcoming.key.split(".", 1)[0]
+            return go("exercises.answer", data={"module": module, "exercise": upcoming.key})
+        module_key = event.choice.removeprefix("m:")
+        if event.choice.startswith("m:") and module_key in MODULES_BY_KEY:
+            return go("exercises.list", data={"module": module_key})
+        return stay(snap, note("common.use_buttons"))
+
+
+FLOW = Menu()
