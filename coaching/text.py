@@ -100,3 +100,40 @@ def _tidy(text: str) -> str:
 def html_to_plain(text: str) -> str:
     """Telegram HTML to terminal text: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", text))
+
+
+TELEGRAM_TEXT_MAX = 4096
+
+
+def visible_length(html_text: str) -> int:
+    """Length as Telegram counts it: visible text after entity parsing, in UTF-16 units."""
+    return len(html_to_plain(html_text).encode("utf-16-le")) // 2
+
+
+def split_message(html_text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
+    """Split at paragraph, then line boundaries so no part exceeds ``limit`` visible characters.
+
+    Our templates never open a tag across a line break, so whole lines are always valid HTML.
+    A single line longer than the limit (only possible with user text) is cut as plain text.
+    """
+    if visible_length(html_text) <= limit:
+        return [html_text]
+    parts: list[str] = []
+    current = ""
+    for line in html_text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if visible_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        if visible_length(line) <= limit:
+            current = line
+            continue
+        plain = html_to_plain(line)
+        chunks = [plain[i : i + limit // 2] for i in range(0, len(plain), limit // 2)]
+        parts.extend(html.escape(chunk, quote=False) for chunk in chunks[:-1])
+        current = html.escape(chunks[-1], quote=False)
+    if current:
+        parts.append(current)
+    return parts

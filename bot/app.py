@@ -1,0 +1,98 @@
+"""Building the PTB ``Application`` and running it: polling or webhook, plus the outbox sweep.
+
+Handlers are registered in one place (``register``). Updates never pass through PTB's own
+``Updater``: our poller and webhook acknowledge an update only after it is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, TypeHandler
+
+from bot.pipeline import Pipeline
+from bot.sender import TelegramSender
+from bot.settings import Settings
+from coaching.text import LOCALES, html_to_plain, render
+from storage.db import Database
+from storage.outbox import Deliverer
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "bantuan", "batal", "bahasa")
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    if not settings.token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.file_base_url)
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0))
+        .updater(None)
+        .build()
+    )
+
+
+def register(app: Application, pipeline: Pipeline) -> None:  # type: ignore[type-arg]
+    """Every handler, in order. Order matters: first match wins."""
+    app.add_handler(TypeHandler(Update, pipeline.on_update))
+
+
+def command_menu(locale: str) -> list[BotCommand]:
+    return [BotCommand(c, html_to_plain(render(locale, f"commands.{c}"))) for c in COMMANDS]
+
+
+async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in each language; Indonesian is the default for everyone else."""
+    await app.bot.set_my_commands(command_menu("id"))
+    for locale in LOCALES:
+        await app.bot.set_my_commands(command_menu(locale), language_code=locale)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
+    from bot.polling import poll
+    from bot.webhook import serve_webhook
+
+    stop = stop or _stop_on_signals()
+    db = Database.connect(settings.database_url)
+    await db.upgrade()
+    app = build_application(settings)
+    async with app:
+        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name())
+        pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
+        register(app, pipeline)
+        await set_commands(app)
+        sweeper = asyncio.create_task(deliverer.run(stop))
+        try:
+            if settings.webhook_url:
+                await serve_webhook(app, pipeline, settings, stop)
+            else:
+                await poll(app, pipeline, stop)
+        finally:
+            stop.set()
+            await sweeper
+            await deliverer.idle()
+    await db.dispose()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

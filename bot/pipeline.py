@@ -1,0 +1,99 @@
+"""The path of one update: translate, lock the participant, commit, then deliver.
+
+Transient database failures are remembered per update id so the transport can refuse to
+acknowledge the update (polling keeps the offset; the webhook answers 500) and Telegram
+redelivers it. Engine failures are handled inside the transaction code: the participant gets
+an apology and stays where they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.translate import event_of, identity_of
+from storage.conversations import handle_event
+from storage.db import Database
+from storage.outbox import Deliverer
+
+log = logging.getLogger(__name__)
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class Pipeline:
+    def __init__(self, db: Database, deliverer: Deliverer, *, default_locale: str = "id") -> None:
+        self.db = db
+        self.deliverer = deliverer
+        self.default_locale = default_locale
+        self.locks = KeyedLocks()
+        self.failed: set[int] = set()
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB handler: every update of every kind comes through here."""
+        await self.process(update)
+
+    async def process(self, update: Update) -> None:
+        who, event = identity_of(update), event_of(update)
+        if who is None or event is None:
+            return
+        async with self.locks.hold(who.external_id):
+            try:
+                handled = await handle_event(
+                    self.db,
+                    who,
+                    event,
+                    update_id=update.update_id,
+                    default_locale=self.default_locale,
+                )
+            except (OperationalError, DBAPIError, OSError):
+                log.exception(
+                    "database unavailable for update %s; will be redelivered", update.update_id
+                )
+                self.failed.add(update.update_id)
+                return
+        self.failed.discard(update.update_id)
+        if update.callback_query is not None:
+            await self._answer_button(update, handled.toast)
+        self.deliverer.kick(who.chat_id)
+
+    def take_failed(self, update_ids: set[int]) -> set[int]:
+        failed = self.failed & update_ids
+        self.failed -= failed
+        return failed
+
+    async def _answer_button(self, update: Update, toast: str | None) -> None:
+        """Stop the button's spinner; best effort, the reply itself is in the outbox."""
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer(text=toast[:200] if toast else None)
+        except TelegramError as exc:
+            log.info("could not answer callback %s: %s", query.id, exc)

@@ -1,0 +1,58 @@
+"""Sends outbox payloads through PTB and classifies Telegram's answers for the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.callback import CallbackData
+from storage.outbox import SendResult, Verdict
+
+
+def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    rows = payload.get("buttons") or []
+    if not rows:
+        return None
+    seq = int(payload.get("seq", 0))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    b["label"], callback_data=CallbackData(seq, b["value"]).encode()
+                )
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+class TelegramSender:
+    channel = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
+        try:
+            await self.bot.send_message(
+                chat_id,
+                payload["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(payload),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            return SendResult(Verdict.RETRY, seconds, str(exc))
+        except Forbidden as exc:
+            return SendResult(Verdict.BLOCKED, None, str(exc))
+        except BadRequest as exc:
+            return SendResult(Verdict.FAILED, None, str(exc))
+        except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
+            return SendResult(Verdict.RETRY, None, f"{type(exc).__name__}: {exc}")
+        return SendResult(Verdict.DELIVERED)

@@ -1,0 +1,96 @@
+"""``jejaring chat``: the same coaching conversation in a terminal, on the same database.
+
+Buttons are shown numbered; typing the number (or the button's text) chooses it. Works
+interactively and with piped input, so a whole conversation can be scripted::
+
+    printf '/start\\n1\\n1\\nSari Dewi\\n...' | jejaring chat
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+import zlib
+from typing import Any, TextIO
+
+from coaching.model import Event
+from coaching.text import html_to_plain
+from storage.conversations import Identity, handle_event, known, pending_prompt
+from storage.db import Database
+from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
+
+PROMPT = "› "
+
+
+class TerminalSender:
+    channel = "terminal"
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
+        lines = [html_to_plain(payload["text"])]
+        number = 0
+        for row in payload.get("buttons") or []:
+            for button in row:
+                number += 1
+                lines.append(f"  [{number}] {button['label']}")
+        self.out.write("\n".join(lines) + "\n\n")
+        self.out.flush()
+        return SendResult(Verdict.DELIVERED)
+
+
+def terminal_identity(user: str) -> Identity:
+    # Negative ids never collide with Telegram's private chats, which are positive.
+    chat_id = -(zlib.crc32(user.encode()) or 1)
+    return Identity(f"term:{user}"[:64], "terminal", chat_id)
+
+
+async def chat(
+    db: Database,
+    *,
+    user: str | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    who = terminal_identity(user or _default_user())
+    deliverer = Deliverer(
+        db, TerminalSender(stdout), worker="terminal", pacer=ChatPacer(rate=1e9, burst=10**9)
+    )
+    interactive = stdin.isatty()
+    await db.upgrade()
+    if await known(db, who.external_id):
+        await pending_prompt(db, who)  # resume exactly where they left off
+    else:
+        await handle_event(db, who, Event.of_text("/start"))
+    await deliverer.flush(who.chat_id)
+    while True:
+        line = await _read_line(stdin, interactive, stdout)
+        if line is None:
+            break
+        if not line.strip():
+            continue
+        await handle_event(db, who, Event.of_text(line))
+        await deliverer.flush(who.chat_id)
+
+
+async def _read_line(stdin: TextIO, interactive: bool, stdout: TextIO) -> str | None:
+    if interactive:
+        try:
+            return await asyncio.to_thread(input, PROMPT)
+        except EOFError:
+            return None
+    line = await asyncio.to_thread(stdin.readline)
+    if not line:
+        return None
+    stdout.write(f"{PROMPT}{line.rstrip()}\n")  # a readable transcript of a scripted chat
+    return line.rstrip("\n")
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"

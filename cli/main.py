@@ -1,0 +1,80 @@
+"""The ``jejaring`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "analyze":
+        from cli.analyze import main as analyze  # type: ignore[import-not-found,unused-ignore]
+
+        return int(analyze(args[1:]))
+    parser = _parser()
+    options = parser.parse_args(args)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO" if options.command == "run" else "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    command = options.command or "start"
+    if command == "start":
+        command = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
+        if command == "chat":
+            print("TELEGRAM_BOT_TOKEN is not set: coaching in this terminal.\n", file=sys.stderr)
+    if command == "run":
+        from bot.app import serve
+        from bot.settings import Settings
+
+        asyncio.run(serve(Settings.from_env()))
+        return 0
+    if command == "chat":
+        return asyncio.run(_chat(options.user))
+    if command == "db":
+        from storage.db import run_upgrade
+
+        run_upgrade()
+        print("database is up to date")
+        return 0
+    parser.print_help()
+    return 2
+
+
+async def _chat(user: str | None) -> int:
+    from cli.chat import chat
+    from storage.db import Database
+
+    db = Database.connect()
+    try:
+        await chat(db, user=user)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        await db.dispose()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jejaring", description="Jejaring Coach: coaching for the Jejaring Kerja module."
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("start", help="the bot if TELEGRAM_BOT_TOKEN is set, else `chat`")
+    commands.add_parser("run", help="run the Telegram bot (polling, or webhook if WEBHOOK_URL)")
+    chat = commands.add_parser("chat", help="coach in this terminal (same database)")
+    chat.add_argument("--user", help="whose conversation (default: your login name)")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+    commands.add_parser("analyze", help="analyse an edge-list CSV (see `jejaring analyze -h`)")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,354 @@
+"""One participant event as one transaction: load, decide (pure engine), persist, queue replies.
+
+The replies are rendered and written to the outbox inside the same transaction as the state
+change, so a committed step always has its answer waiting to be sent, and a crash before the
+commit leaves no trace (the update is redelivered and handled afresh).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching import engine, text
+from coaching.curriculum import EXERCISES
+from coaching.model import (
+    Effect,
+    Event,
+    JoinCohort,
+    Profile,
+    RecordConsent,
+    Reply,
+    SaveAnswer,
+    Snapshot,
+    UpdateProfile,
+)
+from storage.db import Database
+from storage.models import (
+    Answer,
+    Cohort,
+    OutboxMessage,
+    Participant,
+    ProcessedUpdate,
+    Progress,
+)
+
+log = logging.getLogger(__name__)
+
+PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is talking, as the transport knows them."""
+
+    external_id: str  # "tg:<user id>" or "term:<name>"
+    channel: str  # "telegram" | "terminal"
+    chat_id: int
+    language_hint: str | None = None  # Telegram's language_code, used before they choose
+
+
+@dataclass(frozen=True)
+class Handled:
+    participant_id: int
+    state: str
+    locale: str
+    outbox_ids: tuple[int, ...] = ()
+    toast: str | None = None  # rendered text for a button's pop-up answer
+    duplicate: bool = False
+    failed: bool = False
+
+
+async def handle_event(
+    db: Database,
+    who: Identity,
+    event: Event,
+    *,
+    update_id: int | None = None,
+    now: datetime | None = None,
+    default_locale: str = text.DEFAULT_LOCALE,
+) -> Handled:
+    """Handle one event for one participant, committed before anything is sent."""
+    now = now or datetime.now(UTC)
+    try:
+        async with db.transaction() as session:
+            return await _handle(session, who, event, update_id, now, default_locale)
+    except _EngineFailure as failure:
+        log.exception(
+            "engine failed: participant=%s state=%s event=%s update=%s",
+            who.external_id,
+            failure.state,
+            event.kind,
+            update_id,
+            exc_info=failure.__cause__,
+        )
+        async with db.transaction() as session:
+            return await _report_failure(session, who, update_id, now, default_locale)
+
+
+async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:
+    """Queue the current step's question again (a terminal resuming a conversation)."""
+    now = now or datetime.now(UTC)
+    async with db.transaction() as session:
+        participant = await _lock_participant(session, who, now, text.DEFAULT_LOCALE)
+        snap = await _snapshot(session, participant, now)
+        ids = await _queue(session, participant, who, engine.prompt(snap), snap.seq, now)
+        return Handled(participant.id, participant.state, participant.language, ids)
+
+
+class _EngineFailure(Exception):
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+async def _handle(
+    session: AsyncSession,
+    who: Identity,
+    event: Event,
+    update_id: int | None,
+    now: datetime,
+    default_locale: str,
+) -> Handled:
+    participant = await _lock_participant(session, who, now, default_locale)
+    # Checked under the participant's lock: the same update can only race with itself there.
+    if update_id is not None and await session.get(ProcessedUpdate, update_id) is not None:
+        return Handled(participant.id, participant.state, participant.language, duplicate=True)
+    snap = await _snapshot(session, participant, now)
+    try:
+        outcome = engine.handle(snap, event)
+        after = engine.apply(snap, outcome)
+        replies = _render_all(after.locale, outcome.replies)
+    except Exception as exc:
+        raise _EngineFailure(participant.state) from exc
+    await _apply_effects(session, participant, outcome.effects, now)
+    if outcome.changed:
+        participant.state = outcome.state
+        participant.state_data = dict(outcome.data)
+        participant.seq = after.seq
+    participant.last_active_at = now
+    participant.updated_at = now
+    if participant.chat_id != who.chat_id:
+        participant.chat_id = who.chat_id
+    ids = await _queue_rendered(session, participant, who, replies, after.seq, now)
+    if update_id is not None:
+        session.add(
+            ProcessedUpdate(update_id=update_id, participant_id=participant.id, processed_at=now)
+        )
+    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
+    return Handled(participant.id, participant.state, participant.language, ids, toast)
+
+
+async def _report_failure(
+    session: AsyncSession, who: Identity, update_id: int | None, now: datetime, locale: str
+) -> Handled:
+    """Tell the participant something went wrong and where they are; state stays as it was."""
+    participant = await _lock_participant(session, who, now, locale)
+    if update_id is not None and await session.get(ProcessedUpdate, update_id) is None:
+        # A deterministic failure would fail again: do not let it block the chat forever.
+        session.add(
+            ProcessedUpdate(update_id=update_id, participant_id=participant.id, processed_at=now)
+        )
+    reply = Reply("common.error", {"state": participant.state})
+    ids = await _queue(session, participant, who, (reply,), participant.seq, now)
+    return Handled(participant.id, participant.state, participant.language, ids, failed=True)
+
+
+async def _lock_participant(
+    session: AsyncSession, who: Identity, now: datetime, default_locale: str
+) -> Participant:
+    """Fetch (creating if new) and row-lock the participant for the rest of the transaction."""
+    language = who.language_hint if who.language_hint in text.LOCALES else default_locale
+    values: dict[str, Any] = {
+        "external_id": who.external_id,
+        "chat_id": who.chat_id,
+        "language": language,
+        "state": "onboarding.consent",
+        "state_data": {},
+        "seq": 0,
+        "active": True,
+        "ignored_nudges": 0,
+        "reminder_time": "08:00",
+        "quiet_start": "21:00",
+        "quiet_end": "07:00",
+        "created_at": now,
+        "updated_at": now,
+    }
+    bind = session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Participant).values(**values).on_conflict_do_nothing(index_elements=["external_id"])
+    )
+    query = select(Participant).where(Participant.external_id == who.external_id)
+    if bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    participant = (await session.execute(query)).scalar_one()
+    if not participant.active:
+        participant.active = True  # they wrote to us: they are back
+        participant.ignored_nudges = 0
+    return participant
+
+
+async def _snapshot(session: AsyncSession, participant: Participant, now: datetime) -> Snapshot:
+    rows = await session.execute(
+        select(Answer.exercise_key, Answer.text).where(Answer.participant_id == participant.id)
+    )
+    answers = dict(rows.tuples().all())
+    completed = frozenset(
+        (
+            await session.execute(
+                select(Progress.item_key).where(Progress.participant_id == participant.id)
+            )
+        ).scalars()
+    )
+    profile = Profile(
+        name=participant.name,
+        unit=participant.unit,
+        language=text.normalise_locale(participant.language),
+        timezone=participant.timezone,
+        reminder=participant.reminder,
+        consent_at=participant.consent_at,
+    )
+    return Snapshot(
+        profile=profile,
+        state=participant.state,
+        data=dict(participant.state_data or {}),
+        seq=participant.seq,
+        now=now,
+        answers=answers,
+        completed=completed,
+    )
+
+
+async def _apply_effects(
+    session: AsyncSession, participant: Participant, effects: Sequence[Effect], now: datetime
+) -> None:
+    for effect in effects:
+        if isinstance(effect, UpdateProfile):
+            for field, value in effect.fields.items():
+                if field not in PROFILE_FIELDS:
+                    raise ValueError(f"not a profile field: {field}")
+                setattr(participant, field, value)
+        elif isinstance(effect, RecordConsent):
+            participant.consent_at = now
+            participant.consent_version = effect.version
+        elif isinstance(effect, SaveAnswer):
+            await _save_answer(session, participant, effect, now)
+        elif isinstance(effect, JoinCohort):
+            await _join_cohort(session, participant, effect)
+
+
+async def _save_answer(
+    session: AsyncSession, participant: Participant, effect: SaveAnswer, now: datetime
+) -> None:
+    answer = (
+        await session.execute(
+            select(Answer).where(
+                Answer.participant_id == participant.id, Answer.exercise_key == effect.exercise
+            )
+        )
+    ).scalar_one_or_none()
+    if answer is None:
+        session.add(
+            Answer(
+                participant_id=participant.id,
+                exercise_key=effect.exercise,
+                text=effect.text,
+                data={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        answer.text, answer.updated_at = effect.text, now
+    if effect.exercise in EXERCISES and (
+        await session.get(Progress, (participant.id, effect.exercise)) is None
+    ):
+        session.add(
+            Progress(participant_id=participant.id, item_key=effect.exercise, completed_at=now)
+        )
+
+
+async def _join_cohort(session: AsyncSession, participant: Participant, effect: JoinCohort) -> None:
+    cohort = (
+        await session.execute(select(Cohort).where(Cohort.join_code == effect.code))
+    ).scalar_one_or_none()
+    if cohort is None:
+        log.info("unknown cohort code from participant %s", participant.id)
+        return
+    participant.cohort_id = cohort.id
+
+
+def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
+    """Replies as transport-neutral payloads: HTML parts and labelled buttons."""
+    payloads: list[dict[str, Any]] = []
+    for reply in replies:
+        parts = text.split_message(text.render(locale, reply.key, **reply.context))
+        buttons = [
+            [
+                {
+                    "label": text.html_to_plain(text.render(locale, o.label, **o.context)),
+                    "value": o.value,
+                }
+                for o in row
+            ]
+            for row in reply.options
+        ]
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            payloads.append({"text": part, "buttons": buttons if last else []})
+    return payloads
+
+
+async def _queue(
+    session: AsyncSession,
+    participant: Participant,
+    who: Identity,
+    replies: Sequence[Reply],
+    seq: int,
+    now: datetime,
+) -> tuple[int, ...]:
+    payloads = _render_all(text.normalise_locale(participant.language), replies)
+    return await _queue_rendered(session, participant, who, payloads, seq, now)
+
+
+async def _queue_rendered(
+    session: AsyncSession,
+    participant: Participant,
+    who: Identity,
+    payloads: Sequence[dict[str, Any]],
+    seq: int,
+    now: datetime,
+) -> tuple[int, ...]:
+    rows = [
+        OutboxMessage(
+            participant_id=participant.id,
+            channel=who.channel,
+            chat_id=who.chat_id,
+            payload={**payload, "seq": seq},
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+        )
+        for payload in payloads
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return tuple(row.id for row in rows)
+
+
+async def known(db: Database, external_id: str) -> bool:
+    """Whether this person has talked to us before (a terminal resumes instead of greeting)."""
+    async with db.transaction() as session:
+        found = await session.execute(
+            select(Participant.id).where(Participant.external_id == external_id)
+        )
+        return found.first() is not None

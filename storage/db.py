@@ -1,0 +1,130 @@
+"""The one place that owns the database engine: URL, dialect quirks, sessions, migrations.
+
+SQLite (default) runs in WAL mode with ``BEGIN IMMEDIATE`` so every transaction takes the
+write lock up front: one writer at a time, no upgrade deadlocks. PostgreSQL serialises one
+participant's updates with a row lock (``SELECT ... FOR UPDATE``) so several webhook workers
+can share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+DEFAULT_URL = "sqlite+aiosqlite:///jejaring.sqlite3"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant will do: it only has to be the same in every worker.
+_MIGRATION_LOCK = 7_342_001
+
+
+def database_url(env: dict[str, str] | None = None) -> str:
+    """``DATABASE_URL`` with its driver made async (``postgresql://`` → asyncpg)."""
+    return async_driver((env if env is not None else os.environ).get("DATABASE_URL") or DEFAULT_URL)
+
+
+def async_driver(url: str) -> str:
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url.removeprefix(plain)
+    return url
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str | None = None, *, echo: bool = False) -> Database:
+        url = async_driver(url) if url else database_url()
+        options: dict[str, Any] = {"echo": echo}
+        if url.startswith("sqlite"):
+            if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
+                raise ValueError("use a SQLite file: an in-memory database is not durable")
+            options["connect_args"] = {"timeout": 30}
+        else:
+            options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = create_async_engine(url, **options)
+        if engine.dialect.name == "sqlite":
+            _sqlite_pragmas(engine)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self) -> None:
+        """Apply every migration not yet applied (idempotent; safe from several workers)."""
+        async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            await conn.run_sync(_upgrade)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (the driver's implicit BEGIN is DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a committed reply survives power loss
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def upgrade_url(url: str | None = None) -> None:
+    db = Database.connect(url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+
+
+def run_upgrade(url: str | None = None) -> None:
+    asyncio.run(upgrade_url(url))

@@ -1,0 +1,293 @@
+"""The whole domain as tables, modelled now so later capabilities add behaviour, not rewrites.
+
+Every participant-owned row cascades from ``participants`` so that deleting a participant
+(``/hapus_data``) removes everything of theirs in one statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Stamp(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: Stamp(),
+    }
+
+
+def _owner(table: str) -> Mapped[int]:
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), index=True)
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Coach(Base):
+    __tablename__ = "coaches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class CoachCohort(Base):
+    __tablename__ = "coach_cohorts"
+    coach_id: Mapped[int] = mapped_column(
+        ForeignKey("coaches.id", ondelete="CASCADE"), primary_key=True
+    )
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CoachInvite(Base):
+    """A single-use, expiring token that makes whoever opens it a coach of one cohort."""
+
+    __tablename__ = "coach_invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    cohort_id: Mapped[int] = _owner("cohorts")
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "tg:<telegram user id>" or "term:<name>": one person per transport identity.
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(80))
+    unit: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    reminder: Mapped[str | None] = mapped_column(String(16))
+    reminder_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="07:00")
+    consent_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(64), default="onboarding.consent")
+    state_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ignored_nudges: Mapped[int] = mapped_column(Integer, default=0)
+    last_active_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class NetworkMap(Base):
+    """A personal network (the participant is the ego) or a case map (mapping step 1)."""
+
+    __tablename__ = "maps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = _owner("participants")
+    kind: Mapped[str] = mapped_column(String(16))  # personal | case
+    title: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    anklam: Mapped[dict[str, Any]] = mapped_column(default=dict)  # purpose/structure/style/value
+    stage: Mapped[str | None] = mapped_column(String(32))  # Bab V development stage
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    __table_args__ = (UniqueConstraint("map_id", "name_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = _owner("maps")
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))  # case/space/diacritic-folded
+    is_ego: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str | None] = mapped_column(String(16))  # person | group | organisation
+    role: Mapped[str | None] = mapped_column(String(120))  # agency/role
+    inside: Mapped[bool | None] = mapped_column(Boolean)
+    resources: Mapped[list[str]] = mapped_column(default=list)
+    needs: Mapped[str | None] = mapped_column(Text)
+    ibarra: Mapped[str | None] = mapped_column(String(16))  # personal|operational|strategic
+    kltb_step: Mapped[str | None] = mapped_column(String(8))  # know|like|trust|buy
+    created_at: Mapped[datetime]
+
+
+class Tie(Base):
+    __tablename__ = "ties"
+    __table_args__ = (UniqueConstraint("map_id", "source_id", "target_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = _owner("maps")
+    source_id: Mapped[int] = _owner("actors")
+    target_id: Mapped[int] = _owner("actors")
+    strength: Mapped[str | None] = mapped_column(String(8))  # strong | weak
+    direction: Mapped[str] = mapped_column(String(8), default="both")  # both | out
+    flows: Mapped[list[str]] = mapped_column(default=list)  # Cross (2002) kinds
+    created_at: Mapped[datetime]
+
+
+class KltbEntry(Base):
+    """A Know-Like-Trust-Buy step reached with one stakeholder, with the participant's notes."""
+
+    __tablename__ = "kltb_entries"
+    __table_args__ = (UniqueConstraint("actor_id", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = _owner("actors")
+    step: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    next_action: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime]
+
+
+class PlannedTie(Base):
+    """A new tie the participant plans to weave ("merajut jejaring"), maybe with a due date."""
+
+    __tablename__ = "planned_ties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = _owner("maps")
+    source_name: Mapped[str] = mapped_column(String(80))
+    target_name: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Answer(Base):
+    """A reflection or evaluation answer, keyed by the exercise's stable key."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("participant_id", "exercise_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = _owner("participants")
+    exercise_key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # scales, structured answers
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Progress(Base):
+    """One completed curriculum item (exercise, mapping step, ...) per row."""
+
+    __tablename__ = "progress"
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    completed_at: Mapped[datetime]
+
+
+class AnalysisSnapshot(Base):
+    __tablename__ = "analysis_snapshots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = _owner("maps")
+    stage: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = _owner("participants")
+    kind: Mapped[str] = mapped_column(String(16))  # exercise | kltb | planned_tie | coach
+    ref: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled: a redelivered update is dropped."""
+
+    __tablename__ = "processed_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A reply committed with the update that caused it, sent afterwards until delivered."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | terminal
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

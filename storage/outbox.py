@@ -1,0 +1,244 @@
+"""Delivery of committed replies: one path for chat replies, the terminal and reminders.
+
+A message leaves the outbox only when its transport accepted it. Per chat, messages go out
+strictly in order: a worker sends a chat's earliest unsent message only if no other worker
+holds a live lease on it, and keeps going until the chat is drained, so two workers never
+interleave one chat. A crash after sending but before marking can repeat one message; that is
+the price of never losing one (Telegram has no idempotency key for sendMessage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import func, or_, select, update
+
+from storage.db import Database
+from storage.models import OutboxMessage, Participant
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=30)
+MAX_BACKOFF = 300.0
+
+
+class Verdict(StrEnum):
+    DELIVERED = "delivered"
+    RETRY = "retry"  # 429, 5xx, timeouts: try again after ``retry_after``
+    FAILED = "failed"  # the transport will never take it (400)
+    BLOCKED = "blocked"  # the participant blocked the bot (403): stop writing to them
+
+
+@dataclass(frozen=True)
+class SendResult:
+    verdict: Verdict
+    retry_after: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    chat_id: int
+    participant_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
+        """Deliver one payload (``text`` HTML, ``buttons`` rows, ``seq``)."""
+        ...
+
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChatPacer:
+    """Per-chat token bucket: Telegram allows about one message a second, in short bursts."""
+
+    def __init__(self, rate: float = 1.0, burst: int = 3) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[int, tuple[float, float]] = {}
+
+    def delay(self, chat_id: int) -> float:
+        """Seconds to wait before this chat may take one more message (and take it)."""
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(chat_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self._buckets[chat_id] = (tokens - 1, now + wait) if wait else (tokens - 1, now)
+        if len(self._buckets) > 50_000:  # forget idle chats
+            cutoff = now - self.burst / self.rate
+            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
+        return wait
+
+
+class Deliverer:
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        *,
+        worker: str,
+        clock: Clock = utcnow,
+        pacer: ChatPacer | None = None,
+    ) -> None:
+        self.db, self.sender, self.worker, self.clock = db, sender, worker, clock
+        self.pacer = pacer or ChatPacer()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._kicked: set[int] = set()
+
+    def kick(self, chat_id: int) -> None:
+        """Start draining a chat in the background (coalesced: one drainer per chat)."""
+        if chat_id in self._kicked:
+            return
+        self._kicked.add(chat_id)
+        task = asyncio.create_task(self._drain_kicked(chat_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Wait until every background drain has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def flush(self, chat_id: int) -> int:
+        """Send this chat's due messages in order; returns how many were delivered."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        delivered = 0
+        async with lock:
+            while (pending := await self._claim(chat_id)) is not None:
+                wait = self.pacer.delay(chat_id)
+                if wait:
+                    await asyncio.sleep(wait)
+                result = await self._send(pending)
+                await self._record(pending, result)
+                if result.verdict is Verdict.DELIVERED:
+                    delivered += 1
+                elif result.verdict is Verdict.RETRY:
+                    break  # keep order: later messages wait behind this one
+        if len(self._locks) > 50_000:  # forget idle chats
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        return delivered
+
+    async def sweep(self, limit: int = 200) -> int:
+        """Drain every chat with a due message (retries, and leftovers from a crash)."""
+        chats = await self._due_chats(limit)
+        results = await asyncio.gather(*(self.flush(chat) for chat in chats))
+        return sum(results)
+
+    async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
+        """Sweep until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("outbox sweep failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    async def _drain_kicked(self, chat_id: int) -> None:
+        try:
+            self._kicked.discard(chat_id)
+            await self.flush(chat_id)
+        except Exception:
+            log.exception("delivery to chat %s failed; the sweep will retry", chat_id)
+
+    async def _send(self, pending: Pending) -> SendResult:
+        try:
+            return await self.sender.send(pending.chat_id, pending.payload)
+        except Exception as exc:  # a sender bug must not lose the message
+            log.exception("sender raised for outbox %s", pending.id)
+            return SendResult(Verdict.RETRY, None, repr(exc)[:500])
+
+    async def _claim(self, chat_id: int) -> Pending | None:
+        now = self.clock()
+        async with self.db.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == self.sender.channel,
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update()
+            row = (await session.execute(query)).scalar_one_or_none()
+            if row is None or row.next_attempt_at > now:
+                return None
+            held = row.claimed_by not in (None, self.worker)
+            if held and row.claimed_until is not None and row.claimed_until > now:
+                return None
+            row.claimed_by, row.claimed_until = self.worker, now + LEASE
+            row.attempts += 1
+            return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
+
+    async def _record(self, pending: Pending, result: SendResult) -> None:
+        now = self.clock()
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        if result.verdict is Verdict.DELIVERED:
+            values["sent_at"] = now
+        elif result.verdict is Verdict.RETRY:
+            values["next_attempt_at"] = now + timedelta(seconds=_backoff(pending, result))
+            values["last_error"] = result.error
+        else:
+            values["failed_at"] = now
+            values["last_error"] = result.error
+            log.warning("outbox %s not deliverable: %s", pending.id, result.error)
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == pending.id).values(**values)
+            )
+            if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
+                await session.execute(
+                    update(Participant)
+                    .where(Participant.id == pending.participant_id)
+                    .values(active=False)
+                )
+
+    async def _due_chats(self, limit: int) -> list[int]:
+        now = self.clock()
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+                .where(
+                    OutboxMessage.channel == self.sender.channel,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .group_by(OutboxMessage.chat_id)
+                .order_by(func.min(OutboxMessage.id))
+                .limit(limit)
+            )
+            return [chat for chat, _ in rows.tuples()]
+
+
+def _backoff(pending: Pending, result: SendResult) -> float:
+    if result.retry_after is not None:
+        return max(0.0, result.retry_after)
+    # Exponential with jitter so a recovering server is not hit by every chat at once.
+    base = min(MAX_BACKOFF, 0.5 * 2.0 ** min(pending.attempts, 12))
+    return base * (0.75 + random.random() / 2)
