@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Opt in to PTB's timedelta-valued RetryAfter now (22.x warns otherwise).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "analyze":
         from cli.analyze import main as analyze  # type: ignore[import-not-found,unused-ignore]

@@ -201,7 +201,7 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
     rows = await session.execute(
         select(Answer.exercise_key, Answer.text).where(Answer.participant_id == participant.id)
     )
-    answers = dict(rows.tuples().all())
+    answers = {key: answer for key, answer in rows.all()}
     completed = frozenset(
         (
             await session.execute(
@@ -288,10 +288,20 @@ async def _join_cohort(session: AsyncSession, participant: Participant, effect: 
 
 
 def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
-    """Replies as transport-neutral payloads: HTML parts and labelled buttons."""
+    """Replies as transport-neutral payloads: HTML parts and labelled buttons.
+
+    A reply without buttons is merged into the next one ("Saved." + the next question), so a
+    participant gets one message per step and the chat stays within Telegram's pace.
+    """
     payloads: list[dict[str, Any]] = []
-    for reply in replies:
-        parts = text.split_message(text.render(locale, reply.key, **reply.context))
+    pending = ""
+    for index, reply in enumerate(replies):
+        html = text.render(locale, reply.key, **reply.context)
+        html = f"{pending}\n\n{html}" if pending else html
+        if not reply.options and index < len(replies) - 1:
+            pending = html
+            continue
+        pending = ""
         buttons = [
             [
                 {
@@ -302,9 +312,9 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
             ]
             for row in reply.options
         ]
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            payloads.append({"text": part, "buttons": buttons if last else []})
+        parts = text.split_message(html)
+        for number, part in enumerate(parts, start=1):
+            payloads.append({"text": part, "buttons": buttons if number == len(parts) else []})
     return payloads
 
 

@@ -233,7 +233,7 @@ class Deliverer:
                 .order_by(func.min(OutboxMessage.id))
                 .limit(limit)
             )
-            return [chat for chat, _ in rows.tuples()]
+            return [chat for chat, _ in rows.all()]
 
 
 def _backoff(pending: Pending, result: SendResult) -> float:

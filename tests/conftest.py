@@ -1,0 +1,104 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL), clocks, conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.db import Database
+from storage.models import Base
+
+# PTB 22 warns on RetryAfter unless opted in to timedelta values; warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+PG_ADMIN = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    if postgres_reachable():
+        return
+    if IN_CI:
+        pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI (CI=true)")
+    pytest.skip("PostgreSQL at 127.0.0.1:5432 is not running")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session, migrated once, dropped at the end."""
+    require_postgres()
+    name = f"jejaring_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(sql(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+    async def migrate() -> None:
+        db = Database.connect(url)
+        await db.upgrade()
+        await db.dispose()
+
+    asyncio.run(migrate())
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as conn:
+        await conn.execute(sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'jejaring.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """An empty, migrated database's URL (PostgreSQL: the session's database, truncated)."""
+    if request.param == "postgres":
+        url = str(request.getfixturevalue("postgres_url"))
+
+        async def empty() -> None:
+            database = Database.connect(url)
+            await _truncate(database)
+            await database.dispose()
+
+        asyncio.run(empty())
+        return url
+    return sqlite_url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty database: SQLite file, then the same test on PostgreSQL."""
+    database = Database.connect(database_url)
+    if database.dialect == "sqlite":
+        await database.upgrade()
+    yield database
+    await database.dispose()
