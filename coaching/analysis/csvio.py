@@ -1,0 +1,379 @@
+"""Edge-list CSV input: strict, all-or-nothing, with errors a user can act on.
+
+The format (``PRODUCT.md``): a header row with the columns ``source`` and ``target`` and,
+optionally, ``strength`` (``strong``/``weak`` or ``kuat``/``lemah``) and ``direction``
+(``both``/``out``) in any order; UTF-8 with or without a byte-order mark; comma or semicolon
+separated. At most 5,000 data rows and 1 MiB. Blank lines (and rows of only empty cells, as
+spreadsheets export them) are skipped.
+
+Every problem raises a :class:`CsvError` subclass whose ``key`` names the message template in
+``templates/<locale>/csv.j2`` and whose ``context`` gives the row (as a spreadsheet numbers it:
+the header is row 1) and the values involved. Nothing is returned unless the whole file is
+good.
+
+Cells starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) are refused: a
+spreadsheet would run them as formulas when the map is exported and opened again (CSV
+injection, OWASP). Actor names are text, so there is no number such a rule could wrongly
+refuse; the message tells the user to drop the leading sign.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from coaching.analysis.graph import (
+    MAX_NAME_LENGTH,
+    Direction,
+    GraphError,
+    Strength,
+    Tie,
+    build_graph,
+    name_key,
+)
+
+__all__ = [
+    "COLUMNS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "BadDirectionError",
+    "BadStrengthError",
+    "BinaryFileError",
+    "CsvDuplicateTieError",
+    "CsvEmptyNameError",
+    "CsvError",
+    "CsvNameTooLongError",
+    "CsvSelfTieError",
+    "EdgeList",
+    "EmptyFileError",
+    "EncodingError",
+    "FieldCountError",
+    "FormulaCellError",
+    "HeaderError",
+    "MalformedError",
+    "MissingColumnError",
+    "NoTiesError",
+    "TooLargeError",
+    "TooManyRowsError",
+    "UnknownColumnError",
+    "graph_from_csv",
+    "load_csv",
+    "parse_csv",
+]
+
+MAX_ROWS = 5000
+MAX_BYTES = 1024 * 1024
+COLUMNS: tuple[str, ...] = ("source", "target", "strength", "direction")
+
+_STRENGTH: dict[str, Strength | None] = {
+    "": None,
+    "strong": "strong",
+    "kuat": "strong",
+    "weak": "weak",
+    "lemah": "weak",
+}
+_DIRECTION: dict[str, Direction] = {"": "both", "both": "both", "out": "out"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "xlsx"),
+    (b"\xd0\xcf\x11\xe0", "xls"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+)
+
+
+class CsvError(GraphError):
+    """A CSV file that cannot be read as an edge list. ``key``/``context`` feed the template."""
+
+    key = "csv.error"
+
+
+class EmptyFileError(CsvError):
+    """The file is empty."""
+
+    key = "csv.empty_file"
+
+
+class TooLargeError(CsvError):
+    """The file is over :data:`MAX_BYTES`."""
+
+    key = "csv.too_large"
+
+
+class TooManyRowsError(CsvError):
+    """More than :data:`MAX_ROWS` data rows."""
+
+    key = "csv.too_many_rows"
+
+
+class BinaryFileError(CsvError):
+    """Not a text file (``context["kind"]``: ``xlsx``, ``xls``, ``pdf``, ``image`` or ``other``)."""
+
+    key = "csv.binary_file"
+
+
+class EncodingError(CsvError):
+    """Not valid UTF-8."""
+
+    key = "csv.wrong_encoding"
+
+
+class MalformedError(CsvError):
+    """The CSV itself is broken (for example an unclosed quote)."""
+
+    key = "csv.malformed"
+
+
+class HeaderError(CsvError):
+    """The first row is not a header with ``source`` and ``target``."""
+
+    key = "csv.wrong_header"
+
+
+class MissingColumnError(CsvError):
+    """The header lacks ``source`` or ``target``."""
+
+    key = "csv.missing_column"
+
+
+class UnknownColumnError(CsvError):
+    """The header has a column this format does not know."""
+
+    key = "csv.unknown_column"
+
+
+class FieldCountError(CsvError):
+    """A row has more cells than the header."""
+
+    key = "csv.wrong_field_count"
+
+
+class FormulaCellError(CsvError):
+    """A cell that a spreadsheet would run as a formula."""
+
+    key = "csv.formula_cell"
+
+
+class CsvEmptyNameError(CsvError):
+    """An empty ``source`` or ``target``."""
+
+    key = "csv.empty_name"
+
+
+class CsvNameTooLongError(CsvError):
+    """A name longer than :data:`graph.MAX_NAME_LENGTH` characters."""
+
+    key = "csv.name_too_long"
+
+
+class BadStrengthError(CsvError):
+    """A ``strength`` other than strong/weak/kuat/lemah/empty."""
+
+    key = "csv.bad_strength"
+
+
+class BadDirectionError(CsvError):
+    """A ``direction`` other than both/out/empty."""
+
+    key = "csv.bad_direction"
+
+
+class CsvSelfTieError(CsvError):
+    """A row tying an actor to itself."""
+
+    key = "csv.self_tie"
+
+
+class CsvDuplicateTieError(CsvError):
+    """A second row for the same pair of actors (in either direction)."""
+
+    key = "csv.duplicate_tie"
+
+
+class NoTiesError(CsvError):
+    """A header but no data rows."""
+
+    key = "csv.no_ties"
+
+
+@dataclass(frozen=True)
+class EdgeList:
+    """A parsed edge list: ties in file order and the actors in order of first mention."""
+
+    ties: tuple[Tie, ...]
+    actors: tuple[str, ...]
+    delimiter: str
+
+
+def parse_csv(data: bytes) -> EdgeList:
+    """Parse an edge-list CSV (see the module docstring).
+
+    Raises
+    ------
+    CsvError
+        A subclass naming the problem; nothing is returned unless the whole file is good.
+
+    Examples
+    --------
+    >>> parse_csv(b"source;target;strength\\nBu Ani;Pak Budi;kuat\\n").ties
+    (Tie(source='Bu Ani', target='Pak Budi', strength='strong', direction='both'),)
+    """
+    text = _decode(data)
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise EmptyFileError("the file has no header row")
+        columns = _columns(header)
+        ties: list[Tie] = []
+        actors: dict[str, str] = {}
+        first_row: dict[frozenset[str], int] = {}
+        rows = 0
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows += 1
+            if rows > MAX_ROWS:
+                raise TooManyRowsError(
+                    f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=reader.line_num
+                )
+            tie = _tie(cells, columns, reader.line_num)
+            a, b = name_key(tie.source), name_key(tie.target)
+            if a == b:
+                raise CsvSelfTieError(
+                    f"row {reader.line_num} ties {tie.source!r} to itself",
+                    row=reader.line_num,
+                    name=tie.source,
+                )
+            pair = frozenset((a, b))
+            if pair in first_row:
+                raise CsvDuplicateTieError(
+                    f"row {reader.line_num} repeats the tie of row {first_row[pair]}",
+                    row=reader.line_num,
+                    first_row=first_row[pair],
+                    a=actors[a],
+                    b=actors[b],
+                )
+            first_row[pair] = reader.line_num
+            actors.setdefault(a, tie.source)
+            actors.setdefault(b, tie.target)
+            ties.append(tie)
+    except csv.Error as exc:
+        raise MalformedError(f"broken CSV: {exc}", row=reader.line_num) from exc
+    if not ties:
+        raise NoTiesError("the file has a header but no ties")
+    return EdgeList(tuple(ties), tuple(actors.values()), delimiter)
+
+
+def graph_from_csv(data: bytes, *, ego: str | None = None) -> nx.Graph:
+    """Parse ``data`` and build the map (:func:`graph.build_graph`)."""
+    edges = parse_csv(data)
+    return build_graph(edges.ties, actors=edges.actors, ego=ego)
+
+
+def load_csv(path: str | Path, *, ego: str | None = None) -> nx.Graph:
+    """Read an edge-list CSV file and build the map. Refuses files over :data:`MAX_BYTES`."""
+    file = Path(path)
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    return graph_from_csv(data, ego=ego)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise TooLargeError(f"the file is over {MAX_BYTES} bytes", size=len(data), limit=MAX_BYTES)
+    if not data.strip():
+        raise EmptyFileError("the file is empty")
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise BinaryFileError(f"this is a {kind} file, not CSV text", kind=kind)
+    if b"\x00" in data[:8192]:
+        raise BinaryFileError("this is not a text file", kind="other")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError("the file is not UTF-8", row=line) from exc
+
+
+def _delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    if first.count(";") > first.count(","):
+        return ";"
+    return ","
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    names = [cell.strip().casefold() for cell in header]
+    while names and names[-1] == "":
+        names.pop()
+    known = [n for n in names if n in COLUMNS]
+    if "source" not in known and "target" not in known:
+        raise HeaderError(
+            "the first row must be a header naming source and target",
+            found=[cell.strip() for cell in header][:6],
+        )
+    columns: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name not in COLUMNS:
+            raise UnknownColumnError(f"unknown column {name!r}", column=header[i].strip())
+        if name in columns:
+            raise HeaderError(f"column {name!r} appears twice", found=[name])
+        columns[name] = i
+    for required in ("source", "target"):
+        if required not in columns:
+            raise MissingColumnError(f"the header has no {required} column", column=required)
+    return columns
+
+
+def _tie(cells: list[str], columns: dict[str, int], row: int) -> Tie:
+    width = len(columns)
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        raise FieldCountError(
+            f"row {row} has {len(cells)} cells, the header {width}",
+            row=row,
+            expected=width,
+            found=len(cells),
+        )
+    values: dict[str, str] = {}
+    for name, i in columns.items():
+        raw = cells[i] if i < len(cells) else ""
+        if raw.lstrip(" ").startswith(_FORMULA_START):
+            raise FormulaCellError(
+                f"row {row}: {name} starts with a formula character",
+                row=row,
+                column=name,
+                value=raw.strip()[:40],
+            )
+        values[name] = " ".join(raw.split())
+    for name in ("source", "target"):
+        if not values[name]:
+            raise CsvEmptyNameError(f"row {row}: {name} is empty", row=row, column=name)
+        if len(values[name]) > MAX_NAME_LENGTH:
+            raise CsvNameTooLongError(
+                f"row {row}: {name} is longer than {MAX_NAME_LENGTH} characters",
+                row=row,
+                column=name,
+                limit=MAX_NAME_LENGTH,
+            )
+    strength = values.get("strength", "").casefold()
+    if strength not in _STRENGTH:
+        raise BadStrengthError(
+            f"row {row}: strength {strength!r}", row=row, value=values["strength"][:40]
+        )
+    direction = values.get("direction", "").casefold()
+    if direction not in _DIRECTION:
+        raise BadDirectionError(
+            f"row {row}: direction {direction!r}", row=row, value=values["direction"][:40]
+        )
+    return Tie(values["source"], values["target"], _STRENGTH[strength], _DIRECTION[direction])
