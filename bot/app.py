@@ -21,7 +21,7 @@ from bot.sender import TelegramSender
 from bot.settings import Settings
 from coaching.text import LOCALES, html_to_plain, render
 from storage.db import Database
-from storage.outbox import Deliverer
+from storage.outbox import Deliverer, pid_alive, release_orphans
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await db.upgrade()
     app = build_application(settings)
     async with app:
+        released = await release_orphans(db, socket.gethostname(), pid_alive)
+        if released:
+            log.warning("resending %d message(s) a crashed worker may not have sent", released)
         deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name())
         pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
         register(app, pipeline)

@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(Settings.from_env()))
         return 0
     if command == "chat":
-        return asyncio.run(_chat(options.user))
+        return asyncio.run(_chat(getattr(options, "user", None)))
     if command == "db":
         from storage.db import run_upgrade
 

@@ -48,7 +48,13 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         outcome = _command(snap, event, registry)
     else:
         flow = _flow(snap, registry)
-        outcome = flow.handle(snap, _as_choice(snap, event, flow))
+        event = _as_choice(snap, event, flow)
+        if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
+            # Buttons are only ever ours: a value we did not offer is forged or outdated.
+            return Outcome(
+                snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
+            )
+        outcome = flow.handle(snap, event)
     return _finish(snap, outcome, registry)
 
 
@@ -138,6 +144,10 @@ def _valid_state(snap: Snapshot, registry: Registry) -> Snapshot:
 def _known_step(state: str, registry: Registry) -> bool:
     flow = registry.for_state(state)
     return flow is not None and state in {step.value for step in flow.steps}
+
+
+def _offered(snap: Snapshot, value: str, flow: Flow) -> bool:
+    return any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options())
 
 
 def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -234,6 +235,46 @@ class Deliverer:
                 .limit(limit)
             )
             return [chat for chat, _ in rows.all()]
+
+
+async def release_orphans(db: Database, host: str, alive: Callable[[int], bool]) -> int:
+    """Free leases of this host's workers that are no longer running (a restart after a crash).
+
+    Leases of other hosts are left to expire: only they know whether they are alive. The
+    message the dead worker held may already have reached the chat; it is sent again (the
+    at-least-once window is the time between Telegram's answer and our commit).
+    """
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(OutboxMessage.claimed_by)
+            .where(OutboxMessage.claimed_by.like(f"{host}:%"), OutboxMessage.sent_at.is_(None))
+            .distinct()
+        )
+        dead = [
+            worker
+            for (worker,) in rows.all()
+            if worker
+            and worker.rsplit(":", 1)[-1].isdigit()
+            and not alive(int(worker.rsplit(":", 1)[-1]))
+        ]
+        if not dead:
+            return 0
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _backoff(pending: Pending, result: SendResult) -> float:

@@ -228,3 +228,16 @@ async def test_deleting_a_participant_removes_all_their_rows(db: Database) -> No
                 count = await session.scalar(select(func.count()).select_from(table))
                 assert count == 0, table.name
         assert await session.scalar(select(func.count()).select_from(Progress)) == 0
+
+
+async def test_a_restart_frees_leases_of_dead_workers_on_this_host(db: Database) -> None:
+    from storage.outbox import release_orphans
+
+    await say(db, "/start", 1)
+    dead = Deliverer(db, Recorder(), worker="hostA:111", pacer=fast())
+    assert await dead._claim(1001) is not None  # killed right after Telegram accepted it
+    other_host = Deliverer(db, Recorder(), worker="hostB:222", pacer=fast())
+    assert await other_host.flush(1001) == 0  # lease live
+    assert await release_orphans(db, "hostB", alive=lambda pid: False) == 0  # not ours
+    assert await release_orphans(db, "hostA", alive=lambda pid: pid != 111) == 1
+    assert await other_host.flush(1001) == 1

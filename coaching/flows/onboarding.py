@@ -20,6 +20,7 @@ from coaching.model import (
     Snapshot,
     UpdateProfile,
 )
+from coaching.text import LOCALES
 from coaching.validate import ZONES, check_name, check_timezone, check_unit
 
 CONSENT_VERSION = "2026-11-v1"
@@ -93,8 +94,8 @@ class Onboarding:
 
     def _consent(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores consent (time and text version), or explains that nothing is kept."""
-        if event.choice.startswith("lang:"):
-            language = event.choice.removeprefix("lang:")
+        language = event.choice.removeprefix("lang:")
+        if event.choice.startswith("lang:") and language in LOCALES:
             return go(
                 Step.CONSENT, data=snap.data, effects=(UpdateProfile({"language": language}),)
             )
@@ -114,7 +115,7 @@ class Onboarding:
     def _language(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the language and asks for the name."""
         language = event.choice.removeprefix("lang:")
-        if language not in ("id", "en"):
+        if language not in LOCALES:
             return stay(snap, note("common.use_buttons"))
         return go(Step.NAME, effects=(UpdateProfile({"language": language}),))
 

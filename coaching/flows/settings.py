@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from coaching.flows.common import go, language_options, note, stay
 from coaching.model import Event, Outcome, Reply, Snapshot, UpdateProfile
+from coaching.text import LOCALES
 
 
 class Step(StrEnum):
@@ -27,7 +28,7 @@ class Settings:
     def handle(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the language and goes back to the step the participant left."""
         language = event.choice.removeprefix("lang:") or event.text.strip().lower()
-        if language not in ("id", "en"):
+        if language not in LOCALES:
             return stay(snap, note("common.use_buttons"))
         back = str(snap.data.get("return_to") or "menu.main")
         back_data = snap.data.get("return_data") or {}
