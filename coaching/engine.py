@@ -40,10 +40,13 @@ START_PAYLOAD_MAX = 64
 def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
     """Decide what one event does to one participant's conversation."""
     snap = _valid_state(snap, registry)
+    stable = registry.button_flow(event.choice) if event.kind is EventKind.CHOICE else None
+    if stable is not None and event.seq == 0:
+        if not onboarded(snap):
+            return _stale(snap)
+        return _finish(snap, stable.on_button(snap, event), registry)
     if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
-        return Outcome(
-            snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
-        )
+        return _stale(snap)
     if event.kind is EventKind.COMMAND:
         outcome = _command(snap, event, registry)
     else:
@@ -51,9 +54,7 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         event = _as_choice(snap, event, flow)
         if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
-            return Outcome(
-                snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
-            )
+            return _stale(snap)
         outcome = flow.handle(snap, event)
     return _finish(snap, outcome, registry)
 
@@ -83,6 +84,12 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
         seq=snap.seq + 1 if outcome.changed else snap.seq,
         answers=answers,
         completed=frozenset(completed),
+    )
+
+
+def _stale(snap: Snapshot) -> Outcome:
+    return Outcome(
+        snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
     )
 
 

@@ -136,6 +136,7 @@ async def _handle(
         participant.seq = after.seq
     participant.last_active_at = now
     participant.updated_at = now
+    participant.ignored_nudges = 0  # any sign of life ends a pause in reminders
     if participant.chat_id != who.chat_id:
         participant.chat_id = who.chat_id
     ids = await _queue_rendered(session, participant, who, replies, after.seq, now)

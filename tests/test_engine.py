@@ -286,3 +286,45 @@ def test_engine_is_deterministic() -> None:
     a.onboard()
     b.onboard()
     assert a.snap == b.snap and [s.html for s in a.last] == [s.html for s in b.last]
+
+
+def test_stable_buttons_reach_their_flow_from_any_state() -> None:
+    """A flow can own buttons outside any step (a reminder's "do it now"), sent with seq 0."""
+    import dataclasses
+    from enum import StrEnum
+
+    from coaching.flows import FLOWS
+    from coaching.flows.base import Registry
+    from coaching.flows.common import go
+    from coaching.model import Outcome, Snapshot
+
+    class Step(StrEnum):
+        HERE = "probe.here"
+
+    @dataclasses.dataclass
+    class Probe:
+        key: str = "probe"
+        button_prefixes: tuple[str, ...] = ("probe",)
+        steps: type[StrEnum] = Step
+
+        def prompt(self, snap: Snapshot) -> tuple[()]:
+            return ()
+
+        def handle(self, snap: Snapshot, event: Event) -> Outcome:
+            return go("menu.main")
+
+        def on_button(self, snap: Snapshot, event: Event) -> Outcome:
+            return go("exercises.answer", data={"module": "bab3", "exercise": "bab3.latihan1"})
+
+    registry = Registry.of((*FLOWS, Probe()))
+    convo = Conversation()
+    convo.send("/start")
+    press = Event(EventKind.CHOICE, choice="probe:x", seq=0)
+    assert engine.handle(convo.snap, press, registry).toast == "common.stale_button"  # no consent
+    convo.onboard()
+    convo.press("m:bab2")
+    outcome = engine.handle(convo.snap, press, registry)
+    assert outcome.state == "exercises.answer" and outcome.replies[-1].key == "exercises.ask"
+    # The same value with a step's seq is an ordinary (here: not offered) button.
+    stale = Event(EventKind.CHOICE, choice="probe:x", seq=convo.snap.seq)
+    assert engine.handle(convo.snap, stale, registry).toast == "common.stale_button"

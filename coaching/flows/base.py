@@ -40,10 +40,25 @@ class CommandFlow(Flow, Protocol):
         ...
 
 
+class ButtonFlow(Flow, Protocol):
+    """Owns buttons that stay valid outside any step (e.g. a reminder's "do it now").
+
+    Their values start with one of ``button_prefixes`` and they are sent with seq 0. The flow
+    must validate the value (it may be forged) and make a repeated tap harmless.
+    """
+
+    button_prefixes: tuple[str, ...]
+
+    def on_button(self, snap: Snapshot, event: Event) -> Outcome:
+        """Take a press of one of this flow's stable buttons, from any state."""
+        ...
+
+
 @dataclass
 class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
     commands: dict[str, CommandFlow] = field(default_factory=dict)
+    buttons: dict[str, ButtonFlow] = field(default_factory=dict)
 
     @classmethod
     def of(cls, flows: Iterable[Flow]) -> Registry:
@@ -56,7 +71,14 @@ class Registry:
                 if command in registry.commands:
                     raise ValueError(f"command /{command} registered twice")
                 registry.commands[command] = flow  # type: ignore[assignment]
+            for prefix in getattr(flow, "button_prefixes", ()):
+                if prefix in registry.buttons:
+                    raise ValueError(f"button prefix {prefix!r} registered twice")
+                registry.buttons[prefix] = flow  # type: ignore[assignment]
         return registry
+
+    def button_flow(self, value: str) -> ButtonFlow | None:
+        return self.buttons.get(value.split(":", 1)[0]) if ":" in value else None
 
     def for_state(self, state: str) -> Flow | None:
         return self.flows.get(state.split(".", 1)[0])
