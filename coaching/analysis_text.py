@@ -231,7 +231,11 @@ def _short(names: Sequence[str]) -> list[str]:
 
 
 def _short1(name: str) -> str:
-    return name if len(name) <= _NAME_WIDTH else name[: _NAME_WIDTH - 1] + "…"
+    """Long names keep their start and end ("Kepala Bidang Perencana…Nomor 0001")."""
+    if len(name) <= _NAME_WIDTH:
+        return name
+    tail = _NAME_WIDTH // 3
+    return name[: _NAME_WIDTH - tail - 1] + "…" + name[-tail:]
 
 
 def _pair_key(a: object, b: object) -> frozenset[str]:

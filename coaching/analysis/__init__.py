@@ -12,11 +12,13 @@ The entry point is :func:`analyse`; the rules live in :mod:`.measures`, :mod:`.r
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 
 import networkx as nx
 
+from coaching.analysis import _fast
 from coaching.analysis import roles as _roles
+from coaching.analysis._fast import Indexed, indexed
 from coaching.analysis.graph import (
     Direction,
     DuplicateTieError,
@@ -32,22 +34,13 @@ from coaching.analysis.graph import (
     display_name,
     ego_node,
     name_key,
-    name_order,
     simple_graph,
-    sort_key,
 )
 from coaching.analysis.measures import (
+    DENSE_LIMIT,
     EXACT_LIMIT,
     SAMPLE_SIZE,
-    FloatArray,
     _centralities,
-    blocks,
-    bridges,
-    clusters,
-    components,
-    core_numbers,
-    cut_points,
-    density,
     tie_counts,
 )
 from coaching.analysis.result import (
@@ -59,8 +52,8 @@ from coaching.analysis.result import (
     Suggestion,
     WithoutEgo,
 )
-from coaching.analysis.stages import STAGES, StageReport, classify_stage
-from coaching.analysis.suggestions import KINDS, REASONS, _suggest
+from coaching.analysis.stages import STAGES, StageReport, stage_of
+from coaching.analysis.suggestions import KINDS, REASONS, suggest_indexed
 
 __all__ = [
     "KINDS",
@@ -94,7 +87,7 @@ def analyse(
     ego: str | None = None,
     *,
     seed: int = 0,
-    max_suggestions: int = 5,
+    max_suggestions: int = 3,
     exact_limit: int = EXACT_LIMIT,
     sample_size: int = SAMPLE_SIZE,
 ) -> Analysis:
@@ -123,45 +116,39 @@ def analyse(
     UnknownActorError
         If ``ego`` is given and names no actor.
     """
-    G = simple_graph(graph)
+    G = graph if _is_simple(graph) else simple_graph(graph)
     me = ego_node(G, ego)
-    names = {node: display_name(G, node) for node in G}
+    idx = indexed(G)
+    names = {node: display_name(G, node) for node in idx.nodes}
     counts = tie_counts(G)
-    block_list = blocks(G)
-    core = core_numbers(G)
-    central, dist = _centralities(G, exact_limit, sample_size, seed, want_distances=True)
-    view = _view(G, names, core, central.degree, central.betweenness, central.closeness, block_list)
+    whole = _Part(idx, names, exact_limit, sample_size, seed)
 
     without: WithoutEgo | None = None
-    dist_alone: FloatArray | None = None
+    alone: Indexed | None = None
+    me_at: int | None = None
     if me is not None:
-        H = G.copy()
-        H.remove_node(me)
-        core_h = core_numbers(H)
-        central_h, dist_alone = _centralities(
-            H, exact_limit, sample_size, seed, want_distances=True
-        )
-        view_h = _view(
-            H, names, core_h, central_h.degree, central_h.betweenness, central_h.closeness
-        )
+        me_at = idx.nodes.index(me)
+        keep = [i for i in range(idx.n) if i != me_at]
+        alone = Indexed(tuple(idx.nodes[i] for i in keep), _fast.restrict(idx.adj, keep))
+        rest = _Part(alone, names, exact_limit, sample_size, seed)
         without = WithoutEgo(
             ego=names[me],
-            actors=H.number_of_nodes(),
-            ties=H.number_of_edges(),
-            components=len(components(H)),
-            clusters=view_h.clusters,
-            roles=view_h.roles,
-            stage=view_h.stage,
-            cut_points=view_h.cut_points,
+            actors=alone.n,
+            ties=alone.m,
+            components=rest.components,
+            clusters=rest.clusters,
+            roles=rest.roles,
+            stage=rest.stage,
+            cut_points=rest.cut_points,
         )
-
-    picked = _suggest(
-        G,
-        me,
+    picked = suggest_indexed(
+        idx,
+        me_at,
+        alone,
         limit=max_suggestions,
-        efficiency_limit=len(G) if dist is not None else 0,
-        distances=dist,
-        distances_without_ego=dist_alone,
+        efficiency_limit=DENSE_LIMIT,
+        distances=whole.distances,
+        distances_without_ego=None if me is None else rest.distances,
     )
     suggestions = tuple(
         Suggestion(
@@ -176,80 +163,79 @@ def analyse(
         )
         for s in picked
     )
-    order = {node: i for i, node in enumerate(name_order(G))}
-    pairs = sorted(
-        (tuple(sorted((u, v), key=order.__getitem__)) for u, v in G.edges()),
-        key=lambda p: (order[p[0]], order[p[1]]),
-    )
+    central = whole.central
+    shown = [names[v] for v in idx.nodes]
     return Analysis(
-        actors=G.number_of_nodes(),
+        actors=idx.n,
         ties=counts.ties,
         strong_ties=counts.strong,
         weak_ties=counts.weak,
-        density=density(G),
-        components=len(components(G)),
-        clusters=view.clusters,
+        density=0.0 if idx.n < 2 else counts.ties / (idx.n * (idx.n - 1) / 2),
+        components=whole.components,
+        clusters=whole.clusters,
         centrality=Centrality(
-            degree={names[v]: central.degree[v] for v in order},
-            betweenness={names[v]: central.betweenness[v] for v in order},
-            closeness={names[v]: central.closeness[v] for v in order},
-            core_number={names[v]: core[v] for v in order},
+            degree={names[v]: central.degree[v] for v in idx.nodes},
+            betweenness={names[v]: central.betweenness[v] for v in idx.nodes},
+            closeness={names[v]: central.closeness[v] for v in idx.nodes},
+            core_number=dict(zip(shown, whole.core, strict=True)),
         ),
-        roles=view.roles,
-        stage=view.stage,
+        roles=whole.roles,
+        stage=whole.stage,
         without_ego=without,
         suggestions=suggestions,
         ego=None if me is None else names[me],
         one_way_ties=counts.one_way,
-        cut_points=view.cut_points,
-        bridges=tuple((names[u], names[v]) for u, v in bridges(G, block_list=block_list)),
-        tie_list=tuple((names[u], names[v]) for u, v in pairs),
+        cut_points=whole.cut_points,
+        bridges=tuple((shown[a], shown[b]) for a, b in whole.bridges),
+        tie_list=tuple((shown[a], shown[b]) for a in range(idx.n) for b in idx.adj[a] if a < b),
         approximate=central.approximate,
         sampled_sources=central.sampled_sources,
     )
 
 
-class _View:
-    """Names-level roles, clusters, stage and cut points of one graph."""
+class _Part:
+    """Measures, roles, clusters and stage of one indexed graph (the map, or the map without
+    the participant), with display names."""
 
     def __init__(
         self,
-        clusters: tuple[tuple[str, ...], ...],
-        roles: Roles,
-        stage: Stage,
-        cut_points: tuple[str, ...],
+        idx: Indexed,
+        names: Mapping[Hashable, str],
+        exact_limit: int,
+        sample_size: int,
+        seed: int,
     ) -> None:
-        self.clusters = clusters
-        self.roles = roles
-        self.stage = stage
-        self.cut_points = cut_points
+        shown = [names[v] for v in idx.nodes]
+        self.core = _fast.core_numbers(idx.adj)
+        block_list = _fast.biconnected(idx.adj)
+        self.central, self.distances = _centralities(
+            idx, exact_limit, sample_size, seed, want_distances=True
+        )
+        self.components = len(_fast.components(idx.adj))
+        self.clusters = tuple(
+            tuple(shown[v] for v in c) for c in _fast.shell_clusters(idx.adj, self.core)
+        )
+        self.cut_points = tuple(shown[v] for v in _fast.cut_points_of(block_list, idx.n))
+        self.bridges = _fast.bridges_of(block_list)
+        degree = idx.degree()
+        self.roles = Roles(
+            hubs=tuple(shown[i] for i in _roles.hub_indices(degree)),
+            brokers=tuple(
+                shown[i]
+                for i in _roles.top_indices([self.central.betweenness[v] for v in idx.nodes])
+            ),
+            closest=tuple(
+                shown[i] for i in _roles.top_indices([self.central.closeness[v] for v in idx.nodes])
+            ),
+            boundary_spanners=tuple(shown[i] for i in _roles.spanner_indices(idx.adj, self.core)),
+            peripheral=tuple(shown[i] for i in _roles.peripheral_indices(self.core)),
+        )
+        self.stage = _stage(stage_of(idx, self.core), names)
 
 
-def _view(
-    G: nx.Graph,
-    names: Mapping[Hashable, str],
-    core: dict[Hashable, int],
-    degree: dict[Hashable, int],
-    betweenness: dict[Hashable, float],
-    closeness: dict[Hashable, float],
-    block_list: Sequence[set[Hashable]] | None = None,
-) -> _View:
-    def named(nodes: Sequence[Hashable]) -> tuple[str, ...]:
-        return tuple(names[v] for v in nodes)
-
-    roles = Roles(
-        hubs=named(_roles.hubs(G, degree=degree)),
-        brokers=named(_roles.brokers(G, betweenness)),
-        closest=named(_roles.closest(G, closeness)),
-        boundary_spanners=named(_roles.boundary_spanners(G, core_number=core)),
-        peripheral=named(_roles.peripheral(G, core_number=core)),
-    )
-    return _View(
-        clusters=tuple(named(c) for c in clusters(G, core_number=core)),
-        roles=roles,
-        stage=_stage(classify_stage(G, core_number=core), names),
-        cut_points=named(cut_points(G, block_list=block_list)),
-    )
+def _is_simple(G: nx.Graph) -> bool:
+    """Already an undirected simple graph (as :func:`build_graph` makes): use it as is."""
+    return not G.is_directed() and not G.is_multigraph() and not any(u in G[u] for u in G)
 
 
 def _stage(report: StageReport, names: Mapping[Hashable, str]) -> Stage:
@@ -270,7 +256,3 @@ def _stage(report: StageReport, names: Mapping[Hashable, str]) -> Stage:
             density=report.core.density,
         ),
     )
-
-
-# keep the re-exported helpers visible to type checkers and readers
-_ = (sort_key, Direction, Strength)

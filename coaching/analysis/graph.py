@@ -137,7 +137,8 @@ def build_graph(
     actors : iterable of str, optional
         Actors to include even without ties, in the order their spelling should win.
     ego : str, optional
-        The participant's own name for a personal map; added as an actor if missing.
+        The participant's own name for a personal map; added as an actor if missing (a
+        spelling already in ``actors`` or ``ties`` wins).
 
     Returns
     -------
@@ -157,8 +158,6 @@ def build_graph(
     """
     G = nx.Graph()
     G.graph["ego"] = None
-    if ego is not None:
-        G.graph["ego"] = _add_actor(G, ego)
     for name in actors:
         _add_actor(G, name)
     for tie in ties:
@@ -191,6 +190,8 @@ def build_graph(
             direction=tie.direction,
             origin=u if tie.direction == "out" else None,
         )
+    if ego is not None:
+        G.graph["ego"] = _add_actor(G, ego)
     return G
 
 

@@ -33,6 +33,8 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
+from coaching.analysis import _fast
+from coaching.analysis._fast import Indexed, indexed
 from coaching.analysis.graph import name_order
 
 __all__ = [
@@ -127,17 +129,18 @@ def density(G: nx.Graph) -> float:
 
 def components(G: nx.Graph) -> list[list[Hashable]]:
     """Connected components, each in name order, largest first (then by first name)."""
-    order = {node: i for i, node in enumerate(name_order(G))}
-    parts = [sorted(c, key=order.__getitem__) for c in nx.connected_components(G)]
-    return sorted(parts, key=lambda c: (-len(c), order[c[0]]))
+    idx = indexed(G)
+    return [idx.map(part) for part in _fast.components(idx.adj)]
 
 
-def blocks(G: nx.Graph) -> list[set[Hashable]]:
-    """Biconnected components (blocks) of ``G``; isolated actors belong to none."""
-    return [set(b) for b in nx.biconnected_components(G)]
+def blocks(G: nx.Graph) -> list[list[Hashable]]:
+    """Biconnected components (blocks) of ``G``, each in name order; isolated actors belong
+    to none."""
+    idx = indexed(G)
+    return [idx.map(block) for block in _fast.biconnected(idx.adj)]
 
 
-def cut_points(G: nx.Graph, *, block_list: Sequence[set[Hashable]] | None = None) -> list[Hashable]:
+def cut_points(G: nx.Graph) -> list[Hashable]:
     """Actors whose removal splits their component (articulation points), in name order.
 
     An actor is a cut point exactly when it belongs to two or more blocks.
@@ -147,33 +150,25 @@ def cut_points(G: nx.Graph, *, block_list: Sequence[set[Hashable]] | None = None
     >>> sorted(cut_points(nx.krackhardt_kite_graph()))
     [7, 8]
     """
-    seen: dict[Hashable, int] = {}
-    for block in blocks(G) if block_list is None else block_list:
-        for node in block:
-            seen[node] = seen.get(node, 0) + 1
-    return [node for node in name_order(G) if seen.get(node, 0) >= 2]
+    idx = indexed(G)
+    return idx.map(_fast.cut_points_of(_fast.biconnected(idx.adj), idx.n))
 
 
-def bridges(
-    G: nx.Graph, *, block_list: Sequence[set[Hashable]] | None = None
-) -> list[tuple[Hashable, Hashable]]:
+def bridges(G: nx.Graph) -> list[tuple[Hashable, Hashable]]:
     """Ties whose removal splits their component, each pair and the list in name order.
 
     A tie is a bridge exactly when it forms a block of its own (a block of two actors).
     """
-    order = {node: i for i, node in enumerate(name_order(G))}
-    pairs = []
-    for block in blocks(G) if block_list is None else block_list:
-        if len(block) == 2:
-            u, v = sorted(block, key=order.__getitem__)
-            pairs.append((u, v))
-    return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
+    idx = indexed(G)
+    return [(idx.nodes[a], idx.nodes[b]) for a, b in _fast.bridges_of(_fast.biconnected(idx.adj))]
 
 
 def core_numbers(G: nx.Graph) -> dict[Hashable, int]:
     """The k-core number of every actor (Seidman 1983): the largest ``k`` such that the actor
-    belongs to a subgraph where everyone has at least ``k`` ties."""
-    return dict(nx.core_number(G))
+    belongs to a subgraph where everyone has at least ``k`` ties. Same as
+    :func:`networkx.core_number`, computed with Batagelj & Zaveršnik's algorithm."""
+    idx = indexed(G)
+    return dict(zip(idx.nodes, _fast.core_numbers(idx.adj), strict=True))
 
 
 def main_core(G: nx.Graph, *, core_number: dict[Hashable, int] | None = None) -> set[Hashable]:
@@ -199,24 +194,12 @@ def clusters(
     >>> [sorted(c) for c in clusters(nx.krackhardt_kite_graph())]
     [[0, 1, 2, 3, 4, 5, 6], [8, 9]]
     """
-    core = core_numbers(G) if core_number is None else core_number
-    order = {node: i for i, node in enumerate(name_order(G))}
-    seen: set[Hashable] = set()
-    found: list[list[Hashable]] = []
-    for start in order:
-        if start in seen:
-            continue
-        seen.add(start)
-        shell = core[start]
-        piece = [start]
-        for v in piece:
-            for w in G[v]:
-                if w not in seen and core[w] == shell:
-                    seen.add(w)
-                    piece.append(w)
-        if len(piece) >= 2:
-            found.append(sorted(piece, key=order.__getitem__))
-    return found
+    idx = indexed(G)
+    if core_number is None:
+        core = _fast.core_numbers(idx.adj)
+    else:
+        core = [core_number[v] for v in idx.nodes]
+    return [idx.map(c) for c in _fast.shell_clusters(idx.adj, core)]
 
 
 def degree_centralisation(G: nx.Graph) -> float:
@@ -253,7 +236,8 @@ def centralities(
     >>> c.degree[3], round(c.betweenness[7], 4), round(c.closeness[5], 4)
     (6, 0.3889, 0.6429)
     """
-    result, _ = _centralities(G, exact_limit, sample_size, seed, want_distances=False)
+    idx = indexed(G)
+    result, _ = _centralities(idx, exact_limit, sample_size, seed, want_distances=False)
     return result
 
 
@@ -276,12 +260,12 @@ def distance_matrix(G: nx.Graph, order: Sequence[Hashable] | None = None) -> Flo
 
 
 def _centralities(
-    G: nx.Graph, exact_limit: int, sample_size: int, seed: int, *, want_distances: bool
+    idx: Indexed, exact_limit: int, sample_size: int, seed: int, *, want_distances: bool
 ) -> tuple[Centralities, FloatArray | None]:
     """Centralities, plus the distance matrix (name order) when asked and affordable."""
-    nodes = name_order(G)
-    n = len(nodes)
-    adj = _adjacency(G, nodes)
+    nodes = idx.nodes
+    n = idx.n
+    adj = idx.adj
     degree = {node: len(adj[i]) for i, node in enumerate(nodes)}
     distances: FloatArray | None = None
     approximate = False

@@ -10,26 +10,31 @@ share a role.
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 
+from coaching.analysis import _fast
 from coaching.analysis.graph import name_order
 
 __all__ = [
     "boundary_spanners",
     "brokers",
     "closest",
+    "hub_indices",
     "hub_threshold",
     "hubs",
     "peripheral",
+    "peripheral_indices",
+    "spanner_indices",
+    "top_indices",
 ]
 
 _TOLERANCE = 1e-9
 
 
-def hub_threshold(degree: Mapping[Hashable, int]) -> float:
+def hub_threshold(degree: Mapping[Any, int]) -> float:
     """The degree a hub needs: ``max(3, mean + 1 sd, 1.5 * mean)`` (population sd).
 
     The floor of three keeps a pair or a triangle from having "hubs"; the two relative terms
@@ -38,8 +43,8 @@ def hub_threshold(degree: Mapping[Hashable, int]) -> float:
     values = list(degree.values())
     if not values:
         return 3.0
-    mean = statistics.fmean(values)
-    sd = statistics.pstdev(values)
+    mean = sum(values) / len(values)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in values) / len(values))
     return max(3.0, mean + sd, 1.5 * mean)
 
 
@@ -53,9 +58,9 @@ def hubs(G: nx.Graph, *, degree: Mapping[Hashable, int] | None = None) -> list[H
     >>> hubs(nx.krackhardt_kite_graph())
     [3]
     """
+    nodes = name_order(G)
     deg = dict(G.degree()) if degree is None else degree
-    threshold = hub_threshold(deg)
-    return [node for node in name_order(G) if deg[node] >= threshold]
+    return [nodes[i] for i in hub_indices([deg[v] for v in nodes])]
 
 
 def brokers(G: nx.Graph, betweenness: Mapping[Hashable, float]) -> list[Hashable]:
@@ -64,7 +69,8 @@ def brokers(G: nx.Graph, betweenness: Mapping[Hashable, float]) -> list[Hashable
     The module's "H", who sits between two clusters and controls what flows between them
     (Freeman 1978; Burt 1992 on brokerage across structural holes).
     """
-    return _top(G, betweenness)
+    nodes = name_order(G)
+    return [nodes[i] for i in top_indices([betweenness[v] for v in nodes])]
 
 
 def closest(G: nx.Graph, closeness: Mapping[Hashable, float]) -> list[Hashable]:
@@ -72,7 +78,8 @@ def closest(G: nx.Graph, closeness: Mapping[Hashable, float]) -> list[Hashable]:
 
     The module's "F" and "G": quickest to reach everyone, good innovators.
     """
-    return _top(G, closeness)
+    nodes = name_order(G)
+    return [nodes[i] for i in top_indices([closeness[v] for v in nodes])]
 
 
 def boundary_spanners(
@@ -84,17 +91,9 @@ def boundary_spanners(
     {A..G}; F and G (members with a tie to H) and H (outside, with ties to F and G) span its
     boundary.
     """
-    core = dict(nx.core_number(G)) if core_number is None else core_number
-    if not core:
-        return []
-    top = max(core.values())
-    inside = {node for node, k in core.items() if k == top}
-    found = []
-    for node in name_order(G):
-        neighbours = [w for w in G[node] if w != node]
-        if any(w in inside for w in neighbours) and any(w not in inside for w in neighbours):
-            found.append(node)
-    return found
+    idx = _fast.indexed(G)
+    core = _core_list(idx, core_number)
+    return idx.map(spanner_indices(idx.adj, core))
 
 
 def peripheral(G: nx.Graph, *, core_number: Mapping[Hashable, int] | None = None) -> list[Hashable]:
@@ -104,21 +103,49 @@ def peripheral(G: nx.Graph, *, core_number: Mapping[Hashable, int] | None = None
     positively: their own cluster may not be mapped yet, and they bring fresh information
     from outside (the kite's "I" and "J").
     """
-    core = dict(nx.core_number(G)) if core_number is None else core_number
-    return [node for node in name_order(G) if core[node] == 1]
+    idx = _fast.indexed(G)
+    core = _core_list(idx, core_number)
+    return idx.map(peripheral_indices(core))
+
+
+def hub_indices(degree: Sequence[int]) -> list[int]:
+    """Positions of the hubs in ``degree`` (the rule of :func:`hubs`)."""
+    threshold = hub_threshold(dict(enumerate(degree)))
+    return [i for i, d in enumerate(degree) if d >= threshold]
+
+
+def top_indices(values: Sequence[float]) -> list[int]:
+    """Positions holding the highest value (relative tolerance 1e-9), if it is above zero."""
+    if not values:
+        return []
+    best = max(values)
+    if best <= _TOLERANCE:
+        return []
+    return [i for i, x in enumerate(values) if math.isclose(x, best, rel_tol=_TOLERANCE)]
+
+
+def spanner_indices(adj: _fast.Adjacency, core: Sequence[int]) -> list[int]:
+    """Positions with a neighbour inside the main k-core and one outside it."""
+    if not core:
+        return []
+    top = max(core)
+    found = []
+    for v, neighbours in enumerate(adj):
+        inside = [core[w] == top for w in neighbours]
+        if any(inside) and not all(inside):
+            found.append(v)
+    return found
+
+
+def peripheral_indices(core: Sequence[int]) -> list[int]:
+    """Positions with k-core number 1."""
+    return [i for i, k in enumerate(core) if k == 1]
 
 
 # ---------------------------------------------------------------------------- helpers
 
 
-def _top(G: nx.Graph, values: Mapping[Hashable, float]) -> list[Hashable]:
-    if not values:
-        return []
-    best = max(values.values())
-    if best <= _TOLERANCE:
-        return []
-    return [
-        node
-        for node in name_order(G)
-        if math.isclose(values[node], best, rel_tol=_TOLERANCE, abs_tol=0.0)
-    ]
+def _core_list(idx: _fast.Indexed, core_number: Mapping[Hashable, int] | None) -> list[int]:
+    if core_number is None:
+        return _fast.core_numbers(idx.adj)
+    return [core_number[v] for v in idx.nodes]

@@ -47,15 +47,14 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
-from coaching.analysis.graph import name_order
-from coaching.analysis.measures import components, core_numbers, degree_centralisation
-from coaching.analysis.roles import hubs
+from coaching.analysis import _fast
+from coaching.analysis.roles import hub_indices
 
 __all__ = [
     "STAGES",
@@ -63,6 +62,7 @@ __all__ = [
     "StageReport",
     "classify_stage",
     "core_periphery",
+    "stage_of",
 ]
 
 STAGES: tuple[str, ...] = (
@@ -116,20 +116,34 @@ def classify_stage(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
     >>> classify_stage(nx.krackhardt_kite_graph()).key
     'core_periphery'
     """
-    n = G.number_of_nodes()
-    parts = components(G)
+    idx = _fast.indexed(G)
+    core = (
+        _fast.core_numbers(idx.adj) if core_number is None else [core_number[v] for v in idx.nodes]
+    )
+    return stage_of(idx, core)
+
+
+def stage_of(idx: _fast.Indexed, core: Sequence[int]) -> StageReport:
+    """:func:`classify_stage` on an indexed graph with its k-core numbers."""
+    n = idx.n
+    parts = _fast.components(idx.adj)
     empty_core = CorePeriphery((), 0.0, 0.0)
     if n == 0:
         return StageReport("undetermined", (), None, (), 0, 0, 0.0, 0.0, 1.0, 0, (), empty_core)
-    main = G if len(parts) == 1 else G.subgraph(parts[0]).copy()
-    share = len(parts[0]) / n
-    degrees = sorted((d for _, d in main.degree()), reverse=True)
-    highest = degrees[0]
-    second = degrees[1] if len(degrees) > 1 else 0
+    main = parts[0]
+    adj = idx.adj if len(parts) == 1 else _fast.restrict(idx.adj, main)
+    main_core = [core[v] for v in main]
+    share = len(main) / n
+    degrees = [len(a) for a in adj]
+    ranked = sorted(degrees, reverse=True)
+    highest = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else 0
     ratio = second / highest if highest > 0 else 1.0
-    central = degree_centralisation(main)
-    main_hubs = tuple(hubs(main))
-    core = core_periphery(main, core_number=core_number)
+    k = len(main)
+    central = sum(highest - d for d in degrees) / ((k - 1) * (k - 2)) if k > 2 else 0.0
+    main_hubs = tuple(idx.nodes[main[i]] for i in hub_indices(degrees))
+    members, fit, density = _core_search(adj, main_core)
+    core_found = CorePeriphery(tuple(idx.nodes[main[i]] for i in members), fit, density)
 
     # (stage, [(measure name, value, threshold, "ge"/"lt"/"le", is ratio)])
     tests: list[tuple[str, list[tuple[str, float, float, str, bool]]]] = [
@@ -151,9 +165,9 @@ def classify_stage(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
         (
             "core_periphery",
             [
-                ("core_size", len(core.core), 4, "ge", False),
-                ("core_density", core.density, 2 / 3, "ge", True),
-                ("core_fit", core.fit, 0.5, "ge", True),
+                ("core_size", len(members), 4, "ge", False),
+                ("core_density", density, 2 / 3, "ge", True),
+                ("core_fit", fit, 0.5, "ge", True),
             ],
         ),
         ("multi_hub", [("hubs", len(main_hubs), 2, "ge", False)]),
@@ -174,8 +188,7 @@ def classify_stage(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
     nearest = None
     if key == "undetermined":
         nearest = STAGES[min(range(len(STAGES)), key=lambda i: (shortfalls[i], i))]
-    order = {node: i for i, node in enumerate(name_order(G))}
-    satellites = tuple(tuple(p) for p in sorted(parts[1:], key=lambda p: order[p[0]]))
+    satellites = tuple(tuple(idx.map(p)) for p in sorted(parts[1:], key=lambda p: p[0]))
     return StageReport(
         key,
         tuple(flags),
@@ -188,7 +201,7 @@ def classify_stage(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
         ratio,
         highest,
         main_hubs,
-        core,
+        core_found,
     )
 
 
@@ -205,16 +218,25 @@ def core_periphery(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
     >>> sorted(cp.core), round(cp.fit, 4), cp.density
     ([0, 1, 3, 5, 6], 0.6, 0.8)
     """
-    nodes = name_order(G)
-    n = len(nodes)
-    m = G.number_of_edges()
+    idx = _fast.indexed(G)
+    core = (
+        _fast.core_numbers(idx.adj) if core_number is None else [core_number[v] for v in idx.nodes]
+    )
+    members, fit, density = _core_search(idx.adj, core)
+    return CorePeriphery(tuple(idx.map(members)), fit, density)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _core_search(adj: _fast.Adjacency, core_no: Sequence[int]) -> tuple[list[int], float, float]:
+    """The search of the module docstring: (core members ascending, fit, core density)."""
+    n = len(adj)
+    m = sum(len(a) for a in adj) // 2
     if n < 4 or m == 0:
-        return CorePeriphery((), 0.0, 0.0)
-    index = {node: i for i, node in enumerate(nodes)}
-    adj = [[index[w] for w in G[node] if w != node] for node in nodes]
+        return [], 0.0, 0.0
     deg = np.array([len(a) for a in adj], dtype=np.int64)
-    core_no = core_numbers(G) if core_number is None else core_number
-    ranking = sorted(range(n), key=lambda i: (-core_no[nodes[i]], -deg[i], i))
+    ranking = sorted(range(n), key=lambda i: (-core_no[i], -deg[i], i))
 
     # 2. best prefix, scored in one pass
     position = [0] * n
@@ -253,13 +275,9 @@ def core_periphery(G: nx.Graph, *, core_number: dict[Hashable, int] | None = Non
         for w in adj[i]:
             core_nbrs[w] += 1 if in_core[i] else -1
     if best_fit <= -2.0 or size < 2:
-        return CorePeriphery((), 0.0, 0.0)
-    core = tuple(nodes[i] for i in range(n) if in_core[i])
+        return [], 0.0, 0.0
     pairs = size * (size - 1) / 2
-    return CorePeriphery(core, best_fit, e_cc / pairs)
-
-
-# ---------------------------------------------------------------------------- helpers
+    return [i for i in range(n) if in_core[i]], best_fit, e_cc / pairs
 
 
 def _fit(size: int, n: int, e_cc: int, e_pp: int) -> float:

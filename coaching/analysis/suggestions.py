@@ -26,9 +26,10 @@ participant (does it help the network hold by itself?), a tie of the participant
 whole map. Cut points removed are found on the block–cut tree (a tie between two actors merges
 the blocks on the tree path between them; a cut point on that path with exactly two blocks
 stops being one). Efficiency gains are computed from the distance matrix, for maps of up to
-``efficiency_limit`` actors and for at most 40 top candidates per round; above that they are
-reported as 0 and ties go by name. Candidate lists are capped (12 fragments, 8 clusters,
-12 members per side, 20 hanging actors) so the cost stays bounded on large maps.
+``efficiency_limit`` actors and for the top candidates of each round; above that they are
+reported as 0 and ties go by name. Candidate lists are capped (12 fragments, the 6 largest
+clusters, the 4 least-tied members per side, 20 hanging actors, efficiency for 12 candidates)
+so the cost stays bounded on large maps.
 
 References
 ----------
@@ -47,10 +48,11 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from coaching.analysis.graph import name_order
-from coaching.analysis.measures import DENSE_LIMIT, FloatArray, clusters, distance_matrix
+from coaching.analysis import _fast
+from coaching.analysis._fast import Indexed, indexed
+from coaching.analysis.measures import DENSE_LIMIT, FloatArray
 
-__all__ = ["KINDS", "REASONS", "Suggestion", "suggest_ties"]
+__all__ = ["KINDS", "REASONS", "Suggestion", "suggest_indexed", "suggest_ties"]
 
 KINDS: tuple[str, ...] = (
     "connect_fragment",
@@ -68,10 +70,10 @@ REASONS: tuple[str, ...] = (
 """Why a suggestion ranked where it did: the first of its effects that is non-zero."""
 
 _MAX_FRAGMENTS = 12
-_MAX_CLUSTERS = 8
-_MAX_MEMBERS = 12
+_MAX_CLUSTERS = 6
+_MAX_MEMBERS = 4
 _MAX_HANGING = 20
-_MAX_EFFICIENCY = 40
+_MAX_EFFICIENCY = 12
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def suggest_ties(
     G: nx.Graph,
     ego: Hashable | None = None,
     *,
-    limit: int = 5,
+    limit: int = 3,
     efficiency_limit: int = DENSE_LIMIT,
 ) -> list[Suggestion]:
     """Suggest up to ``limit`` new ties, best first (see the module docstring).
@@ -118,113 +120,130 @@ def suggest_ties(
     >>> [(s.a, s.b, s.kind, s.reason) for s in suggest_ties(G)]
     [(3, 9, 'structural_hole', 'removes_cut_points')]
     """
-    return _suggest(G, ego, limit=limit, efficiency_limit=efficiency_limit)
+    idx = indexed(G)
+    alone = None
+    if ego is not None:
+        H = G.copy()
+        H.remove_node(ego)
+        alone = indexed(H)
+    me = None if ego is None else idx.nodes.index(ego)
+    return suggest_indexed(idx, me, alone, limit=limit, efficiency_limit=efficiency_limit)
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _suggest(
-    G: nx.Graph,
-    ego: Hashable | None,
+def suggest_indexed(
+    idx: Indexed,
+    ego: int | None,
+    alone: Indexed | None,
     *,
     limit: int,
     efficiency_limit: int,
     distances: FloatArray | None = None,
     distances_without_ego: FloatArray | None = None,
 ) -> list[Suggestion]:
-    work = nx.Graph()
-    work.add_nodes_from(G)
-    work.add_edges_from((u, v) for u, v in G.edges() if u != v)
-    order = {node: i for i, node in enumerate(name_order(G))}
-    whole = _View(work, order, efficiency_limit, distances)
-    if ego is None:
-        alone = whole
+    """:func:`suggest_ties` on an indexed map; ``alone`` is the map without ``ego``, indexed."""
+    whole = _View(idx.adj, efficiency_limit, distances)
+    to_alone: list[int] = list(range(idx.n))
+    if ego is None or alone is None:
+        rest = whole
     else:
-        rest = work.copy()
-        rest.remove_node(ego)
-        alone = _View(rest, order, efficiency_limit, distances_without_ego)
+        rest = _View(alone.adj, efficiency_limit, distances_without_ego)
+        position = {v: i for i, v in enumerate(alone.nodes)}
+        to_alone = [position.get(v, -1) for v in idx.nodes]
     picked: list[Suggestion] = []
     while len(picked) < limit:
         whole.refresh()
-        if alone is not whole:
-            alone.refresh()
-        best = _best(_candidates(whole, alone, ego, order), whole, alone, ego, order)
+        if rest is not whole:
+            rest.refresh()
+        best = _best(_candidates(whole, rest, to_alone, ego), whole, rest, to_alone, ego)
         if best is None:
             break
-        picked.append(best)
-        whole.add_tie(best.a, best.b)
-        if alone is not whole and ego not in (best.a, best.b):
-            alone.add_tie(best.a, best.b)
+        a, b, kind, via, joined, removed, gain = best
+        picked.append(
+            Suggestion(
+                a=idx.nodes[a],
+                b=idx.nodes[b],
+                kind=kind,
+                reason=_reason(joined, removed, gain),
+                via=None if via is None else idx.nodes[via],
+                components_joined=joined,
+                cut_points_removed=tuple(idx.nodes[v] for v in removed),
+                efficiency_gain=gain,
+            )
+        )
+        whole.add_tie(a, b)
+        if rest is not whole and ego not in (a, b):
+            rest.add_tie(to_alone[a], to_alone[b])
     return picked
 
 
+# ---------------------------------------------------------------------------- helpers
+
+
 class _View:
-    """A working graph with what the ranking needs: components, block–cut tree, distances."""
+    """A working map as integer adjacency sets, with what the ranking needs: components,
+    block–cut tree and distances."""
 
     def __init__(
-        self,
-        G: nx.Graph,
-        order: dict[Hashable, int],
-        efficiency_limit: int,
-        distances: FloatArray | None,
+        self, adj: Sequence[Sequence[int]], efficiency_limit: int, distances: FloatArray | None
     ) -> None:
-        self.G = G
-        self.order = order
-        self.nodes = sorted(G, key=order.__getitem__)
-        self.index = {node: i for i, node in enumerate(self.nodes)}
+        self.n = len(adj)
+        self.adj = [set(a) for a in adj]
         self.dist: FloatArray | None = None
-        if len(self.nodes) <= efficiency_limit:
-            self.dist = (
-                distances.copy() if distances is not None else distance_matrix(G, self.nodes)
-            )
-        self.comp: dict[Hashable, int] = {}
-        self.deg: dict[Hashable, int] = {}
-        self.tree: _BlockTree | None = None
+        if self.n <= efficiency_limit:
+            self.dist = distances.copy() if distances is not None else _distances(adj)
+        self.lists: list[list[int]] = []
+        self.deg: list[int] = []
+        self.comp: list[int] = []
+        self.tree = _BlockTree([], 0)
 
     def refresh(self) -> None:
-        self.deg = dict(self.G.degree())
-        self.comp = {}
-        for i, part in enumerate(nx.connected_components(self.G)):
-            for node in part:
-                self.comp[node] = i
-        self.tree = _BlockTree(self.G)
+        self.lists = [sorted(a) for a in self.adj]
+        self.deg = [len(a) for a in self.lists]
+        self.comp = [0] * self.n
+        for i, part in enumerate(_fast.components(self.lists)):
+            for v in part:
+                self.comp[v] = i
+        self.tree = _BlockTree(_fast.biconnected(self.lists), self.n)
 
-    def anchor(self, members: Iterable[Hashable]) -> Hashable:
+    def anchor(self, members: Iterable[int]) -> int:
         """The best-connected member (highest degree, then first by name)."""
-        deg, order = self.deg, self.order
-        return min(members, key=lambda v: (-deg[v], order[v]))
+        deg = self.deg
+        return min(members, key=lambda v: (-deg[v], v))
 
-    def efficiency_gain(self, a: Hashable, b: Hashable) -> float:
+    def least_tied(self, members: Iterable[int]) -> list[int]:
+        deg = self.deg
+        return sorted(members, key=lambda v: (deg[v], v))
+
+    def efficiency_gain(self, a: int, b: int) -> float:
         """Gain in global efficiency (mean of 1/d over ordered pairs) from a tie ``a``–``b``.
 
         Only pairs (x, y) with x nearer to ``a`` and y nearer to ``b`` (by more than one step)
         can get closer, so only that block of the distance matrix is looked at.
         """
-        if self.dist is None or len(self.nodes) < 2:
+        if self.dist is None or self.n < 2:
             return 0.0
         rows, cols, shorter = self._shortcut(a, b)
         if shorter is None:
             return 0.0
         old = self.dist[np.ix_(rows, cols)]
         gain = _inverse_sum(shorter) - _inverse_sum(old)
-        n = len(self.nodes)
-        return 2.0 * max(gain, 0.0) / (n * (n - 1))
+        return 2.0 * max(gain, 0.0) / (self.n * (self.n - 1))
 
-    def add_tie(self, a: Hashable, b: Hashable) -> None:
+    def add_tie(self, a: int, b: int) -> None:
         if self.dist is not None:
             rows, cols, shorter = self._shortcut(a, b)
             if shorter is not None:
                 self.dist[np.ix_(rows, cols)] = shorter
                 self.dist[np.ix_(cols, rows)] = shorter.T
-        self.G.add_edge(a, b)
+        self.adj[a].add(b)
+        self.adj[b].add(a)
 
     def _shortcut(
-        self, a: Hashable, b: Hashable
+        self, a: int, b: int
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray | None]:
         assert self.dist is not None
-        da = self.dist[:, self.index[a]]
-        db = self.dist[:, self.index[b]]
+        da = self.dist[:, a]
+        db = self.dist[:, b]
         rows = np.flatnonzero(da + 1.0 < db)
         cols = np.flatnonzero(db + 1.0 < da)
         if rows.size == 0 or cols.size == 0:
@@ -234,28 +253,27 @@ class _View:
 
 
 class _BlockTree:
-    """The block–cut tree of a graph, rooted per component, for path queries."""
+    """The block–cut tree (blocks and cut points as tree nodes), rooted per component."""
 
-    def __init__(self, G: nx.Graph) -> None:
-        block_list = [set(b) for b in nx.biconnected_components(G)]
-        count: dict[Hashable, int] = {}
-        for block in block_list:
-            for node in block:
-                count[node] = count.get(node, 0) + 1
-        self.cuts = {node for node, c in count.items() if c >= 2}
-        nb = len(block_list)
-        cut_ids = {node: nb + i for i, node in enumerate(sorted(self.cuts, key=str))}
-        self.cut_of = {i: node for node, i in cut_ids.items()}
-        self.tree_node: dict[Hashable, int] = dict(cut_ids)
+    def __init__(self, blocks: Sequence[Sequence[int]], n: int) -> None:
+        count = [0] * n
+        for block in blocks:
+            for v in block:
+                count[v] += 1
+        self.cuts = {v for v in range(n) if count[v] >= 2}
+        nb = len(blocks)
+        cut_ids = {v: nb + i for i, v in enumerate(sorted(self.cuts))}
+        self.cut_of = {i: v for v, i in cut_ids.items()}
+        self.tree_node: dict[int, int] = dict(cut_ids)
         size = nb + len(cut_ids)
         adj: list[list[int]] = [[] for _ in range(size)]
-        for b, block in enumerate(block_list):
-            for node in block:
-                if node in cut_ids:
-                    adj[b].append(cut_ids[node])
-                    adj[cut_ids[node]].append(b)
+        for b, block in enumerate(blocks):
+            for v in block:
+                if v in cut_ids:
+                    adj[b].append(cut_ids[v])
+                    adj[cut_ids[v]].append(b)
                 else:
-                    self.tree_node[node] = b
+                    self.tree_node[v] = b
         self.degree = [len(a) for a in adj]
         self.parent = [-1] * size
         self.depth = [-1] * size
@@ -265,13 +283,13 @@ class _BlockTree:
             self.depth[root] = 0
             queue = [root]
             for t in queue:
-                for s in adj[t]:
-                    if self.depth[s] < 0:
-                        self.depth[s] = self.depth[t] + 1
-                        self.parent[s] = t
-                        queue.append(s)
+                for u in adj[t]:
+                    if self.depth[u] < 0:
+                        self.depth[u] = self.depth[t] + 1
+                        self.parent[u] = t
+                        queue.append(u)
 
-    def removed(self, a: Hashable, b: Hashable) -> list[Hashable]:
+    def removed(self, a: int, b: int) -> list[int]:
         """Cut points that a new tie ``a``–``b`` (same component) would dissolve."""
         ta, tb = self.tree_node.get(a), self.tree_node.get(b)
         if ta is None or tb is None:
@@ -284,132 +302,146 @@ class _BlockTree:
             ta = self.parent[ta]
             if ta not in ends:
                 interior.append(ta)
-        return [self.cut_of[t] for t in interior if t in self.cut_of and self.degree[t] == 2]
+        return sorted(self.cut_of[t] for t in interior if t in self.cut_of and self.degree[t] == 2)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    a: Hashable
-    b: Hashable
-    kind: str
-    via: Hashable | None
+_Candidate = tuple[int, int, str, int | None]  # a, b, kind, via (indices of the whole map)
 
 
 def _candidates(
-    whole: _View, alone: _View, ego: Hashable | None, order: dict[Hashable, int]
+    whole: _View, rest: _View, to_alone: Sequence[int], ego: int | None
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
-    seen: set[frozenset[Hashable]] = set()
+    seen: set[tuple[int, int]] = set()
+    W = whole.adj
 
-    def add(a: Hashable, b: Hashable, kind: str, via: Hashable | None) -> None:
-        pair = frozenset((a, b))
-        if a == b or pair in seen or whole.G.has_edge(a, b):
+    def add(a: int, b: int, kind: str, via: int | None) -> None:
+        pair = (a, b) if a < b else (b, a)
+        if a == b or pair in seen or b in W[a]:
             return
         seen.add(pair)
-        found.append(_Candidate(a, b, kind, via))
+        found.append((a, b, kind, via))
 
-    W = whole.G
     # 1. fragments
-    parts = sorted(
-        (sorted(p, key=order.__getitem__) for p in nx.connected_components(W)),
-        key=lambda p: (-len(p), order[p[0]]),
-    )
+    parts = _fast.components(whole.lists)
     if len(parts) > 1:
         main = next((p for p in parts if ego in p), parts[0]) if ego is not None else parts[0]
         hub = ego if ego is not None else whole.anchor(main)
         for part in [p for p in parts if p is not main][:_MAX_FRAGMENTS]:
             add(hub, whole.anchor(part), "connect_fragment", None)
 
-    # 2. structural holes, on the map without the participant
-    H = alone.G
-    contacts = set(W[ego]) if ego is not None else None
-    groups = sorted(clusters(H), key=lambda c: (-len(c), order[c[0]]))
-    cluster_of = {node: i for i, c in enumerate(groups) for node in c}
+    # 2. structural holes, on the map without the participant (indices of ``rest``)
+    from_alone = {h: g for g, h in enumerate(to_alone) if h >= 0}
+    contacts = W[ego] if ego is not None else None
+    core = _fast.core_numbers(rest.lists)
+    groups = sorted(_fast.shell_clusters(rest.lists, core), key=lambda c: (-len(c), c[0]))
+    cluster_of = {v: i for i, c in enumerate(groups) for v in c}
     between: dict[tuple[int, int], int] = {}
-    for u, v in H.edges():
-        cu, cv = cluster_of.get(u), cluster_of.get(v)
-        if cu is not None and cv is not None and cu != cv:
-            key = (min(cu, cv), max(cu, cv))
-            between[key] = between.get(key, 0) + 1
+    for u, neighbours in enumerate(rest.lists):
+        cu = cluster_of.get(u)
+        if cu is None:
+            continue
+        for v in neighbours:
+            cv = cluster_of.get(v)
+            if cv is not None and cu < cv:
+                between[(cu, cv)] = between.get((cu, cv), 0) + 1
     top = groups[:_MAX_CLUSTERS]
     for i, x in enumerate(top):
         for j in range(i + 1, len(top)):
             if between.get((i, j), 0) > 1:
                 continue
-            xs = [v for v in x if contacts is None or v in contacts]
-            ys = [v for v in top[j] if contacts is None or v in contacts]
+            xs = [v for v in x if contacts is None or from_alone[v] in contacts]
+            ys = [v for v in top[j] if contacts is None or from_alone[v] in contacts]
             if not xs or not ys:
                 continue
-            for anchor, others in ((alone.anchor(xs), ys), (alone.anchor(ys), xs)):
-                for other in _least_tied(alone, others)[:_MAX_MEMBERS]:
-                    a, b = sorted((anchor, other), key=order.__getitem__)
+            for anchor, others in ((rest.anchor(xs), ys), (rest.anchor(ys), xs)):
+                for other in rest.least_tied(others)[:_MAX_MEMBERS]:
+                    a, b = sorted((from_alone[anchor], from_alone[other]))
                     add(a, b, "structural_hole", ego)
 
     # 3. triadic closure for actors hanging on one tie or only on cut points
-    assert whole.tree is not None
     cuts = whole.tree.cuts
     deg = whole.deg
     hanging = [
         v
-        for v in whole.nodes
+        for v in range(whole.n)
         if v != ego and deg[v] >= 1 and (deg[v] == 1 or all(w in cuts for w in W[v]))
     ]
-    for v in _least_tied(whole, hanging)[:_MAX_HANGING]:
+    for v in whole.least_tied(hanging)[:_MAX_HANGING]:
         u = whole.anchor(W[v])
-        partners = [w for w in W[u] if w != v and not W.has_edge(v, w)]
+        partners = [w for w in W[u] if w != v and w not in W[v]]
         if partners:
             add(v, whole.anchor(partners), "triadic_closure", u)
 
     # 4. the participant's own tie into a cluster they do not reach
     if ego is not None and contacts is not None:
-        for group in groups[:_MAX_CLUSTERS]:
-            if not any(v in contacts for v in group):
-                add(ego, alone.anchor(group), "reach_cluster", None)
+        for group in top:
+            if not any(from_alone[v] in contacts for v in group):
+                add(ego, from_alone[rest.anchor(group)], "reach_cluster", None)
     return found
+
+
+def _best(
+    candidates: Sequence[_Candidate],
+    whole: _View,
+    rest: _View,
+    to_alone: Sequence[int],
+    ego: int | None,
+) -> tuple[int, int, str, int | None, int, list[int], float] | None:
+    """The best candidate with its effects: (a, b, kind, via, joined, removed, gain)."""
+    if not candidates:
+        return None
+    back = {h: g for g, h in enumerate(to_alone) if h >= 0}
+    scored = []
+    for a, b, kind, via in candidates:
+        on_whole = ego is None or ego in (a, b) or rest is whole
+        view = whole if on_whole else rest
+        x, y = (a, b) if on_whole else (to_alone[a], to_alone[b])
+        joined = int(view.comp[x] != view.comp[y])
+        removed = [] if joined else view.tree.removed(x, y)
+        if not on_whole:
+            removed = sorted(back[v] for v in removed)
+        scored.append((-joined, -len(removed), a, b, kind, via, view, x, y, joined, removed))
+    scored.sort(key=lambda s: s[:4])
+    head = scored[0]
+    ties = [s for s in scored if s[0] == head[0] and s[1] == head[1]][:_MAX_EFFICIENCY]
+    ranked = []
+    for _, _, a, b, kind, via, view, x, y, joined, removed in ties:
+        gain = view.efficiency_gain(x, y)
+        ranked.append((-round(gain, 12), a, b, kind, via, joined, removed, gain))
+    ranked.sort(key=lambda r: r[:3])
+    _, a, b, kind, via, joined, removed, gain = ranked[0]
+    return a, b, kind, via, joined, removed, gain
+
+
+def _reason(joined: int, removed: Sequence[int], gain: float) -> str:
+    if joined:
+        return "joins_components"
+    if removed:
+        return "removes_cut_points"
+    if gain > 0:
+        return "shortens_paths"
+    return "adds_tie"
+
+
+def _distances(adj: Sequence[Sequence[int]]) -> FloatArray:
+    n = len(adj)
+    rows = []
+    for s in range(n):
+        dist = [-1] * n
+        dist[s] = 0
+        queue = [s]
+        for v in queue:
+            for w in adj[v]:
+                if dist[w] < 0:
+                    dist[w] = dist[v] + 1
+                    queue.append(w)
+        rows.append(dist)
+    matrix = np.array(rows, dtype=np.float64).reshape(n, n)
+    return np.where(matrix < 0, np.inf, matrix)
 
 
 def _inverse_sum(dist: FloatArray) -> float:
     """Sum of ``1/d`` over pairs at a finite positive distance (0 on the diagonal)."""
     inverse = np.divide(1.0, dist, out=np.zeros_like(dist), where=dist > 0)
     return float(inverse.sum())
-
-
-def _least_tied(view: _View, nodes: Iterable[Hashable]) -> list[Hashable]:
-    deg, order = view.deg, view.order
-    return sorted(nodes, key=lambda v: (deg[v], order[v]))
-
-
-def _best(
-    candidates: Sequence[_Candidate],
-    whole: _View,
-    alone: _View,
-    ego: Hashable | None,
-    order: dict[Hashable, int],
-) -> Suggestion | None:
-    if not candidates:
-        return None
-    scored = []
-    for c in candidates:
-        view = whole if ego is not None and ego in (c.a, c.b) else alone
-        joined = int(view.comp[c.a] != view.comp[c.b])
-        assert view.tree is not None
-        removed = [] if joined else view.tree.removed(c.a, c.b)
-        scored.append((c, view, joined, sorted(removed, key=order.__getitem__)))
-    scored.sort(key=lambda s: (-s[2], -len(s[3]), order[s[0].a], order[s[0].b]))
-    head = scored[0]
-    ties = [s for s in scored if s[2] == head[2] and len(s[3]) == len(head[3])]
-    ranked = []
-    for c, view, joined, removed in ties[:_MAX_EFFICIENCY]:
-        gain = view.efficiency_gain(c.a, c.b)
-        ranked.append((-round(gain, 12), order[c.a], order[c.b], c, joined, removed, gain))
-    ranked.sort(key=lambda r: r[:3])
-    _, _, _, c, joined, removed, gain = ranked[0]
-    if joined:
-        reason = "joins_components"
-    elif removed:
-        reason = "removes_cut_points"
-    elif gain > 0:
-        reason = "shortens_paths"
-    else:
-        reason = "adds_tie"
-    return Suggestion(c.a, c.b, c.kind, reason, c.via, joined, tuple(removed), gain)
