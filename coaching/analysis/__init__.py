@@ -149,6 +149,8 @@ def analyse(
         efficiency_limit=DENSE_LIMIT,
         distances=whole.distances,
         distances_without_ego=None if me is None else rest.distances,
+        blocks=whole.blocks,
+        blocks_without_ego=None if me is None else rest.blocks,
     )
     suggestions = tuple(
         Suggestion(
@@ -207,7 +209,7 @@ class _Part:
     ) -> None:
         shown = [names[v] for v in idx.nodes]
         self.core = _fast.core_numbers(idx.adj)
-        block_list = _fast.biconnected(idx.adj)
+        self.blocks = block_list = _fast.biconnected(idx.adj)
         self.central, self.distances = _centralities(
             idx, exact_limit, sample_size, seed, want_distances=True
         )

@@ -270,17 +270,9 @@ def _centralities(
     distances: FloatArray | None = None
     approximate = False
     sampled = 0
-    if n <= DENSE_LIMIT and _dense_is_cheap(adj):
-        raw, dist = _dense_paths(adj, want_dependency=True)
-        closeness = _closeness_from_distances(dist)
-        if want_distances:
-            distances = np.where(dist < 0, np.inf, dist.astype(np.float64))
-    elif n <= exact_limit:
-        rows: list[list[int]] | None = [] if want_distances and n <= DENSE_LIMIT else None
-        raw, sums, reach = _brandes(adj, range(n), rows)
-        closeness = _closeness(sums, reach, n)
-        if rows is not None:
-            dist = np.array(rows, dtype=np.int64).reshape(n, n)
+    if n <= exact_limit:
+        raw, closeness, dist = _exact(adj, want_distances=want_distances and n <= DENSE_LIMIT)
+        if dist is not None:
             distances = np.where(dist < 0, np.inf, dist.astype(np.float64))
     else:
         arcs = sum(len(a) for a in adj)
@@ -291,6 +283,46 @@ def _centralities(
     betweenness = {node: float(raw[i]) * scale for i, node in enumerate(nodes)}
     close = {node: float(closeness[i]) for i, node in enumerate(nodes)}
     return Centralities(degree, betweenness, close, approximate, sampled), distances
+
+
+def _exact(
+    adj: Sequence[Sequence[int]], *, want_distances: bool
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
+    """Exact raw betweenness, closeness and (when asked) distances, component by component.
+
+    Each component is done with dense products when :func:`_dense_is_cheap` says so, else
+    with a search per source; working per component keeps a fragmented map (a personal map
+    without the participant) as cheap as its largest piece.
+    """
+    n = len(adj)
+    raw = np.zeros(n, dtype=np.float64)
+    sums = [0.0] * n
+    reach = [1] * n
+    dist = np.full((n, n), -1, dtype=np.int64) if want_distances else None
+    if dist is not None:
+        np.fill_diagonal(dist, 0)
+    for part in _fast.components(adj):
+        size = len(part)
+        if size == 1:
+            continue
+        sub = _fast.restrict(adj, part) if size < n else adj
+        at = np.array(part, dtype=np.intp)
+        part_dist: npt.NDArray[np.int64] | None
+        if size <= DENSE_LIMIT and _dense_is_cheap(sub):
+            part_raw, part_dist = _dense_paths(sub, want_dependency=size > 2)
+            part_sums = np.where(part_dist > 0, part_dist, 0).sum(axis=1).tolist()
+            part_reach = [size] * size
+        else:
+            rows: list[list[int]] | None = [] if dist is not None else None
+            part_raw, part_sums, part_reach = _brandes(sub, range(size), rows)
+            part_dist = None if rows is None else np.array(rows, dtype=np.int64)
+        raw[at] = part_raw
+        for i, v in enumerate(part):
+            sums[v] = float(part_sums[i])
+            reach[v] = part_reach[i]
+        if dist is not None and part_dist is not None:
+            dist[np.ix_(at, at)] = part_dist
+    return raw, _closeness(sums, reach, n), dist
 
 
 def _adjacency(G: nx.Graph, nodes: Sequence[Hashable]) -> list[list[int]]:
@@ -378,13 +410,6 @@ def _dense_paths(
             delta += np.where(masks[k - 1], sigma * (z @ A), 0.0)
         raw = delta.sum(axis=0) - np.diagonal(delta)
     return raw, dist
-
-
-def _closeness_from_distances(dist: npt.NDArray[np.int64]) -> FloatArray:
-    n = dist.shape[0]
-    reach = (dist >= 0).sum(axis=1)
-    sums = np.where(dist > 0, dist, 0).sum(axis=1)
-    return _closeness(sums.tolist(), reach.tolist(), n)
 
 
 def _closeness(sums: Sequence[float], reach: Sequence[int], n: int) -> FloatArray:

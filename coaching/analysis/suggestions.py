@@ -41,6 +41,7 @@ References
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,14 +140,19 @@ def suggest_indexed(
     efficiency_limit: int,
     distances: FloatArray | None = None,
     distances_without_ego: FloatArray | None = None,
+    blocks: Sequence[Sequence[int]] | None = None,
+    blocks_without_ego: Sequence[Sequence[int]] | None = None,
 ) -> list[Suggestion]:
-    """:func:`suggest_ties` on an indexed map; ``alone`` is the map without ``ego``, indexed."""
-    whole = _View(idx.adj, efficiency_limit, distances)
+    """:func:`suggest_ties` on an indexed map; ``alone`` is the map without ``ego``, indexed.
+
+    Distances and blocks already computed for the analysis may be passed to save work.
+    """
+    whole = _View(idx.adj, efficiency_limit, distances, blocks)
     to_alone: list[int] = list(range(idx.n))
     if ego is None or alone is None:
         rest = whole
     else:
-        rest = _View(alone.adj, efficiency_limit, distances_without_ego)
+        rest = _View(alone.adj, efficiency_limit, distances_without_ego, blocks_without_ego)
         position = {v: i for i, v in enumerate(alone.nodes)}
         to_alone = [position.get(v, -1) for v in idx.nodes]
     picked: list[Suggestion] = []
@@ -184,26 +190,33 @@ class _View:
     block–cut tree and distances."""
 
     def __init__(
-        self, adj: Sequence[Sequence[int]], efficiency_limit: int, distances: FloatArray | None
+        self,
+        adj: Sequence[Sequence[int]],
+        efficiency_limit: int,
+        distances: FloatArray | None,
+        blocks: Sequence[Sequence[int]] | None = None,
     ) -> None:
         self.n = len(adj)
         self.adj = [set(a) for a in adj]
+        self.lists = [sorted(a) for a in adj]
+        self.deg = [len(a) for a in self.lists]
+        self.blocks = [
+            list(b) for b in (_fast.biconnected(self.lists) if blocks is None else blocks)
+        ]
         self.dist: FloatArray | None = None
         if self.n <= efficiency_limit:
             self.dist = distances.copy() if distances is not None else _distances(adj)
-        self.lists: list[list[int]] = []
-        self.deg: list[int] = []
         self.comp: list[int] = []
         self.tree = _BlockTree([], 0)
 
     def refresh(self) -> None:
-        self.lists = [sorted(a) for a in self.adj]
-        self.deg = [len(a) for a in self.lists]
+        """Components and the block–cut tree of the current map (blocks are kept up to date
+        by :meth:`add_tie`, so no new depth-first search is needed)."""
         self.comp = [0] * self.n
         for i, part in enumerate(_fast.components(self.lists)):
             for v in part:
                 self.comp[v] = i
-        self.tree = _BlockTree(_fast.biconnected(self.lists), self.n)
+        self.tree = _BlockTree(self.blocks, self.n)
 
     def anchor(self, members: Iterable[int]) -> int:
         """The best-connected member (highest degree, then first by name)."""
@@ -230,13 +243,27 @@ class _View:
         return 2.0 * max(gain, 0.0) / (self.n * (self.n - 1))
 
     def add_tie(self, a: int, b: int) -> None:
+        """Add a tie, updating distances, adjacency and blocks: within a component the blocks
+        on the tree path between ``a`` and ``b`` merge; across components the tie is a new
+        block (a bridge). Call after :meth:`refresh`."""
         if self.dist is not None:
             rows, cols, shorter = self._shortcut(a, b)
             if shorter is not None:
                 self.dist[np.ix_(rows, cols)] = shorter
                 self.dist[np.ix_(cols, rows)] = shorter.T
+        if self.comp[a] != self.comp[b]:
+            self.blocks.append(sorted((a, b)))
+        else:
+            on_path = {t for t in self.tree.path(a, b) if t < len(self.blocks)}
+            merged = sorted({v for t in on_path for v in self.blocks[t]})
+            self.blocks = [blk for t, blk in enumerate(self.blocks) if t not in on_path]
+            self.blocks.append(merged)
         self.adj[a].add(b)
         self.adj[b].add(a)
+        bisect.insort(self.lists[a], b)
+        bisect.insort(self.lists[b], a)
+        self.deg[a] += 1
+        self.deg[b] += 1
 
     def _shortcut(
         self, a: int, b: int
@@ -289,19 +316,25 @@ class _BlockTree:
                         self.parent[u] = t
                         queue.append(u)
 
-    def removed(self, a: int, b: int) -> list[int]:
-        """Cut points that a new tie ``a``–``b`` (same component) would dissolve."""
-        ta, tb = self.tree_node.get(a), self.tree_node.get(b)
-        if ta is None or tb is None:
+    def path(self, a: int, b: int) -> list[int]:
+        """Tree nodes from ``a``'s to ``b``'s (same component), both ends included."""
+        x, y = self.tree_node.get(a), self.tree_node.get(b)
+        if x is None or y is None:
             return []
-        interior: list[int] = []
-        ends = {ta, tb}
-        while ta != tb:
-            if self.depth[ta] < self.depth[tb]:
-                ta, tb = tb, ta
-            ta = self.parent[ta]
-            if ta not in ends:
-                interior.append(ta)
+        left, right = [x], [y]
+        while x != y:
+            if self.depth[x] >= self.depth[y]:
+                x = self.parent[x]
+                left.append(x)
+            else:
+                y = self.parent[y]
+                right.append(y)
+        return left + right[-2::-1]
+
+    def removed(self, a: int, b: int) -> list[int]:
+        """Cut points that a new tie ``a``–``b`` (same component) would dissolve: those
+        inside the tree path with exactly two blocks."""
+        interior = self.path(a, b)[1:-1]
         return sorted(self.cut_of[t] for t in interior if t in self.cut_of and self.degree[t] == 2)
 
 

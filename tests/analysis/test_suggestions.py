@@ -81,3 +81,30 @@ def test_suggestions_are_new_distinct_ties_and_deterministic() -> None:
 def test_a_complete_graph_needs_nothing() -> None:
     assert suggest_ties(nx.complete_graph(5)) == []
     assert suggest_ties(nx.Graph()) == []
+
+
+def test_blocks_stay_right_as_ties_are_added() -> None:
+    import random
+
+    from coaching.analysis import _fast
+    from coaching.analysis._fast import indexed
+    from coaching.analysis.suggestions import _View
+
+    for seed in range(60):
+        rng = random.Random(seed)
+        G = nx.gnp_random_graph(rng.randint(2, 25), rng.random() * 0.2, seed=seed)
+        view = _View(indexed(G).adj, 0, None)
+        for _ in range(6):
+            view.refresh()
+            a, b = rng.sample(range(view.n), 2)
+            if b in view.adj[a]:
+                continue
+            expected_removed = (
+                set(view.tree.removed(a, b)) if view.comp[a] == view.comp[b] else set()
+            )
+            cuts_before = set(view.tree.cuts)
+            view.add_tie(a, b)
+            fresh = sorted(map(sorted, _fast.biconnected(view.lists)))
+            assert sorted(map(sorted, view.blocks)) == fresh
+            cuts_after = set(_fast.cut_points_of(fresh, view.n))
+            assert cuts_before - cuts_after == expected_removed
