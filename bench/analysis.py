@@ -24,7 +24,7 @@ from functools import partial
 
 import networkx as nx
 
-from coaching.analysis import Tie, analyse, build_graph
+from coaching.analysis import Strength, Tie, analyse, build_graph
 from coaching.mapimage import render_map_png
 
 ANALYSIS_SIZES = (10, 50, 150, 500, 2000, 5000)
@@ -34,6 +34,7 @@ BUDGETS_MS = {
     ("analysis", 5000): 2000.0,
     ("render", 150): 400.0,
 }
+_STRENGTHS: tuple[Strength | None, ...] = ("strong", "weak", None)
 _GROUP_WORDS = ("Dinas", "Bappeda", "Kelompok Tani", "Koperasi", "Puskesmas", "Kecamatan", "BUMDes")
 
 
@@ -45,7 +46,7 @@ def personal_map(n: int, seed: int, *, ego: str = "Saya") -> nx.Graph:
 
     def tie(a: str, b: str) -> None:
         if a != b and frozenset((a, b)) not in ties:
-            strength = rng.choice(("strong", "weak", None))
+            strength = rng.choice(_STRENGTHS)
             ties[frozenset((a, b))] = Tie(a, b, strength, "out" if rng.random() < 0.1 else "both")
 
     groups: list[list[str]] = []
