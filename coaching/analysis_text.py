@@ -181,7 +181,8 @@ def _reply_context(analysis: Analysis, limit: int) -> dict[str, Any]:
         "a": analysis,
         "ego": _short1(ego) if ego else None,
         "limit": limit,
-        "clusters": [_short(c) for c in analysis.clusters],
+        # largest first, numbered as on the map picture (coaching.mapimage)
+        "clusters": [_short(c) for c in sorted(analysis.clusters, key=lambda c: -len(c))],
         "stage": analysis.stage,
         "alone": alone,
         "alone_clusters": [_short(c) for c in alone.clusters] if alone else [],

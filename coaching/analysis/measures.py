@@ -7,11 +7,13 @@ same answer whatever order it was typed in.
 
 Centralities follow networkx's definitions exactly (degree as a count, betweenness normalised
 by ``(n-1)(n-2)``, closeness with the Wasserman–Faust correction for disconnected graphs), but
-are computed here in one pass of Brandes' algorithm — as dense matrix products for small maps,
-as a breadth-first search per source otherwise — because networkx's pure-Python versions are
-too slow for the budget in ``ANALYSIS.md``. Above ``exact_limit`` actors, betweenness and
-closeness are *estimated* from a fixed-seed sample of sources (Brandes & Pich 2007; Eppstein &
-Wang 2004) and the result says so.
+are computed here in one pass of Brandes' algorithm, component by component — as dense matrix
+products for small components of small diameter, as a breadth-first search per source
+otherwise — because networkx's pure-Python versions are too slow for the budget in
+``ANALYSIS.md``. Above ``exact_limit`` actors, betweenness and closeness are *estimated* from
+a fixed-seed sample of sources (Brandes & Pich 2007; Eppstein & Wang 2004) and the result says
+so. Structural work (components, blocks, k-cores) runs on the integer kernels of
+:mod:`._fast`.
 
 References
 ----------
@@ -20,6 +22,8 @@ References
 .. [3] Brandes, U. & Pich, C. (2007). Centrality estimation in large networks.
 .. [4] Eppstein, D. & Wang, J. (2004). Fast approximation of centrality.
 .. [5] Seidman, S. B. (1983). Network structure and minimum degree (k-cores).
+.. [5b] Batagelj, V. & Zaveršnik, M. (2003). An O(m) algorithm for cores decomposition.
+.. [5c] Hopcroft, J. & Tarjan, R. (1973). Efficient algorithms for graph manipulation.
 .. [6] Krackhardt, D. (1990). Assessing the political landscape (the kite network).
 """
 
