@@ -345,11 +345,15 @@ def _legend_handles(
     draw_suggestions: bool,
     text: _Text,
 ) -> list[Line2D]:
-    handles: list[Line2D] = [
-        Line2D([], [], color=_EDGE, linewidth=_WIDTHS["strong"], label=text("legend_strong")),
-        Line2D([], [], color=_EDGE, linewidth=_WIDTHS["weak"], label=text("legend_weak")),
-        Line2D([], [], color=_EDGE, linewidth=_WIDTHS[None], label=text("legend_unknown")),
-    ]
+    handles: list[Line2D] = []
+    unknown = analysis.ties - analysis.strong_ties - analysis.weak_ties
+    for present, key, label in (
+        (analysis.strong_ties, "strong", "legend_strong"),
+        (analysis.weak_ties, "weak", "legend_weak"),
+        (unknown, None, "legend_unknown"),
+    ):
+        if present:
+            handles.append(Line2D([], [], color=_EDGE, linewidth=_WIDTHS[key], label=text(label)))
     if analysis.one_way_ties:
         handles.append(
             Line2D(
