@@ -22,10 +22,23 @@ from bot.settings import Settings
 from coaching.text import LOCALES, html_to_plain, render
 from storage.db import Database
 from storage.outbox import Deliverer, pid_alive, release_orphans
+from storage.reminders import ReminderDispatcher
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "bantuan", "batal", "bahasa")
+COMMANDS = (
+    "start",
+    "menu",
+    "peta",
+    "analisis",
+    "tambah",
+    "hubung",
+    "urungkan",
+    "pengingat",
+    "bantuan",
+    "batal",
+    "bahasa",
+)
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -80,11 +93,33 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         register(app, pipeline)
         await set_commands(app)
         sweeper = asyncio.create_task(deliverer.run(stop))
+        dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
+        nudges = asyncio.create_task(dispatcher.run(stop))
         try:
             if settings.webhook_url:
                 await serve_webhook(app, pipeline, settings, stop)
             else:
                 await poll(app, pipeline, stop)
+        finally:
+            stop.set()
+            await sweeper
+            await nudges
+            await deliverer.idle()
+    await db.dispose()
+
+
+async def serve_reminders(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """``jejaring reminders``: only the reminder dispatcher (and the outbox it delivers through)."""
+    stop = stop or _stop_on_signals()
+    db = Database.connect(settings.database_url)
+    await db.upgrade()
+    app = build_application(settings)
+    async with app:
+        await release_orphans(db, socket.gethostname(), pid_alive)
+        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name())
+        sweeper = asyncio.create_task(deliverer.run(stop))
+        try:
+            await ReminderDispatcher(db, deliverer, worker=worker_name()).run(stop)
         finally:
             stop.set()
             await sweeper

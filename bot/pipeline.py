@@ -9,6 +9,7 @@ an apology and stays where they were.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,11 +20,14 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.translate import event_of, identity_of
+from coaching.model import Event
 from storage.conversations import handle_event
 from storage.db import Database
 from storage.outbox import Deliverer
 
 log = logging.getLogger(__name__)
+
+DOCUMENT_MAX = 1_048_576  # a CSV edge list of 5,000 ties fits comfortably
 
 
 class KeyedLocks:
@@ -63,6 +67,9 @@ class Pipeline:
         who, event = identity_of(update), event_of(update)
         if who is None or event is None:
             return
+        event = await self._with_document(update, event)
+        query = update.callback_query
+        pressed = query.message.message_id if query is not None and query.message else None
         async with self.locks.hold(who.external_id):
             try:
                 handled = await handle_event(
@@ -71,6 +78,7 @@ class Pipeline:
                     event,
                     update_id=update.update_id,
                     default_locale=self.default_locale,
+                    pressed_message_id=pressed,
                 )
             except (OperationalError, DBAPIError, OSError):
                 log.exception(
@@ -82,6 +90,23 @@ class Pipeline:
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id)
+
+    async def _with_document(self, update: Update, event: Event) -> Event:
+        """Fetch a small document's bytes before the transaction (never hold locks on I/O)."""
+        document = update.message.document if update.message else None
+        if event.document is None or document is None:
+            return event
+        if event.document.size > DOCUMENT_MAX:
+            return event
+        try:
+            file = await document.get_file()
+            content = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not download document: %s", exc)
+            return event
+        return dataclasses.replace(
+            event, document=dataclasses.replace(event.document, content=content[:DOCUMENT_MAX])
+        )
 
     def take_failed(self, update_ids: set[int]) -> set[int]:
         failed = self.failed & update_ids

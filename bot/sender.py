@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
+from coaching.pictures import render_attachment
 from storage.outbox import SendResult, Verdict
 
 
@@ -38,13 +47,18 @@ class TelegramSender:
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         try:
-            await self.bot.send_message(
-                chat_id,
-                payload["text"],
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(payload),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            if payload.get("attachment"):
+                await self._photo(chat_id, payload)
+            elif payload.get("edit_message_id") and await self._edit(chat_id, payload):
+                pass
+            else:
+                await self.bot.send_message(
+                    chat_id,
+                    payload["text"],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(payload),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
@@ -56,3 +70,30 @@ class TelegramSender:
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
             return SendResult(Verdict.RETRY, None, f"{type(exc).__name__}: {exc}")
         return SendResult(Verdict.DELIVERED)
+
+    async def _photo(self, chat_id: int, payload: dict[str, Any]) -> None:
+        png = await asyncio.to_thread(render_attachment, payload["attachment"])
+        await self.bot.send_photo(
+            chat_id,
+            InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
+            caption=payload["text"],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(payload),
+        )
+
+    async def _edit(self, chat_id: int, payload: dict[str, Any]) -> bool:
+        """Replace the pressed message; False when it cannot be edited (then send anew)."""
+        try:
+            await self.bot.edit_message_text(
+                payload["text"],
+                chat_id=chat_id,
+                message_id=int(payload["edit_message_id"]),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(payload),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            # "Not modified": a repeated toggle, the message already shows this. Anything else
+            # (too old, deleted) means the reply goes out as a new message.
+            return "not modified" in str(exc).lower()
+        return True

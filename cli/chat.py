@@ -12,9 +12,11 @@ import asyncio
 import getpass
 import sys
 import zlib
+from pathlib import Path
 from typing import Any, TextIO
 
 from coaching.model import Event
+from coaching.pictures import render_attachment
 from coaching.text import html_to_plain
 from storage.conversations import Identity, handle_event, known, pending_prompt
 from storage.db import Database
@@ -28,9 +30,16 @@ class TerminalSender:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.pictures = 0
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         lines = [html_to_plain(payload["text"])]
+        if payload.get("attachment"):
+            png = await asyncio.to_thread(render_attachment, payload["attachment"])
+            self.pictures += 1
+            path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"
+            path.write_bytes(png)
+            lines.append(f"[{path}]")
         number = 0
         for row in payload.get("buttons") or []:
             for button in row:

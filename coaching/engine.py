@@ -12,6 +12,7 @@ Order of concerns for each event:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from coaching import text
@@ -21,16 +22,21 @@ from coaching.flows import onboarding as onboarding_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
 from coaching.model import (
+    ChangeMap,
+    CreateMap,
     Event,
     EventKind,
     JoinCohort,
     Outcome,
     RecordConsent,
     Reply,
+    SaveAnalysis,
     SaveAnswer,
+    SelectMap,
     Snapshot,
     UpdateProfile,
 )
+from coaching.network import AddActor, MapView, example_view, op_to_json
 from coaching.validate import normalise
 
 HOME = "menu.main"
@@ -76,8 +82,12 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
             answers[effect.exercise] = effect.text
             if effect.exercise in EXERCISES:
                 completed.add(effect.exercise)
+    network, maps, last_analysis = _apply_network(snap, outcome)
     return dataclasses.replace(
         snap,
+        network=network,
+        maps=maps,
+        last_analysis=last_analysis,
         profile=profile,
         state=outcome.state,
         data=outcome.data,
@@ -85,6 +95,34 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
         answers=answers,
         completed=frozenset(completed),
     )
+
+
+def _apply_network(
+    snap: Snapshot, outcome: Outcome
+) -> tuple[MapView | None, tuple[MapView, ...], Mapping[str, Any] | None]:
+    network, maps, last = snap.network, list(snap.maps), snap.last_analysis
+    for effect in outcome.effects:
+        if isinstance(effect, CreateMap):
+            ego = (AddActor(snap.profile.name or "Saya", is_ego=True),)
+            start = MapView(None, effect.kind, effect.title, effect.purpose)
+            network = start.apply((ego if effect.kind == "personal" else ()) + effect.ops)[0]
+            maps.append(network)
+            last = None
+        elif isinstance(effect, SelectMap):
+            ref = effect.ref
+            if ref.startswith("example:"):
+                network = example_view(ref.removeprefix("example:"))
+            else:
+                network = next((m for m in maps if str(m.id) == ref), network)
+            last = None
+        elif isinstance(effect, ChangeMap) and network is not None:
+            changed = network.apply(effect.ops)[0]
+            undo = tuple(op_to_json(op) for op in effect.undo)
+            network = dataclasses.replace(changed, undo=undo, **dict(effect.fields))
+            maps = [network if m.id == network.id else m for m in maps]
+        elif isinstance(effect, SaveAnalysis):
+            last = effect.result
+    return network, tuple(maps), last
 
 
 def _stale(snap: Snapshot) -> Outcome:

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from coaching.network import MapView, Op
 
 
 class EventKind(StrEnum):
@@ -70,6 +73,12 @@ class Reply:
     key: str
     context: Mapping[str, Any] = field(default_factory=dict)
     options: tuple[tuple[Option, ...], ...] = ()
+    # Replace the message whose button was pressed (multi-select toggles, pages) instead of
+    # sending a new one; transports without that ability send it anew.
+    edit: bool = False
+    # Something to show besides text, e.g. {"type": "map", ...}: rendered off the event loop
+    # by the transport when it is sent; ``key`` then gives the caption.
+    attachment: Mapping[str, Any] | None = None
 
     def flat_options(self) -> tuple[Option, ...]:
         return tuple(option for row in self.options for option in row)
@@ -99,7 +108,99 @@ class JoinCohort:
     code: str
 
 
-Effect = UpdateProfile | RecordConsent | SaveAnswer | JoinCohort
+@dataclass(frozen=True)
+class CreateMap:
+    """A new map, made active. A personal map gets the participant as its ego."""
+
+    kind: str  # personal | case
+    title: str
+    purpose: str | None = None
+    ops: tuple[Op, ...] = ()  # ops that fill it (an import)
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectMap:
+    ref: str  # a map id, or "example:<key>"
+
+
+@dataclass(frozen=True)
+class ChangeMap:
+    """Edits to the active map, and the ops that undo them (kept as the map's last undo)."""
+
+    map_id: int
+    ops: tuple[Op, ...]
+    undo: tuple[Op, ...]
+    fields: Mapping[str, Any] = field(default_factory=dict)  # title, purpose
+
+
+@dataclass(frozen=True)
+class SaveAnalysis:
+    """A dated analysis snapshot of a stored map (the next analysis says what changed)."""
+
+    map_id: int
+    result: Mapping[str, Any]
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class SnoozeReminder:
+    """Bring a nudge back later; storage checks that the reminder is the participant's own."""
+
+    reminder_id: int
+    until: datetime
+
+
+@dataclass(frozen=True)
+class StopReminders:
+    """Routine nudges off (from a nudge's button); storage checks the reminder's owner."""
+
+    reminder_id: int
+
+
+Effect = (
+    UpdateProfile
+    | RecordConsent
+    | SaveAnswer
+    | JoinCohort
+    | CreateMap
+    | SelectMap
+    | ChangeMap
+    | SaveAnalysis
+    | SnoozeReminder
+    | StopReminders
+)
+
+
+@dataclass(frozen=True)
+class KltbNext:
+    """A stakeholder whose Know-Like-Trust-Buy pipeline has a next step waiting."""
+
+    actor_id: int
+    name: str
+    step: str  # the step to take next: know | like | trust | buy
+    plan: str | None = None  # the participant's own note on what to do next
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DueTie:
+    """A planned new tie ("merajut jejaring") whose date has come."""
+
+    tie_id: int
+    source: str
+    target: str
+    reason: str | None
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a nudge can name, most urgent first in each kind."""
+
+    completed: frozenset[str] = frozenset()
+    kltb: tuple[KltbNext, ...] = ()
+    ties: tuple[DueTie, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +211,9 @@ class Profile:
     timezone: str | None = None
     reminder: str | None = None
     consent_at: datetime | None = None
+    reminder_time: str = "08:00"  # local HH:MM
+    quiet_start: str = "21:00"  # quiet hours, local: no nudge between start and end
+    quiet_end: str = "07:00"
 
 
 @dataclass(frozen=True)
@@ -123,6 +227,13 @@ class Snapshot:
     now: datetime
     answers: Mapping[str, str] = field(default_factory=dict)
     completed: frozenset[str] = frozenset()
+    network: MapView | None = None  # the active map
+    maps: tuple[MapView, ...] = ()  # each of the participant's own maps
+    last_analysis: Mapping[str, Any] | None = None  # the active map's latest snapshot
+    # Loaded only for a reminder's buttons: this participant's recent nudges (id → status)
+    # and what is waiting for them.
+    reminders: Mapping[int, str] = field(default_factory=dict)
+    waiting: Waiting | None = None
 
     @property
     def locale(self) -> str:

@@ -103,6 +103,7 @@ def html_to_plain(text: str) -> str:
 
 
 TELEGRAM_TEXT_MAX = 4096
+CAPTION_MAX = 1024
 
 
 def visible_length(html_text: str) -> int:

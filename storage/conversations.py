@@ -21,16 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    ChangeMap,
+    CreateMap,
     Effect,
     Event,
     JoinCohort,
     Profile,
     RecordConsent,
     Reply,
+    SaveAnalysis,
     SaveAnswer,
+    SelectMap,
     Snapshot,
+    SnoozeReminder,
+    StopReminders,
     UpdateProfile,
 )
+from storage import networks, reminders
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -43,7 +50,9 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"})
+PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"}) | frozenset(
+    {"reminder_time", "quiet_start", "quiet_end"}
+)
 
 
 @dataclass(frozen=True)
@@ -75,12 +84,19 @@ async def handle_event(
     update_id: int | None = None,
     now: datetime | None = None,
     default_locale: str = text.DEFAULT_LOCALE,
+    pressed_message_id: int | None = None,
 ) -> Handled:
-    """Handle one event for one participant, committed before anything is sent."""
+    """Handle one event for one participant, committed before anything is sent.
+
+    ``pressed_message_id`` is the message whose button was pressed: a reply that asks to
+    replace it (a toggled multi-select) is sent as an edit of that message.
+    """
     now = now or datetime.now(UTC)
     try:
         async with db.transaction() as session:
-            return await _handle(session, who, event, update_id, now, default_locale)
+            return await _handle(
+                session, who, event, update_id, now, default_locale, pressed_message_id
+            )
     except _EngineFailure as failure:
         log.exception(
             "engine failed: participant=%s state=%s event=%s update=%s",
@@ -117,16 +133,21 @@ async def _handle(
     update_id: int | None,
     now: datetime,
     default_locale: str,
+    pressed_message_id: int | None = None,
 ) -> Handled:
     participant = await _lock_participant(session, who, now, default_locale)
     # Checked under the participant's lock: the same update can only race with itself there.
     if update_id is not None and await session.get(ProcessedUpdate, update_id) is not None:
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     snap = await _snapshot(session, participant, now)
+    snap = await reminders.enrich(session, snap, participant.id, event)  # a nudge's button
     try:
         outcome = engine.handle(snap, event)
         after = engine.apply(snap, outcome)
         replies = _render_all(after.locale, outcome.replies)
+        for payload in replies:
+            if payload.pop("edit", False) and pressed_message_id is not None:
+                payload["edit_message_id"] = pressed_message_id
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
     await _apply_effects(session, participant, outcome.effects, now)
@@ -137,6 +158,7 @@ async def _handle(
     participant.last_active_at = now
     participant.updated_at = now
     participant.ignored_nudges = 0  # any sign of life ends a pause in reminders
+    await reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
     if participant.chat_id != who.chat_id:
         participant.chat_id = who.chat_id
     ids = await _queue_rendered(session, participant, who, replies, after.seq, now)
@@ -217,7 +239,12 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
         timezone=participant.timezone,
         reminder=participant.reminder,
         consent_at=participant.consent_at,
+        reminder_time=participant.reminder_time,
+        quiet_start=participant.quiet_start,
+        quiet_end=participant.quiet_end,
     )
+    maps = await networks.load_maps(session, participant.id)
+    network = networks.active_view(participant, maps)
     return Snapshot(
         profile=profile,
         state=participant.state,
@@ -226,6 +253,9 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
         now=now,
         answers=answers,
         completed=completed,
+        network=network,
+        maps=maps,
+        last_analysis=await networks.last_analysis(session, network.id if network else None),
     )
 
 
@@ -238,6 +268,10 @@ async def _apply_effects(
                 if field not in PROFILE_FIELDS:
                     raise ValueError(f"not a profile field: {field}")
                 setattr(participant, field, value)
+                if field == "name" and value:
+                    await networks.rename_ego(session, participant, str(value))
+            if reminders.SCHEDULE_FIELDS & set(effect.fields):
+                await reminders.reschedule(session, participant, now)
         elif isinstance(effect, RecordConsent):
             participant.consent_at = now
             participant.consent_version = effect.version
@@ -245,6 +279,12 @@ async def _apply_effects(
             await _save_answer(session, participant, effect, now)
         elif isinstance(effect, JoinCohort):
             await _join_cohort(session, participant, effect)
+        elif isinstance(effect, CreateMap | SelectMap | ChangeMap | SaveAnalysis):
+            await networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, SnoozeReminder):
+            await reminders.apply_snooze(session, participant, effect, now)
+        elif isinstance(effect, StopReminders):
+            await reminders.apply_stop(session, participant, effect, now)
 
 
 async def _save_answer(
@@ -298,8 +338,11 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
     pending = ""
     for index, reply in enumerate(replies):
         html = text.render(locale, reply.key, **reply.context)
+        if reply.attachment is not None and pending:  # a picture stands on its own
+            payloads.extend({"text": part, "buttons": []} for part in text.split_message(pending))
+            pending = ""
         html = f"{pending}\n\n{html}" if pending else html
-        if not reply.options and index < len(replies) - 1:
+        if not reply.options and reply.attachment is None and index < len(replies) - 1:
             pending = html
             continue
         pending = ""
@@ -313,9 +356,19 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
             ]
             for row in reply.options
         ]
+        if reply.attachment is not None:  # a picture: the text is its caption
+            caption = text.split_message(html, limit=text.CAPTION_MAX)
+            payloads.append(
+                {"text": caption[0], "buttons": buttons, "attachment": dict(reply.attachment)}
+            )
+            continue
         parts = text.split_message(html)
         for number, part in enumerate(parts, start=1):
-            payloads.append({"text": part, "buttons": buttons if number == len(parts) else []})
+            last = number == len(parts)
+            payload: dict[str, Any] = {"text": part, "buttons": buttons if last else []}
+            if reply.edit and len(parts) == 1:
+                payload["edit"] = True
+            payloads.append(payload)
     return payloads
 
 

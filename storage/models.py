@@ -129,6 +129,8 @@ class Participant(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     ignored_nudges: Mapped[int] = mapped_column(Integer, default=0)
+    # The map the conversation works on: a map id, or "example:<key>" for a bundled example.
+    active_map: Mapped[str | None] = mapped_column(String(32))
     last_active_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -147,6 +149,8 @@ class NetworkMap(Base):
     purpose: Mapped[str | None] = mapped_column(Text)
     anklam: Mapped[dict[str, Any]] = mapped_column(default=dict)  # purpose/structure/style/value
     stage: Mapped[str | None] = mapped_column(String(32))  # Bab V development stage
+    undo: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ops undoing the last change
+    source: Mapped[str | None] = mapped_column(String(120))  # e.g. the imported file's name
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

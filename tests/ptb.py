@@ -32,6 +32,7 @@ class RecordingRequest(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._ids = itertools.count(1)
         self.fail: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.file_content = b"source,target\nA,B\n"
 
     async def initialize(self) -> None:
         return None
@@ -53,6 +54,9 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a download: the file's bytes, not JSON
+            self.calls.append(("download", {"url": url}))
+            return 200, self.file_content
         api = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         if api in self.fail:
@@ -62,13 +66,20 @@ class RecordingRequest(BaseRequest):
         result: Any = True
         if api == "getMe":
             result = BOT
-        elif api == "sendMessage":
+        elif api == "getFile":
+            result = {
+                "file_id": params["file_id"],
+                "file_unique_id": "u1",
+                "file_size": len(self.file_content),
+                "file_path": "documents/file.csv",
+            }
+        elif api in ("sendMessage", "sendPhoto"):
             result = {
                 "message_id": next(self._ids),
                 "date": int(datetime.now(UTC).timestamp()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "from": BOT,
-                "text": params["text"],
+                "text": params.get("text") or params.get("caption", ""),
             }
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -123,6 +134,7 @@ class Person:
 
     def document(self, name: str = "peta.csv") -> Update:
         doc = Document("d1", "u1", file_name=name, mime_type="text/csv", file_size=10)
+        doc.set_bot(self.app.bot)
         return self._update(self._message(document=doc))
 
     def press(self, data: str, update_id: int | None = None) -> Update:

@@ -11,6 +11,7 @@ from coaching.curriculum import (
     next_exercise,
     overall_progress,
 )
+from coaching.flows import network
 from coaching.flows.common import go, note, stay
 from coaching.model import Event, Option, Outcome, Reply, Snapshot
 
@@ -33,6 +34,7 @@ class Menu:
         done, total = overall_progress(snap.completed)
         upcoming = next_exercise(snap.completed)
         rows = tuple((Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules)
+        rows = ((Option("net", "menu.btn_network"),), *rows)
         if upcoming is not None:
             rows = ((Option("next", "menu.btn_next"),), *rows)
         context = {
@@ -49,7 +51,9 @@ class Menu:
         return go(Step.MAIN)
 
     def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        """Opens the chosen module, or the next unfinished exercise."""
+        """Opens the chosen module, the network map, or the next unfinished exercise."""
+        if event.choice == "net":
+            return network.enter(snap)
         if event.choice == "next" and (upcoming := next_exercise(snap.completed)):
             module = upcoming.key.split(".", 1)[0]
             return go("exercises.answer", data={"module": module, "exercise": upcoming.key})

@@ -1,0 +1,62 @@
+"""Paged button lists: pick one actor, or toggle several ("who among these works with Budi?").
+
+Values carry the item's position, not its name, so they stay short and ASCII whatever the
+names are; the list is stable within a step (any change to the map invalidates the step's
+buttons through ``seq``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coaching.model import Option
+
+PAGE = 8
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE))
+
+
+def pick_rows(
+    names: Sequence[str], page: int, *, selected: frozenset[int] | None = None
+) -> tuple[tuple[Option, ...], ...]:
+    """One row per name on this page (toggles when ``selected`` is given), then paging."""
+    page = min(max(page, 0), page_count(len(names)) - 1)
+    start = page * PAGE
+    rows: list[tuple[Option, ...]] = []
+    for index in range(start, min(start + PAGE, len(names))):
+        if selected is None:
+            rows.append((Option(f"pick:{index}", "network.btn_pick", {"name": names[index]}),))
+        else:
+            on = index in selected
+            label = {"name": names[index], "on": on}
+            rows.append((Option(f"toggle:{index}", "network.btn_toggle", label),))
+    paging: list[Option] = []
+    if page > 0:
+        paging.append(Option("page:prev", "network.btn_prev", {"page": page}))
+    if start + PAGE < len(names):
+        paging.append(
+            Option(
+                "page:next", "network.btn_next", {"page": page + 2, "pages": page_count(len(names))}
+            )
+        )
+    if paging:
+        rows.append(tuple(paging))
+    return tuple(rows)
+
+
+def index_of(value: str, prefix: str, size: int) -> int | None:
+    head, _, number = value.partition(":")
+    if head != prefix or not number.isdigit() or int(number) >= size:
+        return None
+    return int(number)
+
+
+def turn(value: str, page: int, total: int) -> int | None:
+    """The new page for a paging button, else None."""
+    if value == "page:prev":
+        return max(0, page - 1)
+    if value == "page:next":
+        return min(page_count(total) - 1, page + 1)
+    return None

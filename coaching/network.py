@@ -1,0 +1,432 @@
+"""A participant's map as plain data, the edits a conversation can make to it, and quick syntax.
+
+The engine sees a map as a :class:`MapView` (loaded by storage), changes it only through
+:class:`Op` values (which storage applies to the database), and keeps, for each change, the
+ops that undo it. :meth:`MapView.apply` is the pure twin of storage's application: the engine
+uses it to validate a change and to show the map as it will be once committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from coaching.analysis import Tie, build_graph, name_key
+from coaching.validate import normalise
+
+ACTOR_NAME_MAX = 80
+ACTOR_KINDS = ("person", "group", "organisation")
+RESOURCES = ("information", "expertise", "funds", "influence", "access", "other")
+IBARRA = ("personal", "operational", "strategic")
+FLOWS = ("communication", "information", "problem_solving", "knowledge", "access")
+STRENGTH_WORDS = {"kuat": "strong", "strong": "strong", "lemah": "weak", "weak": "weak"}
+ACTOR_FIELDS = frozenset({"kind", "role", "inside", "resources", "needs", "ibarra", "kltb_step"})
+_NAME_PUNCT = set(" .,'-()/&:")
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    kind: str | None = None
+    role: str | None = None
+    inside: bool | None = None
+    resources: tuple[str, ...] = ()
+    needs: str | None = None
+    ibarra: str | None = None
+    kltb_step: str | None = None
+    is_ego: bool = False
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    def attributes(self) -> dict[str, Any]:
+        return {f: _jsonable(getattr(self, f)) for f in sorted(ACTOR_FIELDS)}
+
+
+@dataclass(frozen=True)
+class TieView:
+    """A tie between two actors (by key). ``direction`` "out" means from ``a`` to ``b``."""
+
+    a: str
+    b: str
+    strength: str | None = None
+    direction: str = "both"
+    flows: tuple[str, ...] = ()
+
+    def joins(self, x: str, y: str) -> bool:
+        return {self.a, self.b} == {x, y}
+
+
+# --- edit operations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddActor:
+    name: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    is_ego: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateActor:
+    key: str
+    attributes: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RenameActor:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DeleteActor:
+    key: str
+
+
+@dataclass(frozen=True)
+class AddTie:
+    a: str  # actor names or keys; matched by key
+    b: str
+    strength: str | None = None
+    direction: str = "both"
+    flows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeleteTie:
+    a: str
+    b: str
+
+
+Op = AddActor | UpdateActor | RenameActor | DeleteActor | AddTie | DeleteTie
+_OPS: dict[str, type[Op]] = {
+    "add_actor": AddActor,
+    "update_actor": UpdateActor,
+    "rename_actor": RenameActor,
+    "delete_actor": DeleteActor,
+    "add_tie": AddTie,
+    "delete_tie": DeleteTie,
+}
+_NAMES = {cls: name for name, cls in _OPS.items()}
+
+
+class EditError(ValueError):
+    """A change the map cannot take; ``key`` is the message that explains it."""
+
+    def __init__(self, key: str, **context: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.context = context
+
+
+def op_to_json(op: Op) -> dict[str, Any]:
+    body = {k: _jsonable(v) for k, v in dataclasses.asdict(op).items()}
+    return {"op": _NAMES[type(op)], **body}
+
+
+def op_from_json(data: Mapping[str, Any]) -> Op:
+    values = dict(data)
+    cls = _OPS[str(values.pop("op"))]
+    if cls is AddTie and "flows" in values:
+        values["flows"] = tuple(values["flows"])
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One map: a personal network (with the participant as ego), a case map, or an example."""
+
+    id: int | None
+    kind: str  # personal | case | example
+    title: str
+    purpose: str | None = None
+    actors: tuple[Actor, ...] = ()
+    ties: tuple[TieView, ...] = ()
+    undo: tuple[Mapping[str, Any], ...] = ()
+    example: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.kind == "example"
+
+    @property
+    def ego(self) -> Actor | None:
+        return next((a for a in self.actors if a.is_ego), None)
+
+    def find(self, name: str) -> Actor | None:
+        key = name_key(name)
+        return next((a for a in self.actors if a.key == key), None)
+
+    def near(self, name: str) -> Actor | None:
+        """The existing actor a typed name probably meant ("pak budy" → "Pak Budi").
+
+        A typo changes letters inside a word; "Pemangku A" and "Pemangku B" differ by a
+        whole short word and are two actors, not a near miss.
+        """
+        key = name_key(name)
+        matches = [a for a in self.others() if a.key != key and _typo_of(key, a.key)]
+        return matches[0] if matches else None
+
+    def others(self) -> tuple[Actor, ...]:
+        """Actors other than the participant, in a stable, readable order."""
+        return tuple(sorted((a for a in self.actors if not a.is_ego), key=lambda a: a.key))
+
+    def tie(self, x: str, y: str) -> TieView | None:
+        kx, ky = name_key(x), name_key(y)
+        return next((t for t in self.ties if t.joins(kx, ky)), None)
+
+    def neighbours(self, name: str) -> set[str]:
+        key = name_key(name)
+        return {t.b if t.a == key else t.a for t in self.ties if key in (t.a, t.b)}
+
+    def graph(self) -> nx.Graph:
+        names = {a.key: a.name for a in self.actors}
+        ties = [
+            Tie(names[t.a], names[t.b], t.strength, t.direction)  # type: ignore[arg-type]
+            for t in self.ties
+        ]
+        ego = self.ego.name if self.ego else None
+        return build_graph(ties, actors=[a.name for a in self.actors], ego=ego)
+
+    def apply(self, ops: Iterable[Op]) -> tuple[MapView, tuple[Op, ...]]:
+        """The map after ``ops``, and the ops that undo them (in the order to apply them).
+
+        Raises :class:`EditError` for anything the map cannot take: the conversation then
+        explains it and nothing is stored.
+        """
+        actors = {a.key: a for a in self.actors}
+        ties = {frozenset((t.a, t.b)): t for t in self.ties}
+        undo: list[Op] = []
+        for op in ops:
+            undo[:0] = _apply_one(op, actors, ties)
+        view = dataclasses.replace(
+            self,
+            actors=tuple(actors.values()),
+            ties=tuple(sorted(ties.values(), key=lambda t: (t.a, t.b))),
+        )
+        return view, tuple(undo)
+
+
+def _apply_one(op: Op, actors: dict[str, Actor], ties: dict[frozenset[str], TieView]) -> list[Op]:
+    if isinstance(op, AddActor):
+        key = name_key(op.name)
+        if key in actors:
+            raise EditError("network.err_actor_exists", name=actors[key].name)
+        actors[key] = Actor(op.name, is_ego=op.is_ego, **_actor_fields(op.attributes))
+        return [DeleteActor(key)]
+    if isinstance(op, UpdateActor):
+        actor = _actor(actors, op.key)
+        before = {k: _jsonable(getattr(actor, k)) for k in op.attributes}
+        actors[actor.key] = dataclasses.replace(actor, **_actor_fields(op.attributes))
+        return [UpdateActor(actor.key, before)]
+    if isinstance(op, RenameActor):
+        actor = _actor(actors, op.key)
+        new_key = name_key(op.name)
+        if new_key != actor.key and new_key in actors:
+            raise EditError("network.err_actor_exists", name=actors[new_key].name)
+        del actors[actor.key]
+        actors[new_key] = dataclasses.replace(actor, name=op.name)
+        for pair, tie in list(ties.items()):
+            if actor.key in pair:
+                del ties[pair]
+                moved = dataclasses.replace(
+                    tie,
+                    a=new_key if tie.a == actor.key else tie.a,
+                    b=new_key if tie.b == actor.key else tie.b,
+                )
+                ties[frozenset((moved.a, moved.b))] = moved
+        return [RenameActor(new_key, actor.name)]
+    if isinstance(op, DeleteActor):
+        actor = _actor(actors, op.key)
+        if actor.is_ego:
+            raise EditError("network.err_delete_ego")
+        restore: list[Op] = [AddActor(actor.name, actor.attributes(), actor.is_ego)]
+        for pair, tie in sorted(ties.items(), key=lambda item: (item[1].a, item[1].b)):
+            if actor.key in pair:
+                del ties[pair]
+                restore.append(_add_tie_of(tie, actors))
+        del actors[actor.key]
+        return restore
+    if isinstance(op, AddTie):
+        a, b = _actor(actors, op.a), _actor(actors, op.b)
+        if a.key == b.key:
+            raise EditError("network.err_self_tie", name=a.name)
+        pair = frozenset((a.key, b.key))
+        if pair in ties:
+            raise EditError("network.err_tie_exists", a=a.name, b=b.name)
+        if op.strength not in (None, "strong", "weak") or op.direction not in ("both", "out"):
+            raise EditError("network.err_bad_tie")
+        ties[pair] = TieView(a.key, b.key, op.strength, op.direction, tuple(op.flows))
+        return [DeleteTie(a.key, b.key)]
+    a, b = _actor(actors, op.a), _actor(actors, op.b)
+    pair = frozenset((a.key, b.key))
+    if pair not in ties:
+        raise EditError("network.err_no_tie", a=a.name, b=b.name)
+    removed = ties.pop(pair)
+    return [_add_tie_of(removed, actors)]
+
+
+def _typo_of(typed: str, known: str) -> bool:
+    words, known_words = typed.split(), known.split()
+    if len(words) != len(known_words):  # a missing or extra space: "pakbudi"
+        return (
+            difflib.SequenceMatcher(None, typed.replace(" ", ""), known.replace(" ", "")).ratio()
+            >= 0.9
+        )
+    differing = [(a, b) for a, b in zip(words, known_words, strict=True) if a != b]
+    if len(differing) != 1:
+        return False
+    a, b = differing[0]
+    return min(len(a), len(b)) >= 4 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
+def _add_tie_of(tie: TieView, actors: Mapping[str, Actor]) -> AddTie:
+    return AddTie(actors[tie.a].name, actors[tie.b].name, tie.strength, tie.direction, tie.flows)
+
+
+def _actor(actors: Mapping[str, Actor], name: str) -> Actor:
+    actor = actors.get(name_key(name))
+    if actor is None:
+        raise EditError("network.err_unknown_actor", name=name)
+    return actor
+
+
+def _actor_fields(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(attributes) - ACTOR_FIELDS
+    if unknown:
+        raise EditError("network.err_bad_tie")
+    fields = dict(attributes)
+    if "resources" in fields:
+        fields["resources"] = tuple(fields["resources"] or ())
+    return fields
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def example_view(key: str) -> MapView | None:
+    """A bundled example as a read-only map (the module's kite and the Karawang case)."""
+    from coaching.examples import EXAMPLES, load_example
+
+    if key not in EXAMPLES:
+        return None
+    graph = load_example(key)
+    actors = tuple(
+        Actor(graph.nodes[n]["name"], role=graph.nodes[n].get("role")) for n in sorted(graph.nodes)
+    )
+    ties = []
+    for u, v, data in sorted(graph.edges(data=True)):
+        a, b = (u, v) if data.get("origin") in (None, u) else (v, u)
+        ties.append(
+            TieView(
+                name_key(graph.nodes[a]["name"]),
+                name_key(graph.nodes[b]["name"]),
+                data.get("strength"),
+                data.get("direction") or "both",
+            )
+        )
+    return MapView(None, "example", key, actors=actors, ties=tuple(ties), example=key)
+
+
+# --- names and quick syntax -------------------------------------------------------------------
+
+
+def check_actor_name(text: str) -> tuple[str | None, str | None]:
+    """A stakeholder's name: a person, group or organisation ("Dinas PU & PR", "KUD 'Sri'")."""
+    cleaned = normalise(text)
+    if not cleaned:
+        return None, "network.bad_name_empty"
+    if len(cleaned) > ACTOR_NAME_MAX:
+        return None, "network.bad_name_long"
+    allowed = all(ch.isalnum() or ch in _NAME_PUNCT for ch in cleaned)
+    if not allowed or not any(ch.isalpha() for ch in cleaned) or cleaned.startswith("/"):
+        return None, "network.bad_name_chars"
+    return cleaned, None
+
+
+_TIE_LINE = re.compile(
+    r"^(?P<a>.+?)\s*(?P<arrow><->|->|→|↔)\s*(?P<b>.+?)(?:\s+(?P<s>kuat|lemah|strong|weak))?$"
+    r"|^(?P<a2>.+?)\s+(?:-|–|—)\s+(?P<b2>.+?)(?:\s+(?P<s2>kuat|lemah|strong|weak))?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TieLine:
+    a: str
+    b: str
+    strength: str | None
+    direction: str
+
+
+def parse_tie_line(line: str) -> TieLine | None:
+    """``Budi - Sari kuat`` (two-way), ``Budi -> Sari`` (one-way); None if it is no tie line."""
+    match = _TIE_LINE.match(normalise(line))
+    if match is None:
+        return None
+    if match.group("a") is not None:
+        a, b, word, arrow = match.group("a"), match.group("b"), match.group("s"), match["arrow"]
+        direction = "out" if arrow in ("->", "→") else "both"
+    else:
+        a, b, word, direction = match.group("a2"), match.group("b2"), match.group("s2"), "both"
+    strength = STRENGTH_WORDS.get(word.lower()) if word else None
+    return TieLine(a.strip(), b.strip(), strength, direction)
+
+
+def tie_lines(text: str) -> list[TieLine] | None:
+    """Every non-empty line as a tie line, or None when any line is not one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    parsed = [parse_tie_line(line) for line in lines]
+    if not parsed or any(p is None for p in parsed):
+        return None
+    return [p for p in parsed if p is not None]
+
+
+def ops_for_tie_lines(view: MapView, lines: Sequence[TieLine]) -> list[Op]:
+    """New actors first (tied to the participant on a personal map), then the ties."""
+    ops: list[Op] = []
+    known = {a.key for a in view.actors}
+    ego = view.ego
+    for line in lines:
+        for name in (line.a, line.b):
+            cleaned, problem = check_actor_name(name)
+            if cleaned is None:
+                raise EditError(problem or "network.bad_name_chars", name=name[:80])
+            if name_key(cleaned) not in known:
+                known.add(name_key(cleaned))
+                ops.append(AddActor(cleaned))
+                if ego is not None and name_key(cleaned) != ego.key:
+                    ops.append(AddTie(ego.name, cleaned))
+        ops.append(AddTie(line.a, line.b, line.strength, line.direction))
+    # A tie line naming the participant replaces the automatic tie to them.
+    return _dedupe_ego_ties(ops, ego)
+
+
+def _dedupe_ego_ties(ops: list[Op], ego: Actor | None) -> list[Op]:
+    if ego is None:
+        return ops
+    explicit = {
+        frozenset((name_key(op.a), name_key(op.b)))
+        for op in ops
+        if isinstance(op, AddTie) and (op.strength or op.direction != "both")
+    }
+    seen: set[frozenset[str]] = set()
+    kept: list[Op] = []
+    for op in ops:
+        if isinstance(op, AddTie):
+            pair = frozenset((name_key(op.a), name_key(op.b)))
+            automatic = not op.strength and op.direction == "both"
+            if pair in seen or (automatic and pair in explicit):
+                continue
+            seen.add(pair)
+        kept.append(op)
+    return kept

@@ -1,0 +1,269 @@
+"""Maps, actors and ties in the database, as the engine's plain ``MapView`` and back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.analysis import name_key
+from coaching.model import ChangeMap, CreateMap, SaveAnalysis, SelectMap
+from coaching.network import (
+    Actor,
+    AddActor,
+    AddTie,
+    DeleteActor,
+    MapView,
+    Op,
+    RenameActor,
+    TieView,
+    UpdateActor,
+    example_view,
+    op_from_json,
+    op_to_json,
+)
+from storage.models import Actor as ActorRow
+from storage.models import AnalysisSnapshot, NetworkMap, Participant
+from storage.models import Tie as TieRow
+
+EXAMPLE_PREFIX = "example:"
+
+
+async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView, ...]:
+    """Every map the participant owns, oldest first, with actors and ties."""
+    maps = (
+        (
+            await session.execute(
+                select(NetworkMap)
+                .where(NetworkMap.participant_id == participant_id)
+                .order_by(NetworkMap.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not maps:
+        return ()
+    ids = [m.id for m in maps]
+    actor_rows = (
+        (
+            await session.execute(
+                select(ActorRow).where(ActorRow.map_id.in_(ids)).order_by(ActorRow.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    tie_rows = (
+        (await session.execute(select(TieRow).where(TieRow.map_id.in_(ids)).order_by(TieRow.id)))
+        .scalars()
+        .all()
+    )
+    keys = {row.id: row.name_key for row in actor_rows}
+    views = []
+    for network_map in maps:
+        actors = tuple(_actor(row) for row in actor_rows if row.map_id == network_map.id)
+        ties = tuple(
+            TieView(keys[t.source_id], keys[t.target_id], t.strength, t.direction, tuple(t.flows))
+            for t in tie_rows
+            if t.map_id == network_map.id
+        )
+        views.append(
+            MapView(
+                id=network_map.id,
+                kind=network_map.kind,
+                title=network_map.title,
+                purpose=network_map.purpose,
+                actors=actors,
+                ties=tuple(sorted(ties, key=lambda t: (t.a, t.b))),
+                undo=tuple(network_map.undo or ()),
+            )
+        )
+    return tuple(views)
+
+
+def active_view(participant: Participant, maps: Sequence[MapView]) -> MapView | None:
+    ref = participant.active_map or ""
+    if ref.startswith(EXAMPLE_PREFIX):
+        return example_view(ref.removeprefix(EXAMPLE_PREFIX))
+    chosen = next((m for m in maps if str(m.id) == ref), None)
+    if chosen is None:  # default: the personal map
+        chosen = next((m for m in maps if m.kind == "personal"), None)
+    return chosen
+
+
+async def last_analysis(session: AsyncSession, map_id: int | None) -> Mapping[str, Any] | None:
+    if map_id is None:
+        return None
+    row = (
+        await session.execute(
+            select(AnalysisSnapshot.result)
+            .where(AnalysisSnapshot.map_id == map_id)
+            .order_by(AnalysisSnapshot.created_at.desc(), AnalysisSnapshot.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return row
+
+
+async def apply_network_effect(
+    session: AsyncSession,
+    participant: Participant,
+    effect: CreateMap | SelectMap | ChangeMap | SaveAnalysis,
+    now: datetime,
+) -> None:
+    if isinstance(effect, CreateMap):
+        network_map = NetworkMap(
+            participant_id=participant.id,
+            kind=effect.kind,
+            title=effect.title,
+            purpose=effect.purpose,
+            anklam={},
+            source=effect.source,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(network_map)
+        await session.flush()
+        ops: list[Op] = []
+        if effect.kind == "personal":
+            ops.append(AddActor(participant.name or "Saya", is_ego=True))
+        ops.extend(effect.ops)
+        await _apply_ops(session, network_map.id, ops, now)
+        participant.active_map = str(network_map.id)
+    elif isinstance(effect, SelectMap):
+        participant.active_map = effect.ref
+    elif isinstance(effect, ChangeMap):
+        network_map = await _owned_map(session, participant, effect.map_id)
+        await _apply_ops(session, network_map.id, effect.ops, now)
+        network_map.undo = [op_to_json(op) for op in effect.undo] or None
+        for field_name, value in effect.fields.items():
+            if field_name in ("title", "purpose"):
+                setattr(network_map, field_name, value)
+        network_map.updated_at = now
+    else:
+        network_map = await _owned_map(session, participant, effect.map_id)
+        session.add(
+            AnalysisSnapshot(
+                map_id=network_map.id,
+                stage=effect.stage,
+                result=dict(effect.result),
+                created_at=now,
+            )
+        )
+
+
+async def rename_ego(session: AsyncSession, participant: Participant, name: str) -> None:
+    """Keep the participant's node named as they are (they may change their name)."""
+    map_ids = select(NetworkMap.id).where(NetworkMap.participant_id == participant.id)
+    await session.execute(
+        update(ActorRow)
+        .where(ActorRow.map_id.in_(map_ids), ActorRow.is_ego.is_(True))
+        .values(name=name, name_key=name_key(name))
+    )
+
+
+def undo_ops(view: MapView) -> tuple[Op, ...]:
+    return tuple(op_from_json(data) for data in view.undo)
+
+
+async def _owned_map(session: AsyncSession, participant: Participant, map_id: int) -> NetworkMap:
+    network_map = await session.get(NetworkMap, map_id)
+    if network_map is None or network_map.participant_id != participant.id:
+        raise PermissionError(f"map {map_id} is not this participant's")
+    return network_map
+
+
+async def _apply_ops(session: AsyncSession, map_id: int, ops: Sequence[Op], now: datetime) -> None:
+    for op in ops:
+        if isinstance(op, AddActor):
+            attributes = dict(op.attributes)
+            session.add(
+                ActorRow(
+                    map_id=map_id,
+                    name=op.name,
+                    name_key=name_key(op.name),
+                    is_ego=op.is_ego,
+                    kind=attributes.get("kind"),
+                    role=attributes.get("role"),
+                    inside=attributes.get("inside"),
+                    resources=list(attributes.get("resources") or []),
+                    needs=attributes.get("needs"),
+                    ibarra=attributes.get("ibarra"),
+                    kltb_step=attributes.get("kltb_step"),
+                    created_at=now,
+                )
+            )
+            await session.flush()
+        elif isinstance(op, UpdateActor):
+            values = {k: (list(v) if isinstance(v, tuple) else v) for k, v in op.attributes.items()}
+            await session.execute(
+                update(ActorRow)
+                .where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(op.key))
+                .values(**values)
+            )
+        elif isinstance(op, RenameActor):
+            await session.execute(
+                update(ActorRow)
+                .where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(op.key))
+                .values(name=op.name, name_key=name_key(op.name))
+            )
+        elif isinstance(op, DeleteActor):
+            actor_id = await _actor_id(session, map_id, op.key)
+            await session.execute(
+                delete(TieRow).where(
+                    or_(TieRow.source_id == actor_id, TieRow.target_id == actor_id)
+                )
+            )
+            await session.execute(delete(ActorRow).where(ActorRow.id == actor_id))
+        elif isinstance(op, AddTie):
+            source = await _actor_id(session, map_id, op.a)
+            target = await _actor_id(session, map_id, op.b)
+            session.add(
+                TieRow(
+                    map_id=map_id,
+                    source_id=source,
+                    target_id=target,
+                    strength=op.strength,
+                    direction=op.direction,
+                    flows=list(op.flows),
+                    created_at=now,
+                )
+            )
+            await session.flush()
+        else:
+            a = await _actor_id(session, map_id, op.a)
+            b = await _actor_id(session, map_id, op.b)
+            await session.execute(
+                delete(TieRow).where(
+                    TieRow.map_id == map_id,
+                    or_(
+                        (TieRow.source_id == a) & (TieRow.target_id == b),
+                        (TieRow.source_id == b) & (TieRow.target_id == a),
+                    ),
+                )
+            )
+
+
+async def _actor_id(session: AsyncSession, map_id: int, name: str) -> int:
+    found = await session.execute(
+        select(ActorRow.id).where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(name))
+    )
+    return int(found.scalar_one())
+
+
+def _actor(row: ActorRow) -> Actor:
+    return Actor(
+        name=row.name,
+        kind=row.kind,
+        role=row.role,
+        inside=row.inside,
+        resources=tuple(row.resources or ()),
+        needs=row.needs,
+        ibarra=row.ibarra,
+        kltb_step=row.kltb_step,
+        is_ego=row.is_ego,
+    )
