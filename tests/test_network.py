@@ -91,7 +91,12 @@ def test_guided_actor_with_every_attribute_then_ties() -> None:
     )
     convo.press("strong")
     convo.press("in")  # from Hendra to me
+    convo.press("flow:information")
+    convo.press("flow:access")
+    convo.press("done")
     assert tie(convo, "Pak Hendra", "Sari Dewi") == ("strong", "out")
+    flows = convo.snap.network.tie("Pak Hendra", "Sari Dewi") if convo.snap.network else None
+    assert flows is not None and flows.flows == ("information", "access")
     assert convo.snap.network is not None
     one_way = convo.snap.network.tie("Pak Hendra", "Sari Dewi")
     assert one_way is not None and one_way.a == "pak hendra"  # from Hendra
@@ -334,7 +339,17 @@ def test_fifteen_actor_map_by_conversation_alone() -> None:
     for i in range(15):
         convo.press("add")
         convo.send(f"Pemangku {chr(65 + i)}")
-        for value in ("person", "skip", "in", "done", "skip", "operational", "weak", "both"):
+        for value in (
+            "person",
+            "skip",
+            "in",
+            "done",
+            "skip",
+            "operational",
+            "weak",
+            "both",
+            "done",
+        ):
             convo.press(value)
         assert convo.snap.state == "network.peers", convo.last[-1].plain
         toggles = [v for v in convo.buttons if v.startswith("toggle:")]

@@ -34,6 +34,7 @@ from coaching.model import (
 )
 from coaching.network import (
     ACTOR_KINDS,
+    FLOWS,
     IBARRA,
     RESOURCES,
     Actor,
@@ -70,6 +71,7 @@ class Step(StrEnum):
     IBARRA = "network.ibarra"
     EGO_TIE = "network.ego_tie"
     EGO_DIRECTION = "network.ego_direction"
+    EGO_FLOWS = "network.ego_flows"
     PEERS = "network.peers"
     STRONG = "network.strong"
     MAPS = "network.maps"
@@ -192,6 +194,20 @@ class Network:
                         (Option("out", "network.btn_me_to", {"name": name}),),
                         (Option("in", "network.btn_to_me", {"name": name}),),
                     ),
+                ),
+            )
+        if step is Step.EGO_FLOWS:
+            chosen = set(data.get("flows") or ())
+            rows = tuple(
+                (Option(f"flow:{f}", "network.btn_flow", {"flow": f, "on": f in chosen}),)
+                for f in FLOWS
+            )
+            return (
+                Reply(
+                    "network.ask_flows",
+                    {"name": name},
+                    (*rows, (Option("done", "network.btn_done"),)),
+                    edit=bool(chosen),
                 ),
             )
         if step is Step.PEERS:
@@ -424,15 +440,31 @@ class Network:
         return go(Step.EGO_DIRECTION, data={**snap.data, "strength": event.choice})
 
     def _on_ego_direction(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
-        """Stores your tie (one- or two-way) and asks who among the others they work with."""
-        name, strength = str(snap.data.get("target", "")), snap.data.get("strength")
+        """Stores the tie's direction; asks what flows through it (Cross)."""
         if event.choice not in ("both", "out", "in") or view.ego is None:
             return stay(snap, note("common.use_buttons"))
+        return go(Step.EGO_FLOWS, data={**snap.data, "direction": event.choice, "flows": []})
+
+    def _on_ego_flows(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """Toggles what flows in your tie; "done" saves it and asks who else they work with."""
+        chosen = list(snap.data.get("flows") or [])
+        flow = event.choice.removeprefix("flow:")
+        if event.choice.startswith("flow:") and flow in FLOWS:
+            chosen = [f for f in chosen if f != flow] if flow in chosen else [*chosen, flow]
+            return go(
+                Step.EGO_FLOWS, data={**snap.data, "flows": [f for f in FLOWS if f in chosen]}
+            )
+        if event.choice != "done" or view.ego is None:
+            return stay(snap, note("common.use_buttons"))
+        name, strength = str(snap.data.get("target", "")), snap.data.get("strength")
+        way = str(snap.data.get("direction", "both"))
         ego = view.ego.name
-        a, b = (name, ego) if event.choice == "in" else (ego, name)
-        direction = "both" if event.choice == "both" else "out"
-        ops: list[Op] = [DeleteTie(ego, name), AddTie(a, b, str(strength), direction)]
-        return _with(_change(snap, view, ops), Step.PEERS, dict(snap.data))
+        a, b = (name, ego) if way == "in" else (ego, name)
+        direction = "both" if way == "both" else "out"
+        tie = AddTie(a, b, str(strength), direction, tuple(chosen))
+        ops: list[Op] = [DeleteTie(ego, name), tie]
+        data = {k: v for k, v in snap.data.items() if k not in ("flows", "direction")}
+        return _with(_change(snap, view, ops), Step.PEERS, data)
 
     def _on_peers(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
         """Toggles who works with the actor (step 3); "done" asks which ties are strong."""
