@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coaching.flows import exercises, menu, onboarding, settings
+from coaching.flows import exercises, menu, network, onboarding, settings
 from coaching.flows.base import Flow, Registry
 
 FLOWS: tuple[Flow, ...] = (
@@ -10,6 +10,7 @@ FLOWS: tuple[Flow, ...] = (
     menu.FLOW,
     settings.FLOW,
     exercises.FLOW,
+    network.FLOW,
 )
 
 REGISTRY = Registry.of(FLOWS)
