@@ -9,12 +9,13 @@ roles as short badges under the names, suggested ties dashed. The legend is in t
 language (``templates/<locale>/mapimage.j2``).
 
 Layout is deterministic: each component is laid out on its own, on a graph built in name order,
-then the components are packed in rows, largest first. Components of up to 300 actors use stress
-majorization (graph distances become drawing distances, so clusters spread evenly); up to 499 a
-seeded spring layout (Fruchterman–Reingold); from 500 concentric shells by k-core number (the
-core in the middle), which is cheap and shows the core/periphery structure. Above 40
-actors names are shortened; above 150 only role holders, the participant and highlighted actors
-get a label.
+then the components are packed in rows, largest first; on a personal map the others are laid out
+without the participant, who is placed in the middle (see :func:`_layout`). Components of up
+to 300 actors use stress majorization (graph distances become drawing distances, so clusters
+spread evenly); up to 499 a seeded spring layout (Fruchterman–Reingold); from 500 concentric
+shells by k-core number (the core in the middle), which is cheap and shows the core/periphery
+structure. Above 40 actors names are shortened; above 150 only role holders, the participant
+and highlighted actors get a label.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def _draw(
     dpi: int,
 ) -> bytes:
     n = len(order)
-    pos = _layout(G, order, seed) if n else {}
+    pos = _layout(G, order, seed, me) if n else {}
     xy = np.array([pos[v] for v in order], dtype=np.float64).reshape(n, 2)
     index = {v: i for i, v in enumerate(order)}
 
@@ -281,7 +282,14 @@ def _draw(
 
     # labels and role badges: glyph outlines in three path collections, much faster to draw
     # than one text artist per actor
-    roles = {role: set(getattr(analysis.roles, role)) for role in _ROLES}
+    # on a personal map the stakeholders' badges come from the map without the participant
+    # (as in the reply); the participant keeps their own roles on the whole map
+    source = analysis.without_ego.roles if analysis.without_ego and me is not None else None
+    roles = {role: set(getattr(source or analysis.roles, role)) for role in _ROLES}
+    if source is not None and me is not None:
+        for role in _ROLES:
+            if names[me] in getattr(analysis.roles, role):
+                roles[role].add(names[me])
     badge_text = {role: text(_BADGES[role]) for role in _ROLES}
     font = _font_size(n)
     name_width = 22 if n <= _LABEL_FULL else 14
@@ -440,22 +448,49 @@ def _png(fig: Figure, dpi: int) -> bytes:
 
 
 def _layout(
-    G: nx.Graph, order: Sequence[Hashable], seed: int
+    G: nx.Graph, order: Sequence[Hashable], seed: int, ego: Hashable | None = None
 ) -> dict[Hashable, tuple[float, float]]:
-    """Lay out each component, then pack the components in rows, largest first."""
+    """Positions for every actor.
+
+    Without a participant: lay out each component, then pack them in rows, largest first.
+    With one: lay out the map *without* them (their ties to everyone would squash every
+    distance to two steps and hide the groups), then put the participant in the middle — at
+    the centre of a ring of the remaining pieces, or, when the others form one piece, at the
+    centre of their contacts.
+    """
     rank = {v: i for i, v in enumerate(order)}
-    parts = sorted(
-        (sorted(c, key=rank.__getitem__) for c in nx.connected_components(G)),
-        key=lambda c: (-len(c), rank[c[0]]),
-    )
-    boxes: list[tuple[list[Hashable], np.ndarray, float]] = []
-    for part in parts:
-        coords = _component_layout(G, part, seed)
-        radius = math.sqrt(len(part)) if len(part) > 1 else 0.6
-        boxes.append((part, coords * radius, radius))
+    if ego is not None and len(G) > 1:
+        rest = G.subgraph(v for v in G if v != ego)
+        boxes = _boxes(rest, rank, seed)
+        pos: dict[Hashable, tuple[float, float]] = {}
+        if len(boxes) == 1:
+            part, coords, _ = boxes[0]
+            for v, point in zip(part, coords, strict=True):
+                pos[v] = (float(point[0]), float(point[1]))
+            contacts = [pos[w] for w in G[ego]] or list(pos.values())
+            centre = np.mean(np.array(contacts), axis=0)
+            nearest = min(math.dist(centre, p) for p in pos.values())
+            if nearest < 0.4:
+                centre = centre + np.array([0.45, 0.45])
+            pos[ego] = (float(centre[0]), float(centre[1]))
+            return pos
+        gap = 0.8
+        circumference = sum(2 * r + gap for _, _, r in boxes)
+        ring = max(circumference / (2 * math.pi), max(r for _, _, r in boxes) + 2.0, 2.0)
+        angle = math.pi / 2
+        for part, coords, radius in boxes:
+            half = (radius + gap / 2) / ring
+            angle -= half
+            centre = np.array([math.cos(angle), math.sin(angle)]) * ring
+            for v, point in zip(part, coords, strict=True):
+                pos[v] = (float(point[0] + centre[0]), float(point[1] + centre[1]))
+            angle -= half
+        pos[ego] = (0.0, 0.0)
+        return pos
+    boxes = _boxes(G, rank, seed)
     total = sum((2 * r + 1.0) ** 2 for _, _, r in boxes)
     row_width = max(math.sqrt(total) * 1.25, 2 * boxes[0][2] + 1.0)
-    pos: dict[Hashable, tuple[float, float]] = {}
+    pos = {}
     x = y = 0.0
     row_height = 0.0
     for part, coords, radius in boxes:
@@ -470,6 +505,22 @@ def _layout(
         x += side
         row_height = max(row_height, side)
     return pos
+
+
+def _boxes(
+    G: nx.Graph, rank: dict[Hashable, int], seed: int
+) -> list[tuple[list[Hashable], np.ndarray, float]]:
+    """Each component laid out, scaled to radius sqrt(size), largest first."""
+    parts = sorted(
+        (sorted(c, key=rank.__getitem__) for c in nx.connected_components(G)),
+        key=lambda c: (-len(c), rank[c[0]]),
+    )
+    boxes: list[tuple[list[Hashable], np.ndarray, float]] = []
+    for part in parts:
+        coords = _component_layout(G, part, seed)
+        radius = math.sqrt(len(part)) if len(part) > 1 else 0.6
+        boxes.append((part, coords * radius, radius))
+    return boxes
 
 
 def _component_layout(G: nx.Graph, part: Sequence[Hashable], seed: int) -> np.ndarray:
@@ -502,7 +553,7 @@ def _component_layout(G: nx.Graph, part: Sequence[Hashable], seed: int) -> np.nd
     return coords / scale
 
 
-def _stress(dist: np.ndarray, seed: int, iterations: int = 80) -> np.ndarray:
+def _stress(dist: np.ndarray, seed: int, iterations: int = 50) -> np.ndarray:
     """Stress majorization (Gansner, Koren & North 2004) from classical MDS, weights 1/d².
 
     Keeps graph distances as drawing distances, so clusters spread evenly instead of
@@ -530,7 +581,7 @@ def _stress(dist: np.ndarray, seed: int, iterations: int = 80) -> np.ndarray:
         b = np.where(apart, -weights * dist / np.where(apart, length, 1.0), 0.0)
         np.fill_diagonal(b, -b.sum(axis=1))
         updated = inverse @ (b @ coords)
-        done = float(np.abs(updated - coords).max()) < 1e-4
+        done = float(np.abs(updated - coords).max()) < 1e-3
         coords = updated
         if done:
             break
