@@ -187,7 +187,7 @@ class Tie(Base):
 
 
 class KltbEntry(Base):
-    """A Know-Like-Trust-Buy step reached with one stakeholder, with the participant's notes."""
+    """A Know-Like-Trust-Buy step with one stakeholder: planned (due) and/or reached (notes)."""
 
     __tablename__ = "kltb_entries"
     __table_args__ = (UniqueConstraint("actor_id", "step"),)
@@ -197,7 +197,8 @@ class KltbEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     next_action: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None]
-    done_at: Mapped[datetime]
+    planned_at: Mapped[datetime | None]  # when the next action was planned
+    done_at: Mapped[datetime | None]  # None: planned, not yet reached
 
 
 class PlannedTie(Base):
