@@ -28,7 +28,10 @@ from coaching.model import (
     EventKind,
     JoinCohort,
     Outcome,
+    PlanKltb,
+    PlanTie,
     RecordConsent,
+    RecordKltb,
     Reply,
     SaveAnalysis,
     SaveAnswer,
@@ -36,7 +39,14 @@ from coaching.model import (
     Snapshot,
     UpdateProfile,
 )
-from coaching.network import AddActor, MapView, example_view, op_to_json
+from coaching.network import (
+    AddActor,
+    KltbView,
+    MapView,
+    PlannedTie,
+    example_view,
+    op_to_json,
+)
 from coaching.validate import normalise
 
 HOME = "menu.main"
@@ -122,7 +132,36 @@ def _apply_network(
             maps = [network if m.id == network.id else m for m in maps]
         elif isinstance(effect, SaveAnalysis):
             last = effect.result
+            if network is not None and effect.stage:
+                network = dataclasses.replace(
+                    network, stages=(*network.stages, (snap.now, effect.stage))
+                )
+        elif isinstance(effect, RecordKltb | PlanKltb | PlanTie) and network is not None:
+            network = _apply_plan(network, effect, snap.now)
+        if network is not None and network.id is not None:
+            maps = [network if m.id == network.id else m for m in maps]
     return network, tuple(maps), last
+
+
+def _apply_plan(view: MapView, effect: RecordKltb | PlanKltb | PlanTie, now: Any) -> MapView:
+    if isinstance(effect, PlanTie):
+        planned = PlannedTie(None, effect.a, effect.b, effect.reason, effect.due_at)
+        return dataclasses.replace(view, planned=(*view.planned, planned))
+    actor = view.find(effect.actor)
+    if actor is None:
+        return view
+    current = view.kltb_of(actor.name).get(effect.step) or KltbView(actor.key, effect.step)
+    if isinstance(effect, RecordKltb):
+        entry = dataclasses.replace(current, note=effect.note, done_at=current.done_at or now)
+        actors = tuple(
+            dataclasses.replace(a, kltb_step=effect.step) if a.key == actor.key else a
+            for a in view.actors
+        )
+    else:
+        entry = dataclasses.replace(current, next_action=effect.action, due_at=effect.due_at)
+        actors = view.actors
+    others = tuple(k for k in view.kltb if (k.actor, k.step) != (actor.key, effect.step))
+    return dataclasses.replace(view, actors=actors, kltb=(*others, entry))
 
 
 def _stale(snap: Snapshot) -> Outcome:

@@ -158,6 +158,38 @@ class StopReminders:
     reminder_id: int
 
 
+@dataclass(frozen=True)
+class RecordKltb:
+    """A Know-Like-Trust-Buy step reached with a stakeholder, with the participant's notes."""
+
+    map_id: int
+    actor: str  # actor name or key
+    step: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PlanKltb:
+    """The next KLTB step with a stakeholder, planned as a concrete action, maybe with a date."""
+
+    map_id: int
+    actor: str
+    step: str
+    action: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlanTie:
+    """A new tie to weave, chosen from the suggestions or the participant's own."""
+
+    map_id: int
+    a: str
+    b: str
+    reason: str | None = None
+    due_at: datetime | None = None
+
+
 Effect = (
     UpdateProfile
     | RecordConsent
@@ -167,6 +199,9 @@ Effect = (
     | SelectMap
     | ChangeMap
     | SaveAnalysis
+    | RecordKltb
+    | PlanKltb
+    | PlanTie
     | SnoozeReminder
     | StopReminders
 )

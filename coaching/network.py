@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import networkx as nx
@@ -62,6 +63,33 @@ class TieView:
 
     def joins(self, x: str, y: str) -> bool:
         return {self.a, self.b} == {x, y}
+
+
+KLTB_STEPS = ("know", "like", "trust", "buy")
+
+
+@dataclass(frozen=True)
+class KltbView:
+    """One Know-Like-Trust-Buy step with one stakeholder: reached (with notes) or planned."""
+
+    actor: str  # actor key
+    step: str
+    note: str | None = None
+    next_action: str | None = None
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlannedTie:
+    """A tie the participant plans to weave ("merajut jejaring"), maybe with a due date."""
+
+    id: int | None
+    a: str  # display names
+    b: str
+    reason: str | None = None
+    due_at: datetime | None = None
+    done_at: datetime | None = None
 
 
 # --- edit operations --------------------------------------------------------------------------
@@ -152,6 +180,22 @@ class MapView:
     ties: tuple[TieView, ...] = ()
     undo: tuple[Mapping[str, Any], ...] = ()
     example: str | None = None
+    kltb: tuple[KltbView, ...] = ()
+    planned: tuple[PlannedTie, ...] = ()
+    stages: tuple[
+        tuple[datetime, str], ...
+    ] = ()  # (analysed at, Krebs & Holley stage), oldest first
+
+    def kltb_of(self, name: str) -> dict[str, KltbView]:
+        """The stakeholder's KLTB steps by step name."""
+        key = name_key(name)
+        return {k.step: k for k in self.kltb if k.actor == key}
+
+    def kltb_reached(self, name: str) -> str | None:
+        """The furthest step reached with the stakeholder (the pipeline is walked in order)."""
+        steps = self.kltb_of(name)
+        reached = [s for s in KLTB_STEPS if s in steps and steps[s].done_at is not None]
+        return reached[-1] if reached else None
 
     @property
     def read_only(self) -> bool:

@@ -26,8 +26,11 @@ from coaching.model import (
     Effect,
     Event,
     JoinCohort,
+    PlanKltb,
+    PlanTie,
     Profile,
     RecordConsent,
+    RecordKltb,
     Reply,
     SaveAnalysis,
     SaveAnswer,
@@ -279,7 +282,10 @@ async def _apply_effects(
             await _save_answer(session, participant, effect, now)
         elif isinstance(effect, JoinCohort):
             await _join_cohort(session, participant, effect)
-        elif isinstance(effect, CreateMap | SelectMap | ChangeMap | SaveAnalysis):
+        elif isinstance(
+            effect,
+            CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
+        ):
             await networks.apply_network_effect(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
             await reminders.apply_snooze(session, participant, effect, now)

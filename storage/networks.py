@@ -10,14 +10,24 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.analysis import name_key
-from coaching.model import ChangeMap, CreateMap, SaveAnalysis, SelectMap
+from coaching.model import (
+    ChangeMap,
+    CreateMap,
+    PlanKltb,
+    PlanTie,
+    RecordKltb,
+    SaveAnalysis,
+    SelectMap,
+)
 from coaching.network import (
     Actor,
     AddActor,
     AddTie,
     DeleteActor,
+    KltbView,
     MapView,
     Op,
+    PlannedTie,
     RenameActor,
     TieView,
     UpdateActor,
@@ -26,7 +36,8 @@ from coaching.network import (
     op_to_json,
 )
 from storage.models import Actor as ActorRow
-from storage.models import AnalysisSnapshot, NetworkMap, Participant
+from storage.models import AnalysisSnapshot, KltbEntry, NetworkMap, Participant
+from storage.models import PlannedTie as PlannedTieRow
 from storage.models import Tie as TieRow
 
 EXAMPLE_PREFIX = "example:"
@@ -63,6 +74,36 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
         .all()
     )
     keys = {row.id: row.name_key for row in actor_rows}
+    kltb_rows = (
+        (
+            await session.execute(
+                select(KltbEntry).where(KltbEntry.actor_id.in_(list(keys))).order_by(KltbEntry.id)
+            )
+        )
+        .scalars()
+        .all()
+        if keys
+        else []
+    )
+    planned_rows = (
+        (
+            await session.execute(
+                select(PlannedTieRow)
+                .where(PlannedTieRow.map_id.in_(ids))
+                .order_by(PlannedTieRow.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    stage_rows = (
+        await session.execute(
+            select(AnalysisSnapshot.map_id, AnalysisSnapshot.created_at, AnalysisSnapshot.stage)
+            .where(AnalysisSnapshot.map_id.in_(ids))
+            .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
+        )
+    ).all()
+    owner = {row.id: row.map_id for row in actor_rows}
     views = []
     for network_map in maps:
         actors = tuple(_actor(row) for row in actor_rows if row.map_id == network_map.id)
@@ -80,6 +121,21 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
                 actors=actors,
                 ties=tuple(sorted(ties, key=lambda t: (t.a, t.b))),
                 undo=tuple(network_map.undo or ()),
+                kltb=tuple(
+                    KltbView(keys[k.actor_id], k.step, k.note, k.next_action, k.due_at, k.done_at)
+                    for k in kltb_rows
+                    if owner.get(k.actor_id) == network_map.id
+                ),
+                planned=tuple(
+                    PlannedTie(p.id, p.source_name, p.target_name, p.reason, p.due_at, p.done_at)
+                    for p in planned_rows
+                    if p.map_id == network_map.id
+                ),
+                stages=tuple(
+                    (at, stage)
+                    for map_id, at, stage in stage_rows
+                    if map_id == network_map.id and stage
+                ),
             )
         )
     return tuple(views)
@@ -112,7 +168,7 @@ async def last_analysis(session: AsyncSession, map_id: int | None) -> Mapping[st
 async def apply_network_effect(
     session: AsyncSession,
     participant: Participant,
-    effect: CreateMap | SelectMap | ChangeMap | SaveAnalysis,
+    effect: CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
     now: datetime,
 ) -> None:
     if isinstance(effect, CreateMap):
@@ -144,6 +200,21 @@ async def apply_network_effect(
             if field_name in ("title", "purpose"):
                 setattr(network_map, field_name, value)
         network_map.updated_at = now
+    elif isinstance(effect, RecordKltb | PlanKltb):
+        network_map = await _owned_map(session, participant, effect.map_id)
+        await _kltb(session, network_map.id, effect, now)
+    elif isinstance(effect, PlanTie):
+        network_map = await _owned_map(session, participant, effect.map_id)
+        session.add(
+            PlannedTieRow(
+                map_id=network_map.id,
+                source_name=effect.a,
+                target_name=effect.b,
+                reason=effect.reason,
+                due_at=effect.due_at,
+                created_at=now,
+            )
+        )
     else:
         network_map = await _owned_map(session, participant, effect.map_id)
         session.add(
@@ -168,6 +239,28 @@ async def rename_ego(session: AsyncSession, participant: Participant, name: str)
 
 def undo_ops(view: MapView) -> tuple[Op, ...]:
     return tuple(op_from_json(data) for data in view.undo)
+
+
+async def _kltb(
+    session: AsyncSession, map_id: int, effect: RecordKltb | PlanKltb, now: datetime
+) -> None:
+    """One row per (stakeholder, step): planning fills the plan, reaching fills the notes."""
+    actor_id = await _actor_id(session, map_id, effect.actor)
+    entry = (
+        await session.execute(
+            select(KltbEntry).where(KltbEntry.actor_id == actor_id, KltbEntry.step == effect.step)
+        )
+    ).scalar_one_or_none()
+    if entry is None:
+        entry = KltbEntry(actor_id=actor_id, step=effect.step)
+        session.add(entry)
+    if isinstance(effect, RecordKltb):
+        entry.note, entry.done_at = effect.note, entry.done_at or now
+        await session.execute(
+            update(ActorRow).where(ActorRow.id == actor_id).values(kltb_step=effect.step)
+        )
+    else:
+        entry.next_action, entry.due_at, entry.planned_at = effect.action, effect.due_at, now
 
 
 async def _owned_map(session: AsyncSession, participant: Participant, map_id: int) -> NetworkMap:

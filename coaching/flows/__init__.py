@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coaching.flows import exercises, menu, network, onboarding, settings
+from coaching.flows import exercises, kltb, menu, network, onboarding, settings
 from coaching.flows.base import Flow, Registry
 
 FLOWS: tuple[Flow, ...] = (
@@ -11,6 +11,7 @@ FLOWS: tuple[Flow, ...] = (
     settings.FLOW,
     exercises.FLOW,
     network.FLOW,
+    kltb.FLOW,
 )
 
 REGISTRY = Registry.of(FLOWS)

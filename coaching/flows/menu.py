@@ -33,8 +33,10 @@ class Menu:
         ]
         done, total = overall_progress(snap.completed)
         upcoming = next_exercise(snap.completed)
-        rows = tuple((Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules)
-        rows = ((Option("net", "menu.btn_network"),), *rows)
+        rows: tuple[tuple[Option, ...], ...] = tuple(
+            (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules
+        )
+        rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
         if upcoming is not None:
             rows = ((Option("next", "menu.btn_next"),), *rows)
         context = {
@@ -54,6 +56,8 @@ class Menu:
         """Opens the chosen module, the network map, or the next unfinished exercise."""
         if event.choice == "net":
             return network.enter(snap)
+        if event.choice == "kltb":
+            return go("kltb.pick")
         if event.choice == "next" and (upcoming := next_exercise(snap.completed)):
             module = upcoming.key.split(".", 1)[0]
             return go("exercises.answer", data={"module": module, "exercise": upcoming.key})
