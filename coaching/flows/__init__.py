@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coaching.flows import exercises, kltb, menu, network, onboarding, settings
+from coaching.flows import bab4, exercises, kltb, menu, network, onboarding, settings
 from coaching.flows.base import Flow, Registry
 
 FLOWS: tuple[Flow, ...] = (
@@ -12,6 +12,7 @@ FLOWS: tuple[Flow, ...] = (
     exercises.FLOW,
     network.FLOW,
     kltb.FLOW,
+    bab4.FLOW,
 )
 
 REGISTRY = Registry.of(FLOWS)

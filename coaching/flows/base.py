@@ -54,11 +54,25 @@ class ButtonFlow(Flow, Protocol):
         ...
 
 
+class ModuleFlow(Flow, Protocol):
+    """Guides one or more curriculum modules: the menu opens them here, not in the exercise list.
+
+    ``opens`` names the modules (``coaching.curriculum`` keys); ``enter`` starts or resumes.
+    """
+
+    opens: tuple[str, ...]
+
+    def enter(self, snap: Snapshot, module: str) -> Outcome:
+        """Start (or resume) the guided walk through ``module``."""
+        ...
+
+
 @dataclass
 class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
     commands: dict[str, CommandFlow] = field(default_factory=dict)
     buttons: dict[str, ButtonFlow] = field(default_factory=dict)
+    modules: dict[str, ModuleFlow] = field(default_factory=dict)
 
     @classmethod
     def of(cls, flows: Iterable[Flow]) -> Registry:
@@ -75,6 +89,10 @@ class Registry:
                 if prefix in registry.buttons:
                     raise ValueError(f"button prefix {prefix!r} registered twice")
                 registry.buttons[prefix] = flow  # type: ignore[assignment]
+            for module in getattr(flow, "opens", ()):
+                if module in registry.modules:
+                    raise ValueError(f"module {module!r} opened by two flows")
+                registry.modules[module] = flow  # type: ignore[assignment]
         return registry
 
     def button_flow(self, value: str) -> ButtonFlow | None:

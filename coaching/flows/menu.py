@@ -63,6 +63,11 @@ class Menu:
             return go("exercises.answer", data={"module": module, "exercise": upcoming.key})
         module_key = event.choice.removeprefix("m:")
         if event.choice.startswith("m:") and module_key in MODULES_BY_KEY:
+            from coaching.flows import REGISTRY  # the registry imports this module
+
+            guide = REGISTRY.modules.get(module_key)
+            if guide is not None:
+                return guide.enter(snap, module_key)
             return go("exercises.list", data={"module": module_key})
         return stay(snap, note("common.use_buttons"))
 

@@ -338,6 +338,8 @@ class Network:
             return _undo(snap, view)
         if choice == "maps":
             return go(Step.MAPS)
+        if choice == "stage":
+            return go("bab4.stage", data={"back": HOME})
         if event.kind is EventKind.TEXT:
             if view.read_only:
                 return stay(snap, note("network.read_only"))
@@ -349,7 +351,7 @@ class Network:
     def _on_name(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
         """Takes a stakeholder's name (a near miss asks "did you mean…?")."""
         if event.choice == "done":
-            return go(HOME)
+            return go(_back_state(snap.data), data=_back_data(snap.data))
         if event.kind is not EventKind.TEXT:
             return stay(snap, note("network.bad_name_empty"), reprompt=False)
         return _add_named(snap, view, event.text, guided=True)
@@ -359,11 +361,9 @@ class Network:
         typed, near = str(snap.data.get("typed", "")), str(snap.data.get("near", ""))
         guided = bool(snap.data.get("guided"))
         if event.choice == "same":
-            return (
-                go(HOME, note("network.already_there", name=near))
-                if not guided
-                else (_start_peers(view, near))
-            )
+            if not guided:
+                return go(HOME, note("network.already_there", name=near))
+            return _start_peers(view, near, back=snap.data.get("back"))
         if event.choice == "new":
             return _new_actor(snap, view, typed, guided=guided)
         return stay(snap, note("common.use_buttons"))
@@ -426,7 +426,7 @@ class Network:
         outcome = _change(snap, view, ops, note("network.actor_saved", name=name))
         after = Step.EGO_TIE if view.ego is not None else Step.PEERS
         data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
-        return _with(outcome, after, data)
+        return _with(outcome, after, {**data, **_keep_back(snap.data)})
 
     def _on_ego_tie(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
         """Stores how strong your tie is; asks its direction."""
@@ -658,6 +658,7 @@ def _home(view: MapView) -> Reply:
             (Option("add", "network.btn_add"), Option("connect", "network.btn_connect")),
             (Option("analyse", "network.btn_analyse"), Option("picture", "network.btn_picture")),
             (Option("edit", "network.btn_edit"), Option("maps", "network.btn_maps")),
+            (Option("stage", "network.btn_stage"),),
         )
         if view.undo:
             rows += ((Option("undo", "network.btn_undo"),),)
@@ -724,24 +725,29 @@ def _strong_prompt(view: MapView, data: Mapping[str, Any]) -> Reply:
     return Reply("network.ask_strong", {"name": target}, rows, edit=bool(data.get("strong")))
 
 
-def _start_peers(view: MapView, target: str | None) -> Outcome:
+def _start_peers(view: MapView, target: str | None, *, back: Any = None) -> Outcome:
     """Tie entry for one actor; without one, the first actor with the fewest ties."""
     if target is None:
         others = view.others()
         if len(others) < 2:
             return go(HOME, note("network.need_two"))
         target = min(others, key=lambda a: (len(view.neighbours(a.name)), a.key)).name
+    extra = {"back": back} if back else {}
     if not _peer_names(view, target):
-        return go(HOME, note("network.all_tied", name=target))
-    return go(Step.PEERS, data={"target": target, "q": "2a"})
+        return go(str(back or HOME), note("network.all_tied", name=target), data=_back_data(extra))
+    return go(Step.PEERS, data={"target": target, "q": "2a", **extra})
 
 
 def _after_ties(snap: Snapshot, view: MapView, ops: Sequence[Op]) -> Outcome:
     """Saves the new ties, then back to naming stakeholders (guided) or home."""
     guided = snap.data.get("actor") is not None
     replies = (note("network.ties_saved", count=len(ops), name=snap.data.get("target", "")),)
-    state = Step.NAME if guided else HOME
-    data = {"q": _next_question(snap.data)} if guided else {}
+    state = Step.NAME if guided else _back_state(snap.data)
+    data = (
+        {"q": _next_question(snap.data), **_keep_back(snap.data)}
+        if guided
+        else _back_data(snap.data)
+    )
     if not ops:
         return go(state, *replies, data=data)
     outcome = _change(snap, view, ops, *replies)
@@ -766,6 +772,7 @@ def _add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False
                 "near": near.name,
                 "guided": guided,
                 "q": snap.data.get("q", "2a"),
+                **_keep_back(snap.data),
             },
         )
     return _new_actor(snap, view, name, guided=guided)
@@ -773,11 +780,26 @@ def _add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False
 
 def _new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outcome:
     if guided:
-        return go(Step.KIND, data={"actor": {"name": name}, "q": snap.data.get("q", "2a")})
+        data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), **_keep_back(snap.data)}
+        return go(Step.KIND, data=data)
     ops: list[Op] = [AddActor(name)]
     if view.ego is not None:
         ops.append(AddTie(view.ego.name, name))
     return _change(snap, view, ops, note("network.actor_quick_added", name=name), state=HOME)
+
+
+def _keep_back(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A guided walk started elsewhere (Bab IV mapping) returns there when it ends."""
+    back = data.get("back")
+    return {"back": back, "back_data": data.get("back_data") or {}} if back else {}
+
+
+def _back_state(data: Mapping[str, Any]) -> str:
+    return str(data.get("back") or HOME)
+
+
+def _back_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(data.get("back_data") or {}) if data.get("back") else {}
 
 
 def _next_attribute(snap: Snapshot, step: Step, **values: Any) -> Outcome:

@@ -1,0 +1,387 @@
+"""Bab IV: mapping a network in the module's four steps, then reorganising it (Krebs & Holley).
+
+1. the problem and the purpose of the network (Latihan IV steps 1–2);
+2. the stakeholders, through the network flow's name-generator questions (2a/2b/2c);
+3. the ties between them and you (the network flow's tie entry), which maps the existing
+   structure (Latihan IV step 3);
+4. the analysis — the five map questions — and the new ties to weave, chosen from the
+   suggestions or the participant's own, each with an optional due date; then the map's stage
+   with stage-specific actions, and the participant's plan (Latihan IV step 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup
+
+from coaching.analysis import Analysis, GraphError, analyse
+from coaching.analysis_text import analysis_reply
+from coaching.flows import picker
+from coaching.flows.common import go, note, stay
+from coaching.model import (
+    ChangeMap,
+    CreateMap,
+    Event,
+    EventKind,
+    Option,
+    Outcome,
+    PlanTie,
+    Reply,
+    SaveAnalysis,
+    SaveAnswer,
+    SelectMap,
+    Snapshot,
+)
+from coaching.network import Actor, MapView, TieView, parse_tie_line
+from coaching.validate import check_answer, normalise
+
+DUE_DAYS = {"due7": 7, "due14": 14, "due30": 30}
+TITLE_MAX = 120
+CONNECT_CHOICES = 6
+
+
+class Step(StrEnum):
+    INTRO = "bab4.intro"
+    CASE = "bab4.case"
+    PURPOSE = "bab4.purpose"
+    TIES = "bab4.ties"
+    ANALYSIS = "bab4.analysis"
+    OWN = "bab4.own"
+    DUE = "bab4.due"
+    STAGE = "bab4.stage"
+    REFLECT = "bab4.reflect"
+
+
+class Mapping4:
+    key = "bab4"
+    steps = Step
+    opens = ("bab4",)
+
+    def enter(self, snap: Snapshot, module: str) -> Outcome:
+        """The module's four mapping steps; the exercises stay one tap away."""
+        return go(Step.INTRO)
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        step = Step(snap.state)
+        if step is Step.INTRO:
+            rows: list[tuple[Option, ...]] = [(Option("new", "bab4.btn_new_case"),)]
+            rows += [
+                (Option(f"map:{m.id}", "bab4.btn_continue_map", {"title": m.title}),)
+                for m in snap.maps
+                if m.kind == "case"
+            ][:4]
+            rows += [
+                (Option("personal", "bab4.btn_personal"),),
+                (Option("exercises", "bab4.btn_exercises"),),
+                (Option("menu", "common.btn_menu"),),
+            ]
+            return (Reply("bab4.intro", {}, tuple(rows)),)
+        if step is Step.CASE:
+            return (Reply("bab4.ask_case", {}, ((Option("back", "common.btn_back"),),)),)
+        if step is Step.PURPOSE:
+            return (
+                Reply(
+                    "bab4.ask_purpose",
+                    {"title": snap.data.get("title", "")},
+                    ((Option("back", "common.btn_back"),),),
+                ),
+            )
+        view = snap.network
+        if view is None or view.read_only:
+            return ()
+        if step is Step.TIES:
+            loose = _loosest(view)
+            rows = [
+                (
+                    Option(
+                        f"pick:{i}",
+                        "bab4.btn_connect",
+                        {"name": a.name, "ties": len(view.neighbours(a.name))},
+                    ),
+                )
+                for i, a in enumerate(loose)
+            ]
+            rows += [
+                (Option("add", "bab4.btn_add_more"),),
+                (Option("next", "bab4.btn_to_step4"),),
+            ]
+            context = {
+                "actors": len(view.others()),
+                "ties": len(view.ties),
+                "title": view.title,
+                "kind": view.kind,
+            }
+            return (Reply("bab4.ties", context, tuple(rows)),)
+        if step is Step.ANALYSIS:
+            result = _analysis(view)
+            suggestions = list(result.suggestions) if result else []
+            rows = [
+                (Option(f"sug:{i}", "bab4.btn_plan_suggestion", {"a": s.a, "b": s.b}),)
+                for i, s in enumerate(suggestions)
+                if not _planned(view, s.a, s.b)
+            ]
+            rows += [
+                (Option("own", "bab4.btn_own_tie"),),
+                (Option("stage", "bab4.btn_stage"),),
+                (Option("reflect", "bab4.btn_reflect"),),
+            ]
+            planned = [
+                {"a": p.a, "b": p.b, "due": p.due_at.date().isoformat() if p.due_at else None}
+                for p in view.planned
+                if p.done_at is None
+            ]
+            context = {"planned": planned, "suggestions": len(suggestions)}
+            return (Reply("bab4.analysis", context, tuple(rows)),)
+        if step is Step.OWN:
+            return (Reply("bab4.ask_own", {}, ((Option("back", "common.btn_back"),),)),)
+        if step is Step.DUE:
+            row = tuple(Option(v, f"bab4.btn_{v}") for v in DUE_DAYS)
+            return (
+                Reply(
+                    "bab4.ask_due",
+                    {"a": snap.data.get("a", ""), "b": snap.data.get("b", "")},
+                    (row, (Option("nodue", "bab4.btn_nodue"),)),
+                ),
+            )
+        if step is Step.STAGE:
+            return (stage_reply(view, snap.data),)
+        return (
+            Reply(
+                "bab4.ask_reflect",
+                {"previous": snap.answers.get("bab4.latihan4")},
+                ((Option("back", "common.btn_back"),),),
+            ),
+        )
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        step = Step(snap.state)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("bab4.bad_media"))
+        if event.choice == "menu":
+            return go("menu.main")
+        if step is Step.INTRO:
+            return self._intro(snap, event)
+        if step is Step.CASE:
+            return self._case(snap, event)
+        if step is Step.PURPOSE:
+            return self._purpose(snap, event)
+        view = snap.network
+        if view is None or view.read_only or view.id is None:
+            return go(Step.INTRO)
+        handlers = {
+            Step.TIES: self._ties,
+            Step.ANALYSIS: self._analysis,
+            Step.OWN: self._own,
+            Step.DUE: self._due,
+            Step.STAGE: self._stage,
+            Step.REFLECT: self._reflect,
+        }
+        return handlers[step](snap, view, event)
+
+    def _intro(self, snap: Snapshot, event: Event) -> Outcome:
+        """Starts a new case (step 1), continues one, or maps the personal network."""
+        choice = event.choice
+        if choice == "new":
+            return go(Step.CASE)
+        if choice == "exercises":
+            return go("exercises.list", data={"module": "bab4"})
+        if choice == "personal":
+            personal = next((m for m in snap.maps if m.kind == "personal"), None)
+            if personal is None or personal.id is None:
+                return go(Step.PURPOSE, data={"personal": True, "title": ""})
+            return go(Step.PURPOSE, data={"personal": True, "title": "", "map": personal.id})
+        if choice.startswith("map:") and any(str(m.id) == choice[4:] for m in snap.maps):
+            return go(Step.TIES, effects=(SelectMap(choice[4:]),))
+        return stay(snap, note("common.use_buttons"))
+
+    def _case(self, snap: Snapshot, event: Event) -> Outcome:
+        """Step 1: the case — the problem calling for a reorganised network."""
+        if event.choice == "back":
+            return go(Step.INTRO)
+        title = normalise(event.text) if event.kind is EventKind.TEXT else ""
+        if not 3 <= len(title) <= TITLE_MAX or title.startswith("/"):
+            return stay(snap, note("bab4.bad_case"), reprompt=False)
+        return go(Step.PURPOSE, data={"title": title})
+
+    def _purpose(self, snap: Snapshot, event: Event) -> Outcome:
+        """Step 1: the purpose; the map is made (or the personal one chosen), then step 2."""
+        if event.choice == "back":
+            return go(Step.INTRO)
+        checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
+        if checked is None or checked.value is None or len(checked.value) > 1000:
+            return stay(snap, note("bab4.bad_purpose"), reprompt=False)
+        purpose = checked.value
+        to_step2 = {"q": "2a", "back": Step.TIES, "back_data": {}}
+        if snap.data.get("personal"):
+            map_id = snap.data.get("map")
+            effects: tuple[Any, ...] = (SaveAnswer("bab4.latihan2", purpose),)
+            if map_id is None:
+                effects = (CreateMap("personal", "personal", purpose), *effects)
+            else:
+                effects = (
+                    SelectMap(str(map_id)),
+                    ChangeMap(int(map_id), (), (), {"purpose": purpose}),
+                    *effects,
+                )
+            return go("network.name", note("bab4.step2"), data=to_step2, effects=effects)
+        title = str(snap.data.get("title", ""))
+        effects = (
+            CreateMap("case", title, purpose),
+            SaveAnswer("bab4.latihan1", title),
+            SaveAnswer("bab4.latihan2", purpose),
+        )
+        return go("network.name", note("bab4.step2"), data=to_step2, effects=effects)
+
+    def _ties(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """Step 3: ties for the loosest actors; then the existing structure is recorded."""
+        loose = _loosest(view)
+        back = {"back": Step.TIES, "back_data": {}}
+        if (index := picker.index_of(event.choice, "pick", len(loose))) is not None:
+            return go("network.peers", data={"target": loose[index].name, "q": "2a", **back})
+        if event.choice == "add":
+            return go("network.name", data={"q": "2a", **back})
+        if event.choice != "next":
+            return stay(snap, note("common.use_buttons"))
+        if len(view.actors) < 2:
+            return stay(snap, note("bab4.need_actors"))
+        summary = _structure(view)
+        replies: list[Reply] = [note("bab4.step3_saved")]
+        effects: list[Any] = [SaveAnswer("bab4.latihan3", summary)]
+        result = _analysis(view)
+        if result is not None:
+            html = Markup(analysis_reply(result, locale=snap.locale))
+            replies.append(Reply("network.html", {"html": html}))
+            effects.append(SaveAnalysis(view.id or 0, result.to_json_dict(), result.stage.key))
+        return go(Step.ANALYSIS, *replies, effects=tuple(effects))
+
+    def _analysis(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """Step 4: plan new ties ("merajut jejaring"), see the stage, then reflect."""
+        result = _analysis(view)
+        suggestions = list(result.suggestions) if result else []
+        if (index := picker.index_of(event.choice, "sug", len(suggestions))) is not None:
+            chosen = suggestions[index]
+            return go(Step.DUE, data={"a": chosen.a, "b": chosen.b, "reason": chosen.kind})
+        if event.choice == "own":
+            return go(Step.OWN)
+        if event.choice == "stage":
+            return go(Step.STAGE, data={"back": Step.ANALYSIS})
+        if event.choice == "reflect":
+            return go(Step.REFLECT)
+        return stay(snap, note("common.use_buttons"))
+
+    def _own(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """A tie of the participant's own choosing, typed as ``A - B``."""
+        if event.choice == "back":
+            return go(Step.ANALYSIS)
+        line = parse_tie_line(event.text) if event.kind is EventKind.TEXT else None
+        if line is None or line.a.casefold() == line.b.casefold():
+            return stay(snap, note("bab4.bad_own"), reprompt=False)
+        return go(Step.DUE, data={"a": line.a[:80], "b": line.b[:80], "reason": "own"})
+
+    def _due(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """Stores the planned tie with its due date (reminders nudge about it)."""
+        if event.choice not in (*DUE_DAYS, "nodue"):
+            return stay(snap, note("common.use_buttons"))
+        due = (
+            snap.now + timedelta(days=DUE_DAYS[event.choice]) if event.choice in DUE_DAYS else None
+        )
+        a, b = str(snap.data.get("a", "")), str(snap.data.get("b", ""))
+        if _planned(view, a, b):
+            return go(Step.ANALYSIS, note("bab4.already_planned", a=a, b=b))
+        effect = PlanTie(view.id or 0, a, b, str(snap.data.get("reason") or ""), due)
+        return go(Step.ANALYSIS, note("bab4.planned", a=a, b=b), effects=(effect,))
+
+    def _stage(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        if event.choice == "back":
+            return go(str(snap.data.get("back") or "network.home"))
+        return stay(snap, note("common.use_buttons"))
+
+    def _reflect(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
+        """Latihan IV step 4: the stages of reorganising, in the participant's words."""
+        if event.choice == "back":
+            return go(Step.ANALYSIS)
+        checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
+        if checked is None or checked.value is None:
+            problem = checked.problem if checked else "common.bad_answer_short"
+            return stay(snap, note(problem or "common.bad_answer_short"), reprompt=False)
+        return go(
+            "exercises.list",
+            note("bab4.done"),
+            data={"module": "bab4"},
+            effects=(SaveAnswer("bab4.latihan4", checked.value),),
+        )
+
+
+FLOW = Mapping4()
+
+
+def stage_reply(view: MapView, data: Mapping[str, Any]) -> Reply:
+    """The map's Krebs & Holley stage, with and without the participant, and its history."""
+    result = _analysis(view)
+    history = [{"date": at.date().isoformat(), "stage": stage} for at, stage in view.stages[-6:]]
+    context: dict[str, Any] = {
+        "stage": None,
+        "without": None,
+        "history": history,
+        "flags": [],
+        "nearest": None,
+    }
+    if result is not None:
+        context["stage"] = result.stage.key
+        context["flags"] = list(result.stage.flags)
+        context["nearest"] = result.stage.nearest
+        if result.without_ego is not None:
+            context["without"] = result.without_ego.stage.key
+    back = data.get("back")
+    options = ((Option("back", "common.btn_back"),),) if back else ()
+    return Reply("bab4.stage", context, options)
+
+
+def _loosest(view: MapView) -> list[Actor]:
+    """The actors with the fewest ties (among everyone but the participant)."""
+    others = list(view.others())
+    others.sort(key=lambda a: (len(view.neighbours(a.name)), a.key))
+    return others[:CONNECT_CHOICES]
+
+
+def _planned(view: MapView, a: str, b: str) -> bool:
+    pair = {a.casefold(), b.casefold()}
+    return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned)
+
+
+def _structure(view: MapView) -> str:
+    """Latihan IV step 3 as text: the existing structure in a line per tie."""
+    names = {a.key: a.name for a in view.actors}
+    arrow = {"both": "—", "out": "→"}
+    lines = [f"{len(view.others())} aktor, {len(view.ties)} hubungan:"]
+    lines += [
+        f"{names[t.a]} {arrow.get(t.direction, '—')} {names[t.b]}"
+        + (f" ({t.strength})" if t.strength else "")
+        for t in view.ties[:200]
+    ]
+    return "\n".join(lines)[:3500]
+
+
+def _analysis(view: MapView) -> Analysis | None:
+    if len(view.actors) < 2:
+        return None
+    ego = view.ego.name if view.ego else None
+    return _cached_analysis(view.actors, view.ties, ego)
+
+
+@lru_cache(maxsize=64)
+def _cached_analysis(
+    actors: tuple[Actor, ...], ties: tuple[TieView, ...], ego: str | None
+) -> Analysis | None:
+    # Prompts are built a few times per event (to check typed choices, then to reply): one
+    # analysis of an unchanged map serves them all.
+    view = MapView(None, "case", "", actors=actors, ties=ties)
+    try:
+        return analyse(view.graph(), ego)
+    except GraphError:
+        return None
