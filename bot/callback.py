@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coaching.validate import is_number
+
 PREFIX = "j1"
 MAX_BYTES = 64
 _VALUE = re.compile(r"^[A-Za-z0-9_.:\-]{1,48}$")
@@ -38,6 +40,6 @@ class CallbackData:
             return None
         prefix, _, rest = data.partition(":")
         seq_text, _, value = rest.partition(":")
-        if prefix != PREFIX or not seq_text.isdigit() or not _VALUE.match(value):
+        if prefix != PREFIX or not is_number(seq_text) or not _VALUE.match(value):
             return None
         return cls(int(seq_text), value)

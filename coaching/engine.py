@@ -18,6 +18,7 @@ from typing import Any
 from coaching import text
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
+from coaching.flows import coach as coach_flow
 from coaching.flows import onboarding as onboarding_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
@@ -47,7 +48,7 @@ from coaching.network import (
     example_view,
     op_to_json,
 )
-from coaching.validate import normalise
+from coaching.validate import is_number, normalise
 
 HOME = "menu.main"
 START_PAYLOAD_MAX = 64
@@ -58,7 +59,7 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
     snap = _valid_state(snap, registry)
     stable = registry.button_flow(event.choice) if event.kind is EventKind.CHOICE else None
     if stable is not None and event.seq == 0:
-        if not onboarded(snap):
+        if not onboarded(snap) and not _open_before_onboarding(stable):
             return _stale(snap)
         return _finish(snap, stable.on_button(snap, event), registry)
     if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
@@ -178,10 +179,11 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
     if event.command == "start":
         return _start(snap, event)
     if event.command == "bantuan" or event.command == "help":
-        return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state))
+        coach = (note("coach.help"),) if snap.coach is not None else ()
+        return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state), *coach)
     flow = registry.commands.get(event.command)
     if not onboarded(snap):
-        if flow is not None and flow.key == "settings":
+        if flow is not None and (flow.key == "settings" or _open_before_onboarding(flow)):
             return flow.on_command(snap, event)
         return stay(snap, note("common.finish_onboarding_first"))
     if event.command == "batal":
@@ -192,17 +194,38 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
 
 
 def _start(snap: Snapshot, event: Event) -> Outcome:
-    """``/start [join_<code>]``: begins onboarding, or welcomes back to the menu."""
+    """``/start [join_<code> | coach_<token>]``: begins onboarding, or welcomes back to the menu.
+
+    Storage has looked the code up (``snap.link``): the answer says whether it works. A coach
+    invite is redeemed at once and leaves the conversation where it was; a cohort is joined
+    after consent (at once for someone already onboarded).
+    """
     payload = event.text.strip()[:START_PAYLOAD_MAX]
-    join = payload.removeprefix("join_") if payload.startswith("join_") else None
+    kind, link_replies, link_effects, join = coach_flow.deep_link(snap, payload)
+    if kind == "coach":  # a coach invite: a coach need not be a participant
+        return Outcome(
+            snap.state,
+            snap.data,
+            effects=link_effects,
+            replies=link_replies,
+            changed=False,
+            reprompt=False,
+        )
     if onboarded(snap):
         effects = (JoinCohort(join),) if join else ()
-        return go(HOME, note("common.welcome_back", name=snap.profile.name or ""), effects=effects)
+        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        return go(HOME, welcome, *link_replies, effects=effects)
     data: dict[str, Any] = dict(snap.data)
     if join:
         data["join"] = join
     state = snap.state if snap.state.startswith("onboarding.") else onboarding_flow.FIRST
-    return Outcome(state, data, replies=(note("onboarding.welcome"),), changed=True)
+    replies = (*link_replies, note("onboarding.welcome"))
+    return Outcome(state, data, replies=replies, changed=True)
+
+
+def _open_before_onboarding(flow: object) -> bool:
+    """Coach screens and a participant's own data (export, delete) need no finished onboarding."""
+    return bool(getattr(flow, "open_before_onboarding", False))
 
 
 def _flow(snap: Snapshot, registry: Registry) -> Flow:
@@ -242,10 +265,10 @@ def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
     if not options:
         return event
     typed = normalise(event.text).casefold()
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
+    if is_number(typed) and 1 <= int(typed) <= len(options):
         return Event(EventKind.CHOICE, choice=options[int(typed) - 1].value)
     for option in options:
-        label = text.html_to_plain(text.render(snap.locale, option.label, **option.context))
+        label = text.button_label(snap.locale, option.label, **option.context)
         if normalise(label).casefold() == typed:
             return Event(EventKind.CHOICE, choice=option.value)
     return event

@@ -138,3 +138,12 @@ def split_message(html_text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+BUTTON_LABEL_MAX = 60
+
+
+def button_label(locale: str, key: str, /, **context: object) -> str:
+    """A button's text: plain, one line, short enough to read on a phone."""
+    label = " ".join(html_to_plain(render(locale, key, **context)).split())
+    return label if len(label) <= BUTTON_LABEL_MAX else label[: BUTTON_LABEL_MAX - 1] + "…"

@@ -23,6 +23,11 @@ class Checked:
     problem: str | None = None  # message key explaining what to type instead
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
+    return text.isascii() and text.isdecimal()
+
+
 def normalise(text: str) -> str:
     """NFC, control characters dropped, runs of white space folded to one space."""
     text = unicodedata.normalize("NFC", text)

@@ -7,6 +7,7 @@ commit leaves no trace (the update is redelivered and handled afresh).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,11 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    BecomeCoach,
     ChangeMap,
     CreateMap,
     Effect,
     Event,
+    ForgetParticipant,
     JoinCohort,
+    NudgeParticipants,
     PlanKltb,
     PlanTie,
     Profile,
@@ -40,11 +44,10 @@ from coaching.model import (
     StopReminders,
     UpdateProfile,
 )
-from storage import networks, reminders
+from storage import cohorts, networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Answer,
-    Cohort,
     OutboxMessage,
     Participant,
     ProcessedUpdate,
@@ -77,6 +80,8 @@ class Handled:
     toast: str | None = None  # rendered text for a button's pop-up answer
     duplicate: bool = False
     failed: bool = False
+    # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
+    deferred: tuple[NudgeParticipants, ...] = ()
 
 
 async def handle_event(
@@ -97,9 +102,12 @@ async def handle_event(
     now = now or datetime.now(UTC)
     try:
         async with db.transaction() as session:
-            return await _handle(
+            handled = await _handle(
                 session, who, event, update_id, now, default_locale, pressed_message_id
             )
+        if handled.deferred:
+            handled = await _run_deferred(db, who, handled, now)
+        return handled
     except _EngineFailure as failure:
         log.exception(
             "engine failed: participant=%s state=%s event=%s update=%s",
@@ -144,6 +152,8 @@ async def _handle(
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     snap = await _snapshot(session, participant, now)
     snap = await reminders.enrich(session, snap, participant.id, event)  # a nudge's button
+    snap = await cohorts.enrich(session, snap, who.external_id, event)  # deep links, coaches
+    snap = await privacy.enrich(session, snap, participant.id, event)  # /ekspor's data
     try:
         outcome = engine.handle(snap, event)
         after = engine.apply(snap, outcome)
@@ -153,7 +163,13 @@ async def _handle(
                 payload["edit_message_id"] = pressed_message_id
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
-    await _apply_effects(session, participant, outcome.effects, now)
+    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
+    if any(isinstance(effect, ForgetParticipant) for effect in outcome.effects):
+        ids = await privacy.forget(
+            session, participant, who.channel, who.chat_id, replies, update_id, now
+        )
+        return Handled(participant.id, outcome.state, after.locale, ids, toast)
+    await _apply_effects(session, participant, outcome.effects, now, who)
     if outcome.changed:
         participant.state = outcome.state
         participant.state_data = dict(outcome.data)
@@ -169,8 +185,10 @@ async def _handle(
         session.add(
             ProcessedUpdate(update_id=update_id, participant_id=participant.id, processed_at=now)
         )
-    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
-    return Handled(participant.id, participant.state, participant.language, ids, toast)
+    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
+    return Handled(
+        participant.id, participant.state, participant.language, ids, toast, deferred=deferred
+    )
 
 
 async def _report_failure(
@@ -263,7 +281,11 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
 
 
 async def _apply_effects(
-    session: AsyncSession, participant: Participant, effects: Sequence[Effect], now: datetime
+    session: AsyncSession,
+    participant: Participant,
+    effects: Sequence[Effect],
+    now: datetime,
+    who: Identity | None = None,
 ) -> None:
     for effect in effects:
         if isinstance(effect, UpdateProfile):
@@ -281,7 +303,14 @@ async def _apply_effects(
         elif isinstance(effect, SaveAnswer):
             await _save_answer(session, participant, effect, now)
         elif isinstance(effect, JoinCohort):
-            await _join_cohort(session, participant, effect)
+            await cohorts.join_cohort(session, participant, effect.code, now)
+        elif isinstance(effect, BecomeCoach):
+            user = cohorts.telegram_user(who.external_id) if who else None
+            cohort = await cohorts.redeem_invite(session, user, effect.token, now) if user else None
+            if cohort is None:
+                # Checked in this transaction under the invite's lock: cannot happen; if it
+                # does, nothing is committed and the coach is told something went wrong.
+                raise _EngineFailure(participant.state)
         elif isinstance(
             effect,
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
@@ -309,13 +338,15 @@ async def _save_answer(
                 participant_id=participant.id,
                 exercise_key=effect.exercise,
                 text=effect.text,
-                data={},
+                data=dict(effect.data or {}),
                 created_at=now,
                 updated_at=now,
             )
         )
     else:
         answer.text, answer.updated_at = effect.text, now
+        if effect.data is not None:
+            answer.data = dict(effect.data)
     if effect.exercise in EXERCISES and (
         await session.get(Progress, (participant.id, effect.exercise)) is None
     ):
@@ -324,14 +355,19 @@ async def _save_answer(
         )
 
 
-async def _join_cohort(session: AsyncSession, participant: Participant, effect: JoinCohort) -> None:
-    cohort = (
-        await session.execute(select(Cohort).where(Cohort.join_code == effect.code))
-    ).scalar_one_or_none()
-    if cohort is None:
-        log.info("unknown cohort code from participant %s", participant.id)
-        return
-    participant.cohort_id = cohort.id
+async def _run_deferred(db: Database, who: Identity, handled: Handled, now: datetime) -> Handled:
+    """A coach's nudges, after the commit; their result is one more message to the coach."""
+    user = cohorts.telegram_user(who.external_id)
+    replies: list[Reply] = []
+    for effect in handled.deferred:
+        if user is None:
+            replies.append(Reply("coach.denied"))
+        else:
+            replies.append(await cohorts.nudge(db, user, effect, now))
+    async with db.transaction() as session:
+        participant = await _lock_participant(session, who, now, handled.locale)
+        ids = await _queue(session, participant, who, replies, participant.seq, now)
+    return dataclasses.replace(handled, outbox_ids=handled.outbox_ids + ids, deferred=())
 
 
 def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
@@ -344,6 +380,8 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
     pending = ""
     for index, reply in enumerate(replies):
         html = text.render(locale, reply.key, **reply.context)
+        if not html.strip() and reply.attachment is None and not reply.options:
+            continue  # a message with nothing to say (e.g. "0 ties saved") is not sent
         if reply.attachment is not None and pending:  # a picture stands on its own
             payloads.extend({"text": part, "buttons": []} for part in text.split_message(pending))
             pending = ""
@@ -354,10 +392,7 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
         pending = ""
         buttons = [
             [
-                {
-                    "label": text.html_to_plain(text.render(locale, o.label, **o.context)),
-                    "value": o.value,
-                }
+                {"label": text.button_label(locale, o.label, **o.context), "value": o.value}
                 for o in row
             ]
             for row in reply.options

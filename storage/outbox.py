@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
 
+from coaching.validate import is_number
 from storage.db import Database
 from storage.models import OutboxMessage, Participant
 
@@ -254,7 +255,7 @@ async def release_orphans(db: Database, host: str, alive: Callable[[int], bool])
             worker
             for (worker,) in rows.all()
             if worker
-            and worker.rsplit(":", 1)[-1].isdigit()
+            and is_number(worker.rsplit(":", 1)[-1])
             and not alive(int(worker.rsplit(":", 1)[-1]))
         ]
         if not dead:

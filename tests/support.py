@@ -82,8 +82,7 @@ class Conversation:
 def said(locale: str, reply: Reply) -> Said:
     html = text.render(locale, reply.key, **reply.context)
     buttons = [
-        (o.value, text.html_to_plain(text.render(locale, o.label, **o.context)))
-        for o in reply.flat_options()
+        (o.value, text.button_label(locale, o.label, **o.context)) for o in reply.flat_options()
     ]
     return Said(reply.key, html, buttons)
 

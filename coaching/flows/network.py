@@ -741,7 +741,11 @@ def _start_peers(view: MapView, target: str | None, *, back: Any = None) -> Outc
 def _after_ties(snap: Snapshot, view: MapView, ops: Sequence[Op]) -> Outcome:
     """Saves the new ties, then back to naming stakeholders (guided) or home."""
     guided = snap.data.get("actor") is not None
-    replies = (note("network.ties_saved", count=len(ops), name=snap.data.get("target", "")),)
+    replies = (
+        (note("network.ties_saved", count=len(ops), name=snap.data.get("target", "")),)
+        if ops
+        else ()
+    )
     state = Step.NAME if guided else _back_state(snap.data)
     data = (
         {"q": _next_question(snap.data), **_keep_back(snap.data)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coaching.model import Option
+from coaching.validate import is_number
 
 PAGE = 8
 
@@ -48,7 +49,7 @@ def pick_rows(
 
 def index_of(value: str, prefix: str, size: int) -> int | None:
     head, _, number = value.partition(":")
-    if head != prefix or not number.isdigit() or int(number) >= size:
+    if head != prefix or not is_number(number) or int(number) >= size:
         return None
     return int(number)
 
