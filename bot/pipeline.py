@@ -16,11 +16,14 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.flood import FloodGuard, Verdict
 from bot.translate import event_of, identity_of
 from coaching.model import Event
+from coaching.text import normalise_locale, render
 from storage.conversations import handle_event
 from storage.db import Database
 from storage.outbox import Deliverer
@@ -52,12 +55,20 @@ class KeyedLocks:
 
 
 class Pipeline:
-    def __init__(self, db: Database, deliverer: Deliverer, *, default_locale: str = "id") -> None:
+    def __init__(
+        self,
+        db: Database,
+        deliverer: Deliverer,
+        *,
+        default_locale: str = "id",
+        flood: FloodGuard | None = None,
+    ) -> None:
         self.db = db
         self.deliverer = deliverer
         self.default_locale = default_locale
         self.locks = KeyedLocks()
         self.failed: set[int] = set()
+        self.flood = flood or FloodGuard()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB handler: every update of every kind comes through here."""
@@ -66,6 +77,13 @@ class Pipeline:
     async def process(self, update: Update) -> None:
         who, event = identity_of(update), event_of(update)
         if who is None or event is None:
+            return
+        verdict = self.flood.check(who.external_id)
+        if verdict is not Verdict.ALLOW:
+            if verdict is Verdict.WARN:
+                await self._slow_down(update, who.language_hint)
+            elif update.callback_query is not None:
+                await self._answer_button(update, None)
             return
         event = await self._with_document(update, event)
         query = update.callback_query
@@ -90,6 +108,25 @@ class Pipeline:
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id)
+
+    async def _slow_down(self, update: Update, language: str | None) -> None:
+        """Best effort: this message is about the flood itself, not part of the conversation."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        try:
+            await update.get_bot().send_message(
+                chat.id,
+                render(
+                    normalise_locale(language),
+                    "common.flood",
+                    limit=self.flood.limit,
+                    window=int(self.flood.window),
+                ),
+                parse_mode=ParseMode.HTML,
+            )
+        except TelegramError as exc:
+            log.info("could not send the flood notice: %s", exc)
 
     async def _with_document(self, update: Update, event: Event) -> Event:
         """Fetch a small document's bytes before the transaction (never hold locks on I/O)."""
