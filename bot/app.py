@@ -20,8 +20,10 @@ from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from bot.settings import Settings
 from coaching.text import LOCALES, html_to_plain, render
+from storage.cohorts import DashboardLinks, configure_dashboard
 from storage.db import Database
 from storage.outbox import Deliverer, pid_alive, release_orphans
+from storage.privacy import run_sweeper
 from storage.reminders import ReminderDispatcher
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ COMMANDS = (
     "hubung",
     "urungkan",
     "pengingat",
+    "ekspor",
+    "hapus_data",
     "bantuan",
     "batal",
     "bahasa",
@@ -79,6 +83,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
     from bot.polling import poll
     from bot.webhook import serve_webhook
+    from web.app import dashboard_app
+    from web.server import serve_http, serve_webhook_and_dashboard
 
     stop = stop or _stop_on_signals()
     db = Database.connect(settings.database_url)
@@ -95,15 +101,26 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         sweeper = asyncio.create_task(deliverer.run(stop))
         dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
         nudges = asyncio.create_task(dispatcher.run(stop))
+        # The coach dashboard: on PORT beside polling, or sharing it with the webhook.
+        links = DashboardLinks.from_env(token=settings.token, port=settings.port)
+        configure_dashboard(links)
+        web = dashboard_app(db, links) if links else None
+        background = [asyncio.create_task(run_sweeper(db, stop))]
         try:
-            if settings.webhook_url:
+            if settings.webhook_url and web is not None:
+                await serve_webhook_and_dashboard(app, pipeline, settings, web, stop)
+            elif settings.webhook_url:
                 await serve_webhook(app, pipeline, settings, stop)
             else:
+                if web is not None:
+                    site = serve_http(web, settings.host, settings.port, stop, required=False)
+                    background.append(asyncio.create_task(site))
                 await poll(app, pipeline, stop)
         finally:
             stop.set()
             await sweeper
             await nudges
+            await asyncio.gather(*background)
             await deliverer.idle()
     await db.dispose()
 

@@ -47,7 +47,9 @@ class TelegramSender:
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         try:
-            if payload.get("attachment"):
+            if (payload.get("attachment") or {}).get("type") == "document":
+                await self._document(chat_id, payload)
+            elif payload.get("attachment"):
                 await self._photo(chat_id, payload)
             elif payload.get("edit_message_id") and await self._edit(chat_id, payload):
                 pass
@@ -76,6 +78,17 @@ class TelegramSender:
         await self.bot.send_photo(
             chat_id,
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
+            caption=payload["text"],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(payload),
+        )
+
+    async def _document(self, chat_id: int, payload: dict[str, Any]) -> None:
+        data = await asyncio.to_thread(render_attachment, payload["attachment"])
+        name = str(payload["attachment"].get("filename") or "jejaring.dat")
+        await self.bot.send_document(
+            chat_id,
+            InputFile(io.BytesIO(data), filename=name),
             caption=payload["text"],
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(payload),

@@ -34,7 +34,14 @@ class TerminalSender:
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         lines = [html_to_plain(payload["text"])]
-        if payload.get("attachment"):
+        attachment = payload.get("attachment") or {}
+        if attachment.get("type") == "document":
+            data = await asyncio.to_thread(render_attachment, attachment)
+            name = Path(str(attachment.get("filename") or "jejaring.dat")).name  # no paths
+            path = Path.cwd() / name
+            path.write_bytes(data)
+            lines.append(f"[{path}]")
+        elif attachment:
             png = await asyncio.to_thread(render_attachment, payload["attachment"])
             self.pictures += 1
             path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"

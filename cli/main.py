@@ -39,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if command == "chat":
         return asyncio.run(_chat(getattr(options, "user", None)))
+    if command in ("cohort", "export", "dashboard"):
+        from cli.cohort import run
+
+        return run(options)
     if command == "db":
         from storage.db import run_upgrade
 
@@ -75,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("analyze", help="analyse an edge-list CSV (see `jejaring analyze -h`)")
+    from cli.cohort import add_parsers
+
+    add_parsers(commands)
     return parser
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from coaching.cohort import CoachView, DeepLink
     from coaching.network import MapView, Op
 
 
@@ -79,6 +80,9 @@ class Reply:
     # Something to show besides text, e.g. {"type": "map", ...}: rendered off the event loop
     # by the transport when it is sent; ``key`` then gives the caption.
     attachment: Mapping[str, Any] | None = None
+    # Buttons that stay valid outside any step (a flow's ``button_prefixes``): sent with seq 0,
+    # so a coach can still tap a participant in an older list.
+    stable: bool = False
 
     def flat_options(self) -> tuple[Option, ...]:
         return tuple(option for row in self.options for option in row)
@@ -101,11 +105,37 @@ class RecordConsent:
 class SaveAnswer:
     exercise: str
     text: str
+    # A structured answer (e.g. a self-assessment's scores) besides its readable text; None
+    # leaves what is stored as it was (editing the text keeps the scores).
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class JoinCohort:
     code: str
+
+
+@dataclass(frozen=True)
+class BecomeCoach:
+    """Redeem a coach invite; storage re-checks it (single use, not expired) under its lock."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class NudgeParticipants:
+    """A coach's nudge, run after the commit; storage checks the coach owns the cohort.
+
+    ``participant_ids`` None: everyone in the cohort who needs attention.
+    """
+
+    cohort_id: int
+    participant_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ForgetParticipant:
+    """``/hapus_data`` confirmed: delete the participant and everything that is theirs."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +234,9 @@ Effect = (
     | PlanTie
     | SnoozeReminder
     | StopReminders
+    | BecomeCoach
+    | NudgeParticipants
+    | ForgetParticipant
 )
 
 
@@ -269,6 +302,11 @@ class Snapshot:
     # and what is waiting for them.
     reminders: Mapping[int, str] = field(default_factory=dict)
     waiting: Waiting | None = None
+    # Loaded by storage/cohorts.py for someone who coaches: their cohorts, and the cohort or
+    # participant a coach command or button asks for (only if it is theirs).
+    coach: CoachView | None = None
+    link: DeepLink | None = None  # storage's verdict on a ``/start`` deep link's code
+    export: Mapping[str, Any] | None = None  # the participant's own data, for ``/ekspor``
 
     @property
     def locale(self) -> str:

@@ -6,11 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from coaching.analysis import Tie, analyse, build_graph
+from coaching.exports import render_document
 from coaching.mapimage import render_map_png
 
 
 def render_attachment(attachment: Mapping[str, Any]) -> bytes:
-    """PNG bytes for ``{"type": "map", "actors", "ties", "ego", "locale"}``."""
+    """PNG bytes for ``{"type": "map", "actors", "ties", "ego", "locale"}``; for a
+    ``{"type": "document", "format", "filename", "data"}`` the file's bytes instead
+    (``/ekspor``: see ``coaching/exports.py``)."""
+    if attachment.get("type") == "document":
+        return render_document(attachment)
     if attachment.get("type") != "map":
         raise ValueError(f"unknown attachment type {attachment.get('type')!r}")
     ties = [Tie(a, b, strength, direction) for a, b, strength, direction in attachment["ties"]]

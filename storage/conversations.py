@@ -409,6 +409,8 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
             payload: dict[str, Any] = {"text": part, "buttons": buttons if last else []}
             if reply.edit and len(parts) == 1:
                 payload["edit"] = True
+            if reply.stable and last:
+                payload["stable"] = True  # its buttons go out with seq 0 (a flow's own prefix)
             payloads.append(payload)
     return payloads
 
@@ -438,7 +440,10 @@ async def _queue_rendered(
             participant_id=participant.id,
             channel=who.channel,
             chat_id=who.chat_id,
-            payload={**payload, "seq": seq},
+            payload={
+                **{k: v for k, v in payload.items() if k != "stable"},
+                "seq": 0 if payload.get("stable") else seq,
+            },
             created_at=now,
             next_attempt_at=now,
             attempts=0,

@@ -72,6 +72,9 @@ class Cohort(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    join_expires_at: Mapped[datetime | None]  # None: the join link works until changed
+    # Participants who deleted their data (/hapus_data): a bare count, nothing about them.
+    left_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
 
@@ -103,6 +106,29 @@ class CoachInvite(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CoachLogin(Base):
+    """A dashboard login link minted by ``/dasbor``: single-use, short-lived, one coach's."""
+
+    __tablename__ = "coach_logins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = _owner("coaches")
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class CoachSession(Base):
+    """A dashboard session opened by a login link; the cookie holds the token, we its hash."""
+
+    __tablename__ = "coach_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = _owner("coaches")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
 
 
 class Participant(Base):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from coaching.flows import bab4, exercises, kltb, menu, network, onboarding, settings
+from coaching.flows import (
+    bab4,
+    coach,
+    exercises,
+    kltb,
+    menu,
+    network,
+    onboarding,
+    privacy,
+    settings,
+)
 from coaching.flows.base import Flow, Registry
 
 FLOWS: tuple[Flow, ...] = (
@@ -13,6 +23,8 @@ FLOWS: tuple[Flow, ...] = (
     network.FLOW,
     kltb.FLOW,
     bab4.FLOW,
+    coach.FLOW,
+    privacy.FLOW,
 )
 
 REGISTRY = Registry.of(FLOWS)

@@ -1,0 +1,174 @@
+"""Cohorts as coaches see them: plain data loaded by ``storage/cohorts.py``, and deep links.
+
+Nothing here touches the database. Storage loads a coach's view only with what the coach owns
+(every loader checks the coach–cohort link), so a flow that renders these objects cannot show
+anything of another cohort.
+
+"Needs attention" is deliberately simple so a coach can predict it (``schedule.is_behind``,
+the same rule ``/ingatkan`` uses): silent for 7 days or more (or never active since joining),
+or an exercise overdue — fewer exercises done than the cohort's median participant. The module
+has no fixed dates, so the cohort's own pace is the schedule.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from coaching import schedule
+
+if TYPE_CHECKING:
+    from coaching.network import MapView
+
+JOIN_PREFIX = "join_"
+COACH_PREFIX = "coach_"
+COHORT_NAME_MAX = 120
+# Telegram's deep-link rule: at most 64 characters of A-Za-z0-9_- after ``?start=``.
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+JOIN_CODE = re.compile(r"^[A-Za-z0-9]{6,32}$")
+COACH_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,58}$")
+_MARKUP = set("<>&\"'`{}")
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    """Storage's verdict on a ``/start`` payload, for the engine to answer with.
+
+    ``status``: ``ok``, ``unknown`` (no such code, or malformed), ``expired`` or ``used``
+    (a coach invite someone already redeemed).
+    """
+
+    kind: str  # join | coach
+    status: str
+    cohort: str | None = None
+
+
+def parse_start(payload: str) -> tuple[str | None, str]:
+    """``join_<code>`` / ``coach_<token>`` → (kind, code); anything else → (None, "").
+
+    A malformed code keeps its kind (storage then calls it unknown), so a garbled link is
+    explained rather than ignored.
+    """
+    payload = payload.strip()[:64]
+    if payload.startswith(JOIN_PREFIX):
+        return ("join", payload.removeprefix(JOIN_PREFIX))
+    if payload.startswith(COACH_PREFIX):
+        return ("coach", payload.removeprefix(COACH_PREFIX))
+    return (None, "")
+
+
+def check_cohort_name(name: str) -> tuple[str | None, str | None]:
+    """A cohort's name, tidied, or why not: names are shown in chats and web pages."""
+    tidy = " ".join(unicodedata.normalize("NFC", name).split())
+    if not tidy:
+        return None, "empty"
+    if len(tidy) > COHORT_NAME_MAX:
+        return None, "too_long"
+    if any(ch in _MARKUP for ch in tidy) or any(unicodedata.category(ch)[0] == "C" for ch in tidy):
+        return None, "markup"
+    return tidy, None
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    id: int
+    name: str
+    members: int = 0
+    flagged: int = 0
+    left: int = 0  # participants who deleted their data
+
+
+@dataclass(frozen=True)
+class Member:
+    """One participant's line in a cohort's table."""
+
+    id: int
+    name: str
+    unit: str | None
+    done: int
+    total: int
+    last_active_at: datetime | None
+    idle: bool = False  # silent ≥ 7 days, or never active
+    behind: bool = False  # fewer exercises than the cohort's median participant
+
+    @property
+    def flagged(self) -> bool:
+        return self.idle or self.behind
+
+
+def member_flags(
+    *, done: int, pace: int, last_active: datetime | None, now: datetime
+) -> tuple[bool, bool]:
+    """(idle, behind): the two halves of ``schedule.is_behind``, shown to the coach apart."""
+    idle = last_active is None or now - last_active >= timedelta(days=schedule.IDLE_DAYS)
+    return idle, done < pace
+
+
+@dataclass(frozen=True)
+class Roster:
+    cohort: CohortSummary
+    members: tuple[Member, ...]
+    pace: int  # exercises done by the cohort's median participant
+
+
+@dataclass(frozen=True)
+class Reflection:
+    exercise: str  # curriculum key, e.g. "bab2.latihan1"
+    text: str
+    updated_at: datetime
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class KltbLine:
+    """One stakeholder's Know-Like-Trust-Buy pipeline: the step reached and notes per step."""
+
+    actor: str
+    step: str | None
+    notes: tuple[tuple[str, str | None, str | None], ...] = ()  # (step, note, next action)
+
+
+@dataclass(frozen=True)
+class StageMark:
+    """A dated analysis: the map's stage then (Krebs & Holley)."""
+
+    map_title: str
+    stage: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Detail:
+    member: Member
+    cohort: CohortSummary
+    modules: tuple[tuple[str, int, int], ...]  # (module key, done, total)
+    reflections: tuple[Reflection, ...]
+    kltb: tuple[KltbLine, ...]
+    network: MapView | None  # the map they worked on last
+    stages: tuple[StageMark, ...]
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CoachView:
+    """What a coach may see, loaded for their command or button only."""
+
+    user_id: int  # Telegram user id
+    cohorts: tuple[CohortSummary, ...]
+    roster: Roster | None = None
+    detail: Detail | None = None
+    # The command or button asked for a cohort or participant that is not theirs (or gone).
+    denied: bool = False
+    login_url: str | None = None  # minted for /dasbor
+    login_minutes: int = 15
+    dashboard: bool = True  # False: no secret to sign login links with
+
+
+def days_since(moment: datetime | None, now: datetime) -> int | None:
+    """Whole days since ``moment`` (None: never)."""
+    if moment is None:
+        return None
+    return max(0, (now - moment).days)

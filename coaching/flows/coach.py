@@ -1,0 +1,341 @@
+"""Coaches in Telegram: ``/kohort``, ``/ingatkan``, ``/dasbor`` and the cohort/participant screens.
+
+A coach's screens never move their own conversation: every coach reply is answered from the
+snapshot's :class:`~coaching.cohort.CoachView` and its buttons are *stable* (``ko:…``, seq 0),
+so a coach who is also a participant keeps their place, and a roster sent yesterday still
+opens a participant today. What a button may open is decided twice: storage loads a cohort or
+participant only if the coach owns it (``storage/cohorts.py``), and this flow answers
+``coach.denied`` when storage found nothing.
+
+Button values: ``ko:l`` cohorts, ``ko:c:<cohort>`` roster, ``ko:p:<participant>`` detail,
+``ko:n:<participant>`` nudge one, ``ko:a:<cohort>`` nudge everyone flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from markupsafe import Markup
+
+from coaching.analysis import GraphError, analyse
+from coaching.analysis_text import analysis_reply
+from coaching.cohort import (
+    CoachView,
+    CohortSummary,
+    Detail,
+    Member,
+    Roster,
+    days_since,
+    parse_start,
+)
+from coaching.curriculum import EXERCISES
+from coaching.flows.common import note, stay
+from coaching.model import (
+    BecomeCoach,
+    Effect,
+    Event,
+    NudgeParticipants,
+    Option,
+    Outcome,
+    Reply,
+    Snapshot,
+)
+from coaching.network import MapView
+
+PREFIX = "ko"
+REFLECTION_PREVIEW = 280  # characters of each reflection in chat; the dashboard shows it whole
+
+
+class Step(StrEnum):
+    """No steps: coach screens are answers, not places in a conversation."""
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a coach event asks storage to load (storage checks the coach owns it)."""
+
+    cohort_id: int | None = None
+    participant_id: int | None = None
+    only_cohort: bool = False  # the coach's cohort, when they have exactly one
+    login: bool = False  # /dasbor: mint a login link
+
+
+def focus(event: Event) -> Focus | None:
+    """The cohort or participant a coach command or button names; None: not a coach event."""
+    if event.command in ("kohort", "ingatkan"):
+        return Focus(only_cohort=True)
+    if event.command == "dasbor":
+        return Focus(login=True)
+    parts = event.choice.split(":") if event.choice.startswith(f"{PREFIX}:") else []
+    if len(parts) == 2 and parts[1] == "l":
+        return Focus()
+    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
+        return None
+    number = int(parts[2])
+    if parts[1] in ("c", "a"):
+        return Focus(cohort_id=number)
+    if parts[1] in ("p", "n"):
+        return Focus(participant_id=number)
+    return None
+
+
+class Coach:
+    key = "coach"
+    steps = Step
+    commands = ("kohort", "ingatkan", "dasbor")
+    button_prefixes = (PREFIX,)
+    # A coach need not be a participant: their commands work without onboarding.
+    open_before_onboarding = True
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        return ()
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        return stay(snap, reprompt=False)  # unreachable: the flow owns no state
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        """``/kohort`` lists cohorts, ``/ingatkan`` whom to nudge, ``/dasbor`` a login link."""
+        coach = snap.coach
+        if coach is None:
+            return _answer(snap, note("coach.only_coaches", command=event.command))
+        if event.command == "dasbor":
+            if coach.login_url is None:
+                return _answer(snap, note("coach.dashboard_off"))
+            context = {"url": coach.login_url, "minutes": coach.login_minutes}
+            return _answer(snap, note("coach.dashboard_link", **context))
+        if not coach.cohorts:
+            return _answer(snap, note("coach.no_cohorts"))
+        if event.command == "ingatkan":
+            if coach.roster is not None:
+                return _answer(snap, _nudge_pick(coach.roster, snap))
+            return _answer(snap, _cohorts(coach, snap, then="ingatkan"))
+        replies = [_cohorts(coach, snap)]
+        if coach.roster is not None:
+            replies.append(_roster(coach.roster, snap))
+        return _answer(snap, *replies)
+
+    def on_button(self, snap: Snapshot, event: Event) -> Outcome:
+        """Opens a cohort or participant the coach owns, or nudges; anything else is refused."""
+        coach = snap.coach
+        if coach is None:
+            return _answer(snap, note("coach.only_coaches", command="kohort"))
+        action = event.choice.split(":")[1] if event.choice.count(":") >= 1 else ""
+        if action == "l":
+            return _answer(snap, _cohorts(coach, snap))
+        if coach.denied or focus(event) is None:
+            return _answer(snap, note("coach.denied"))
+        if action == "c" and coach.roster is not None:
+            return _answer(snap, _roster(coach.roster, snap))
+        if action == "a" and coach.roster is not None:
+            effect = NudgeParticipants(coach.roster.cohort.id, None)
+            return _answer(snap, effects=(effect,), toast="coach.nudge_toast")
+        if action == "p" and coach.detail is not None:
+            return _answer(snap, *_detail(coach.detail, snap))
+        if action == "n" and coach.detail is not None:
+            detail = coach.detail
+            effect = NudgeParticipants(detail.cohort.id, (detail.member.id,))
+            return _answer(snap, effects=(effect,), toast="coach.nudge_toast")
+        return _answer(snap, note("coach.denied"))
+
+
+FLOW = Coach()
+
+
+def deep_link(
+    snap: Snapshot, payload: str
+) -> tuple[str | None, tuple[Reply, ...], tuple[Effect, ...], str]:
+    """A ``/start`` payload: (kind, replies, effects, join code to keep until consent, or "").
+
+    Storage has already looked the code up (``snap.link``); a coach invite is redeemed at once,
+    a cohort is joined after consent.
+    """
+    kind, code = parse_start(payload)
+    if kind is None:
+        return None, (), (), ""
+    link = snap.link if snap.link is not None and snap.link.kind == kind else None
+    cohort = link.cohort if link is not None else None
+    if link is None and kind == "join":
+        return kind, (), (), code  # not looked up (no storage): kept, checked when joining
+    status = link.status if link is not None else "unknown"
+    if kind == "coach":
+        if status != "ok":
+            return kind, (note("coach.invite_bad", status=status),), (), ""
+        return kind, (note("coach.invite_ok", cohort=cohort or ""),), (BecomeCoach(code),), ""
+    if status != "ok":
+        return kind, (note("coach.join_bad", status=status),), (), ""
+    consented = _consented(snap)
+    return kind, (note("coach.join_ok", cohort=cohort or "", consented=consented),), (), code
+
+
+def _consented(snap: Snapshot) -> bool:
+    return snap.profile.consent_at is not None
+
+
+def _answer(
+    snap: Snapshot,
+    *replies: Reply,
+    effects: tuple[Effect, ...] = (),
+    toast: str | None = None,
+) -> Outcome:
+    """A coach screen: the participant's own conversation (state, seq) stays as it was."""
+    return Outcome(
+        snap.state,
+        snap.data,
+        effects=effects,
+        replies=replies,
+        toast=toast,
+        changed=False,
+        reprompt=False,
+    )
+
+
+def _cohort_context(cohort: CohortSummary) -> dict[str, Any]:
+    return {
+        "id": cohort.id,
+        "name": cohort.name,
+        "members": cohort.members,
+        "flagged": cohort.flagged,
+        "left": cohort.left,
+    }
+
+
+def _cohorts(coach: CoachView, snap: Snapshot, then: str = "kohort") -> Reply:
+    rows = tuple(
+        (Option(f"{PREFIX}:c:{c.id}", "coach.btn_cohort", _cohort_context(c)),)
+        for c in coach.cohorts
+    )
+    context = {"cohorts": [_cohort_context(c) for c in coach.cohorts], "then": then}
+    return Reply("coach.cohorts", context, rows, stable=True)
+
+
+def _member_context(member: Member, snap: Snapshot) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "unit": member.unit,
+        "done": member.done,
+        "total": member.total,
+        "days": days_since(member.last_active_at, snap.now),
+        "idle": member.idle,
+        "behind": member.behind,
+    }
+
+
+def _roster(roster: Roster, snap: Snapshot) -> Reply:
+    members = [_member_context(m, snap) for m in roster.members]
+    buttons = [Option(f"{PREFIX}:p:{m['id']}", "coach.btn_member", m) for m in members]
+    rows: list[tuple[Option, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    if roster.cohort.flagged:
+        rows.append(
+            (
+                Option(
+                    f"{PREFIX}:a:{roster.cohort.id}",
+                    "coach.btn_nudge_all",
+                    {"count": roster.cohort.flagged},
+                ),
+            )
+        )
+    rows.append((Option(f"{PREFIX}:l", "coach.btn_cohorts"),))
+    context = {"cohort": _cohort_context(roster.cohort), "members": members, "pace": roster.pace}
+    return Reply("coach.roster", context, tuple(rows), stable=True)
+
+
+def _nudge_pick(roster: Roster, snap: Snapshot) -> Reply:
+    flagged = [_member_context(m, snap) for m in roster.members if m.flagged]
+    rows: list[tuple[Option, ...]] = []
+    if flagged:
+        rows.append(
+            (
+                Option(
+                    f"{PREFIX}:a:{roster.cohort.id}", "coach.btn_nudge_all", {"count": len(flagged)}
+                ),
+            )
+        )
+    rows += [
+        (Option(f"{PREFIX}:n:{m['id']}", "coach.btn_nudge_one", {"name": m["name"]}),)
+        for m in flagged
+    ]
+    context = {"cohort": _cohort_context(roster.cohort), "members": flagged}
+    return Reply("coach.nudge_pick", context, tuple(rows), stable=True)
+
+
+def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
+    member = detail.member
+    reflections = [
+        {
+            "exercise": r.exercise,
+            "kind": EXERCISES[r.exercise].kind if r.exercise in EXERCISES else None,
+            "number": EXERCISES[r.exercise].number if r.exercise in EXERCISES else None,
+            "module": r.exercise.split(".", 1)[0],
+            "text": _preview(r.text),
+            "date": r.updated_at.date().isoformat(),
+        }
+        for r in detail.reflections
+    ]
+    kltb = [{"actor": k.actor, "step": k.step} for k in detail.kltb]
+    stages = [
+        {"title": s.map_title, "stage": s.stage, "date": s.at.date().isoformat()}
+        for s in detail.stages
+    ]
+    context = {
+        "member": _member_context(member, snap),
+        "cohort": detail.cohort.name,
+        "modules": [{"key": k, "done": d, "total": t} for k, d, t in detail.modules],
+        "reflections": reflections,
+        "kltb": kltb,
+        "stages": stages,
+    }
+    actions = (
+        (
+            Option(f"{PREFIX}:n:{member.id}", "coach.btn_nudge_one", {"name": member.name}),
+            Option(f"{PREFIX}:c:{detail.cohort.id}", "coach.btn_back_cohort"),
+        ),
+    )
+    replies: list[Reply] = [Reply("coach.detail", context)]
+    view = detail.network
+    if view is not None and len(view.actors) >= 2:
+        replies.append(_picture(view, member.name, snap.locale))
+        html = _analysis_html(view, snap.locale)
+        if html is not None:
+            replies.append(
+                Reply("coach.analysis", {"name": member.name, "html": html}, actions, stable=True)
+            )
+            return tuple(replies)
+    replies.append(Reply("coach.detail_actions", {"name": member.name}, actions, stable=True))
+    return tuple(replies)
+
+
+def _picture(view: MapView, name: str, locale: str) -> Reply:
+    """The participant's map as the same picture ``/peta`` sends them."""
+    names = {a.key: a.name for a in view.actors}
+    attachment = {
+        "type": "map",
+        "actors": [a.name for a in view.actors],
+        "ties": [[names[t.a], names[t.b], t.strength, t.direction] for t in view.ties],
+        "ego": view.ego.name if view.ego else None,
+        "locale": locale,
+    }
+    caption = {
+        "name": name,
+        "title": view.title,
+        "kind": view.kind,
+        "actors": len(view.others()),
+        "ties": len(view.ties),
+    }
+    return Reply("coach.map_caption", caption, attachment=attachment)
+
+
+def _analysis_html(view: MapView, locale: str) -> Markup | None:
+    try:
+        result = analyse(view.graph())
+    except GraphError:
+        return None
+    # analysis_reply renders our own autoescaped templates: safe to embed as it is.
+    return Markup(analysis_reply(result, locale=locale))
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= REFLECTION_PREVIEW else text[: REFLECTION_PREVIEW - 1] + "…"

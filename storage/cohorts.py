@@ -1,0 +1,769 @@
+"""Cohorts, coaches, and everything a coach may see — checked here, once, for every caller.
+
+Telegram (``/kohort``…), the web dashboard and the CLI all go through these functions, and each
+loader that takes a cohort or participant id also takes the coach and raises :class:`Forbidden`
+unless that coach is linked to the cohort (``coach_cohorts``). Nothing else in the code base
+reads another participant's rows for a coach.
+
+Secrets are never stored: join codes are public by design (anyone in the class may join), but
+coach invites, dashboard login links and session cookies are kept as SHA-256 hashes.
+
+Dashboard login links are ``<PUBLIC_URL>/login/<coach>.<expires>.<nonce>.<hmac>``: signed with
+HMAC-SHA256 (key: ``DASHBOARD_SECRET``, else derived from the bot token), bound to the coach,
+valid 15 minutes and single-use (the nonce's hash is a ``coach_logins`` row, marked used with a
+conditional UPDATE so two clicks cannot both win).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import string
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching import schedule
+from coaching.cohort import (
+    COACH_TOKEN,
+    JOIN_CODE,
+    CoachView,
+    CohortSummary,
+    DeepLink,
+    Detail,
+    KltbLine,
+    Member,
+    Reflection,
+    Roster,
+    StageMark,
+    check_cohort_name,
+    member_flags,
+    parse_start,
+)
+from coaching.curriculum import EXERCISES, MODULES, module_progress
+from coaching.flows import coach as coach_flow
+from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from storage import networks, reminders
+from storage.db import Database
+from storage.models import (
+    Actor,
+    AnalysisSnapshot,
+    Answer,
+    Coach,
+    CoachCohort,
+    CoachInvite,
+    CoachLogin,
+    CoachSession,
+    Cohort,
+    KltbEntry,
+    NetworkMap,
+    Participant,
+    Progress,
+)
+
+log = logging.getLogger(__name__)
+
+_ALPHANUM = string.ascii_letters + string.digits
+JOIN_CODE_LENGTH = 10
+COACH_INVITE_DAYS = 7
+LOGIN_MINUTES = 15
+SESSION_HOURS = 12
+_EXERCISE_ORDER = {key: index for index, key in enumerate(EXERCISES)}
+
+
+class Forbidden(PermissionError):
+    """The coach does not coach that cohort (or the participant is in none of theirs)."""
+
+
+class CohortNameError(ValueError):
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem  # empty | too_long | markup
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(_ALPHANUM) for _ in range(JOIN_CODE_LENGTH))
+
+
+def new_coach_token() -> str:
+    return secrets.token_urlsafe(24)  # 32 characters of A-Za-z0-9_-
+
+
+def telegram_user(external_id: str) -> int | None:
+    """The Telegram user id of ``tg:<id>``; coaches are Telegram users only."""
+    head, _, rest = external_id.partition(":")
+    return int(rest) if head == "tg" and rest.isdigit() else None
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username.lstrip('@')}?start={payload}"
+
+
+# --- operators: creating cohorts and coach invites --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedCohort:
+    id: int
+    name: str
+    join_code: str
+    coach_token: str
+    coach_expires_at: datetime
+    join_expires_at: datetime | None
+
+
+async def create_cohort(
+    db: Database,
+    name: str,
+    *,
+    now: datetime,
+    join_days: int | None = None,
+    coach_days: int = COACH_INVITE_DAYS,
+) -> CreatedCohort:
+    """A new cohort with its join code and a first single-use coach invite."""
+    tidy, problem = check_cohort_name(name)
+    if tidy is None:
+        raise CohortNameError(problem or "markup")
+    join_until = now + timedelta(days=join_days) if join_days else None
+    async with db.transaction() as session:
+        cohort = Cohort(
+            name=tidy,
+            join_code=new_join_code(),
+            join_expires_at=join_until,
+            left_count=0,
+            created_at=now,
+        )
+        session.add(cohort)
+        await session.flush()
+        token, expires = await _invite(session, cohort.id, now, coach_days)
+        return CreatedCohort(cohort.id, tidy, cohort.join_code, token, expires, join_until)
+
+
+async def invite_coach(
+    db: Database, cohort_id: int, *, now: datetime, days: int = COACH_INVITE_DAYS
+) -> tuple[str, datetime]:
+    """One more single-use coach invite for an existing cohort."""
+    async with db.transaction() as session:
+        if await session.get(Cohort, cohort_id) is None:
+            raise LookupError(f"no cohort {cohort_id}")
+        return await _invite(session, cohort_id, now, days)
+
+
+async def _invite(
+    session: AsyncSession, cohort_id: int, now: datetime, days: int
+) -> tuple[str, datetime]:
+    token = new_coach_token()
+    expires = now + timedelta(days=days)
+    session.add(
+        CoachInvite(token_hash=digest(token), cohort_id=cohort_id, expires_at=expires, used_at=None)
+    )
+    await session.flush()
+    return token, expires
+
+
+async def all_cohorts(db: Database) -> list[tuple[int, str, str, int, int]]:
+    """(id, name, join code, participants, coaches) of every cohort, for operators."""
+    async with db.transaction() as session:
+        cohorts = (await session.execute(select(Cohort).order_by(Cohort.id))).scalars().all()
+        members = dict(
+            (
+                await session.execute(
+                    select(Participant.cohort_id, func.count()).group_by(Participant.cohort_id)
+                )
+            ).all()
+        )
+        coaches = dict(
+            (
+                await session.execute(
+                    select(CoachCohort.cohort_id, func.count()).group_by(CoachCohort.cohort_id)
+                )
+            ).all()
+        )
+        return [
+            (c.id, c.name, c.join_code, int(members.get(c.id, 0)), int(coaches.get(c.id, 0)))
+            for c in cohorts
+        ]
+
+
+# --- deep links -------------------------------------------------------------------------------
+
+
+async def check_link(
+    session: AsyncSession, kind: str, code: str, telegram_user_id: int | None, now: datetime
+) -> DeepLink:
+    """Whether a ``/start`` code works, for the engine to say so (nothing is changed here).
+
+    A coach invite is row-locked on PostgreSQL until the commit, so the effect that redeems it
+    in the same transaction sees what this check saw.
+    """
+    if kind == "join":
+        if not JOIN_CODE.match(code):
+            return DeepLink("join", "unknown")
+        cohort = (
+            await session.execute(select(Cohort).where(Cohort.join_code == code))
+        ).scalar_one_or_none()
+        if cohort is None:
+            return DeepLink("join", "unknown")
+        if cohort.join_expires_at is not None and cohort.join_expires_at <= now:
+            return DeepLink("join", "expired", cohort.name)
+        return DeepLink("join", "ok", cohort.name)
+    if telegram_user_id is None:
+        return DeepLink("coach", "telegram_only")
+    if not COACH_TOKEN.match(code):
+        return DeepLink("coach", "unknown")
+    invite = await _invite_row(session, code)
+    if invite is None:
+        return DeepLink("coach", "unknown")
+    cohort = await session.get(Cohort, invite.cohort_id)
+    name = cohort.name if cohort else None
+    if invite.used_at is not None:
+        return DeepLink("coach", "used", name)
+    if invite.expires_at <= now:
+        return DeepLink("coach", "expired", name)
+    return DeepLink("coach", "ok", name)
+
+
+async def _invite_row(session: AsyncSession, token: str) -> CoachInvite | None:
+    query = select(CoachInvite).where(CoachInvite.token_hash == digest(token))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def redeem_invite(
+    session: AsyncSession, telegram_user_id: int, token: str, now: datetime
+) -> int | None:
+    """Make the user a coach of the invite's cohort; the cohort id, or None if it is not valid.
+
+    The conditional UPDATE is what makes the token single-use even if two people race for it.
+    """
+    invite = await _invite_row(session, token)
+    if invite is None:
+        return None
+    claimed = await session.execute(
+        update(CoachInvite)
+        .where(
+            CoachInvite.id == invite.id,
+            CoachInvite.used_at.is_(None),
+            CoachInvite.expires_at > now,
+        )
+        .values(used_at=now, used_by=telegram_user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        return None
+    coach_id = await coach_id_of(session, telegram_user_id)
+    if coach_id is None:
+        coach = Coach(telegram_user_id=telegram_user_id, name=None, created_at=now)
+        session.add(coach)
+        await session.flush()
+        coach_id = coach.id
+    link = await session.get(CoachCohort, (coach_id, invite.cohort_id))
+    if link is None:
+        session.add(CoachCohort(coach_id=coach_id, cohort_id=invite.cohort_id))
+        await session.flush()
+    return invite.cohort_id
+
+
+async def join_cohort(
+    session: AsyncSession, participant: Participant, code: str, now: datetime
+) -> bool:
+    """Put a consenting participant in the cohort of ``code`` (checked again: time passed)."""
+    if not JOIN_CODE.match(code):
+        return False
+    cohort = (
+        await session.execute(select(Cohort).where(Cohort.join_code == code))
+    ).scalar_one_or_none()
+    if cohort is None or (cohort.join_expires_at is not None and cohort.join_expires_at <= now):
+        log.info("participant %s: cohort code no longer valid", participant.id)
+        return False
+    participant.cohort_id = cohort.id
+    return True
+
+
+# --- what a coach sees --------------------------------------------------------------------------
+
+
+async def coach_id_of(session: AsyncSession, telegram_user_id: int) -> int | None:
+    found = await session.execute(
+        select(Coach.id).where(Coach.telegram_user_id == telegram_user_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def owns_cohort(session: AsyncSession, coach_id: int, cohort_id: int) -> bool:
+    return await session.get(CoachCohort, (coach_id, cohort_id)) is not None
+
+
+async def cohorts_of(
+    session: AsyncSession, coach_id: int, now: datetime
+) -> tuple[CohortSummary, ...]:
+    """The coach's cohorts with participants, how many need attention, and how many left."""
+    cohorts = (
+        (
+            await session.execute(
+                select(Cohort)
+                .join(CoachCohort, CoachCohort.cohort_id == Cohort.id)
+                .where(CoachCohort.coach_id == coach_id)
+                .order_by(Cohort.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    members = await _members(session, [c.id for c in cohorts], now)
+    return tuple(_summary(c, members.get(c.id, ())) for c in cohorts)
+
+
+async def roster(session: AsyncSession, coach_id: int, cohort_id: int, now: datetime) -> Roster:
+    """A cohort's participants for its coach: progress, last active, needs attention."""
+    cohort = await _owned_cohort(session, coach_id, cohort_id)
+    members = (await _members(session, [cohort.id], now)).get(cohort.id, ())
+    counts = [m.behind_count for m in members]
+    return Roster(
+        _summary(cohort, members),
+        tuple(m.member for m in members),
+        schedule.cohort_pace(counts),
+    )
+
+
+async def participant_detail(
+    session: AsyncSession, coach_id: int, participant_id: int, now: datetime
+) -> Detail:
+    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages."""
+    participant = await session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id is None or participant.consent_at is None:
+        raise Forbidden(f"participant {participant_id}")
+    cohort = await _owned_cohort(session, coach_id, participant.cohort_id)
+    members = (await _members(session, [cohort.id], now)).get(cohort.id, ())
+    member = next((m.member for m in members if m.member.id == participant_id), None)
+    if member is None:
+        raise Forbidden(f"participant {participant_id}")
+    completed = frozenset(
+        (
+            await session.execute(
+                select(Progress.item_key).where(Progress.participant_id == participant_id)
+            )
+        ).scalars()
+    )
+    modules = tuple((m.key, *module_progress(m, completed)) for m in MODULES)
+    answers = (
+        (await session.execute(select(Answer).where(Answer.participant_id == participant_id)))
+        .scalars()
+        .all()
+    )
+    reflections = tuple(
+        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
+    )
+    maps = await networks.load_maps(session, participant_id)
+    latest = (
+        await session.execute(
+            select(NetworkMap.id)
+            .where(NetworkMap.participant_id == participant_id)
+            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    network = next((m for m in maps if m.id == latest), None)
+    return Detail(
+        member=member,
+        cohort=_summary(cohort, members),
+        modules=modules,
+        reflections=reflections,
+        kltb=await _kltb(session, participant_id),
+        network=network,
+        stages=await _stages(session, participant_id),
+        joined_at=participant.consent_at,
+    )
+
+
+async def participant_cohort(session: AsyncSession, coach_id: int, participant_id: int) -> int:
+    """The participant's cohort id if the coach coaches it (exports use this check)."""
+    participant = await session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id is None or participant.consent_at is None:
+        raise Forbidden(f"participant {participant_id}")
+    await _owned_cohort(session, coach_id, participant.cohort_id)
+    return participant.cohort_id
+
+
+async def _owned_cohort(session: AsyncSession, coach_id: int, cohort_id: int) -> Cohort:
+    cohort = await session.get(Cohort, cohort_id)
+    if cohort is None or not await owns_cohort(session, coach_id, cohort_id):
+        raise Forbidden(f"cohort {cohort_id}")
+    return cohort
+
+
+@dataclass(frozen=True)
+class _Row:
+    member: Member
+    behind_count: int  # every progress row, as reminders' "behind" counts them
+
+
+async def _members(
+    session: AsyncSession, cohort_ids: Sequence[int], now: datetime
+) -> dict[int, tuple[_Row, ...]]:
+    """Consenting participants per cohort, with the counts that flag them."""
+    if not cohort_ids:
+        return {}
+    people = (
+        (
+            await session.execute(
+                select(Participant)
+                .where(Participant.cohort_id.in_(cohort_ids), Participant.consent_at.is_not(None))
+                .order_by(Participant.name, Participant.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    ids = [p.id for p in people]
+    done: Counter[int] = Counter()
+    every: Counter[int] = Counter()
+    if ids:
+        for pid, key in await session.execute(
+            select(Progress.participant_id, Progress.item_key).where(
+                Progress.participant_id.in_(ids)
+            )
+        ):
+            every[pid] += 1
+            if key in EXERCISES:
+                done[pid] += 1
+    by_cohort: dict[int, list[Participant]] = defaultdict(list)
+    for person in people:
+        if person.cohort_id is not None:
+            by_cohort[person.cohort_id].append(person)
+    result: dict[int, tuple[_Row, ...]] = {}
+    for cohort_id, group in by_cohort.items():
+        pace = schedule.cohort_pace([every[p.id] for p in group])
+        rows = []
+        for p in group:
+            idle, behind = member_flags(
+                done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
+            )
+            member = Member(
+                id=p.id,
+                name=p.name or "—",
+                unit=p.unit,
+                done=done[p.id],
+                total=len(EXERCISES),
+                last_active_at=p.last_active_at,
+                idle=idle,
+                behind=behind,
+            )
+            rows.append(_Row(member, every[p.id]))
+        result[cohort_id] = tuple(rows)
+    return result
+
+
+def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
+    return CohortSummary(
+        id=cohort.id,
+        name=cohort.name,
+        members=len(members),
+        flagged=sum(1 for m in members if m.member.flagged),
+        left=cohort.left_count or 0,
+    )
+
+
+async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, ...]:
+    actors = (
+        await session.execute(
+            select(Actor.id, Actor.name, Actor.kltb_step)
+            .join(NetworkMap, NetworkMap.id == Actor.map_id)
+            .where(NetworkMap.participant_id == participant_id, Actor.is_ego.is_(False))
+            .order_by(Actor.name, Actor.id)
+        )
+    ).all()
+    notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    for actor_id, entry_step, note, action in await session.execute(
+        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
+        .join(Actor, Actor.id == KltbEntry.actor_id)
+        .join(NetworkMap, NetworkMap.id == Actor.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+    ):
+        notes[actor_id].append((entry_step, note, action))
+    lines = []
+    seen: set[str] = set()
+    for actor_id, name, step in actors:
+        if step is None and actor_id not in notes:
+            continue
+        if name in seen and actor_id not in notes:
+            continue  # the same stakeholder on two maps: once is enough
+        seen.add(name)
+        steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
+        lines.append(KltbLine(name, step, steps))
+    return tuple(lines)
+
+
+async def _stages(session: AsyncSession, participant_id: int) -> tuple[StageMark, ...]:
+    rows = await session.execute(
+        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
+        .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+        .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
+    )
+    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
+
+
+# --- the conversation: a coach's snapshot, and what their buttons do -------------------------
+
+
+async def enrich(
+    session: AsyncSession, snap: Snapshot, external_id: str, event: Event | None
+) -> Snapshot:
+    """Add a deep link's verdict, and for a coach's command or button what they asked for."""
+    if event is None:
+        return snap
+    tg = telegram_user(external_id)
+    link = None
+    if event.kind is EventKind.COMMAND and event.command == "start":
+        kind, code = parse_start(event.text)
+        if kind is not None:
+            link = await check_link(session, kind, code, tg, snap.now)
+    wanted = coach_flow.focus(event)
+    asks_help = event.kind is EventKind.COMMAND and event.command in ("bantuan", "help")
+    if tg is None or (wanted is None and not asks_help):
+        return dataclasses.replace(snap, link=link) if link else snap
+    coach_id = await coach_id_of(session, tg)
+    if coach_id is None:
+        return dataclasses.replace(snap, link=link) if link else snap
+    view = await coach_view(session, coach_id, tg, wanted or coach_flow.Focus(), snap.now)
+    return dataclasses.replace(snap, link=link, coach=view)
+
+
+async def coach_view(
+    session: AsyncSession, coach_id: int, telegram_user_id: int, wanted: Any, now: datetime
+) -> CoachView:
+    cohorts = await cohorts_of(session, coach_id, now)
+    view = CoachView(telegram_user_id, cohorts)
+    try:
+        if wanted.cohort_id is not None:
+            view = dataclasses.replace(
+                view, roster=await roster(session, coach_id, wanted.cohort_id, now)
+            )
+        elif wanted.participant_id is not None:
+            detail = await participant_detail(session, coach_id, wanted.participant_id, now)
+            view = dataclasses.replace(view, detail=detail)
+        elif wanted.only_cohort and len(cohorts) == 1:
+            view = dataclasses.replace(
+                view, roster=await roster(session, coach_id, cohorts[0].id, now)
+            )
+    except Forbidden:
+        log.warning("coach %s asked for something not theirs", coach_id)
+        view = dataclasses.replace(view, denied=True)
+    if wanted.login:
+        links = dashboard_links()
+        if links is None:
+            view = dataclasses.replace(view, dashboard=False)
+        else:
+            url = await mint_login(session, coach_id, now, links)
+            view = dataclasses.replace(view, login_url=url, login_minutes=LOGIN_MINUTES)
+    return view
+
+
+async def nudge(
+    db: Database, telegram_user_id: int, effect: NudgeParticipants, now: datetime
+) -> Reply:
+    """Run a coach's nudge (after the commit: reminders open their own transactions)."""
+    async with db.transaction() as session:
+        coach_id = await coach_id_of(session, telegram_user_id)
+        if coach_id is None or not await owns_cohort(session, coach_id, effect.cohort_id):
+            return Reply("coach.denied")
+        name = None
+        if effect.participant_ids is not None:
+            rows = (
+                await session.execute(
+                    select(Participant.id, Participant.name).where(
+                        Participant.id.in_(effect.participant_ids),
+                        Participant.cohort_id == effect.cohort_id,
+                    )
+                )
+            ).all()
+            if len(rows) != len(set(effect.participant_ids)):
+                return Reply("coach.denied")
+            name = rows[0][1] if len(rows) == 1 else None
+    if effect.participant_ids is None:
+        results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
+    else:
+        results = [
+            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
+            for pid in effect.participant_ids
+        ]
+    counts = Counter(r.status for r in results)
+    context = {
+        "name": name,
+        "total": len(results),
+        "queued": counts["queued"],
+        "already": counts["already_queued"],
+        "off": counts["off"],
+        "inactive": counts["inactive"] + counts["no_consent"] + counts["not_found"],
+    }
+    return Reply("coach.nudged", context)
+
+
+# --- dashboard login links and sessions ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardLinks:
+    """Where the dashboard is and the key its links are signed with."""
+
+    public_url: str
+    secret: bytes
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        token: str | None = None,
+        port: int | None = None,
+    ) -> DashboardLinks | None:
+        """``PUBLIC_URL`` (default ``http://127.0.0.1:$PORT``) and ``DASHBOARD_SECRET``.
+
+        Without ``DASHBOARD_SECRET`` the key is derived from the bot token (HMAC of a fixed
+        label), so one secret configures everything; None if there is neither.
+        """
+        env = os.environ if env is None else env
+        port = port or int(env.get("PORT") or 8080)
+        public = (env.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+        given = env.get("DASHBOARD_SECRET")
+        token = token or env.get("TELEGRAM_BOT_TOKEN")
+        if given:
+            secret = given.encode()
+        elif token:
+            secret = hmac.new(token.encode(), b"jejaring-dashboard-v1", hashlib.sha256).digest()
+        else:
+            return None
+        return cls(public, secret)
+
+    @property
+    def secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+_configured: DashboardLinks | None = None
+
+
+def configure_dashboard(links: DashboardLinks | None) -> None:
+    """Set the links' configuration for this process (``jejaring run`` does, from its settings)."""
+    global _configured
+    _configured = links
+
+
+def dashboard_links() -> DashboardLinks | None:
+    return _configured or DashboardLinks.from_env()
+
+
+def _sign(secret: bytes, message: str) -> str:
+    mac = hmac.new(secret, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+async def mint_login(
+    session: AsyncSession, coach_id: int, now: datetime, links: DashboardLinks
+) -> str:
+    """A fresh login link for this coach (its nonce's hash stored, unused)."""
+    nonce = secrets.token_urlsafe(18)
+    expires = now + timedelta(minutes=LOGIN_MINUTES)
+    stamp = int(expires.timestamp())
+    session.add(
+        CoachLogin(
+            coach_id=coach_id,
+            nonce_hash=digest(nonce),
+            expires_at=expires,
+            used_at=None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    body = f"{coach_id}.{stamp}.{nonce}"
+    return f"{links.public_url}/login/{body}.{_sign(links.secret, 'login.' + body)}"
+
+
+@dataclass(frozen=True)
+class Login:
+    """A redeemed login link: the new session's cookie value, or why not."""
+
+    session_token: str | None
+    coach_id: int | None
+    problem: str | None = None  # malformed | signature | expired | used
+
+
+async def redeem_login(db: Database, token: str, now: datetime, links: DashboardLinks) -> Login:
+    """Check a login link (signature, time, single use) and open a session for its coach."""
+    parts = token.split(".")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit() or len(token) > 200:
+        return Login(None, None, "malformed")
+    coach_text, stamp, nonce, signature = parts
+    expected = _sign(links.secret, f"login.{coach_text}.{stamp}.{nonce}")
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        return Login(None, None, "signature")
+    if int(stamp) <= now.timestamp():
+        return Login(None, None, "expired")
+    coach_id = int(coach_text)
+    async with db.transaction() as session:
+        used = await session.execute(
+            update(CoachLogin)
+            .where(
+                CoachLogin.nonce_hash == digest(nonce),
+                CoachLogin.coach_id == coach_id,
+                CoachLogin.used_at.is_(None),
+                CoachLogin.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(used, "rowcount", 0) != 1:
+            return Login(None, None, "used")
+        session_token = secrets.token_urlsafe(32)
+        session.add(
+            CoachSession(
+                coach_id=coach_id,
+                token_hash=digest(session_token),
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+                created_at=now,
+            )
+        )
+        return Login(session_token, coach_id)
+
+
+async def session_coach(db: Database, session_token: str, now: datetime) -> int | None:
+    """The coach whose live session this cookie is, else None."""
+    if not session_token or len(session_token) > 100:
+        return None
+    async with db.transaction() as session:
+        found = await session.execute(
+            select(CoachSession.coach_id).where(
+                CoachSession.token_hash == digest(session_token), CoachSession.expires_at > now
+            )
+        )
+        return found.scalar_one_or_none()
+
+
+async def end_session(db: Database, session_token: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            delete(CoachSession).where(CoachSession.token_hash == digest(session_token))
+        )
+
+
+async def cohort_name(db: Database, coach_id: int, cohort_id: int) -> str:
+    async with db.transaction() as session:
+        return (await _owned_cohort(session, coach_id, cohort_id)).name

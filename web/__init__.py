@@ -1,0 +1,1 @@
+"""The coach dashboard (Starlette, server-rendered): see ``web/app.py``."""

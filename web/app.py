@@ -1,0 +1,407 @@
+"""The coach dashboard: a server-rendered Starlette app over ``storage/cohorts.py``.
+
+Every page and download needs a session (opened by a ``/dasbor`` login link) and asks storage
+for the cohort or participant *with the coach's id*: storage raises ``Forbidden`` (→ 403)
+unless the coach coaches that cohort. Pages are Jinja2 with autoescaping; the only script and
+stylesheet are served by this app, and a strict Content-Security-Policy forbids anything else.
+
+Routes::
+
+    GET  /login/{token}                       open a session from a login link, then → /
+    GET  /                                    the coach's cohorts
+    GET  /cohorts/{id}?sort=name|progress|active|attention&desc=1
+    GET  /participants/{id}                   map, analysis, stages, reflections, KLTB
+    GET  /cohorts/{id}/export/{file}          actors.csv ties.csv answers.csv network.graphml
+    GET  /participants/{id}/export/{file}     network.gexf (and data.json for a participant)
+    POST /logout
+    GET  /static/app.css, /static/app.js
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coaching import text as chat_text
+from coaching.analysis import GraphError, analyse
+from coaching.analysis_text import analysis_reply
+from coaching.cohort import Detail, Member, days_since
+from coaching.curriculum import EXERCISES, MODULES
+from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
+from storage import cohorts, exports
+from storage.cohorts import DashboardLinks, Forbidden
+from storage.db import Database
+from storage.outbox import utcnow
+from web import svg
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+LOCALES = ("id", "en")
+SESSION_COOKIE = "jejaring_session"
+LANG_COOKIE = "jejaring_lang"
+SORTS = ("name", "progress", "active", "attention")
+KLTB_STEPS = ("know", "like", "trust", "buy")
+STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+DOWNLOADS = {
+    "actors.csv": "text/csv; charset=utf-8",
+    "ties.csv": "text/csv; charset=utf-8",
+    "answers.csv": "text/csv; charset=utf-8",
+    "network.graphml": "application/graphml+xml",
+    "network.gexf": "application/gexf+xml",
+    "data.json": "application/json",
+}
+
+Clock = Callable[[], datetime]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+@cache
+def _texts(locale: str) -> Any:
+    return _environment().get_template(f"text/{locale}.j2").module
+
+
+def text_keys(locale: str) -> set[str]:
+    """Every text the locale defines (the parity test compares the locales)."""
+    module = _texts(locale)
+    return {n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))}
+
+
+def translate(locale: str) -> Callable[..., Markup]:
+    module = _texts(locale)
+
+    def t(key: str, /, **context: Any) -> Markup:
+        macro = getattr(module, key, None)
+        if not callable(macro):
+            raise KeyError(f"{locale}: no web text {key!r}")
+        return Markup(str(macro(**context)).strip())
+
+    return t
+
+
+def pick_locale(request: Request) -> str:
+    """``?lang=`` (then remembered in a cookie), the cookie, else the browser's languages."""
+    asked = request.query_params.get("lang")
+    if asked in LOCALES:
+        return str(asked)
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LOCALES:
+        return str(remembered)
+    weighted = []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        weighted.append((weight, tag.strip()[:2].lower()))
+    for _, tag in sorted(weighted, key=lambda w: -w[0]):
+        if tag in LOCALES:
+            return tag
+    return "id"
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response of the wrapped app."""
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app, self.secure = app, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-frame-options": b"DENY",
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"no-referrer",
+                    b"cross-origin-opener-policy": b"same-origin",
+                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+                    # Pages show personal data: never from a shared cache or the back button.
+                    b"cache-control": b"public, max-age=3600" if static else b"no-store",
+                }
+                if self.secure:
+                    extra[b"strict-transport-security"] = b"max-age=31536000"
+                names = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def dashboard_app(db: Database, links: DashboardLinks, *, clock: Clock = utcnow) -> ASGIApp:
+    """The dashboard as an ASGI app (Starlette inside the security-headers middleware)."""
+    assets = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        locale = pick_locale(request)
+        html = (
+            _environment()
+            .get_template(template)
+            .render(
+                t=translate(locale),
+                locale=locale,
+                path=request.url.path,
+                query=dict(request.query_params),
+                **context,
+            )
+        )
+        response = HTMLResponse(html, status_code=status)
+        if request.query_params.get("lang") in LOCALES:
+            response.set_cookie(
+                LANG_COOKIE, locale, max_age=31_536_000, samesite="lax", secure=links.secure
+            )
+        return response
+
+    async def coach_of(request: Request) -> int | None:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        return await cohorts.session_coach(db, token, clock()) if token else None
+
+    Handler = Callable[[Request, int], Awaitable[Response]]
+
+    def signed_in(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """Only with a live session; anything not the coach's own is 403."""
+
+        async def endpoint(request: Request) -> Response:
+            coach_id = await coach_of(request)
+            if coach_id is None:
+                return page(request, "message.html", 401, kind="signed_out")
+            try:
+                return await handler(request, coach_id)
+            except Forbidden:
+                log.warning("coach %s refused %s", coach_id, request.url.path)
+                return page(request, "message.html", 403, kind="forbidden")
+
+        return endpoint
+
+    async def login(request: Request) -> Response:
+        result = await cohorts.redeem_login(db, request.path_params["token"], clock(), links)
+        if result.session_token is None:
+            return page(request, "message.html", 403, kind="login_failed", problem=result.problem)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.session_token,
+            max_age=cohorts.SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="lax",  # Strict would drop the cookie on the redirect from Telegram
+            secure=links.secure,
+            path="/",
+        )
+        return response
+
+    async def logout(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await cohorts.end_session(db, token)
+        response = page(request, "message.html", 200, kind="logged_out")
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        return response
+
+    async def home(request: Request, coach_id: int) -> Response:
+        async with db.transaction() as session:
+            mine = await cohorts.cohorts_of(session, coach_id, clock())
+        return page(request, "cohorts.html", cohorts=mine)
+
+    async def cohort(request: Request, coach_id: int) -> Response:
+        now = clock()
+        async with db.transaction() as session:
+            roster = await cohorts.roster(session, coach_id, request.path_params["cohort_id"], now)
+        sort = request.query_params.get("sort", "name")
+        sort = sort if sort in SORTS else "name"
+        desc = request.query_params.get("desc") == "1"
+        members = sorted(roster.members, key=_sort_key(sort), reverse=desc)
+        rows = [_member_row(m, now) for m in members]
+        return page(
+            request, "cohort.html", roster=roster, rows=rows, sort=sort, desc=desc, kinds=CSV_KINDS
+        )
+
+    async def participant(request: Request, coach_id: int) -> Response:
+        now = clock()
+        async with db.transaction() as session:
+            detail = await cohorts.participant_detail(
+                session, coach_id, request.path_params["participant_id"], now
+            )
+        locale = pick_locale(request)
+        context = await asyncio.to_thread(_participant_context, detail, locale, now)
+        return page(request, "participant.html", **context)
+
+    async def cohort_export(request: Request, coach_id: int) -> Response:
+        name = request.path_params["file"]
+        cohort_id = request.path_params["cohort_id"]
+        if name not in DOWNLOADS or name == "data.json":
+            return page(request, "message.html", 404, kind="not_found")
+        _, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
+        return await _download(name, people, f"kohort-{cohort_id}")
+
+    async def participant_export(request: Request, coach_id: int) -> Response:
+        name = request.path_params["file"]
+        pid = request.path_params["participant_id"]
+        if name not in DOWNLOADS:
+            return page(request, "message.html", 404, kind="not_found")
+        people = await exports.coach_participant_export(db, coach_id, pid, clock())
+        return await _download(name, people, f"peserta-{pid}")
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in assets:
+            return Response(status_code=404)
+        return Response(assets[name], media_type=STATIC[name])
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return page(request, "message.html", 404, kind="not_found")
+
+    app = Starlette(
+        routes=[
+            Route("/", signed_in(home)),
+            Route("/login/{token:str}", login),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/cohorts/{cohort_id:int}", signed_in(cohort)),
+            Route("/participants/{participant_id:int}", signed_in(participant)),
+            Route("/cohorts/{cohort_id:int}/export/{file:str}", signed_in(cohort_export)),
+            Route(
+                "/participants/{participant_id:int}/export/{file:str}",
+                signed_in(participant_export),
+            ),
+            Route("/static/{name:str}", static),
+        ],
+        exception_handlers={404: not_found},
+    )
+    return SecurityHeaders(app, secure=links.secure)
+
+
+async def _download(name: str, people: list[dict[str, Any]], stem: str) -> Response:
+    def build() -> bytes:
+        kind, _, extension = name.partition(".")
+        if extension == "csv":
+            return csv_bytes(kind, people)
+        if extension in ("graphml", "gexf"):
+            return graph_bytes(people, extension)
+        return json_bytes(people[0] if len(people) == 1 else people)
+
+    body = await asyncio.to_thread(build)
+    filename = f"{stem}-{name}"
+    return Response(
+        body,
+        media_type=DOWNLOADS[name],
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _sort_key(sort: str) -> Callable[[Member], Any]:
+    if sort == "progress":
+        return lambda m: (m.done, m.name.casefold())
+    if sort == "active":
+        return lambda m: (m.last_active_at is not None, m.last_active_at or datetime.min, m.name)
+    if sort == "attention":
+        return lambda m: (not m.flagged, not m.idle, m.name.casefold())
+    return lambda m: (m.name.casefold(), m.id)
+
+
+def _member_row(member: Member, now: datetime) -> Mapping[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "unit": member.unit,
+        "done": member.done,
+        "total": member.total,
+        "date": member.last_active_at.date().isoformat() if member.last_active_at else None,
+        "days": days_since(member.last_active_at, now),
+        "idle": member.idle,
+        "behind": member.behind,
+    }
+
+
+def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:
+    """Everything the participant page shows (CPU-bound parts: layout, analysis)."""
+    drawing = svg.draw(detail.network) if detail.network is not None else None
+    analysis = None
+    if detail.network is not None and len(detail.network.actors) >= 2:
+        try:
+            # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
+            analysis = Markup(analysis_reply(analyse(detail.network.graph()), locale=locale))
+        except GraphError:
+            analysis = None
+    by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
+    others: list[dict[str, Any]] = []
+    for r in detail.reflections:
+        exercise = EXERCISES.get(r.exercise)
+        item = {
+            "key": r.exercise,
+            "label": Markup(chat_text.render(locale, "curriculum.exercise_label", key=r.exercise))
+            if exercise
+            else r.exercise,
+            "question": Markup(chat_text.render(locale, exercise.text_key)) if exercise else "",
+            "text": r.text,
+            "date": r.updated_at.date().isoformat(),
+        }
+        (by_module[r.exercise.split(".")[0]] if exercise else others).append(item)
+    modules = [
+        {
+            "key": key,
+            "title": Markup(chat_text.render(locale, "curriculum.title", chapter=key)),
+            "done": done,
+            "total": total,
+            "reflections": by_module.get(key, []),
+        }
+        for key, done, total in detail.modules
+    ]
+    kltb = [
+        {
+            "actor": line.actor,
+            "reached": KLTB_STEPS.index(line.step) if line.step in KLTB_STEPS else -1,
+            "notes": {step: note for step, note, _ in line.notes if note},
+        }
+        for line in detail.kltb
+    ]
+    return {
+        "detail": detail,
+        "member": _member_row(detail.member, now),
+        "modules": modules,
+        "others": others,
+        "drawing": drawing,
+        "analysis": analysis,
+        "stages": [
+            {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage}
+            for s in detail.stages
+        ],
+        "kltb": kltb,
+        "steps": KLTB_STEPS,
+        "downloads": list(DOWNLOADS),
+        "stage_name": lambda key: Markup(chat_text.render(locale, "analysis.stage_name", key=key)),
+    }
