@@ -1,0 +1,341 @@
+"""Reminders: ``/pengingat`` settings, and the buttons every nudge carries.
+
+``/pengingat`` opens the current settings — how often (daily, weekly on Monday, off), at what
+local time, in which time zone, and the quiet hours — and returns to where the participant was.
+
+A nudge's buttons are *stable*: sent with seq 0 and valid from any state, so the flow validates
+them itself. A value is ``rem:<reminder id>:<action>[:<argument>]``; a reminder id that is not
+among the participant's own nudges (storage loads them into the snapshot) is forged or too old
+and changes nothing. Repeating a press (Telegram re-sends an unanswered one) changes nothing
+twice: a snoozed nudge, reminders already off, or the step already open only get a pop-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import time
+from enum import StrEnum
+from typing import Any
+
+from coaching import schedule
+from coaching.curriculum import EXERCISES
+from coaching.flows.common import go, note, stay
+from coaching.model import (
+    Event,
+    EventKind,
+    Option,
+    Outcome,
+    Reply,
+    Snapshot,
+    SnoozeReminder,
+    StopReminders,
+    UpdateProfile,
+    Waiting,
+)
+from coaching.nudges import PREFIX
+from coaching.validate import ZONES, check_timezone
+
+TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
+QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
+HOME = "menu.main"
+KLTB_STEP = "kltb.note"  # the KLTB flow's step that records a step reached with a stakeholder
+
+
+class Step(StrEnum):
+    MAIN = "reminders.main"
+    TIME = "reminders.time"
+    TIMEZONE = "reminders.timezone"
+    QUIET = "reminders.quiet"
+    GUIDE = "reminders.guide"  # a nudge's planned tie, opened by "do it now"
+
+
+def preference(snap: Snapshot) -> schedule.Preference:
+    profile = snap.profile
+    return schedule.Preference(
+        frequency=profile.reminder,
+        time=profile.reminder_time,
+        zone=profile.timezone,
+        quiet_start=profile.quiet_start,
+        quiet_end=profile.quiet_end,
+    )
+
+
+class Reminders:
+    key = "reminders"
+    steps = Step
+    commands = ("pengingat",)
+    button_prefixes = (PREFIX,)
+
+    # --- /pengingat --------------------------------------------------------------------------
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        step = Step(snap.state)
+        back = (Option("back", "common.btn_back"),)
+        if step is Step.MAIN:
+            return (Reply("reminders.main", self._settings(snap), self._main_options()),)
+        if step is Step.TIME:
+            rows = (
+                tuple(
+                    Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[:3]
+                ),
+                tuple(
+                    Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[3:]
+                ),
+                back,
+            )
+            return (Reply("reminders.ask_time", self._settings(snap), rows),)
+        if step is Step.TIMEZONE:
+            zones = tuple(Option(label, f"onboarding.btn_tz_{label.lower()}") for label in ZONES)
+            return (Reply("reminders.ask_timezone", self._settings(snap), (zones, back)),)
+        if step is Step.QUIET:
+            quiet = tuple(
+                (Option(f"q{s[:2]}{e[:2]}", "reminders.btn_quiet", {"start": s, "end": e}),)
+                for s, e in QUIETS
+            )
+            return (Reply("reminders.ask_quiet", self._settings(snap), (*quiet, back)),)
+        guide = snap.data.get("guide")
+        if guide != "tie":
+            return ()
+        context = {k: v for k, v in snap.data.items() if k not in ("guide", "ref")}
+        return (
+            Reply(f"reminders.{guide}_guide", context, ((Option("menu", "common.btn_menu"),),)),
+        )
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        """Opens the reminder settings, remembering the step to return to."""
+        if snap.state.startswith(f"{self.key}."):
+            data = {k: snap.data[k] for k in ("return_to", "return_data") if k in snap.data}
+        else:
+            data = {"return_to": snap.state, "return_data": dict(snap.data)}
+        return go(Step.MAIN, data=data)
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        step = Step(snap.state)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("common.bad_media", media=event.media or "document"))
+        if step is Step.GUIDE:
+            if event.choice == "menu":
+                return go(HOME)
+            return stay(snap, note("common.use_buttons"))
+        if step is Step.MAIN:
+            return self._main(snap, event)
+        if event.choice == "back":
+            return go(Step.MAIN, data=self._keep(snap))
+        if step is Step.TIME:
+            return self._time(snap, event)
+        if step is Step.TIMEZONE:
+            return self._timezone(snap, event)
+        return self._quiet(snap, event)
+
+    def _main(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores daily/weekly/off, opens a sub-setting, or returns where the participant was."""
+        choice = event.choice
+        if choice.startswith("f:") and choice[2:] in schedule.FREQUENCIES:
+            return go(
+                Step.MAIN,
+                note("reminders.saved"),
+                data=self._keep(snap),
+                effects=(UpdateProfile({"reminder": choice[2:]}),),
+            )
+        sub = {"time": Step.TIME, "tz": Step.TIMEZONE, "quiet": Step.QUIET}.get(choice)
+        if sub is not None:
+            return go(sub, data=self._keep(snap))
+        if choice == "done":
+            back = str(snap.data.get("return_to") or HOME)
+            if back.startswith(f"{self.key}."):
+                back = HOME
+            return go(back, note("reminders.done"), data=snap.data.get("return_data") or {})
+        return stay(snap, note("common.use_buttons"))
+
+    def _time(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores the local time of routine nudges (a button, or typed HH:MM)."""
+        typed = event.choice or event.text
+        if event.choice and len(event.choice) == 4 and event.choice.isdigit():
+            typed = f"{event.choice[:2]}:{event.choice[2:]}"
+        at = schedule.parse_hhmm(typed)
+        if at is None:
+            return stay(snap, note("reminders.bad_time"))
+        value = schedule.hhmm(at)
+        replies = [note("reminders.saved")]
+        pref = dataclasses.replace(preference(snap), time=value)
+        probe = schedule.wall_clock(snap.now.astimezone(pref.tz).date(), at, pref.tz)
+        if schedule.in_quiet(probe, pref):
+            replies.append(
+                note(
+                    "reminders.time_in_quiet",
+                    time=value,
+                    start=pref.quiet_start,
+                    end=pref.quiet_end,
+                )
+            )
+        return go(
+            Step.MAIN,
+            *replies,
+            data=self._keep(snap),
+            effects=(UpdateProfile({"reminder_time": value}),),
+        )
+
+    def _timezone(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores the time zone: WIB/WITA/WIT, or a typed IANA name."""
+        checked = check_timezone(event.choice or event.text)
+        if checked.value is None:
+            return stay(snap, note("onboarding.bad_timezone"))
+        return go(
+            Step.MAIN,
+            note("reminders.saved"),
+            data=self._keep(snap),
+            effects=(UpdateProfile({"timezone": checked.value}),),
+        )
+
+    def _quiet(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores quiet hours: a button, or typed ``HH:MM-HH:MM``."""
+        if event.choice.startswith("q") and len(event.choice) == 5 and event.choice[1:].isdigit():
+            typed = f"{event.choice[1:3]}:00-{event.choice[3:5]}:00"
+        else:
+            typed = event.text
+        span = _parse_span(typed)
+        if span is None:
+            return stay(snap, note("reminders.bad_quiet"))
+        start, end = span
+        if schedule.quiet_too_long(start, end):
+            return stay(snap, note("reminders.quiet_too_long"))
+        fields = {"quiet_start": schedule.hhmm(start), "quiet_end": schedule.hhmm(end)}
+        return go(
+            Step.MAIN,
+            note("reminders.saved"),
+            data=self._keep(snap),
+            effects=(UpdateProfile(fields),),
+        )
+
+    def _settings(self, snap: Snapshot) -> dict[str, Any]:
+        pref = preference(snap)
+        upcoming = schedule.next_due(pref, snap.now)
+        return {
+            "frequency": pref.frequency or "off",
+            "time": pref.time,
+            "zone": schedule.local_parts(snap.now, pref.zone)["zone"],
+            "quiet_start": pref.quiet_start,
+            "quiet_end": pref.quiet_end,
+            "next": schedule.local_parts(upcoming, pref.zone) if upcoming else None,
+        }
+
+    @staticmethod
+    def _main_options() -> tuple[tuple[Option, ...], ...]:
+        return (
+            tuple(Option(f"f:{f}", f"reminders.btn_{f}") for f in schedule.FREQUENCIES),
+            (
+                Option("time", "reminders.btn_set_time"),
+                Option("tz", "reminders.btn_set_zone"),
+                Option("quiet", "reminders.btn_set_quiet"),
+            ),
+            (Option("done", "reminders.btn_done"),),
+        )
+
+    @staticmethod
+    def _keep(snap: Snapshot) -> dict[str, Any]:
+        return {k: snap.data[k] for k in ("return_to", "return_data") if k in snap.data}
+
+    # --- a nudge's buttons ---------------------------------------------------------------------
+
+    def on_button(self, snap: Snapshot, event: Event) -> Outcome:
+        """Do it now, snooze or stop — only for one of the participant's own nudges."""
+        parts = event.choice.split(":")
+        if len(parts) < 3 or parts[0] != PREFIX or not parts[1].isdigit():
+            return _stale(snap)
+        reminder_id, action, argument = int(parts[1]), parts[2], ":".join(parts[3:])
+        status = snap.reminders.get(reminder_id)
+        if status is None:
+            return _stale(snap)
+        if action == "x":
+            return self._open_exercise(snap, argument)
+        if action in ("k", "t"):
+            return self._open_guide(snap, action, argument)
+        if action == "s" and argument in schedule.SNOOZES:
+            if status == "snoozed":
+                return _toast(snap, "reminders.already_snoozed")
+            until = schedule.snooze_until(preference(snap), snap.now, argument)
+            when = schedule.local_parts(until, snap.profile.timezone)
+            return Outcome(
+                snap.state,
+                snap.data,
+                effects=(SnoozeReminder(reminder_id, until),),
+                replies=(note("reminders.snoozed", **when),),
+                changed=False,
+                reprompt=False,
+            )
+        if action == "stop" and not argument:
+            if snap.profile.reminder == "off":
+                return _toast(snap, "reminders.already_off")
+            return Outcome(
+                snap.state,
+                snap.data,
+                effects=(StopReminders(reminder_id),),
+                replies=(note("reminders.stopped"),),
+                changed=False,
+                reprompt=False,
+            )
+        return _stale(snap)
+
+    def _open_exercise(self, snap: Snapshot, key: str) -> Outcome:
+        """Opens the exercise the nudge named, as the menu's "what next" does."""
+        if key not in EXERCISES:
+            return _stale(snap)
+        if snap.state == "exercises.answer" and snap.data.get("exercise") == key:
+            return _toast(snap, "reminders.already_open")
+        return go("exercises.answer", data={"module": key.split(".", 1)[0], "exercise": key})
+
+    def _open_guide(self, snap: Snapshot, action: str, argument: str) -> Outcome:
+        """Opens the stakeholder's next KLTB step (in the KLTB flow) or the planned tie."""
+        if not argument.isdigit():
+            return _stale(snap)
+        waiting = snap.waiting or Waiting()
+        if action == "k":
+            step = next((s for s in waiting.kltb if s.actor_id == int(argument)), None)
+            if step is None:
+                return _toast(snap, "reminders.gone")
+            data = {"target": step.name, "step": step.step}
+            if snap.state == KLTB_STEP and {k: snap.data.get(k) for k in data} == data:
+                return _toast(snap, "reminders.already_open")
+            return go(KLTB_STEP, data=data)
+        ref = f"t:{argument}"
+        if snap.state == Step.GUIDE and snap.data.get("ref") == ref:
+            return _toast(snap, "reminders.already_open")
+        tie = next((t for t in waiting.ties if t.tie_id == int(argument)), None)
+        if tie is None:
+            return _toast(snap, "reminders.gone")
+        return go(
+            Step.GUIDE,
+            data={
+                "guide": "tie",
+                "ref": ref,
+                "source": tie.source,
+                "target": tie.target,
+                "reason": tie.reason,
+                "due": schedule.local_parts(tie.due_at, snap.profile.timezone),
+            },
+        )
+
+
+def _parse_span(text: str) -> tuple[time, time] | None:
+    """``21:00-07:00`` (also with ``.``, an en dash, "sampai"/"to") → two times."""
+    cleaned = text.strip().lower().replace("–", "-").replace("—", "-")
+    for word in (" sampai ", " s.d. ", " s/d ", " to ", " until "):
+        cleaned = cleaned.replace(word, "-")
+    start_text, sep, end_text = cleaned.partition("-")
+    if not sep:
+        return None
+    start, end = schedule.parse_hhmm(start_text), schedule.parse_hhmm(end_text)
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+def _stale(snap: Snapshot) -> Outcome:
+    return _toast(snap, "common.stale_button")
+
+
+def _toast(snap: Snapshot, key: str) -> Outcome:
+    return Outcome(snap.state, snap.data, toast=key, changed=False, reprompt=False)
+
+
+FLOW = Reminders()

@@ -1,0 +1,139 @@
+"""What a nudge says and which buttons it carries, from plain data storage loads.
+
+A nudge names what is waiting, at most one of each kind so it stays short on a phone: the
+first unfinished exercise (in the module's order), the stakeholder whose next KNOW → LIKE →
+TRUST → BUY step is most urgent, and the planned tie ("merajut jejaring") most overdue. Nothing
+waiting means no nudge at all.
+
+Its buttons are *stable* (seq 0, valid outside any step) and owned by the reminders flow:
+``rem:<reminder id>:<action>[:<argument>]``, always within the 64-byte callback limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from coaching.curriculum import next_exercise
+from coaching.model import DueTie, KltbNext, Option, Reply, Waiting
+from coaching.schedule import SNOOZES, local_parts
+
+PREFIX = "rem"
+KLTB_ORDER = ("know", "like", "trust", "buy")  # Barrat (2015): strictly in this order
+PLAN_MAX = 120  # a participant's own note, shortened to keep the nudge short
+
+
+def next_kltb_step(reached: Iterable[str]) -> str | None:
+    """The step after the furthest one reached (the KLTB flow walks them in order, never
+    skipping); KNOW when none is; None once BUY is reached."""
+    furthest = max((KLTB_ORDER.index(s) for s in reached if s in KLTB_ORDER), default=-1)
+    return KLTB_ORDER[furthest + 1] if furthest + 1 < len(KLTB_ORDER) else None
+
+
+def kltb_next(
+    actor_id: int,
+    name: str,
+    current: str | None,
+    entries: Mapping[str, tuple[str | None, datetime | None, datetime | None]],
+) -> KltbNext | None:
+    """A stakeholder's next step, if their pipeline is under way.
+
+    ``current`` is ``actors.kltb_step``; ``entries`` maps a step to its (planned action, due
+    date, date reached) from ``kltb_entries``. A stakeholder merely on the map, with nothing
+    reached and nothing planned, is not chased.
+    """
+    reached = [step for step, (_, _, done) in entries.items() if done is not None]
+    if current in KLTB_ORDER:
+        reached.append(current)
+    upcoming = next_kltb_step(reached)
+    if upcoming is None:
+        return None
+    plan, due, _ = entries.get(upcoming, (None, None, None))
+    if not reached and plan is None and due is None:
+        return None
+    return KltbNext(actor_id, name, upcoming, plan, due)
+
+
+def due_kltb(steps: Iterable[KltbNext], now: datetime) -> tuple[KltbNext, ...]:
+    """Steps that are due (or carry no date), the earliest date first, undated last."""
+    waiting = [s for s in steps if s.due_at is None or s.due_at <= now]
+    return tuple(sorted(waiting, key=lambda s: (s.due_at is None, s.due_at or now, s.actor_id)))
+
+
+def due_ties(ties: Iterable[DueTie], now: datetime) -> tuple[DueTie, ...]:
+    return tuple(sorted((t for t in ties if t.due_at <= now), key=lambda t: (t.due_at, t.tie_id)))
+
+
+def has_something(waiting: Waiting) -> bool:
+    return bool(next_exercise(waiting.completed) or waiting.kltb or waiting.ties)
+
+
+def compose(
+    reminder_id: int,
+    waiting: Waiting,
+    *,
+    name: str | None,
+    zone: str | None,
+    coach: bool = False,
+) -> Reply | None:
+    """The nudge for one reminder, or None when nothing is waiting."""
+    items: list[dict[str, Any]] = []
+    doing: list[Option] = []
+    exercise = next_exercise(waiting.completed)
+    if exercise is not None:
+        context = {
+            "kind": "exercise",
+            "key": exercise.key,
+            "exercise_kind": exercise.kind,
+            "number": exercise.number,
+            "module": exercise.key.split(".", 1)[0],
+        }
+        items.append(context)
+        doing.append(
+            Option(f"{PREFIX}:{reminder_id}:x:{exercise.key}", "reminders.btn_do_exercise", context)
+        )
+    if waiting.kltb:
+        step = waiting.kltb[0]
+        context = {
+            "kind": "kltb",
+            "name": step.name,
+            "step": step.step,
+            "plan": _short(step.plan),
+            "more": len(waiting.kltb) - 1,
+        }
+        items.append(context)
+        doing.append(
+            Option(f"{PREFIX}:{reminder_id}:k:{step.actor_id}", "reminders.btn_do_kltb", context)
+        )
+    if waiting.ties:
+        tie = waiting.ties[0]
+        context = {
+            "kind": "tie",
+            "source": tie.source,
+            "target": tie.target,
+            "due": local_parts(tie.due_at, zone),
+            "more": len(waiting.ties) - 1,
+        }
+        items.append(context)
+        doing.append(
+            Option(f"{PREFIX}:{reminder_id}:t:{tie.tie_id}", "reminders.btn_do_tie", context)
+        )
+    if not items:
+        return None
+    rows: tuple[tuple[Option, ...], ...] = tuple((option,) for option in doing)
+    rows += (
+        tuple(
+            Option(f"{PREFIX}:{reminder_id}:s:{choice}", f"reminders.btn_snooze_{choice}")
+            for choice in SNOOZES
+        ),
+        (Option(f"{PREFIX}:{reminder_id}:stop", "reminders.btn_stop"),),
+    )
+    return Reply("reminders.nudge", {"name": name or "", "items": items, "coach": coach}, rows)
+
+
+def _short(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= PLAN_MAX else text[: PLAN_MAX - 1].rstrip() + "…"
