@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.validate import is_number
 from storage.db import Database
-from storage.models import OutboxMessage, Participant
+from storage.models import OutboxMessage, Participant, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ class ChatPacer:
             cutoff = now - self.burst / self.rate
             self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
         return wait
+
+
+class Unpaced(ChatPacer):
+    """No pacing at all: for benchmarks against a local emulator (``JEJARING_RATE_LIMIT=0``)."""
+
+    def delay(self, chat_id: int) -> float:
+        return 0.0
 
 
 class Deliverer:
@@ -218,6 +226,9 @@ class Deliverer:
                     .where(Participant.id == pending.participant_id)
                     .values(active=False)
                 )
+            reminder_id = pending.payload.get("reminder_id")
+            if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
+                await _record_reminder(session, reminder_id, result.verdict, now)
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()
@@ -236,6 +247,28 @@ class Deliverer:
                 .limit(limit)
             )
             return [chat for chat, _ in rows.all()]
+
+
+_REMINDER_STATUS = {
+    Verdict.DELIVERED: "sent",
+    Verdict.FAILED: "failed",
+    Verdict.BLOCKED: "cancelled",  # and the participant is inactive: no more nudges
+}
+
+
+async def _record_reminder(
+    session: AsyncSession, reminder_id: int, verdict: Verdict, now: datetime
+) -> None:
+    """A nudge's reminder is ``sent`` only once Telegram took it, in the same transaction."""
+    values: dict[str, Any] = {
+        # A nudge snoozed in the instant before this commit stays snoozed.
+        "status": case(
+            (Reminder.status == "queued", _REMINDER_STATUS[verdict]), else_=Reminder.status
+        )
+    }
+    if verdict is Verdict.DELIVERED:
+        values["sent_at"] = now
+    await session.execute(update(Reminder).where(Reminder.id == reminder_id).values(**values))
 
 
 async def release_orphans(db: Database, host: str, alive: Callable[[int], bool]) -> int:
