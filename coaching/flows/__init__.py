@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from coaching.flows import (
+    bab2,
     bab4,
+    bab5,
     coach,
     exercises,
     kltb,
@@ -11,6 +13,7 @@ from coaching.flows import (
     network,
     onboarding,
     privacy,
+    reminders,
     settings,
 )
 from coaching.flows.base import Flow, Registry
@@ -22,7 +25,10 @@ FLOWS: tuple[Flow, ...] = (
     exercises.FLOW,
     network.FLOW,
     kltb.FLOW,
+    bab2.FLOW,
     bab4.FLOW,
+    bab5.FLOW,
+    reminders.FLOW,
     coach.FLOW,
     privacy.FLOW,
 )

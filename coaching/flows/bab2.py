@@ -1,0 +1,427 @@
+"""Bab II as a guided lesson: knowing networks, then the participant's own reflections.
+
+In the module's order: what a network is (personal and organisational), strong and weak ties,
+actors and ties (direct/indirect, one-/two-way), the kinds of networks by use (Cross, 2002)
+and the three networks a leader builds (Ibarra & Hunter, 2007) — here the participant
+classifies the contacts on their personal map and sees which of the three is thin —, the
+fundamentals of a network (Anklam, 2007), the three principles of networking in the order the
+module says to use them (Kilduff & Tsai, 2004: similarity first, then exchange, then
+reciprocity), each with a reflection, and Latihan II.1 and II.2.
+
+Stored: ``bab2.similarity``, ``bab2.exchange``, ``bab2.reciprocity`` (reflections),
+``bab2.latihan1``, ``bab2.latihan2`` (the exercises: they count for progress), the actors'
+``ibarra`` attribute on the personal map, and the bookmark ``bab2.resume``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from coaching.flows import lesson
+from coaching.flows import network as network_flow
+from coaching.flows.common import go, note, stay
+from coaching.model import (
+    ChangeMap,
+    Effect,
+    Event,
+    Option,
+    Outcome,
+    Reply,
+    SaveAnswer,
+    SelectMap,
+    Snapshot,
+)
+from coaching.network import IBARRA, EditError, MapView, UpdateActor
+
+MODULE = "bab2"
+# Kilduff & Tsai (2004) as the module says to apply them: similarity first, then exchange (so
+# the network is worth something), then reciprocity (so it keeps growing).
+PRINCIPLES: tuple[str, ...] = ("similarity", "exchange", "reciprocity")
+LATIHAN: tuple[str, ...] = ("bab2.latihan1", "bab2.latihan2")
+
+
+class Step(StrEnum):
+    HOME = "bab2.home"
+    NETWORK = "bab2.network"
+    TIES = "bab2.ties"
+    SHAPE = "bab2.shape"
+    CROSS = "bab2.cross"
+    IBARRA = "bab2.ibarra"
+    CLASSIFY = "bab2.classify"
+    BALANCE = "bab2.balance"
+    ANKLAM = "bab2.anklam"
+    PRINCIPLE = "bab2.principle"
+    LATIHAN = "bab2.latihan"
+    DONE = "bab2.done"
+
+
+# The lesson's path; "next" and "back" move along it. Classifying contacts is a detour
+# between the Ibarra page and the balance it leads to.
+PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
+    (Step.NETWORK, {}),
+    (Step.TIES, {}),
+    (Step.SHAPE, {}),
+    (Step.CROSS, {}),
+    (Step.IBARRA, {}),
+    (Step.BALANCE, {}),
+    (Step.ANKLAM, {}),
+    *((Step.PRINCIPLE, {"i": i}) for i in range(len(PRINCIPLES))),
+    *((Step.LATIHAN, {"n": n}) for n in range(len(LATIHAN))),
+    (Step.DONE, {}),
+)
+
+
+class Bab2:
+    key = "bab2"
+    steps = Step
+    opens = (MODULE,)
+
+    def enter(self, snap: Snapshot, module: str) -> Outcome:
+        """The menu opens the module on the lesson's page (start or resume, exercises)."""
+        return go(Step.HOME)
+
+    # --- prompts ------------------------------------------------------------------------------
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        step = Step(snap.state)
+        personal = personal_map(snap)
+        if step is Step.HOME:
+            return (_home(snap),)
+        if step is Step.NETWORK:
+            return (Reply("bab2.network", {}, _nav()),)
+        if step is Step.TIES:
+            return (Reply("bab2.ties", tie_counts(personal), _nav()),)
+        if step is Step.SHAPE:
+            return (Reply("bab2.shape", reach(personal), _nav()),)
+        if step is Step.CROSS:
+            return (Reply("bab2.cross", {"flows": flow_counts(personal)}, _nav()),)
+        if step is Step.IBARRA:
+            return (_ibarra(snap, personal),)
+        if step is Step.CLASSIFY:
+            return (_classify(snap, personal),)
+        if step is Step.BALANCE:
+            return (_balance(personal),)
+        if step is Step.ANKLAM:
+            return (Reply("bab2.anklam", {}, _nav()),)
+        if step is Step.PRINCIPLE:
+            i = lesson.index(snap.data, "i", len(PRINCIPLES))
+            principle = PRINCIPLES[i]
+            context = {
+                "principle": principle,
+                "number": i + 1,
+                "previous": lesson.excerpt(snap.answers.get(f"{MODULE}.{principle}")),
+            }
+            return (Reply("bab2.principle", context, _answer_nav()),)
+        if step is Step.LATIHAN:
+            n = lesson.index(snap.data, "n", len(LATIHAN))
+            context = {
+                "exercise": LATIHAN[n],
+                "number": n + 1,
+                "previous": lesson.excerpt(snap.answers.get(LATIHAN[n])),
+            }
+            return (Reply("bab2.latihan", context, _answer_nav()),)
+        rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
+        saved = [key for key in _stored_keys() if snap.answers.get(key)]
+        done, total = lesson.progress(snap, MODULE)
+        context = {"saved": saved, "done": done, "total": total}
+        return (Reply("bab2.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        step = Step(snap.state)
+        if event.choice == "menu":
+            return go("menu.main")
+        if step is Step.HOME:
+            return self._on_home(snap, event)
+        if step in (Step.PRINCIPLE, Step.LATIHAN):
+            return self._on_answer(snap, step, event)
+        refused = lesson.refuse_media(snap, event)
+        if refused is not None:
+            return refused
+        if step is Step.IBARRA:
+            return self._on_ibarra(snap, event)
+        if step is Step.CLASSIFY:
+            return self._on_classify(snap, event)
+        if step is Step.DONE:
+            return lesson.open_exercise(event.choice, MODULE) or stay(
+                snap, note("common.use_buttons")
+            )
+        if event.choice == "next":
+            return _move(snap, +1)
+        if event.choice == "back":
+            return _move(snap, -1)
+        return stay(snap, note("common.use_buttons"))
+
+    def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
+        """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
+        if event.choice == "go":
+            saved = lesson.saved_point(snap, MODULE, Step)
+            if saved is not None and saved[0] != Step.HOME:
+                return go(saved[0], data=saved[1])
+            return _to(0)
+        if event.choice == "restart":
+            return _to(0)
+        opened = lesson.open_exercise(event.choice, MODULE)
+        if opened is not None:
+            return opened
+        return lesson.refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
+
+    def _on_ibarra(self, snap: Snapshot, event: Event) -> Outcome:
+        """Classify the contacts, add some on the map first, or go on to the balance."""
+        personal = personal_map(snap)
+        if event.choice == "classify" and unclassified(personal, ()):
+            return lesson.advance(MODULE, Step.CLASSIFY, data={"skipped": []})
+        if event.choice == "map":
+            return network_flow.enter(snap)
+        if event.choice == "next":
+            return lesson.advance(MODULE, Step.BALANCE)
+        if event.choice == "back":
+            return _move(snap, -1)
+        return stay(snap, note("common.use_buttons"))
+
+    def _on_classify(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores the kind of network of one contact, then asks about the next one."""
+        personal = personal_map(snap)
+        skipped = _skipped(snap.data)
+        waiting = unclassified(personal, skipped)
+        if event.choice in ("stop", "next"):
+            return lesson.advance(MODULE, Step.BALANCE)
+        if personal is None or not waiting:
+            return stay(snap, note("common.use_buttons"))
+        actor = waiting[0]
+        if event.choice == "skip":
+            data = {"skipped": [*skipped, actor.key], "edit": True}
+            if len(waiting) == 1:
+                return lesson.advance(MODULE, Step.BALANCE)
+            return lesson.advance(MODULE, Step.CLASSIFY, data=data)
+        kind = event.choice.removeprefix("kind:")
+        if not event.choice.startswith("kind:") or kind not in IBARRA:
+            return stay(snap, note("common.use_buttons"))
+        try:
+            effects = classify_effects(snap, personal, actor.key, kind)
+        except EditError as error:  # the map changed under us: say so, ask again
+            return stay(snap, note(error.key, **error.context))
+        saved = note("bab2.classified", name=actor.name, kind=kind)
+        if len(waiting) == 1:
+            return lesson.advance(MODULE, Step.BALANCE, saved, effects=effects)
+        data = {"skipped": skipped, "edit": True}
+        return lesson.advance(MODULE, Step.CLASSIFY, saved, data=data, effects=effects)
+
+    def _on_answer(self, snap: Snapshot, step: Step, event: Event) -> Outcome:
+        """Stores a reflection (a principle, or Latihan II.1/II.2) and goes on; or skips."""
+        if event.choice == "skip":
+            return _move(snap, +1)
+        if event.choice == "back":
+            return _move(snap, -1)
+        if event.choice:
+            return stay(snap, note("common.use_buttons"))
+        answer = lesson.typed_answer(snap, event, "bab2.need_text")
+        if isinstance(answer, Outcome):
+            return answer
+        if step is Step.PRINCIPLE:
+            key = f"{MODULE}.{PRINCIPLES[lesson.index(snap.data, 'i', len(PRINCIPLES))]}"
+        else:
+            key = LATIHAN[lesson.index(snap.data, "n", len(LATIHAN))]
+        return _move(snap, +1, note("bab2.saved", what=key), effects=(SaveAnswer(key, answer),))
+
+
+FLOW = Bab2()
+
+
+# --- the participant's personal map ------------------------------------------------------------
+
+
+def personal_map(snap: Snapshot) -> MapView | None:
+    """The participant's personal map (their own network, with them in it), if stored."""
+    return next((m for m in snap.maps if m.kind == "personal" and m.id is not None), None)
+
+
+def unclassified(view: MapView | None, skipped: tuple[str, ...] | list[str]) -> list[Any]:
+    """Contacts without an Ibarra & Hunter kind yet, in the map's stable order."""
+    if view is None:
+        return []
+    return [a for a in view.others() if a.ibarra not in IBARRA and a.key not in skipped]
+
+
+def ibarra_counts(view: MapView | None) -> dict[str, int]:
+    counts = Counter(a.ibarra for a in view.others()) if view else Counter()
+    return {kind: counts.get(kind, 0) for kind in IBARRA}
+
+
+def thin_kinds(counts: Mapping[str, int]) -> tuple[list[str], list[str]]:
+    """Which of personal/operational/strategic is missing, and which is thin.
+
+    Ibarra & Hunter (2007), as the module puts it: a leader builds all three, not two or one.
+    Missing: no contact of that kind. Thin: fewer than half as many contacts as the largest
+    kind has (with 5 operational, 1 strategic is thin; 3/3/2 is balanced enough).
+    """
+    if not any(counts.values()):
+        return [], []
+    top = max(counts.values())
+    missing = [kind for kind in IBARRA if counts.get(kind, 0) == 0]
+    thin = [kind for kind in IBARRA if counts.get(kind, 0) > 0 and counts[kind] * 2 < top]
+    return missing, thin
+
+
+def classify_effects(
+    snap: Snapshot, view: MapView, actor_key: str, kind: str
+) -> tuple[Effect, ...]:
+    """Store ``ibarra`` on one actor of the personal map (raises EditError if it is gone).
+
+    A map change applies to the *active* map in the engine's view of the snapshot, so when
+    another map is open the personal one is selected for the change and the open one selected
+    again afterwards: the participant's place in the map section does not move.
+    """
+    ops = (UpdateActor(actor_key, {"ibarra": kind}),)
+    _, undo = view.apply(ops)
+    assert view.id is not None  # personal_map() only returns stored maps
+    change: tuple[Effect, ...] = (ChangeMap(view.id, ops, undo),)
+    active = snap.network
+    if active is not None and active.id == view.id:
+        return change
+    before: tuple[Effect, ...] = ()
+    if active is not None and active.example:
+        before = (SelectMap(f"example:{active.example}"),)
+    elif active is not None and active.id is not None:
+        before = (SelectMap(str(active.id)),)
+    return (SelectMap(str(view.id)), *change, *before)
+
+
+def tie_counts(view: MapView | None) -> dict[str, Any]:
+    ties = view.ties if view else ()
+    return {
+        "mapped": bool(ties),
+        "strong": sum(1 for t in ties if t.strength == "strong"),
+        "weak": sum(1 for t in ties if t.strength == "weak"),
+        "unknown": sum(1 for t in ties if t.strength not in ("strong", "weak")),
+    }
+
+
+def reach(view: MapView | None) -> dict[str, Any]:
+    """Direct contacts, actors reached only through others, and one-way ties on the map."""
+    ego = view.ego if view else None
+    if view is None or ego is None or not view.ties:
+        return {"mapped": False, "direct": 0, "indirect": 0, "one_way": 0}
+    direct = view.neighbours(ego.name)
+    seen, frontier = {ego.key, *direct}, set(direct)
+    while frontier:
+        frontier = {n for key in frontier for n in view.neighbours(key)} - seen
+        seen |= frontier
+    return {
+        "mapped": True,
+        "direct": len(direct),
+        "indirect": len(seen) - len(direct) - 1,
+        "one_way": sum(1 for t in view.ties if t.direction == "out"),
+    }
+
+
+def flow_counts(view: MapView | None) -> dict[str, int]:
+    """What flows in the ties the participant tagged (Cross's kinds), most first."""
+    counts = Counter(flow for t in (view.ties if view else ()) for flow in t.flows)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _home(snap: Snapshot) -> Reply:
+    saved = lesson.saved_point(snap, MODULE, Step)
+    at = saved[0] if saved and saved[0] != Step.HOME else None
+    finished = at == Step.DONE
+    done, total = lesson.progress(snap, MODULE)
+    if at is None:
+        start: tuple[tuple[Option, ...], ...] = ((Option("go", "bab2.btn_start"),),)
+    elif finished:
+        start = ((Option("go", "bab2.btn_summary"),), (Option("restart", "bab2.btn_again"),))
+    else:
+        start = ((Option("go", "bab2.btn_resume"),), (Option("restart", "bab2.btn_restart"),))
+    rows = (*start, *lesson.exercise_rows(snap, MODULE), (Option("menu", "common.btn_menu"),))
+    context = {"at": at, "finished": finished, "done": done, "total": total}
+    return Reply("bab2.home", context, rows)
+
+
+def _ibarra(snap: Snapshot, personal: MapView | None) -> Reply:
+    counts = ibarra_counts(personal)
+    waiting = len(unclassified(personal, ()))
+    rows: list[tuple[Option, ...]] = []
+    if waiting:
+        rows.append((Option("classify", "bab2.btn_classify", {"count": waiting}),))
+    if personal is None or not personal.others():
+        rows.append((Option("map", "bab2.btn_map"),))
+    rows.extend(_nav())
+    context = {
+        "has_map": personal is not None,
+        "contacts": len(personal.others()) if personal else 0,
+        "waiting": waiting,
+        "classified": sum(counts.values()),
+    }
+    return Reply("bab2.ibarra", context, tuple(rows))
+
+
+def _classify(snap: Snapshot, personal: MapView | None) -> Reply:
+    waiting = unclassified(personal, _skipped(snap.data))
+    if not waiting:
+        return Reply("bab2.classify_none", {}, ((Option("next", "bab2.btn_next"),),))
+    rows: tuple[tuple[Option, ...], ...] = (
+        *((Option(f"kind:{kind}", "bab2.btn_kind", {"kind": kind}),) for kind in IBARRA),
+        (Option("skip", "bab2.btn_skip_contact"), Option("stop", "bab2.btn_stop")),
+    )
+    context = {"name": waiting[0].name, "left": len(waiting)}
+    return Reply("bab2.classify", context, rows, edit=bool(snap.data.get("edit")))
+
+
+def _balance(personal: MapView | None) -> Reply:
+    counts = ibarra_counts(personal)
+    missing, thin = thin_kinds(counts)
+    context = {
+        "counts": counts,
+        "classified": sum(counts.values()),
+        "contacts": len(personal.others()) if personal else 0,
+        "missing": missing,
+        "thin": thin,
+    }
+    return Reply("bab2.balance", context, _nav())
+
+
+def _nav() -> tuple[tuple[Option, ...], ...]:
+    return ((Option("back", "bab2.btn_back"), Option("next", "bab2.btn_next")),)
+
+
+def _answer_nav() -> tuple[tuple[Option, ...], ...]:
+    return ((Option("back", "bab2.btn_back"), Option("skip", "bab2.btn_skip")),)
+
+
+def _skipped(data: Mapping[str, Any]) -> list[str]:
+    raw = data.get("skipped")
+    return [str(key) for key in raw] if isinstance(raw, list) else []
+
+
+def _position(snap: Snapshot) -> int:
+    """Where the current step is on the path (data that matches nothing: the step's first)."""
+    state = Step(snap.state)
+    matches = [number for number, (step, _) in enumerate(PATH) if step is state]
+    for number in matches:
+        if all(snap.data.get(k, 0) == v for k, v in PATH[number][1].items()):
+            return number
+    return matches[0] if matches else 0
+
+
+def _to(number: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
+    step, where = PATH[number]
+    return lesson.advance(MODULE, step, *replies, data=dict(where), effects=effects)
+
+
+def _move(snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
+    """One step along the lesson's path; back from its first page is the lesson's page."""
+    number = _position(snap) + delta
+    if number < 0:
+        return go(Step.HOME)
+    return _to(min(number, len(PATH) - 1), *replies, effects=effects)
+
+
+def _stored_keys() -> tuple[str, ...]:
+    return (*(f"{MODULE}.{p}" for p in PRINCIPLES), *LATIHAN)

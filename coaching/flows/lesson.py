@@ -1,0 +1,136 @@
+"""What every guided lesson (a module taught step by step) shares: its page, bookmarks, input.
+
+A lesson's page (``<flow>.home``) is where the main menu opens a module (the flow ``opens``
+it: see ``flows.base.ModuleFlow``). The page starts the lesson, or resumes it where the
+participant left, and lists the module's Latihan and Evaluasi to answer any of them directly.
+
+Leaving a lesson (``/menu``, ``/batal``) resets the conversation state, so every step of a
+lesson is also *bookmarked*: an answer row ``<module>.resume`` holding the step and its data
+as JSON. It is not an exercise, so it counts for no progress; the lesson's page reads it back.
+After a restart nothing is needed: the stored state itself is the step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from coaching.curriculum import MODULES_BY_KEY
+from coaching.flows.common import go, note, stay
+from coaching.model import Effect, Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
+from coaching.validate import check_answer
+
+EXCERPT = 400  # characters of an earlier answer shown back: enough to recognise it
+RESUME = "resume"
+# State data that only shapes how a prompt is sent (edit the pressed message in place): it
+# must not survive into a bookmark, or resuming would try to edit the lesson's page.
+TRANSIENT = frozenset({"edit"})
+
+
+def resume_key(module: str) -> str:
+    return f"{module}.{RESUME}"
+
+
+def bookmark(module: str, state: str, data: Mapping[str, Any]) -> SaveAnswer:
+    kept = {k: v for k, v in data.items() if k not in TRANSIENT}
+    text = json.dumps({"state": str(state), "data": kept}, sort_keys=True, ensure_ascii=False)
+    return SaveAnswer(resume_key(module), text)
+
+
+def saved_point(
+    snap: Snapshot, module: str, steps: type[StrEnum]
+) -> tuple[str, dict[str, Any]] | None:
+    """The bookmarked step of this lesson, if it is still a step the lesson knows."""
+    raw = snap.answers.get(resume_key(module))
+    if not raw:
+        return None
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    state, data = parsed.get("state"), parsed.get("data")
+    if state not in {step.value for step in steps} or not isinstance(data, dict):
+        return None
+    return str(state), data
+
+
+def advance(
+    module: str,
+    state: str,
+    *replies: Reply,
+    data: Mapping[str, Any] | None = None,
+    effects: tuple[Effect, ...] = (),
+) -> Outcome:
+    """Go to a step of the lesson, bookmarking it."""
+    data = dict(data or {})
+    return go(state, *replies, data=data, effects=(*effects, bookmark(module, state, data)))
+
+
+def exercise_rows(
+    snap: Snapshot, module: str, kinds: tuple[str, ...] = ("latihan", "evaluasi")
+) -> tuple[tuple[Option, ...], ...]:
+    """One button per exercise of the module (✅ when answered), as the exercise list has."""
+    return tuple(
+        (
+            Option(
+                f"x:{e.key}",
+                "exercises.btn_item",
+                {"key": e.key, "kind": e.kind, "number": e.number, "done": e.key in snap.completed},
+            ),
+        )
+        for e in MODULES_BY_KEY[module].exercises
+        if e.kind in kinds
+    )
+
+
+def open_exercise(choice: str, module: str) -> Outcome | None:
+    """An exercise button: answer it in the exercise flow (which returns to the module's list)."""
+    key = choice.removeprefix("x:")
+    if choice.startswith("x:") and key in MODULES_BY_KEY[module].item_keys:
+        return go("exercises.answer", data={"module": module, "exercise": key})
+    return None
+
+
+def progress(snap: Snapshot, module: str) -> tuple[int, int]:
+    keys = MODULES_BY_KEY[module].item_keys
+    return sum(1 for key in keys if key in snap.completed), len(keys)
+
+
+def refuse_media(snap: Snapshot, event: Event) -> Outcome | None:
+    """Stickers, photos, voice, files where buttons or text are expected: say so, re-ask."""
+    if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+        media = event.media or ("document" if event.kind is EventKind.DOCUMENT else "")
+        return stay(snap, note("common.bad_media", media=media))
+    return None
+
+
+def typed_answer(snap: Snapshot, event: Event, need_text: str) -> str | Outcome:
+    """A typed reflection, checked; else the outcome that explains what to send instead.
+
+    ``need_text`` is the lesson's message for media where a text answer is expected.
+    """
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note(need_text))
+    checked = check_answer(event.text)
+    if checked.value is None:
+        return stay(snap, note(checked.problem or "common.bad_answer_short"))
+    return checked.value
+
+
+def excerpt(answer: str | None, limit: int = EXCERPT) -> str | None:
+    """An earlier answer, shortened to show back under a question (the message stays short)."""
+    if not answer:
+        return None
+    return answer if len(answer) <= limit else answer[: limit - 1].rstrip() + "…"
+
+
+def index(data: Mapping[str, Any], name: str, size: int) -> int:
+    """A position kept in state data, clamped into range (the data is JSON: trust nothing)."""
+    value = data.get(name, 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return min(max(value, 0), size - 1)
