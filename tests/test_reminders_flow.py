@@ -222,6 +222,10 @@ def test_stop_turns_reminders_off_once() -> None:
     with_nudge(convo)
     tap(convo, "rem:5:stop")
     assert convo.outcome is not None and convo.outcome.toast == "reminders.already_off"
+    with_nudge(convo)
+    tap(convo, "rem:5:s:1h")  # snoozing an old nudge after stopping would promise nothing
+    assert convo.outcome is not None and convo.outcome.toast == "reminders.already_off"
+    assert effects(convo) == ()
 
 
 @pytest.mark.parametrize(

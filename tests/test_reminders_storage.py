@@ -585,3 +585,33 @@ async def test_two_dispatchers_never_send_one_reminder_twice(database_url: str) 
     assert {w for m in rows for w in [m.claimed_by]} == {None}
     await a.dispose()
     await b.dispose()
+
+
+async def test_a_database_blip_after_telegram_accepted_does_not_send_twice(
+    db: Database, monkeypatch: Any
+) -> None:
+    """Telegram took the nudge, then the database restarted: keep trying to record it."""
+    from sqlalchemy.exc import DBAPIError
+
+    await onboard(db)
+    clock = Clock(MONDAY_8_WIB)
+    dispatch, sender = dispatcher(db, clock)
+    record = Deliverer._record
+    failures = [2]
+
+    async def flaky(self: Deliverer, *args: Any, **kwargs: Any) -> Any:
+        if (
+            args[1].verdict is Verdict.DELIVERED
+            and "reminder_id" in args[0].payload
+            and failures[0]
+        ):
+            failures[0] -= 1
+            raise DBAPIError("UPDATE outbox", {}, OSError("the database system is starting up"))
+        return await record(self, *args, **kwargs)
+
+    monkeypatch.setattr(Deliverer, "_record", flaky)
+    await dispatch.drain()
+    assert failures == [0] and len(sender.nudges) == 1
+    assert [r.status for r in await reminders(db)] == ["sent", "pending"]
+    await dispatch.deliverer.sweep()  # nothing left to send again
+    assert len(sender.nudges) == 1

@@ -253,6 +253,8 @@ class Reminders:
         if action == "s" and argument in schedule.SNOOZES:
             if status == "snoozed":
                 return _toast(snap, "reminders.already_snoozed")
+            if snap.profile.reminder == "off":  # stopped since: a snooze would never come
+                return _toast(snap, "reminders.already_off")
             until = schedule.snooze_until(preference(snap), snap.now, argument)
             when = schedule.local_parts(until, snap.profile.timezone)
             return Outcome(
