@@ -22,7 +22,7 @@ from bot.settings import Settings
 from coaching.text import LOCALES, html_to_plain, render
 from storage.cohorts import DashboardLinks, configure_dashboard
 from storage.db import Database
-from storage.outbox import Deliverer, pid_alive, release_orphans
+from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
 from storage.reminders import ReminderDispatcher
 
@@ -45,18 +45,31 @@ COMMANDS = (
 )
 
 
+def rate_limited(env: dict[str, str] | None = None) -> bool:
+    """``JEJARING_RATE_LIMIT=0`` lifts Telegram's limits (30/s overall, 1/s per chat) for
+    benchmarks against a local Bot API emulator; never in production."""
+    value = (os.environ if env is None else env).get("JEJARING_RATE_LIMIT", "1")
+    return value.strip().lower() not in ("0", "off", "false", "no")
+
+
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    return (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0))
         .updater(None)
-        .build()
     )
+    if not rate_limited():
+        return builder.build()
+    limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0)
+    return builder.rate_limiter(limiter).build()
+
+
+def chat_pacer() -> ChatPacer:
+    return ChatPacer() if rate_limited() else Unpaced()
 
 
 def register(app: Application, pipeline: Pipeline) -> None:  # type: ignore[type-arg]
@@ -94,7 +107,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         released = await release_orphans(db, socket.gethostname(), pid_alive)
         if released:
             log.warning("resending %d message(s) a crashed worker may not have sent", released)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name())
+        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
         pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
         register(app, pipeline)
         await set_commands(app)
@@ -133,7 +146,7 @@ async def serve_reminders(settings: Settings, stop: asyncio.Event | None = None)
     app = build_application(settings)
     async with app:
         await release_orphans(db, socket.gethostname(), pid_alive)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name())
+        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
         sweeper = asyncio.create_task(deliverer.run(stop))
         try:
             await ReminderDispatcher(db, deliverer, worker=worker_name()).run(stop)

@@ -227,14 +227,20 @@ async def _lock_participant(
         "updated_at": now,
     }
     bind = session.get_bind()
-    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(Participant).values(**values).on_conflict_do_nothing(index_elements=["external_id"])
-    )
     query = select(Participant).where(Participant.external_id == who.external_id)
     if bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    participant = (await session.execute(query)).scalar_one()
+    # Someone we know (nearly every update): one statement. Someone new: created, then locked
+    # (two first updates of a new participant racing meet at the unique external_id).
+    participant = (await session.execute(query)).scalar_one_or_none()
+    if participant is None:
+        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(Participant)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["external_id"])
+        )
+        participant = (await session.execute(query)).scalar_one()
     if not participant.active:
         participant.active = True  # they wrote to us: they are back
         participant.ignored_nudges = 0

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.validate import is_number
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 MAX_BACKOFF = 300.0
+# How long to keep trying to record Telegram's answer while the database is unreachable (a
+# restart, a failover): the send cannot be undone, and giving up means sending it again.
+RECORD_PATIENCE = 120.0
 
 
 class Verdict(StrEnum):
@@ -134,16 +138,18 @@ class Deliverer:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         delivered = 0
         async with lock:
-            while (pending := await self._claim(chat_id)) is not None:
+            pending = await self._claim(chat_id)
+            while pending is not None:
                 wait = self.pacer.delay(chat_id)
                 if wait:
                     await asyncio.sleep(wait)
                 result = await self._send(pending)
-                await self._record(pending, result)
+                # Keep order: after a RETRY later messages wait behind this one. Otherwise the
+                # next message is claimed in the same transaction that records this one.
+                retry = result.verdict is Verdict.RETRY
+                pending = await self._record_surely(pending, result, claim_next=not retry)
                 if result.verdict is Verdict.DELIVERED:
                     delivered += 1
-                elif result.verdict is Verdict.RETRY:
-                    break  # keep order: later messages wait behind this one
         if len(self._locks) > 50_000:  # forget idle chats
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         return delivered
@@ -179,32 +185,55 @@ class Deliverer:
             return SendResult(Verdict.RETRY, None, repr(exc)[:500])
 
     async def _claim(self, chat_id: int) -> Pending | None:
-        now = self.clock()
         async with self.db.transaction() as session:
-            query = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.channel == self.sender.channel,
-                    OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.failed_at.is_(None),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
-            )
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update()
-            row = (await session.execute(query)).scalar_one_or_none()
-            if row is None or row.next_attempt_at > now:
-                return None
-            held = row.claimed_by not in (None, self.worker)
-            if held and row.claimed_until is not None and row.claimed_until > now:
-                return None
-            row.claimed_by, row.claimed_until = self.worker, now + LEASE
-            row.attempts += 1
-            return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
+            return await self._claim_in(session, chat_id)
 
-    async def _record(self, pending: Pending, result: SendResult) -> None:
+    async def _claim_in(self, session: AsyncSession, chat_id: int) -> Pending | None:
+        now = self.clock()
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == self.sender.channel,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        if self.db.dialect == "postgresql":
+            query = query.with_for_update()
+        row = (await session.execute(query)).scalar_one_or_none()
+        if row is None or row.next_attempt_at > now:
+            return None
+        held = row.claimed_by not in (None, self.worker)
+        if held and row.claimed_until is not None and row.claimed_until > now:
+            return None
+        row.claimed_by, row.claimed_until = self.worker, now + LEASE
+        row.attempts += 1
+        return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
+
+    async def _record_surely(
+        self, pending: Pending, result: SendResult, *, claim_next: bool = False
+    ) -> Pending | None:
+        """``_record``, retried while the database is unreachable (Telegram has answered)."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return await self._record(pending, result, claim_next=claim_next)
+            except IntegrityError:
+                raise
+            except (DBAPIError, OSError):
+                if waited >= RECORD_PATIENCE:
+                    raise
+                log.warning("database unavailable recording outbox %s; retrying", pending.id)
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 5.0)
+
+    async def _record(
+        self, pending: Pending, result: SendResult, *, claim_next: bool = False
+    ) -> Pending | None:
+        """Record the outcome; with ``claim_next``, claim the chat's next message too."""
         now = self.clock()
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
         if result.verdict is Verdict.DELIVERED:
@@ -229,6 +258,7 @@ class Deliverer:
             reminder_id = pending.payload.get("reminder_id")
             if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
                 await _record_reminder(session, reminder_id, result.verdict, now)
+            return await self._claim_in(session, pending.chat_id) if claim_next else None
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()

@@ -1,0 +1,346 @@
+"""Fault tolerance: scripted participant journeys while the bot is killed and its world fails.
+
+Usage: ``python -m bench.faults [--quick|--full] [--json] [--seed N] [--journeys N]``
+
+Each journey is the whole onboarding over HTTP (``/start``, agree, Bahasa Indonesia, a name,
+a unit, WIB, daily reminders → the main menu): 7 updates, 7 replies. Journeys run
+concurrently against a real ``jejaring run`` webhook process while a seeded chaos schedule
+
+- SIGKILLs the process at random moments and restarts it;
+- redelivers updates already handled (``emu.redeliver``: Telegram's at-least-once webhook);
+- double-taps buttons (a second press of the same button, as impatient users do);
+- makes the Bot API answer 429 (``retry_after``), 500/502, or answer slowly
+  (``emu.fail_next``, ``emu.delay_next``; delays stay under PTB's 5 s read timeout).
+
+The emulator delivers updates the way Telegram does: one at a time to the webhook, again
+after any non-2xx answer or connection failure. A second run on PostgreSQL restarts the
+database server under load (``pg_ctlcluster 15 main restart``; always started again).
+
+Counted per journey (chat), from what the emulator recorded:
+
+- ``lost``: replies the participant never got (the journey is stuck);
+- ``duplicated``: a reply sent twice — the same message (text and buttons) delivered to the
+  chat more than once. A duplicate is put down to the at-least-once window documented in
+  README (Telegram accepted the message, the bot died before committing that) when a SIGKILL
+  fell between the start of the first copy's send (at most ``IN_FLIGHT`` seconds before it
+  arrived: the slowest injected answer plus a margin) and the second copy: those are counted
+  as ``duplicated_kill_window``; the same for a PostgreSQL restart around the first copy
+  (``duplicated_db_restart_window``); ``duplicated`` counts every other one.
+- ``resumed``: journeys that were under way when the process was killed (or the database
+  restarted) and still finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bench._support import (
+    JSON,
+    BenchEmulator,
+    Worker,
+    button_ending,
+    database,
+    emit,
+    machine,
+    postgres_reachable,
+)
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("text", "/start"),
+    ("press", "agree"),
+    ("press", "lang:id"),
+    ("text", "Sari Dewi"),
+    ("text", "Bappeda Kabupaten Karawang"),
+    ("press", "WIB"),
+    ("press", "daily"),
+)
+FIRST_CHAT = 90_000_000
+STEP_TIMEOUT = 60.0
+SLOWEST = 3.0  # the longest injected Bot API delay, seconds
+IN_FLIGHT = SLOWEST + 0.5  # how long before its arrival a send may have been started
+
+
+@dataclass
+class Journey:
+    chat: int
+    started: float = 0.0
+    finished: float | None = None
+    replies: int = 0
+
+
+@dataclass
+class Chaos:
+    kills: list[float] = field(default_factory=list)
+    pg_restarts: list[tuple[float, float]] = field(default_factory=list)
+    redelivered: int = 0
+    double_taps: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+
+
+async def journey(emu: BenchEmulator, j: Journey, rng: random.Random, chaos: Chaos) -> None:
+    j.started = time.perf_counter()
+    last: JSON | None = None
+    for number, (kind, value) in enumerate(STEPS, start=1):
+        if kind == "text":
+            uid = emu.user_sends_text(j.chat, value, first_name="Peserta", language_code="id")
+        else:
+            assert last is not None
+            data = button_ending(last, value)
+            uid = emu.user_presses(j.chat, last["message_id"], data)
+            if rng.random() < 0.2:
+                emu.user_presses(j.chat, last["message_id"], data)  # a double tap
+                chaos.double_taps += 1
+        if rng.random() < 0.15:
+            emu.redeliver(uid)  # Telegram sends the same update again
+            chaos.redelivered += 1
+        try:
+            last = await distinct_reply(emu, j.chat, number, STEP_TIMEOUT)
+        except TimeoutError:
+            return
+        j.replies = number
+        await asyncio.sleep(rng.random() * 0.2)  # a participant reads, then answers
+    j.finished = time.perf_counter()
+
+
+def _key(message: JSON) -> str:
+    return f"{message.get('text')}|{message.get('reply_markup')}"
+
+
+async def distinct_reply(
+    emu: BenchEmulator,
+    chat: int,
+    n: int,
+    timeout: float,  # noqa: ASYNC109
+) -> JSON:
+    """The ``n``-th distinct message to the chat (a duplicate is counted later, not here)."""
+    deadline = time.monotonic() + timeout
+    count = n
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"chat {chat}: no reply {n}")
+        await emu.nth_reply(chat, count, left)
+        got = emu.arrivals.get(chat, [])
+        distinct: dict[str, JSON] = {}
+        for _, message in got:
+            distinct.setdefault(_key(message), message)
+        if len(distinct) >= n:
+            return list(distinct.values())[n - 1]
+        count = len(got) + 1
+
+
+async def chaos_monkey(
+    emu: BenchEmulator,
+    worker: Worker,
+    rng: random.Random,
+    chaos: Chaos,
+    done: asyncio.Event,
+    kills: int,
+    faults: int,
+) -> None:
+    """Kill/restart the worker ``kills`` times and inject ``faults`` Bot API failures."""
+    plan = ["kill"] * kills + ["fault"] * faults
+    rng.shuffle(plan)
+    for action in plan:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), 0.3 + rng.random() * 1.2)
+        if done.is_set():
+            return
+        if action == "kill":
+            worker.kill()
+            chaos.kills.append(time.perf_counter())
+            await asyncio.sleep(rng.random() * 0.3)
+            worker.start()
+            await worker.ready()
+        else:
+            kind = rng.choice(("429", "500", "502", "slow"))
+            chaos.faults[kind] = chaos.faults.get(kind, 0) + 1
+            if kind == "slow":
+                emu.delay_next("sendMessage", 1.0 + rng.random() * (SLOWEST - 1.0))
+            else:
+                emu.fail_next("sendMessage", status=int(kind), retry_after=1)
+
+
+def pg_running() -> bool:
+    out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False)
+    return any(line.split()[3] == "online" for line in out.stdout.splitlines() if line.strip())
+
+
+def pg_ctl(action: str) -> None:
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", action],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+
+
+async def postgres_restarts(
+    rng: random.Random, chaos: Chaos, done: asyncio.Event, restarts: int
+) -> None:
+    for _ in range(restarts):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), 1.0 + rng.random() * 2.0)
+        if done.is_set():
+            return
+        began = time.perf_counter()
+        await asyncio.to_thread(pg_ctl, "restart")
+        chaos.pg_restarts.append((began, time.perf_counter()))
+
+
+def verdict(emu: BenchEmulator, journeys: Sequence[Journey], chaos: Chaos) -> JSON:
+    lost = duplicated = window = db_window = resumed = 0
+    for j in journeys:
+        got = emu.arrivals.get(j.chat, [])
+        seen: dict[str, float] = {}
+        for arrived, message in got:
+            key = _key(message)
+            if key in seen:
+                first = seen[key]
+                # Telegram took the first copy, but the process died while that call was in
+                # flight (up to the longest injected delay) or before recording it as sent;
+                # the copy came after the restart.
+                if any(first - IN_FLIGHT <= k <= arrived for k in chaos.kills):
+                    window += 1
+                elif any(b - 0.5 <= first <= e + 0.5 for b, e in chaos.pg_restarts):
+                    db_window += 1
+                else:
+                    duplicated += 1
+            else:
+                seen[key] = arrived
+        lost += max(0, len(STEPS) - len(seen))
+        end = j.finished or float("inf")
+        interrupted = any(j.started <= k <= end for k in chaos.kills) or any(
+            j.started <= a <= end for a, _ in chaos.pg_restarts
+        )
+        if interrupted and j.finished is not None:
+            resumed += 1
+    return {
+        "trials": len(journeys),
+        "completed": sum(1 for j in journeys if j.finished is not None),
+        "lost": lost,
+        "duplicated": duplicated,
+        "duplicated_kill_window": window,
+        "duplicated_db_restart_window": db_window,
+        "resumed": resumed,
+        "kills": len(chaos.kills),
+        "pg_restarts": len(chaos.pg_restarts),
+        "redelivered_updates": chaos.redelivered,
+        "double_taps": chaos.double_taps,
+        "api_faults": dict(chaos.faults),
+    }
+
+
+async def run_phase(
+    kind: str, journeys: int, seed: int, kills: int, faults: int, pg_restarts: int
+) -> JSON:
+    rng = random.Random(seed)
+    chaos = Chaos()
+    async with database(kind) as url, BenchEmulator(own_delivery=True) as emu:
+        worker = Worker(emu, url)
+        worker.start()
+        try:
+            await worker.ready()
+            done = asyncio.Event()
+            people = [Journey(FIRST_CHAT + seed * 10_000 + i) for i in range(journeys)]
+            rngs = [random.Random(seed * 1_000 + i) for i in range(journeys)]
+            monkey = asyncio.create_task(chaos_monkey(emu, worker, rng, chaos, done, kills, faults))
+            restarter = asyncio.create_task(postgres_restarts(rng, chaos, done, pg_restarts))
+            began = time.perf_counter()
+            await asyncio.gather(
+                *(journey(emu, j, r, chaos) for j, r in zip(people, rngs, strict=True))
+            )
+            done.set()
+            await monkey
+            await restarter
+            await asyncio.sleep(2.0)  # anything still to be (re)sent arrives now or never
+            result = verdict(emu, people, chaos)
+            result["seconds"] = round(time.perf_counter() - began, 1)
+            result["database"] = kind
+            log = worker.errors(tail=2_000_000)
+            result["tracebacks_in_log"] = log.count("Traceback")
+            errors = [line for line in log.splitlines() if "ERROR" in line or "Error:" in line]
+            result["log_errors"] = sorted({line.split(": ", 1)[-1][:160] for line in errors})[:8]
+            return result
+        finally:
+            worker.stop()
+
+
+async def main_async(options: argparse.Namespace) -> JSON:
+    full = options.full
+    phases: list[JSON] = []
+    sqlite = await run_phase(
+        "sqlite",
+        options.journeys,
+        options.seed,
+        kills=12 if full else 6,
+        faults=40 if full else 16,
+        pg_restarts=0,
+    )
+    phases.append(sqlite)
+    print(f"faults sqlite: {sqlite}", file=sys.stderr, flush=True)
+    if postgres_reachable():
+        try:
+            pg = await run_phase(
+                "postgres",
+                options.journeys if full else options.journeys // 2,
+                options.seed + 1,
+                kills=6 if full else 2,
+                faults=20 if full else 8,
+                pg_restarts=3 if full else 1,
+            )
+        finally:
+            if not pg_running():  # never leave PostgreSQL stopped
+                pg_ctl("start")
+        phases.append(pg)
+        print(f"faults postgres: {pg}", file=sys.stderr, flush=True)
+    total: JSON = {
+        key: sum(int(p[key]) for p in phases)
+        for key in (
+            "trials",
+            "completed",
+            "lost",
+            "duplicated",
+            "duplicated_kill_window",
+            "duplicated_db_restart_window",
+            "resumed",
+            "kills",
+            "pg_restarts",
+            "redelivered_updates",
+            "double_taps",
+        )
+    }
+    total["phases"] = phases
+    total["seed"] = options.seed
+    total["goal_met"] = total["lost"] == 0 and total["duplicated"] == 0
+    total["machine"] = machine()
+    return total
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="the default")
+    parser.add_argument("--full", action="store_true", help="more kills, faults and restarts")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--journeys", type=int, default=100)
+    options = parser.parse_args(argv)
+    try:
+        result = asyncio.run(main_async(options))
+    finally:
+        if postgres_reachable() is False and not pg_running():
+            pg_ctl("start")
+    emit({"faults": result}, options.json)
+    return 0 if result["goal_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,278 @@
+"""Memory: RSS of a ``jejaring run`` process with 10,000 participants stored.
+
+Usage: ``python -m bench.memory [--quick|--full] [--json] [--participants N] [--active N]``
+
+The database (SQLite, the default deployment) is filled in bulk with realistic rows: each
+participant onboarded (profile, consent, language, time zone, reminders), a personal map of
+10 actors (the participant in the middle, 9 stakeholders with kinds, roles, Ibarra
+classes) and 12 ties, 3 answers with their progress. Then a real ``jejaring run`` webhook
+worker handles updates from many of them — ``/menu`` (the main menu with progress, which
+loads the whole snapshot: answers, progress, maps) from ``--active`` participants, and
+``/peta`` (the map as a PNG, which loads matplotlib) from 100 — and its resident set size
+is read from ``/proc`` (``VmRSS``, and the peak ``VmHWM``). Goal: ≤ 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench._support import JSON, BenchEmulator, Worker, database, emit, machine, rss_mb
+from bench.throughput import Load
+
+GOAL_MB = 200.0
+FIRST_CHAT = 70_000_000
+_KINDS = ("person", "group", "organisation")
+_IBARRA = ("personal", "operational", "strategic", None)
+_UNITS = ("Bappeda", "Dinas Kesehatan", "Dinas Pendidikan", "BKPSDM", "Kecamatan", "Puskesmas")
+_EXERCISES = ("latihan_2_1", "latihan_2_2", "evaluasi_2_1")
+
+
+def fill(url: str, participants: int, seed: int = 7) -> dict[str, int]:
+    """Bulk-insert ``participants`` onboarded participants with maps and answers."""
+    from sqlalchemy import create_engine, insert
+
+    from storage.models import Actor, Answer, NetworkMap, Participant, Progress, Tie
+
+    sync_url = url.replace("sqlite+aiosqlite://", "sqlite://").replace(
+        "postgresql+asyncpg://", "postgresql+psycopg://"
+    )
+    engine = create_engine(sync_url)
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    counts = {"participants": 0, "maps": 0, "actors": 0, "ties": 0, "answers": 0}
+    batch = 500
+    with engine.begin() as conn:
+        for start in range(0, participants, batch):
+            ids = range(start, min(participants, start + batch))
+            people: list[dict[str, Any]] = [
+                {
+                    "external_id": f"tg:{FIRST_CHAT + i}",
+                    "chat_id": FIRST_CHAT + i,
+                    "name": f"Peserta {i} {rng.choice(('Sari', 'Budi', 'Dewi', 'Agus'))}",
+                    "unit": f"{rng.choice(_UNITS)} Kabupaten {i % 97}",
+                    "language": "id",
+                    "timezone": rng.choice(("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")),
+                    "reminder": rng.choice(("daily", "weekly", "off")),
+                    "reminder_time": "08:00",
+                    "quiet_start": "21:00",
+                    "quiet_end": "07:00",
+                    "consent_at": now - timedelta(days=10),
+                    "consent_version": "2025-01",
+                    "state": "menu.main",
+                    "state_data": {},
+                    "seq": rng.randint(10, 200),
+                    "active": True,
+                    "ignored_nudges": 0,
+                    "last_active_at": now - timedelta(days=rng.randint(0, 9)),
+                    "created_at": now - timedelta(days=10),
+                    "updated_at": now - timedelta(days=1),
+                }
+                for i in ids
+            ]
+            conn.execute(insert(Participant), people)
+            rows = conn.execute(
+                Participant.__table__.select()
+                .with_only_columns(Participant.id, Participant.name)
+                .where(Participant.external_id.in_([p["external_id"] for p in people]))
+            ).all()
+            maps = [
+                {
+                    "participant_id": pid,
+                    "kind": "personal",
+                    "title": "Jejaring pribadi",
+                    "anklam": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for pid, _ in rows
+            ]
+            conn.execute(insert(NetworkMap), maps)
+            map_of = dict(
+                conn.execute(
+                    NetworkMap.__table__.select()
+                    .with_only_columns(NetworkMap.participant_id, NetworkMap.id)
+                    .where(NetworkMap.participant_id.in_([pid for pid, _ in rows]))
+                ).all()
+            )
+            actors: list[dict[str, Any]] = []
+            for pid, name in rows:
+                map_id = map_of[pid]
+                actors.append(_actor(map_id, name or "Saya", True, rng, now))
+                actors += [_actor(map_id, f"Mitra {k} {pid}", False, rng, now) for k in range(9)]
+            conn.execute(insert(Actor), actors)
+            found = conn.execute(
+                Actor.__table__.select()
+                .with_only_columns(Actor.map_id, Actor.id)
+                .where(Actor.map_id.in_(list(map_of.values())))
+                .order_by(Actor.id)
+            ).all()
+            by_map: dict[int, list[int]] = {}
+            for map_id, actor_id in found:
+                by_map.setdefault(map_id, []).append(actor_id)
+            ties = []
+            for map_id, members in by_map.items():
+                ego, others = members[0], members[1:]
+                pairs = {(ego, o) for o in others[:7]}
+                while len(pairs) < 12:
+                    a, b = sorted(rng.sample(others, 2))
+                    pairs.add((a, b))
+                ties += [
+                    {
+                        "map_id": map_id,
+                        "source_id": a,
+                        "target_id": b,
+                        "strength": rng.choice(("strong", "weak", None)),
+                        "direction": "both",
+                        "flows": ["information"],
+                        "created_at": now,
+                    }
+                    for a, b in sorted(pairs)
+                ]
+            conn.execute(insert(Tie), ties)
+            answers = [
+                {
+                    "participant_id": pid,
+                    "exercise_key": key,
+                    "text": " ".join(rng.choice(_UNITS) for _ in range(40)),
+                    "data": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for pid, _ in rows
+                for key in _EXERCISES
+            ]
+            conn.execute(insert(Answer), answers)
+            conn.execute(
+                insert(Progress),
+                [
+                    {"participant_id": pid, "item_key": key, "completed_at": now}
+                    for pid, _ in rows
+                    for key in _EXERCISES
+                ],
+            )
+            counts["participants"] += len(rows)
+            counts["maps"] += len(maps)
+            counts["actors"] += len(actors)
+            counts["ties"] += len(ties)
+            counts["answers"] += len(answers)
+    engine.dispose()
+    return counts
+
+
+def _actor(map_id: int, name: str, ego: bool, rng: random.Random, now: datetime) -> JSON:
+    return {
+        "map_id": map_id,
+        "name": name,
+        "name_key": name.lower(),
+        "is_ego": ego,
+        "kind": None if ego else rng.choice(_KINDS),
+        "role": None if ego else f"Kepala {rng.choice(_UNITS)}",
+        "inside": None if ego else rng.random() < 0.5,
+        "resources": [] if ego else ["anggaran", "data"],
+        "needs": None if ego else "dukungan program",
+        "ibarra": None if ego else rng.choice(_IBARRA),
+        "created_at": now,
+    }
+
+
+async def run(participants: int, active: int, pictures: int) -> JSON:
+    from storage.db import Database
+
+    async with database("sqlite") as url, BenchEmulator() as emu:
+        db = Database.connect(url)
+        await db.upgrade()
+        await db.dispose()
+        began = time.monotonic()
+        counts = await asyncio.to_thread(fill, url, participants)
+        filled = time.monotonic() - began
+        worker = Worker(emu, url)
+        worker.start()
+        try:
+            await worker.ready()
+            idle_mb = rss_mb(worker.pid)
+            handled = lost = 0
+            async with Load(emu, [worker.url]) as load:
+                queue = [(FIRST_CHAT + i, "/menu") for i in range(active)]
+                queue += [(FIRST_CHAT + i, "/peta") for i in range(pictures)]
+                sent: dict[int, int] = {}
+                semaphore = asyncio.Semaphore(40)
+
+                async def one(chat: int, text: str) -> None:
+                    nonlocal handled, lost
+                    async with semaphore:
+                        sent[chat] = sent.get(chat, 0) + 1
+                        number = sent[chat]
+                        uid = emu.user_sends_text(chat, text, first_name="Peserta")
+                        if await load.post(chat, emu.take(uid)) != 200:
+                            lost += 1
+                            return
+                        try:
+                            await emu.nth_reply(chat, number, 60)
+                            handled += 1
+                        except TimeoutError:
+                            lost += 1
+
+                await asyncio.gather(*(one(c, t) for c, t in queue[:active]))
+                await asyncio.sleep(1.0)
+                text_only_mb = rss_mb(worker.pid)
+                await asyncio.gather(*(one(c, t) for c, t in queue[active:]))
+            await asyncio.sleep(3.0)  # pictures are drawn and sent after the reply is queued
+            status = _status(worker.pid)
+        finally:
+            worker.stop()
+        rss = status["VmRSS"]
+        return {
+            "rss_mb_10k_participants": round(rss, 1),
+            "peak_rss_mb": round(status["VmHWM"], 1),
+            "rss_mb_idle_after_start": round(idle_mb, 1),
+            "rss_mb_after_menus": round(text_only_mb, 1),
+            "stored": counts,
+            "fill_seconds": round(filled, 1),
+            "updates_handled": handled,
+            "menus": active,
+            "map_pictures": pictures,
+            "lost": lost,
+            "goal_mb": GOAL_MB,
+            "goal_met": rss <= GOAL_MB,
+            "database": "sqlite",
+            "machine": machine(),
+        }
+
+
+def _status(pid: int) -> dict[str, float]:
+    from pathlib import Path
+
+    out: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="1,000 active participants")
+    parser.add_argument("--full", action="store_true", help="all 10,000 send /menu")
+    parser.add_argument("--participants", type=int, default=10_000)
+    parser.add_argument("--active", type=int)
+    parser.add_argument("--pictures", type=int, default=100)
+    options = parser.parse_args(argv)
+    active = options.active or (options.participants if options.full else 1000)
+    result = asyncio.run(
+        run(options.participants, min(active, options.participants), options.pictures)
+    )
+    emit({"memory": result}, options.json)
+    return 0 if result["goal_met"] and not result["lost"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,106 @@
+"""Fast fault tests beside bench/faults.py: a database outage during an update, the
+benchmark's rate-limit switch, and SQLite writers queueing in the process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+import bot.pipeline
+from bot.app import chat_pacer, rate_limited
+from coaching.model import Event
+from storage.conversations import Identity, handle_event
+from storage.db import Database
+from storage.outbox import ChatPacer, Unpaced
+from tests.emulator import BotApiEmulator
+from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(token=TOKEN, webhook_retry_delay=0.05) as emulator:
+        yield emulator
+
+
+@pytest.mark.e2e
+async def test_database_outage_answers_500_and_the_redelivered_update_is_answered_once(
+    emu: BotApiEmulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = handle_event
+    outages = 2
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        nonlocal outages
+        if outages:
+            outages -= 1
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database restarting"))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.pipeline, "handle_event", flaky)
+    port = free_port()
+    settings = settings_for(
+        emu,
+        sqlite_url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret="s3cret-Token_1",
+        host="127.0.0.1",
+        port=port,
+    )
+    async with running(settings):
+        for _ in range(50):
+            if emu.webhook:
+                break
+            await asyncio.sleep(0.1)
+        emu.user_sends_text(CHAT, "/start")
+        consent = await reply(emu, 1)
+        assert "Persetujuan" in consent["text"]
+        await asyncio.sleep(0.5)
+        assert len(emu.sent(CHAT)) == 1  # answered once, after two refusals
+        statuses = [a["status"] for a in emu.webhook_attempts]
+        assert statuses[:3] == [500, 500, 200]
+
+
+def test_rate_limit_switch() -> None:
+    assert rate_limited({})
+    assert rate_limited({"JEJARING_RATE_LIMIT": "1"})
+    assert not rate_limited({"JEJARING_RATE_LIMIT": "0"})
+    assert not rate_limited({"JEJARING_RATE_LIMIT": " off "})
+    assert Unpaced().delay(1) == 0.0
+    assert all(Unpaced().delay(7) == 0.0 for _ in range(10))
+
+
+def test_pacer_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JEJARING_RATE_LIMIT", raising=False)
+    assert type(chat_pacer()) is ChatPacer
+    monkeypatch.setenv("JEJARING_RATE_LIMIT", "0")
+    assert isinstance(chat_pacer(), Unpaced)
+
+
+async def test_sqlite_writers_queue_in_the_process_instead_of_sleeping(sqlite_url: str) -> None:
+    """Thirty participants' first updates at once: all committed, none waits in SQLite's busy
+    handler (which sleeps up to 100 ms per attempt), so the whole batch is quick."""
+    db = Database.connect(sqlite_url)
+    await db.upgrade()
+    try:
+        began = time.monotonic()
+        handled = await asyncio.gather(
+            *(
+                handle_event(
+                    db,
+                    Identity(f"tg:{n}", "telegram", n, "id"),
+                    Event.of_text("/start"),
+                    update_id=n,
+                )
+                for n in range(1, 31)
+            )
+        )
+        assert len({h.participant_id for h in handled}) == 30
+        assert all(h.outbox_ids for h in handled)
+        assert time.monotonic() - began < 10
+    finally:
+        await db.dispose()
