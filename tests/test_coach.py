@@ -371,8 +371,9 @@ async def test_needs_attention_means_silent_for_a_week_or_behind_the_cohorts_pac
     await tono.onboard("Tono", w.a.join_code, now=NOW - timedelta(days=8))
     await lina.onboard("Lina", w.a.join_code, now=NOW - timedelta(days=1))
     await give_data(db, (await lina.row()).id, "Lina")
+    coach = await coach_id(db, 5001)
     async with db.transaction() as session:
-        roster = await cohorts.roster(session, (await coach_id(db, 5001)), w.a.id, NOW)
+        roster = await cohorts.roster(session, coach, w.a.id, NOW)
     flags = {m.name: (m.idle, m.behind) for m in roster.members}
     # Two items done by the median participant: Tono (none, silent 8 days) is both.
     assert flags == {"Lina": (False, False), "Sari Dewi": (False, False), "Tono": (True, True)}

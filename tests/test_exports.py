@@ -1,0 +1,125 @@
+"""Export formats: CSV safe in spreadsheets, GraphML and GEXF that Gephi opens."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import networkx as nx
+
+from coaching.exports import csv_bytes, gexf_bytes, graphml_bytes, merged_graph, render_document
+
+GEXF = "{http://www.gexf.net/1.2draft}"
+
+
+def person(pid: int, name: str, maps: list[dict[str, Any]], answers: Any = ()) -> dict[str, Any]:
+    return {"participant": {"id": pid, "name": name}, "maps": maps, "answers": list(answers)}
+
+
+def a_map(mid: int, title: str, ego: str, ties: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+    names = dict.fromkeys([ego] + [n for t in ties for n in t[:2]])
+    return {
+        "id": mid,
+        "title": title,
+        "actors": [
+            {
+                "name": n,
+                "is_ego": n == ego,
+                "role": "Kadis" if n == "Budi" else None,
+                "inside": None,
+                "resources": ["funds"] if n == "Budi" else [],
+            }
+            for n in names
+        ],
+        "ties": [
+            {"source": a, "target": b, "strength": s, "direction": d, "flows": ["information"]}
+            for a, b, s, d in ties
+        ],
+    }
+
+
+SARI = person(
+    1,
+    "Sari",
+    [
+        a_map(
+            10,
+            "Personal",
+            "Sari",
+            [("Sari", "Budi", "strong", "both"), ("Budi", "Ani", "weak", "out")],
+        ),
+        a_map(11, "Kasus beras", "Sari", [("Budi", "KUD", "strong", "both")]),
+    ],
+    [{"exercise": "bab2.latihan1", "text": '=HYPERLINK("http://x")', "updated_at": "2026"}],
+)
+TONO = person(2, "Tono", [a_map(20, "Personal", "Tono", [("Tono", "Budi", "weak", "both")])])
+
+
+def assert_valid_gexf(content: bytes) -> None:
+    """GEXF 1.2 as Gephi reads it: namespace and version, declared attributes, known ends."""
+    root = ET.fromstring(content)
+    assert root.tag == f"{GEXF}gexf" and root.get("version") == "1.2"
+    graph = root.find(f"{GEXF}graph")
+    assert graph is not None and graph.get("defaultedgetype") in ("undirected", "directed")
+    declared = {
+        (a.get("class") or "node", a.get("id"))
+        for block in graph.findall(f"{GEXF}attributes")
+        for a in block.findall(f"{GEXF}attribute")
+        if block.get("class") in ("node", "edge") and not a.set("class", block.get("class") or "")
+    }
+    nodes = graph.find(f"{GEXF}nodes")
+    edges = graph.find(f"{GEXF}edges")
+    assert nodes is not None and edges is not None
+    ids = set()
+    for node in nodes.findall(f"{GEXF}node"):
+        assert node.get("id") and node.get("label")
+        ids.add(node.get("id"))
+        for value in node.iter(f"{GEXF}attvalue"):
+            assert ("node", value.get("for")) in declared
+    for edge in edges.findall(f"{GEXF}edge"):
+        assert edge.get("source") in ids and edge.get("target") in ids
+        for value in edge.iter(f"{GEXF}attvalue"):
+            assert ("edge", value.get("for")) in declared
+    assert nx.read_gexf(io.BytesIO(content)).number_of_nodes() == len(ids)
+
+
+def test_a_participants_maps_merge_into_one_graph() -> None:
+    G = merged_graph([SARI])
+    assert sorted(G.nodes[n]["name"] for n in G) == ["Ani", "Budi", "KUD", "Sari"]
+    assert G.nodes["budi"]["maps"] == "Personal; Kasus beras"
+    assert G.edges["budi", "ani"]["direction"] == "out" and G.edges["budi", "ani"]["from"] == "Budi"
+
+
+def test_a_cohort_graph_prefixes_actors_by_participant() -> None:
+    G = merged_graph([SARI, TONO])
+    assert "p1:budi" in G and "p2:budi" in G and "budi" not in G
+    assert G.nodes["p2:budi"]["label"] == "Tono: Budi"
+    assert nx.number_connected_components(G) == 2
+
+
+def test_graphml_and_gexf_round_trip() -> None:
+    G = merged_graph([SARI, TONO])
+    back = nx.read_graphml(io.BytesIO(graphml_bytes(G)))
+    assert back.number_of_nodes() == 6 and back.number_of_edges() == 4
+    assert back.nodes["p1:budi"]["resources"] == "funds"
+    assert_valid_gexf(gexf_bytes(G))
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    rows = list(csv.reader(io.StringIO(csv_bytes("answers", [SARI]).decode("utf-8-sig"))))
+    assert rows[0] == ["participant_id", "participant", "exercise", "text", "updated_at"]
+    assert rows[1][3] == '\'=HYPERLINK("http://x")'
+    ties = list(csv.DictReader(io.StringIO(csv_bytes("ties", [SARI, TONO]).decode("utf-8-sig"))))
+    assert len(ties) == 4 and {t["participant"] for t in ties} == {"Sari", "Tono"}
+    actors = list(csv.DictReader(io.StringIO(csv_bytes("actors", [SARI]).decode("utf-8-sig"))))
+    assert {a["actor"] for a in actors if a["map"] == "Personal"} == {"Sari", "Budi", "Ani"}
+
+
+def test_document_attachments_render_json_and_graphml() -> None:
+    data = json.loads(render_document({"type": "document", "format": "json", "data": SARI}))
+    assert data["participant"]["name"] == "Sari"
+    graphml = render_document({"type": "document", "format": "graphml", "data": SARI})
+    assert nx.read_graphml(io.BytesIO(graphml)).number_of_nodes() == 4
