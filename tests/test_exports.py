@@ -123,3 +123,20 @@ def test_document_attachments_render_json_and_graphml() -> None:
     assert data["participant"]["name"] == "Sari"
     graphml = render_document({"type": "document", "format": "graphml", "data": SARI})
     assert nx.read_graphml(io.BytesIO(graphml)).number_of_nodes() == 4
+
+
+def test_jejaring_export_writes_files_and_dashboard_needs_a_secret(tmp_path: Any) -> None:
+    from tests.test_terminal import run_cli
+
+    env = {"TELEGRAM_BOT_USERNAME": "jejaring_bot"}
+    assert run_cli(["cohort", "create", "PKA 12"], "", tmp_path, **env).returncode == 0
+    csvs = run_cli(["export", "--cohort", "1", "--out", "out"], "", tmp_path)
+    assert csvs.returncode == 0, csvs.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["kohort-1-actors.csv", "kohort-1-answers.csv", "kohort-1-ties.csv"]
+    gexf = run_cli(["export", "--cohort", "1", "--format", "gexf"], "", tmp_path)
+    assert gexf.returncode == 0 and (tmp_path / "kohort-1.gexf").exists()
+    missing = run_cli(["export", "--cohort", "9"], "", tmp_path)
+    assert missing.returncode == 2 and "no cohort 9" in missing.stderr
+    refused = run_cli(["dashboard"], "", tmp_path)
+    assert refused.returncode == 2 and "DASHBOARD_SECRET" in refused.stderr

@@ -256,3 +256,51 @@ def test_the_secret_comes_from_the_environment_or_the_bot_token() -> None:
     other = DashboardLinks.from_env({"TELEGRAM_BOT_TOKEN": "123:abd"})
     assert derived is not None and other is not None and derived.secret != other.secret
     assert b"123:abc" not in derived.secret
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_jejaring_run_serves_the_dashboard_on_port(
+    mode: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside polling on PORT, or on the webhook's own port (one server, both routes)."""
+    import asyncio
+    import socket
+
+    from bot.app import serve
+    from bot.settings import Settings
+    from tests.emulator import BotApiEmulator
+
+    monkeypatch.setattr(cohorts, "_configured", None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    token = "123456:TEST-token"
+    async with BotApiEmulator(token=token) as emu:
+        hook = {"webhook_url": f"http://127.0.0.1:{port}/telegram", "webhook_secret": "s3cret"}
+        settings = Settings(
+            token=token,
+            api_base_url=emu.base_url,
+            database_url=database_url,
+            host="127.0.0.1",
+            port=port,
+            **(hook if mode == "webhook" else {}),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(settings, stop))
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                for _ in range(100):
+                    try:
+                        home = await client.get("/")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                assert home.status_code == 401 and "/dasbor" in home.text
+                check_headers(home)
+                if mode == "webhook":
+                    refused = await client.post("/telegram", json={"update_id": 1})
+                    assert refused.status_code == 403  # the webhook still checks its secret
+                    assert (await client.get("/healthz")).json() == {"ok": True}
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
