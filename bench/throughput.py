@@ -308,23 +308,31 @@ CONFIGS = (
 
 def verdicts(results: JSON) -> JSON:
     out: JSON = {}
+
+    def rate(name: str) -> float | None:
+        value = results.get(name, {}).get("updates_per_s")
+        return float(value) if value is not None else None
+
     for db in ("sqlite", "postgres"):
-        if db in results:
-            out[f"{db}.updates_per_s>=1000"] = results[db]["updates_per_s"] >= 1000
-        fixed = results.get(f"{db}_at_500")
-        if fixed:
+        if rate(db) is not None:
+            out[f"{db}.updates_per_s>=1000"] = (rate(db) or 0) >= 1000
+        fixed = results.get(f"{db}_at_500", {})
+        if "p95_ms" in fixed:
             out[f"{db}_at_500.p95_ms<=50"] = fixed["p95_ms"] <= 50
+    # A baseline run that lost replies (ConversationHandler with concurrent updates does) is
+    # not a fair yardstick: only the ones that answered everything count.
     base = [
-        results[k]["updates_per_s"] for k in ("baseline", "baseline_concurrent") if k in results
+        r
+        for k in ("baseline", "baseline_concurrent")
+        if (r := rate(k)) is not None and not results[k].get("lost")
     ]
-    if base and "sqlite" in results:
-        ratio = results["sqlite"]["updates_per_s"] / max(base)
-        out["ratio_vs_baseline"] = round(ratio, 2)
-        out["ratio>=0.8"] = ratio >= 0.8
-        if "postgres" in results:
-            out["postgres_ratio_vs_baseline"] = round(
-                results["postgres"]["updates_per_s"] / max(base), 2
-            )
+    ours = rate("sqlite")
+    if base and ours is not None:
+        out["ratio_vs_baseline"] = round(ours / max(base), 2)
+        out["ratio>=0.8"] = ours / max(base) >= 0.8
+        pg = rate("postgres")
+        if pg is not None:
+            out["postgres_ratio_vs_baseline"] = round(pg / max(base), 2)
     return out
 
 
@@ -363,6 +371,8 @@ async def main_async(options: argparse.Namespace) -> JSON:
         "seconds_per_run": seconds,
         "two_workers": "sticky: a participant's updates always go to the same worker "
         "(chat id modulo 2), as a sticky load balancer would do; both share the database",
+        "baseline_concurrent": "concurrent_updates=True: ConversationHandler sees a button "
+        "press before the previous handler has stored its new state and drops it (lost > 0)",
         "machine": machine(),
     }
     return results
