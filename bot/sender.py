@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import Any
 
@@ -17,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
-from coaching.pictures import render_attachment
+from bot.rendering import render as render_picture
 from storage.outbox import SendResult, Verdict
 
 
@@ -74,7 +73,7 @@ class TelegramSender:
         return SendResult(Verdict.DELIVERED)
 
     async def _photo(self, chat_id: int, payload: dict[str, Any]) -> None:
-        png = await asyncio.to_thread(render_attachment, payload["attachment"])
+        png = await render_picture(payload["attachment"])
         await self.bot.send_photo(
             chat_id,
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
@@ -84,7 +83,7 @@ class TelegramSender:
         )
 
     async def _document(self, chat_id: int, payload: dict[str, Any]) -> None:
-        data = await asyncio.to_thread(render_attachment, payload["attachment"])
+        data = await render_picture(payload["attachment"])
         name = str(payload["attachment"].get("filename") or "jejaring.dat")
         await self.bot.send_document(
             chat_id,

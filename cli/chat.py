@@ -15,8 +15,8 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.rendering import render as render_picture
 from coaching.model import Event
-from coaching.pictures import render_attachment
 from coaching.text import html_to_plain
 from storage.conversations import Identity, handle_event, known, pending_prompt
 from storage.db import Database
@@ -36,13 +36,13 @@ class TerminalSender:
         lines = [html_to_plain(payload["text"])]
         attachment = payload.get("attachment") or {}
         if attachment.get("type") == "document":
-            data = await asyncio.to_thread(render_attachment, attachment)
+            data = await render_picture(attachment)
             name = Path(str(attachment.get("filename") or "jejaring.dat")).name  # no paths
             path = Path.cwd() / name
             path.write_bytes(data)
             lines.append(f"[{path}]")
         elif attachment:
-            png = await asyncio.to_thread(render_attachment, payload["attachment"])
+            png = await render_picture(payload["attachment"])
             self.pictures += 1
             path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"
             path.write_bytes(png)
