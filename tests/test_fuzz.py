@@ -20,16 +20,48 @@ from coaching.flows import REGISTRY
 from coaching.model import Document, Event, EventKind
 from tests.support import Conversation, telegram_html_errors
 
-COMMANDS = ["/start", "/start join_ABC", "/menu", "/bantuan", "/batal", "/bahasa", "/peta",
-            "/analisis", "/tambah", "/tambah Pak Budi", "/hubung Budi - Ani kuat", "/urungkan",
-            "/pengingat", "/nonexistent", "/START@jejaring_bot", "/"]
+COMMANDS = [
+    "/start",
+    "/start join_ABC",
+    "/menu",
+    "/bantuan",
+    "/batal",
+    "/bahasa",
+    "/peta",
+    "/analisis",
+    "/tambah",
+    "/tambah Pak Budi",
+    "/hubung Budi - Ani kuat",
+    "/urungkan",
+    "/pengingat",
+    "/nonexistent",
+    "/START@jejaring_bot",
+    "/",
+]
 MARKUP = ["<b>", "</code>", "<a href='x'>", "&amp;", "&", "<", ">", "<script>alert(1)</script>"]
 texts = st.one_of(
     st.text(max_size=60),
     st.text(min_size=3000, max_size=12_000),
     st.sampled_from(MARKUP),
-    st.sampled_from(["1", "2", "3", "9", "0", "-1", "Sari Dewi", "WIB", "Asia/Tokyo",
-                     "Budi - Ani kuat", "Budi -> Dewi", "X - X", "😀", " ", "\n\n"]),
+    st.sampled_from(
+        [
+            "1",
+            "2",
+            "3",
+            "9",
+            "0",
+            "-1",
+            "Sari Dewi",
+            "WIB",
+            "Asia/Tokyo",
+            "Budi - Ani kuat",
+            "Budi -> Dewi",
+            "X - X",
+            "😀",
+            " ",
+            "\n\n",
+        ]
+    ),
 )
 documents = st.builds(
     lambda name, content: Document(name, "text/csv", len(content), content),

@@ -3,8 +3,8 @@ over real Updates, and ``jejaring chat`` fed the same inputs through a pipe."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -122,22 +122,28 @@ async def test_the_whole_module_through_jejaring_chat(tmp_path: Path) -> None:
     script = "\n".join(client.script) + "\n"
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
     env.update(PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "chat", "--user", "walker"],
-        input=script,
-        capture_output=True,
-        text=True,
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        "chat",
+        "--user",
+        "walker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         cwd=tmp_path,
         env=env,
-        timeout=300,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    out, err = await asyncio.wait_for(process.communicate(script.encode()), 300)
+    stdout, stderr = out.decode(), err.decode()
+    assert process.returncode == 0, stderr[-2000:]
     db = Database.connect(f"sqlite+aiosqlite:///{tmp_path / 'jejaring.sqlite3'}")
     async with db.transaction() as session:
         done = await session.scalar(select(func.count()).select_from(Progress))
     await db.dispose()
-    assert done == len(EXERCISES), result.stdout[-3000:]
-    assert "Semua latihan dan evaluasi sudah Anda jawab" in result.stdout
+    assert done == len(EXERCISES), stdout[-3000:]
+    assert "Semua latihan dan evaluasi sudah Anda jawab" in stdout
 
 
 def test_the_walk_uses_only_offered_buttons() -> None:

@@ -106,7 +106,7 @@ async def mapping(client: Client) -> None:
 
 
 async def remaining_exercises(client: Client) -> None:
-    for key in sorted(EXERCISES):
+    for _ in sorted(EXERCISES):
         await client.send("/menu")
         buttons = await client.buttons()
         if "next" not in buttons:

@@ -17,15 +17,11 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("kltb_entries") as batch:
-        batch.alter_column(
-            "done_at", existing_type=sa.DateTime(timezone=True), nullable=True
-        )
+        batch.alter_column("done_at", existing_type=sa.DateTime(timezone=True), nullable=True)
         batch.add_column(sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("kltb_entries") as batch:
         batch.drop_column("planned_at")
-        batch.alter_column(
-            "done_at", existing_type=sa.DateTime(timezone=True), nullable=False
-        )
+        batch.alter_column("done_at", existing_type=sa.DateTime(timezone=True), nullable=False)
