@@ -280,7 +280,7 @@ class Reminder(Base):
     __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = _owner("participants")
-    kind: Mapped[str] = mapped_column(String(16))  # exercise | kltb | planned_tie | coach
+    kind: Mapped[str] = mapped_column(String(16))  # routine | snooze | coach (storage/reminders)
     ref: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
