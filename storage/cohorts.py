@@ -53,6 +53,7 @@ from coaching.cohort import (
 from coaching.curriculum import EXERCISES, MODULES, module_progress
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.validate import is_number
 from storage import networks, reminders
 from storage.db import Database
 from storage.models import (
@@ -106,7 +107,7 @@ def new_coach_token() -> str:
 def telegram_user(external_id: str) -> int | None:
     """The Telegram user id of ``tg:<id>``; coaches are Telegram users only."""
     head, _, rest = external_id.partition(":")
-    return int(rest) if head == "tg" and rest.isdigit() else None
+    return int(rest) if head == "tg" and is_number(rest) else None
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -709,7 +710,7 @@ class Login:
 async def redeem_login(db: Database, token: str, now: datetime, links: DashboardLinks) -> Login:
     """Check a login link (signature, time, single use) and open a session for its coach."""
     parts = token.split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit() or len(token) > 200:
+    if len(parts) != 4 or not is_number(parts[0]) or not is_number(parts[1]) or len(token) > 200:
         return Login(None, None, "malformed")
     coach_text, stamp, nonce, signature = parts
     expected = _sign(links.secret, f"login.{coach_text}.{stamp}.{nonce}")

@@ -152,3 +152,23 @@ async def test_every_dashboard_route_for_every_visitor(
             assert response.status_code == 403, route
             assert "Rudi" not in response.text
         assert (await coach.get("/")).status_code == 200
+
+
+async def test_unicode_digits_in_forged_buttons_and_links_are_refused_not_crashing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site: Site = await site_for(db, monkeypatch)
+    w = site.world
+    for who, value in (
+        (w.coach_a, "ko:p:²"),
+        (w.coach_a, "ko:c:١٢"),
+        (w.coach_a, "ko:n:𝟙"),
+        (w.sari, "rem:²:s:1h"),  # an onboarded participant: the reminders flow sees it
+        (w.sari, "rem:1:x:²"),
+    ):
+        handled = await who.press(value, stable=True)
+        assert not handled.failed, value
+    async with site.client() as client:
+        for token in ("².1.x.y", "1.².x.y", "٣.٣.x.y"):
+            response = await client.get(f"/login/{token}")
+            assert response.status_code in (400, 401, 403), token

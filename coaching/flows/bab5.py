@@ -34,7 +34,7 @@ from coaching.leadership import (
 )
 from coaching.model import Effect, Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.network import MapView
-from coaching.validate import normalise
+from coaching.validate import is_number, normalise
 
 MODULE = "bab5"
 CASE_MAX = 200  # a case is named in one sentence; it heads every stage question
@@ -208,7 +208,7 @@ class Bab5:
             data = {"i": i - 1, "scores": scores, "edit": True}
             return lesson.advance(MODULE, Step.SCORE, data=data)
         value = event.choice.removeprefix("s:")
-        if not event.choice.startswith("s:") or not value.isdigit() or int(value) not in SCALE:
+        if not event.choice.startswith("s:") or not is_number(value) or int(value) not in SCALE:
             return stay(snap, note("bab5.use_scale"))
         scores[ITEMS[i].key] = int(value)
         if i + 1 < len(ITEMS):

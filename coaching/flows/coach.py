@@ -43,6 +43,7 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.network import MapView
+from coaching.validate import is_number
 
 PREFIX = "ko"
 REFLECTION_PREVIEW = 280  # characters of each reflection in chat; the dashboard shows it whole
@@ -71,7 +72,7 @@ def focus(event: Event) -> Focus | None:
     parts = event.choice.split(":") if event.choice.startswith(f"{PREFIX}:") else []
     if len(parts) == 2 and parts[1] == "l":
         return Focus()
-    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
+    if len(parts) != 3 or not is_number(parts[2]) or len(parts[2]) > 12:
         return None
     number = int(parts[2])
     if parts[1] in ("c", "a"):

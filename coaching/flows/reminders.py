@@ -33,7 +33,7 @@ from coaching.model import (
     Waiting,
 )
 from coaching.nudges import PREFIX
-from coaching.validate import ZONES, check_timezone
+from coaching.validate import ZONES, check_timezone, is_number
 
 TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
 QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
@@ -150,7 +150,7 @@ class Reminders:
     def _time(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the local time of routine nudges (a button, or typed HH:MM)."""
         typed = event.choice or event.text
-        if event.choice and len(event.choice) == 4 and event.choice.isdigit():
+        if event.choice and len(event.choice) == 4 and is_number(event.choice):
             typed = f"{event.choice[:2]}:{event.choice[2:]}"
         at = schedule.parse_hhmm(typed)
         if at is None:
@@ -189,7 +189,7 @@ class Reminders:
 
     def _quiet(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores quiet hours: a button, or typed ``HH:MM-HH:MM``."""
-        if event.choice.startswith("q") and len(event.choice) == 5 and event.choice[1:].isdigit():
+        if event.choice.startswith("q") and len(event.choice) == 5 and is_number(event.choice[1:]):
             typed = f"{event.choice[1:3]}:00-{event.choice[3:5]}:00"
         else:
             typed = event.text
@@ -240,7 +240,7 @@ class Reminders:
     def on_button(self, snap: Snapshot, event: Event) -> Outcome:
         """Do it now, snooze or stop — only for one of the participant's own nudges."""
         parts = event.choice.split(":")
-        if len(parts) < 3 or parts[0] != PREFIX or not parts[1].isdigit():
+        if len(parts) < 3 or parts[0] != PREFIX or not is_number(parts[1]):
             return _stale(snap)
         reminder_id, action, argument = int(parts[1]), parts[2], ":".join(parts[3:])
         status = snap.reminders.get(reminder_id)
@@ -288,7 +288,7 @@ class Reminders:
 
     def _open_guide(self, snap: Snapshot, action: str, argument: str) -> Outcome:
         """Opens the stakeholder's next KLTB step (in the KLTB flow) or the planned tie."""
-        if not argument.isdigit():
+        if not is_number(argument):
             return _stale(snap)
         waiting = snap.waiting or Waiting()
         if action == "k":
