@@ -52,6 +52,17 @@ def rate_limited(env: dict[str, str] | None = None) -> bool:
     return value.strip().lower() not in ("0", "off", "false", "no")
 
 
+class _OutboxRetries429(logging.Filter):
+    """With ``max_retries=0`` PTB logs every 429 as an exception before re-raising it; the
+    outbox retries it after ``retry_after`` and says so itself, so that record is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum of")
+
+
+logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_OutboxRetries429())
+
+
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
