@@ -126,11 +126,17 @@ def _apply_network(
             else:
                 network = next((m for m in maps if str(m.id) == ref), network)
             last = None
-        elif isinstance(effect, ChangeMap) and network is not None:
-            changed = network.apply(effect.ops)[0]
-            undo = tuple(op_to_json(op) for op in effect.undo)
-            network = dataclasses.replace(changed, undo=undo, **dict(effect.fields))
-            maps = [network if m.id == network.id else m for m in maps]
+        elif isinstance(effect, ChangeMap):
+            target = next((m for m in maps if m.id == effect.map_id), None)
+            if target is None and network is not None and network.id == effect.map_id:
+                target = network
+            if target is not None:
+                changed = target.apply(effect.ops)[0]
+                undo = tuple(op_to_json(op) for op in effect.undo)
+                changed = dataclasses.replace(changed, undo=undo, **dict(effect.fields))
+                maps = [changed if m.id == changed.id else m for m in maps]
+                if network is not None and network.id == changed.id:
+                    network = changed
         elif isinstance(effect, SaveAnalysis):
             last = effect.result
             if network is not None and effect.stage:

@@ -370,6 +370,7 @@ async def participant_detail(
     reflections = tuple(
         Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
+        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
     maps = await networks.load_maps(session, participant_id)
     latest = (

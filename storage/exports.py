@@ -36,9 +36,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 async def participant_data(
-    session: AsyncSession, participant_id: int, now: datetime
+    session: AsyncSession, participant_id: int, now: datetime, *, bookmarks: bool = True
 ) -> dict[str, Any]:
-    """Everything stored about one participant, as they would want to take it with them."""
+    """Everything stored about one participant, as they would want to take it with them.
+
+    ``bookmarks=False`` leaves out the lessons' resume points (``<module>.resume``): they are
+    the conversation's state, not reflections, and mean nothing to a coach.
+    """
     p = await session.get(Participant, participant_id)
     if p is None:
         raise LookupError(f"no participant {participant_id}")
@@ -86,6 +90,7 @@ async def participant_data(
                 "updated_at": _iso(a.updated_at),
             }
             for a in answers
+            if bookmarks or not a.exercise_key.endswith(".resume")
         ],
         "progress": [{"item": key, "completed_at": _iso(at)} for key, at in progress],
         "maps": await _maps(session, p.id),
@@ -220,7 +225,7 @@ async def coach_participant_export(
     """One participant's data for a coach of their cohort (``cohorts.Forbidden`` otherwise)."""
     async with db.transaction() as session:
         await cohorts.participant_cohort(session, coach_id, participant_id)
-        return [await participant_data(session, participant_id, now)]
+        return [await participant_data(session, participant_id, now, bookmarks=False)]
 
 
 async def cohort_export(
@@ -240,7 +245,9 @@ async def cohort_export(
                 .order_by(Participant.id)
             )
         ).scalars()
-        return cohort.name, [await participant_data(session, pid, now) for pid in list(ids)]
+        return cohort.name, [
+            await participant_data(session, pid, now, bookmarks=False) for pid in list(ids)
+        ]
 
 
 async def operator_participant_export(

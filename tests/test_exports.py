@@ -11,6 +11,7 @@ from typing import Any
 import networkx as nx
 
 from coaching.exports import csv_bytes, gexf_bytes, graphml_bytes, merged_graph, render_document
+from storage.db import Database
 
 GEXF = "{http://www.gexf.net/1.2draft}"
 
@@ -140,3 +141,48 @@ def test_jejaring_export_writes_files_and_dashboard_needs_a_secret(tmp_path: Any
     assert missing.returncode == 2 and "no cohort 9" in missing.stderr
     refused = run_cli(["dashboard"], "", tmp_path)
     assert refused.returncode == 2 and "DASHBOARD_SECRET" in refused.stderr
+
+
+async def test_lesson_bookmarks_go_to_the_participant_but_not_to_the_coach(
+    db: Database,
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import exports
+    from storage.models import Answer, Participant
+
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    async with db.transaction() as session:
+        person = Participant(
+            external_id="tg:4242",
+            chat_id=4242,
+            language="id",
+            state="menu.main",
+            state_data={},
+            seq=0,
+            active=True,
+            ignored_nudges=0,
+            reminder_time="08:00",
+            quiet_start="21:00",
+            quiet_end="07:00",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(person)
+        await session.flush()
+        for key in ("bab2.latihan1", "bab2.resume"):
+            session.add(
+                Answer(
+                    participant_id=person.id,
+                    exercise_key=key,
+                    text="t",
+                    data={},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.flush()
+        own = await exports.participant_data(session, person.id, now)
+        for_coach = await exports.participant_data(session, person.id, now, bookmarks=False)
+    assert {a["exercise"] for a in own["answers"]} == {"bab2.latihan1", "bab2.resume"}
+    assert {a["exercise"] for a in for_coach["answers"]} == {"bab2.latihan1"}
