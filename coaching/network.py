@@ -231,6 +231,17 @@ class MapView:
         key = name_key(name)
         return {t.b if t.a == key else t.a for t in self.ties if key in (t.a, t.b)}
 
+    def picture(self, locale: str) -> dict[str, Any]:
+        """The attachment that draws this map (rendered off the event loop when sent)."""
+        names = {a.key: a.name for a in self.actors}
+        return {
+            "type": "map",
+            "actors": [a.name for a in self.actors],
+            "ties": [[names[t.a], names[t.b], t.strength, t.direction] for t in self.ties],
+            "ego": self.ego.name if self.ego else None,
+            "locale": locale,
+        }
+
     def graph(self) -> nx.Graph:
         names = {a.key: a.name for a in self.actors}
         ties = [

@@ -186,17 +186,7 @@ class Bab5:
 
     def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
         """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-        if event.choice == "go":
-            saved = lesson.saved_point(snap, MODULE, Step)
-            if saved is not None and saved[0] != Step.HOME:
-                return go(saved[0], data=saved[1])
-            return _to(0)
-        if event.choice == "restart":
-            return _to(0)
-        opened = lesson.open_exercise(event.choice, MODULE)
-        if opened is not None:
-            return opened
-        return lesson.refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
+        return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
 
     def _on_score(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores one item's score and shows the next item in the same message."""

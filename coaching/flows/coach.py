@@ -310,14 +310,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
 
 def _picture(view: MapView, name: str, locale: str) -> Reply:
     """The participant's map as the same picture ``/peta`` sends them."""
-    names = {a.key: a.name for a in view.actors}
-    attachment = {
-        "type": "map",
-        "actors": [a.name for a in view.actors],
-        "ties": [[names[t.a], names[t.b], t.strength, t.direction] for t in view.ties],
-        "ego": view.ego.name if view.ego else None,
-        "locale": locale,
-    }
+    attachment = view.picture(locale)
     caption = {
         "name": name,
         "title": view.title,

@@ -13,7 +13,7 @@ After a restart nothing is needed: the stored state itself is the step.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -134,3 +134,20 @@ def index(data: Mapping[str, Any], name: str, size: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         return 0
     return min(max(value, 0), size - 1)
+
+
+def on_home(
+    snap: Snapshot, event: Event, module: str, steps: type[StrEnum], first: Callable[[], Outcome]
+) -> Outcome:
+    """A lesson's page: start it, resume it at its bookmark, or open one of its exercises."""
+    if event.choice == "go":
+        saved = saved_point(snap, module, steps)
+        if saved is not None and saved[0] != f"{module}.home":
+            return go(saved[0], data=saved[1])
+        return first()
+    if event.choice == "restart":
+        return first()
+    opened = open_exercise(event.choice, module)
+    if opened is not None:
+        return opened
+    return refuse_media(snap, event) or stay(snap, note("common.use_buttons"))

@@ -899,14 +899,7 @@ def _analyse(snap: Snapshot, view: MapView) -> Outcome:
 
 
 def _picture(view: MapView, locale: str) -> Reply:
-    names = {a.key: a.name for a in view.actors}
-    attachment = {
-        "type": "map",
-        "actors": [a.name for a in view.actors],
-        "ties": [[names[t.a], names[t.b], t.strength, t.direction] for t in view.ties],
-        "ego": view.ego.name if view.ego else None,
-        "locale": locale,
-    }
+    attachment = view.picture(locale)
     caption = {
         "title": view.title,
         "kind": view.kind,
