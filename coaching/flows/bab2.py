@@ -390,27 +390,10 @@ def _skipped(data: Mapping[str, Any]) -> list[str]:
     return [str(key) for key in raw] if isinstance(raw, list) else []
 
 
-def _position(snap: Snapshot) -> int:
-    """Where the current step is on the path (data that matches nothing: the step's first)."""
-    state = Step(snap.state)
-    matches = [number for number, (step, _) in enumerate(PATH) if step is state]
-    for number in matches:
-        if all(snap.data.get(k, 0) == v for k, v in PATH[number][1].items()):
-            return number
-    return matches[0] if matches else 0
-
-
-def _to(number: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
-    step, where = PATH[number]
-    return lesson.advance(MODULE, step, *replies, data=dict(where), effects=effects)
-
-
-def _move(snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
-    """One step along the lesson's path; back from its first page is the lesson's page."""
-    number = _position(snap) + delta
-    if number < 0:
-        return go(Step.HOME)
-    return _to(min(number, len(PATH) - 1), *replies, effects=effects)
+_ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
+_position = _ROUTE.position
+_to = _ROUTE.to
+_move = _ROUTE.move
 
 
 def _stored_keys() -> tuple[str, ...]:

@@ -13,7 +13,8 @@ After a restart nothing is needed: the stored state itself is the step.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -151,3 +152,33 @@ def on_home(
     if opened is not None:
         return opened
     return refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
+
+
+@dataclass(frozen=True)
+class LessonPath:
+    """A lesson's pages in order: each a step and the data that tells repeated steps apart."""
+
+    module: str
+    pages: Sequence[tuple[StrEnum, Mapping[str, Any]]]
+    home: str
+
+    def position(self, snap: Snapshot) -> int:
+        """Where the current step is on the path (data that matches nothing: the step's first)."""
+        matches = [n for n, (step, _) in enumerate(self.pages) if step == snap.state]
+        for number in matches:
+            if all(snap.data.get(k, 0) == v for k, v in self.pages[number][1].items()):
+                return number
+        return matches[0] if matches else 0
+
+    def to(self, number: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
+        step, where = self.pages[number]
+        return advance(self.module, step, *replies, data=dict(where), effects=effects)
+
+    def move(
+        self, snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()
+    ) -> Outcome:
+        """One page along the path; back from the first page is the lesson's page."""
+        number = self.position(snap) + delta
+        if number < 0:
+            return go(self.home)
+        return self.to(min(number, len(self.pages) - 1), *replies, effects=effects)
