@@ -114,9 +114,9 @@ def _apply_network(
     network, maps, last = snap.network, list(snap.maps), snap.last_analysis
     for effect in outcome.effects:
         if isinstance(effect, CreateMap):
-            ego = (AddActor(snap.profile.name or "Saya", is_ego=True),)
+            ego = (AddActor(effect.ego, is_ego=True),) if effect.ego else ()
             start = MapView(None, effect.kind, effect.title, effect.purpose)
-            network = start.apply((ego if effect.kind == "personal" else ()) + effect.ops)[0]
+            network = start.apply(ego + effect.ops)[0]
             maps.append(network)
             last = None
         elif isinstance(effect, SelectMap):

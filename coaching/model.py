@@ -147,6 +147,7 @@ class CreateMap:
     purpose: str | None = None
     ops: tuple[Op, ...] = ()  # ops that fill it (an import)
     source: str | None = None
+    ego: str | None = None  # the participant's name on a personal map
 
 
 @dataclass(frozen=True)

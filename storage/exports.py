@@ -7,7 +7,6 @@ which check the coach owns the cohort first.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -15,19 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.exports import FORMAT
-from storage import cohorts
+from coaching.network import MapView
+from storage import cohorts, networks
 from storage.db import Database
 from storage.models import (
-    Actor,
-    AnalysisSnapshot,
     Answer,
     Cohort,
-    KltbEntry,
     NetworkMap,
     Participant,
-    PlannedTie,
     Progress,
-    Tie,
 )
 
 
@@ -98,125 +93,78 @@ async def participant_data(
 
 
 async def _maps(session: AsyncSession, participant_id: int) -> list[dict[str, Any]]:
-    maps = (
-        (
-            await session.execute(
-                select(NetworkMap)
-                .where(NetworkMap.participant_id == participant_id)
-                .order_by(NetworkMap.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not maps:
-        return []
-    ids = [m.id for m in maps]
-    actors = (
-        (await session.execute(select(Actor).where(Actor.map_id.in_(ids)).order_by(Actor.id)))
-        .scalars()
-        .all()
-    )
-    names = {a.id: a.name for a in actors}
-    ties = (
-        (await session.execute(select(Tie).where(Tie.map_id.in_(ids)).order_by(Tie.id)))
-        .scalars()
-        .all()
-    )
-    kltb: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for entry in (
-        (
-            await session.execute(
-                select(KltbEntry)
-                .where(KltbEntry.actor_id.in_(list(names)))
-                .order_by(KltbEntry.actor_id, KltbEntry.id)
-            )
-        )
-        .scalars()
-        .all()
-    ):
-        kltb[entry.actor_id].append(
-            {
-                "step": entry.step,
-                "note": entry.note,
-                "next_action": entry.next_action,
-                "due_at": _iso(entry.due_at),
-                "done_at": _iso(entry.done_at),
-            }
-        )
-    planned = (
-        (
-            await session.execute(
-                select(PlannedTie).where(PlannedTie.map_id.in_(ids)).order_by(PlannedTie.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    analyses = (
+    """The participant's maps as the conversation knows them, plus when each was made."""
+    views = await networks.load_maps(session, participant_id)
+    rows = (
         await session.execute(
-            select(AnalysisSnapshot.map_id, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
-            .where(AnalysisSnapshot.map_id.in_(ids))
-            .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
+            select(
+                NetworkMap.id, NetworkMap.stage, NetworkMap.created_at, NetworkMap.updated_at
+            ).where(NetworkMap.participant_id == participant_id)
         )
     ).all()
-    result = []
-    for m in maps:
-        result.append(
+    meta = {map_id: (stage, created, updated) for map_id, stage, created, updated in rows}
+    return [_map_dict(view, *meta[view.id]) for view in views if view.id in meta]
+
+
+def _map_dict(
+    view: MapView, stage: str | None, created: datetime, updated: datetime
+) -> dict[str, Any]:
+    names = {a.key: a.name for a in view.actors}
+    return {
+        "id": view.id,
+        "kind": view.kind,
+        "title": view.title,
+        "purpose": view.purpose,
+        "stage": stage,
+        "created_at": _iso(created),
+        "updated_at": _iso(updated),
+        "actors": [
             {
-                "id": m.id,
-                "kind": m.kind,
-                "title": m.title,
-                "purpose": m.purpose,
-                "stage": m.stage,
-                "created_at": _iso(m.created_at),
-                "updated_at": _iso(m.updated_at),
-                "actors": [
+                "name": a.name,
+                "is_ego": a.is_ego,
+                "kind": a.kind,
+                "role": a.role,
+                "inside": a.inside,
+                "resources": list(a.resources),
+                "needs": a.needs,
+                "ibarra": a.ibarra,
+                "kltb_step": a.kltb_step,
+                "kltb": [
                     {
-                        "name": a.name,
-                        "is_ego": a.is_ego,
-                        "kind": a.kind,
-                        "role": a.role,
-                        "inside": a.inside,
-                        "resources": list(a.resources or []),
-                        "needs": a.needs,
-                        "ibarra": a.ibarra,
-                        "kltb_step": a.kltb_step,
-                        "kltb": kltb.get(a.id, []),
+                        "step": k.step,
+                        "note": k.note,
+                        "next_action": k.next_action,
+                        "due_at": _iso(k.due_at),
+                        "done_at": _iso(k.done_at),
                     }
-                    for a in actors
-                    if a.map_id == m.id
-                ],
-                "ties": [
-                    {
-                        "source": names[t.source_id],
-                        "target": names[t.target_id],
-                        "strength": t.strength,
-                        "direction": t.direction,
-                        "flows": list(t.flows or []),
-                    }
-                    for t in ties
-                    if t.map_id == m.id
-                ],
-                "planned_ties": [
-                    {
-                        "source": t.source_name,
-                        "target": t.target_name,
-                        "reason": t.reason,
-                        "due_at": _iso(t.due_at),
-                        "done_at": _iso(t.done_at),
-                    }
-                    for t in planned
-                    if t.map_id == m.id
-                ],
-                "analyses": [
-                    {"stage": stage, "at": _iso(at)}
-                    for map_id, stage, at in analyses
-                    if map_id == m.id
+                    for k in view.kltb
+                    if k.actor == a.key
                 ],
             }
-        )
-    return result
+            for a in view.actors
+        ],
+        "ties": [
+            {
+                "source": names[t.a],
+                "target": names[t.b],
+                "strength": t.strength,
+                "direction": t.direction,
+                "flows": list(t.flows),
+            }
+            for t in view.ties
+        ],
+        "planned_ties": [
+            {
+                "source": p.a,
+                "target": p.b,
+                "reason": p.reason,
+                "due_at": _iso(p.due_at),
+                "done_at": _iso(p.done_at),
+            }
+            for p in view.planned
+        ],
+        "analyses": [{"stage": stage, "at": _iso(at)} for at, stage in view.stages],
+    }
 
 
 async def coach_participant_export(

@@ -185,8 +185,8 @@ async def apply_network_effect(
         session.add(network_map)
         await session.flush()
         ops: list[Op] = []
-        if effect.kind == "personal":
-            ops.append(AddActor(participant.name or "Saya", is_ego=True))
+        if effect.ego:
+            ops.append(AddActor(effect.ego, is_ego=True))
         ops.extend(effect.ops)
         await _apply_ops(session, network_map.id, ops, now)
         participant.active_map = str(network_map.id)

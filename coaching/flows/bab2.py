@@ -22,7 +22,7 @@ from typing import Any
 
 from coaching.flows import lesson
 from coaching.flows import network as network_flow
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, note, personal_map, stay
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -225,11 +225,6 @@ FLOW = Bab2()
 # --- the participant's personal map ------------------------------------------------------------
 
 
-def personal_map(snap: Snapshot) -> MapView | None:
-    """The participant's personal map (their own network, with them in it), if stored."""
-    return next((m for m in snap.maps if m.kind == "personal" and m.id is not None), None)
-
-
 def unclassified(view: MapView | None, skipped: tuple[str, ...] | list[str]) -> list[Any]:
     """Contacts without an Ibarra & Hunter kind yet, in the map's stable order."""
     if view is None:
@@ -319,19 +314,7 @@ def flow_counts(view: MapView | None) -> dict[str, int]:
 
 
 def _home(snap: Snapshot) -> Reply:
-    saved = lesson.saved_point(snap, MODULE, Step)
-    at = saved[0] if saved and saved[0] != Step.HOME else None
-    finished = at == Step.DONE
-    done, total = lesson.progress(snap, MODULE)
-    if at is None:
-        start: tuple[tuple[Option, ...], ...] = ((Option("go", "bab2.btn_start"),),)
-    elif finished:
-        start = ((Option("go", "bab2.btn_summary"),), (Option("restart", "bab2.btn_again"),))
-    else:
-        start = ((Option("go", "bab2.btn_resume"),), (Option("restart", "bab2.btn_restart"),))
-    rows = (*start, *lesson.exercise_rows(snap, MODULE), (Option("menu", "common.btn_menu"),))
-    context = {"at": at, "finished": finished, "done": done, "total": total}
-    return Reply("bab2.home", context, rows)
+    return lesson.home_reply(snap, MODULE, Step)
 
 
 def _ibarra(snap: Snapshot, personal: MapView | None) -> Reply:
@@ -355,7 +338,7 @@ def _ibarra(snap: Snapshot, personal: MapView | None) -> Reply:
 def _classify(snap: Snapshot, personal: MapView | None) -> Reply:
     waiting = unclassified(personal, _skipped(snap.data))
     if not waiting:
-        return Reply("bab2.classify_none", {}, ((Option("next", "bab2.btn_next"),),))
+        return Reply("bab2.classify_none", {}, ((Option("next", "lesson.btn_next"),),))
     rows: tuple[tuple[Option, ...], ...] = (
         *((Option(f"kind:{kind}", "bab2.btn_kind", {"kind": kind}),) for kind in IBARRA),
         (Option("skip", "bab2.btn_skip_contact"), Option("stop", "bab2.btn_stop")),
@@ -377,12 +360,8 @@ def _balance(personal: MapView | None) -> Reply:
     return Reply("bab2.balance", context, _nav())
 
 
-def _nav() -> tuple[tuple[Option, ...], ...]:
-    return ((Option("back", "bab2.btn_back"), Option("next", "bab2.btn_next")),)
-
-
-def _answer_nav() -> tuple[tuple[Option, ...], ...]:
-    return ((Option("back", "bab2.btn_back"), Option("skip", "bab2.btn_skip")),)
+_nav = lesson.nav
+_answer_nav = lesson.answer_nav
 
 
 def _skipped(data: Mapping[str, Any]) -> list[str]:

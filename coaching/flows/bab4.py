@@ -22,7 +22,7 @@ from markupsafe import Markup
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import analysis_reply
 from coaching.flows import picker
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.model import (
     ChangeMap,
     CreateMap,
@@ -191,7 +191,7 @@ class Mapping4:
         if choice == "exercises":
             return go("exercises.list", data={"module": "bab4"})
         if choice == "personal":
-            personal = next((m for m in snap.maps if m.kind == "personal"), None)
+            personal = personal_map(snap)
             if personal is None or personal.id is None:
                 return go(Step.PURPOSE, data={"personal": True, "title": ""})
             return go(Step.PURPOSE, data={"personal": True, "title": "", "map": personal.id})
@@ -221,7 +221,7 @@ class Mapping4:
             map_id = snap.data.get("map")
             effects: tuple[Any, ...] = (SaveAnswer("bab4.latihan2", purpose),)
             if map_id is None:
-                effects = (CreateMap("personal", "personal", purpose), *effects)
+                effects = (new_personal_map(snap, purpose), *effects)
             else:
                 effects = (
                     SelectMap(str(map_id)),

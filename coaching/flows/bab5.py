@@ -269,19 +269,7 @@ FLOW = Bab5()
 
 
 def _home(snap: Snapshot) -> Reply:
-    saved = lesson.saved_point(snap, MODULE, Step)
-    at = saved[0] if saved and saved[0] != Step.HOME else None
-    finished = at == Step.DONE
-    done, total = lesson.progress(snap, MODULE)
-    if at is None:
-        start: tuple[tuple[Option, ...], ...] = ((Option("go", "bab5.btn_start"),),)
-    elif finished:
-        start = ((Option("go", "bab5.btn_summary"),), (Option("restart", "bab5.btn_again"),))
-    else:
-        start = ((Option("go", "bab5.btn_resume"),), (Option("restart", "bab5.btn_restart"),))
-    rows = (*start, *lesson.exercise_rows(snap, MODULE), (Option("menu", "common.btn_menu"),))
-    context = {"at": at, "finished": finished, "done": done, "total": total}
-    return Reply("bab5.home", context, rows)
+    return lesson.home_reply(snap, MODULE, Step)
 
 
 def _score(data: Mapping[str, Any]) -> Reply:
@@ -310,7 +298,7 @@ def _results(data: Mapping[str, Any]) -> Reply:
         {"item": key, "score": scores[key], "group": ITEMS_BY_KEY[key].group}
         for key in weakest(scores)
     ]
-    rows: list[tuple[Option, ...]] = [(Option("next", "bab5.btn_next"),)]
+    rows: list[tuple[Option, ...]] = [(Option("next", "lesson.btn_next"),)]
     if complete:
         rows.append((Option("chart", "bab5.btn_chart"),))
     rows.append((Option("redo", "bab5.btn_redo"),))
@@ -368,12 +356,8 @@ def _case_purpose(snap: Snapshot, case: str) -> str | None:
     return found.purpose if found else None
 
 
-def _nav(next_label: str = "bab5.btn_next") -> tuple[tuple[Option, ...], ...]:
-    return ((Option("back", "bab5.btn_back"), Option("next", next_label)),)
-
-
-def _answer_nav() -> tuple[tuple[Option, ...], ...]:
-    return ((Option("back", "bab5.btn_back"), Option("skip", "bab5.btn_skip")),)
+_nav = lesson.nav
+_answer_nav = lesson.answer_nav
 
 
 _ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)

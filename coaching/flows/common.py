@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coaching.model import Effect, Option, Outcome, Reply, Snapshot
+from coaching.model import CreateMap, Effect, Option, Outcome, Reply, Snapshot
+from coaching.network import MapView
+from coaching.text import render
 
 
 def stay(snap: Snapshot, *replies: Reply, reprompt: bool = True) -> Outcome:
@@ -28,3 +30,14 @@ def note(key: str, **context: Any) -> Reply:
 
 def language_options() -> tuple[tuple[Option, ...], ...]:
     return ((Option("lang:id", "common.btn_lang_id"), Option("lang:en", "common.btn_lang_en")),)
+
+
+def personal_map(snap: Snapshot) -> MapView | None:
+    """The participant's personal map (their own network, with them in it), once stored."""
+    return next((m for m in snap.maps if m.kind == "personal" and m.id is not None), None)
+
+
+def new_personal_map(snap: Snapshot, purpose: str | None = None) -> CreateMap:
+    """The personal map, with the participant in it under the name they gave us."""
+    ego = snap.profile.name or render(snap.locale, "network.me")
+    return CreateMap("personal", "personal", purpose, ego=ego)

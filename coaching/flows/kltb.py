@@ -12,7 +12,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from coaching.flows import picker
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, note, personal_map, stay
 from coaching.model import (
     Event,
     EventKind,
@@ -35,10 +35,6 @@ class Step(StrEnum):
     NOTE = "kltb.note"
     PLAN = "kltb.plan"
     DUE = "kltb.due"
-
-
-def personal_map(snap: Snapshot) -> MapView | None:
-    return next((m for m in snap.maps if m.kind == "personal" and m.id is not None), None)
 
 
 def next_step(view: MapView, name: str) -> str | None:

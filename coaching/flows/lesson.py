@@ -182,3 +182,32 @@ class LessonPath:
         if number < 0:
             return go(self.home)
         return self.to(min(number, len(self.pages) - 1), *replies, effects=effects)
+
+
+def nav(next_label: str = "lesson.btn_next") -> tuple[tuple[Option, ...], ...]:
+    """Back and on, for a page that only reads."""
+    return ((Option("back", "lesson.btn_back"), Option("next", next_label)),)
+
+
+def answer_nav() -> tuple[tuple[Option, ...], ...]:
+    """Back and skip, for a page that asks for a reflection."""
+    return ((Option("back", "lesson.btn_back"), Option("skip", "lesson.btn_skip")),)
+
+
+def home_reply(snap: Snapshot, module: str, steps: type[StrEnum]) -> Reply:
+    """A lesson's page: start, resume or review it, and its exercises."""
+    saved = saved_point(snap, module, steps)
+    home, finished_at = f"{module}.home", f"{module}.done"
+    at = saved[0] if saved and saved[0] != home else None
+    finished = at == finished_at
+    done, total = progress(snap, module)
+    start: tuple[tuple[Option, ...], ...]
+    if at is None:
+        start = ((Option("go", "lesson.btn_start"),),)
+    elif finished:
+        start = ((Option("go", "lesson.btn_summary"),), (Option("restart", "lesson.btn_again"),))
+    else:
+        start = ((Option("go", "lesson.btn_resume"),), (Option("restart", "lesson.btn_restart"),))
+    rows = (*start, *exercise_rows(snap, module), (Option("menu", "common.btn_menu"),))
+    context = {"at": at, "finished": finished, "done": done, "total": total}
+    return Reply(f"{module}.home", context, rows)

@@ -19,7 +19,7 @@ from coaching.analysis.csvio import CsvError, parse_csv
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_text
 from coaching.examples import example_keys
 from coaching.flows import picker
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.model import (
     ChangeMap,
     CreateMap,
@@ -622,9 +622,8 @@ FLOW = Network()
 
 def _enter(snap: Snapshot, command: str | None = None) -> Outcome:
     """The first visit: the participant's personal map is created with them in it."""
-    title = "personal"
     replies = (note("network.personal_created"),)
-    outcome = go(HOME, *replies, effects=(CreateMap("personal", title),))
+    outcome = go(HOME, *replies, effects=(new_personal_map(snap),))
     if command in ("tambah", "hubung"):
         outcome = go(HOME, *replies, note("network.try_again"), effects=outcome.effects)
     return outcome
