@@ -7,6 +7,7 @@ commit leaves no trace (the update is redelivered and handled afresh).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from coaching.model import (
     ForgetParticipant,
     JoinCohort,
     NudgeParticipants,
+    Outcome,
     PlanKltb,
     PlanTie,
     Profile,
@@ -155,15 +157,13 @@ async def _handle(
     snap = await cohorts.enrich(session, snap, who.external_id, event)  # deep links, coaches
     snap = await privacy.enrich(session, snap, participant.id, event)  # /ekspor's data
     try:
-        outcome = engine.handle(snap, event)
-        after = engine.apply(snap, outcome)
-        replies = _render_all(after.locale, outcome.replies)
-        for payload in replies:
-            if payload.pop("edit", False) and pressed_message_id is not None:
-                payload["edit_message_id"] = pressed_message_id
+        # The engine is pure but not always quick (/analisis of an imported 2,000-actor map
+        # takes a second): deciding on a worker thread keeps every other chat answered.
+        outcome, after, replies, toast = await asyncio.to_thread(
+            _decide, snap, event, pressed_message_id
+        )
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
-    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
     if any(isinstance(effect, ForgetParticipant) for effect in outcome.effects):
         ids = await privacy.forget(
             session, participant, who.channel, who.chat_id, replies, update_id, now
@@ -189,6 +189,20 @@ async def _handle(
     return Handled(
         participant.id, participant.state, participant.language, ids, toast, deferred=deferred
     )
+
+
+def _decide(
+    snap: Snapshot, event: Event, pressed_message_id: int | None
+) -> tuple[Outcome, Snapshot, list[dict[str, Any]], str | None]:
+    """The engine's verdict, rendered: what to store and the payloads to queue."""
+    outcome = engine.handle(snap, event)
+    after = engine.apply(snap, outcome)
+    replies = _render_all(after.locale, outcome.replies)
+    for payload in replies:
+        if payload.pop("edit", False) and pressed_message_id is not None:
+            payload["edit_message_id"] = pressed_message_id
+    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
+    return outcome, after, replies, toast
 
 
 async def _report_failure(

@@ -241,3 +241,33 @@ async def test_a_restart_frees_leases_of_dead_workers_on_this_host(db: Database)
     assert await release_orphans(db, "hostB", alive=lambda pid: False) == 0  # not ours
     assert await release_orphans(db, "hostA", alive=lambda pid: pid != 111) == 1
     assert await other_host.flush(1001) == 1
+
+
+async def test_a_slow_decision_does_not_block_the_event_loop(
+    db: Database, monkeypatch: Any
+) -> None:
+    """One participant's heavy step (/analisis of a big imported map) leaves others answered."""
+    import time
+
+    from storage import conversations
+
+    real = conversations.engine.handle
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # CPU-bound work on whatever thread runs the engine
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conversations.engine, "handle", slow)
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        for _ in range(30):
+            await asyncio.sleep(0.02)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    handled, _ = await asyncio.gather(say(db, "/start", 1), heartbeat())
+    assert handled.outbox_ids and not handled.failed
+    assert max(gaps) < 0.25, max(gaps)  # the loop kept running while the engine worked
