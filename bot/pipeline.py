@@ -97,6 +97,7 @@ class Pipeline:
                     update_id=update.update_id,
                     default_locale=self.default_locale,
                     pressed_message_id=pressed,
+                    claim_as=self.deliverer.worker,
                 )
             except (OperationalError, DBAPIError, OSError):
                 log.exception(
@@ -107,7 +108,7 @@ class Pipeline:
         self.failed.discard(update.update_id)
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
-        self.deliverer.kick(who.chat_id)
+        self.deliverer.kick(who.chat_id, handled.claimed)
 
     async def _slow_down(self, update: Update, language: str | None) -> None:
         """Best effort: this message is about the flood itself, not part of the conversation."""

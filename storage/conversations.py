@@ -7,7 +7,6 @@ commit leaves no trace (the update is redelivered and handled afresh).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -15,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
@@ -46,7 +46,8 @@ from coaching.model import (
     StopReminders,
     UpdateProfile,
 )
-from storage import cohorts, networks, privacy, reminders
+from storage import cohorts, networks, outbox, privacy, reminders
+from storage.committer import as_async, drive
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -55,12 +56,22 @@ from storage.models import (
     ProcessedUpdate,
     Progress,
 )
+from storage.outbox import Pending
 
 log = logging.getLogger(__name__)
 
 PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"}) | frozenset(
     {"reminder_time", "quiet_start", "quiet_end"}
 )
+
+
+# Statements every update runs, built once (building them cost as much as running them).
+_PARTICIPANT = select(Participant).where(Participant.external_id == bindparam("external_id"))
+_PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
+_ANSWERS = select(Answer.exercise_key, Answer.text).where(
+    Answer.participant_id == bindparam("participant")
+)
+_PROGRESS = select(Progress.item_key).where(Progress.participant_id == bindparam("participant"))
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class Handled:
     failed: bool = False
     # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
     deferred: tuple[NudgeParticipants, ...] = ()
+    # The first reply, already leased to the caller's deliverer (see ``claim_as``).
+    claimed: Pending | None = None
 
 
 async def handle_event(
@@ -95,18 +108,37 @@ async def handle_event(
     now: datetime | None = None,
     default_locale: str = text.DEFAULT_LOCALE,
     pressed_message_id: int | None = None,
+    claim_as: str | None = None,
 ) -> Handled:
     """Handle one event for one participant, committed before anything is sent.
 
     ``pressed_message_id`` is the message whose button was pressed: a reply that asks to
-    replace it (a toggled multi-select) is sent as an edit of that message.
+    replace it (a toggled multi-select) is sent as an edit of that message. With
+    ``claim_as`` (a deliverer's worker name) the first reply is queued already leased to that
+    worker when nothing else waits for the chat, so it can be sent at once without a
+    transaction of its own to claim it (``Handled.claimed``).
     """
     now = now or datetime.now(UTC)
-    try:
-        async with db.transaction() as session:
-            handled = await _handle(
-                session, who, event, update_id, now, default_locale, pressed_message_id
+
+    def decide_and_store(session: Session) -> Handled:
+        return drive(
+            _handle(
+                as_async(session),
+                who,
+                event,
+                update_id,
+                now,
+                default_locale,
+                pressed_message_id,
+                claim_as,
             )
+        )
+
+    def report_failure(session: Session) -> Handled:
+        return drive(_report_failure(as_async(session), who, update_id, now, default_locale))
+
+    try:
+        handled = await db.run(decide_and_store)
         if handled.deferred:
             handled = await _run_deferred(db, who, handled, now)
         return handled
@@ -119,8 +151,7 @@ async def handle_event(
             update_id,
             exc_info=failure.__cause__,
         )
-        async with db.transaction() as session:
-            return await _report_failure(session, who, update_id, now, default_locale)
+        return await db.run(report_failure)
 
 
 async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:
@@ -147,21 +178,21 @@ async def _handle(
     now: datetime,
     default_locale: str,
     pressed_message_id: int | None = None,
+    claim_as: str | None = None,
 ) -> Handled:
     participant = await _lock_participant(session, who, now, default_locale)
-    # Checked under the participant's lock: the same update can only race with itself there.
-    if update_id is not None and await session.get(ProcessedUpdate, update_id) is not None:
+    # Under the participant's lock: the same update can only race with itself there.
+    if update_id is not None and not await _first_time(session, update_id, participant.id, now):
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     snap = await _snapshot(session, participant, now)
     snap = await reminders.enrich(session, snap, participant.id, event)  # a nudge's button
     snap = await cohorts.enrich(session, snap, who.external_id, event)  # deep links, coaches
     snap = await privacy.enrich(session, snap, participant.id, event)  # /ekspor's data
     try:
-        # The engine is pure but not always quick (/analisis of an imported 2,000-actor map
-        # takes a second): deciding on a worker thread keeps every other chat answered.
-        outcome, after, replies, toast = await asyncio.to_thread(
-            _decide, snap, event, pressed_message_id
-        )
+        # On a database thread (see storage.committer): the engine is pure but not always
+        # quick (/analisis of an imported 2,000-actor map takes a second), and the event loop
+        # keeps every other chat answered meanwhile.
+        outcome, after, replies, toast = _decide(snap, event, pressed_message_id)
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
     if any(isinstance(effect, ForgetParticipant) for effect in outcome.effects):
@@ -180,14 +211,18 @@ async def _handle(
     await reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
     if participant.chat_id != who.chat_id:
         participant.chat_id = who.chat_id
-    ids = await _queue_rendered(session, participant, who, replies, after.seq, now)
-    if update_id is not None:
-        session.add(
-            ProcessedUpdate(update_id=update_id, participant_id=participant.id, processed_at=now)
-        )
+    ids, claimed = await _queue_rendered(
+        session, participant, who, replies, after.seq, now, claim_as=claim_as
+    )
     deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
     return Handled(
-        participant.id, participant.state, participant.language, ids, toast, deferred=deferred
+        participant.id,
+        participant.state,
+        participant.language,
+        ids,
+        toast,
+        deferred=deferred,
+        claimed=claimed,
     )
 
 
@@ -210,14 +245,26 @@ async def _report_failure(
 ) -> Handled:
     """Tell the participant something went wrong and where they are; state stays as it was."""
     participant = await _lock_participant(session, who, now, locale)
-    if update_id is not None and await session.get(ProcessedUpdate, update_id) is None:
+    if update_id is not None:
         # A deterministic failure would fail again: do not let it block the chat forever.
-        session.add(
-            ProcessedUpdate(update_id=update_id, participant_id=participant.id, processed_at=now)
-        )
+        await _first_time(session, update_id, participant.id, now)
     reply = Reply("common.error", {"state": participant.state})
     ids = await _queue(session, participant, who, (reply,), participant.seq, now)
     return Handled(participant.id, participant.state, participant.language, ids, failed=True)
+
+
+async def _first_time(
+    session: AsyncSession, update_id: int, participant_id: int, now: datetime
+) -> bool:
+    """Record the update as handled; False if it already was (Telegram redelivered it)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, participant_id=participant_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)  # rowcount is -1 here through psycopg
+    )
+    return result.first() is not None
 
 
 async def _lock_participant(
@@ -241,12 +288,11 @@ async def _lock_participant(
         "updated_at": now,
     }
     bind = session.get_bind()
-    query = select(Participant).where(Participant.external_id == who.external_id)
-    if bind.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = _PARTICIPANT_FOR_UPDATE if bind.dialect.name == "postgresql" else _PARTICIPANT
+    key = {"external_id": who.external_id}
     # Someone we know (nearly every update): one statement. Someone new: created, then locked
     # (two first updates of a new participant racing meet at the unique external_id).
-    participant = (await session.execute(query)).scalar_one_or_none()
+    participant = (await session.execute(query, key)).scalar_one_or_none()
     if participant is None:
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
         await session.execute(
@@ -254,7 +300,7 @@ async def _lock_participant(
             .values(**values)
             .on_conflict_do_nothing(index_elements=["external_id"])
         )
-        participant = (await session.execute(query)).scalar_one()
+        participant = (await session.execute(query, key)).scalar_one()
     if not participant.active:
         participant.active = True  # they wrote to us: they are back
         participant.ignored_nudges = 0
@@ -262,16 +308,10 @@ async def _lock_participant(
 
 
 async def _snapshot(session: AsyncSession, participant: Participant, now: datetime) -> Snapshot:
-    rows = await session.execute(
-        select(Answer.exercise_key, Answer.text).where(Answer.participant_id == participant.id)
-    )
+    rows = await session.execute(_ANSWERS, {"participant": participant.id})
     answers = {key: answer for key, answer in rows.all()}
     completed = frozenset(
-        (
-            await session.execute(
-                select(Progress.item_key).where(Progress.participant_id == participant.id)
-            )
-        ).scalars()
+        (await session.execute(_PROGRESS, {"participant": participant.id})).scalars()
     )
     profile = Profile(
         name=participant.name,
@@ -444,7 +484,8 @@ async def _queue(
     now: datetime,
 ) -> tuple[int, ...]:
     payloads = _render_all(text.normalise_locale(participant.language), replies)
-    return await _queue_rendered(session, participant, who, payloads, seq, now)
+    ids, _ = await _queue_rendered(session, participant, who, payloads, seq, now)
+    return ids
 
 
 async def _queue_rendered(
@@ -454,7 +495,13 @@ async def _queue_rendered(
     payloads: Sequence[dict[str, Any]],
     seq: int,
     now: datetime,
-) -> tuple[int, ...]:
+    *,
+    claim_as: str | None = None,
+) -> tuple[tuple[int, ...], Pending | None]:
+    """Queue the payloads; with ``claim_as``, the first leased to that deliverer if it may be.
+
+    See ``outbox.lease_queued``: the caller sends it at once after the commit.
+    """
     rows = [
         OutboxMessage(
             participant_id=participant.id,
@@ -470,9 +517,13 @@ async def _queue_rendered(
         )
         for payload in payloads
     ]
+    leased = bool(rows) and claim_as is not None
+    if leased and claim_as is not None:
+        leased = await outbox.lease_queued(session, rows[0], claim_as, now)
     session.add_all(rows)
     await session.flush()
-    return tuple(row.id for row in rows)
+    claimed = outbox.pending_of(rows[0]) if leased else None
+    return tuple(row.id for row in rows), claimed
 
 
 async def known(db: Database, external_id: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.analysis import name_key
@@ -43,19 +43,16 @@ from storage.models import Tie as TieRow
 EXAMPLE_PREFIX = "example:"
 
 
+_MAPS = (
+    select(NetworkMap)
+    .where(NetworkMap.participant_id == bindparam("participant"))
+    .order_by(NetworkMap.id)
+)  # built once: every update runs it
+
+
 async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView, ...]:
     """Every map the participant owns, oldest first, with actors and ties."""
-    maps = (
-        (
-            await session.execute(
-                select(NetworkMap)
-                .where(NetworkMap.participant_id == participant_id)
-                .order_by(NetworkMap.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    maps = (await session.execute(_MAPS, {"participant": participant_id})).scalars().all()
     if not maps:
         return ()
     ids = [m.id for m in maps]

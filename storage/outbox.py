@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.validate import is_number
+from storage.committer import as_async, drive
 from storage.db import Database
 from storage.models import OutboxMessage, Participant, Reminder
 
@@ -36,6 +37,50 @@ MAX_BACKOFF = 300.0
 # How long to keep trying to record Telegram's answer while the database is unreachable (a
 # restart, a failover): the send cannot be undone, and giving up means sending it again.
 RECORD_PATIENCE = 120.0
+
+
+# The delivery path's statements, built once (building them was a good part of their cost).
+_NEXT = (
+    select(
+        OutboxMessage.id,
+        OutboxMessage.chat_id,
+        OutboxMessage.participant_id,
+        OutboxMessage.payload,
+        OutboxMessage.attempts,
+        OutboxMessage.next_attempt_at,
+        OutboxMessage.claimed_by,
+        OutboxMessage.claimed_until,
+    )
+    .where(
+        OutboxMessage.channel == bindparam("channel"),
+        OutboxMessage.chat_id == bindparam("chat"),
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+    )
+    .order_by(OutboxMessage.id)
+    .limit(1)
+)
+_NEXT_FOR_UPDATE = _NEXT.with_for_update()
+_CLAIM = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row"))
+    .values(
+        claimed_by=bindparam("by"),
+        claimed_until=bindparam("until"),
+        attempts=bindparam("attempts"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_EARLIER = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.channel == bindparam("channel"),
+        OutboxMessage.chat_id == bindparam("chat"),
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+    )
+    .limit(1)
+)
 
 
 class Verdict(StrEnum):
@@ -118,9 +163,17 @@ class Deliverer:
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._kicked: set[int] = set()
+        # Messages leased to us as they were queued, waiting for their chat's drainer.
+        self._handoff: dict[int, Pending] = {}
 
-    def kick(self, chat_id: int) -> None:
-        """Start draining a chat in the background (coalesced: one drainer per chat)."""
+    def kick(self, chat_id: int, claimed: Pending | None = None) -> None:
+        """Start draining a chat in the background (coalesced: one drainer per chat).
+
+        ``claimed`` is a message already leased to this worker when it was queued (see
+        ``claim_queued``): sent first, without a transaction to claim it.
+        """
+        if claimed is not None:
+            self._handoff[chat_id] = claimed
         if chat_id in self._kicked:
             return
         self._kicked.add(chat_id)
@@ -138,7 +191,7 @@ class Deliverer:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         delivered = 0
         async with lock:
-            pending = await self._claim(chat_id)
+            pending = self._handoff.pop(chat_id, None) or await self._claim(chat_id)
             while pending is not None:
                 wait = self.pacer.delay(chat_id)
                 if wait:
@@ -185,33 +238,24 @@ class Deliverer:
             return SendResult(Verdict.RETRY, None, repr(exc)[:500])
 
     async def _claim(self, chat_id: int) -> Pending | None:
-        async with self.db.transaction() as session:
-            return await self._claim_in(session, chat_id)
+        return await self.db.run(lambda session: drive(self._claim_in(as_async(session), chat_id)))
 
     async def _claim_in(self, session: AsyncSession, chat_id: int) -> Pending | None:
         now = self.clock()
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.channel == self.sender.channel,
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(1)
-        )
-        if self.db.dialect == "postgresql":
-            query = query.with_for_update()
-        row = (await session.execute(query)).scalar_one_or_none()
+        query = _NEXT_FOR_UPDATE if self.db.dialect == "postgresql" else _NEXT
+        row = (
+            await session.execute(query, {"channel": self.sender.channel, "chat": chat_id})
+        ).first()
         if row is None or row.next_attempt_at > now:
             return None
         held = row.claimed_by not in (None, self.worker)
         if held and row.claimed_until is not None and row.claimed_until > now:
             return None
-        row.claimed_by, row.claimed_until = self.worker, now + LEASE
-        row.attempts += 1
-        return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
+        attempts = row.attempts + 1
+        await session.execute(
+            _CLAIM, {"row": row.id, "by": self.worker, "until": now + LEASE, "attempts": attempts}
+        )
+        return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), attempts)
 
     async def _record_surely(
         self, pending: Pending, result: SendResult, *, claim_next: bool = False
@@ -245,9 +289,13 @@ class Deliverer:
             values["failed_at"] = now
             values["last_error"] = result.error
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
-        async with self.db.transaction() as session:
+
+        async def record(session: AsyncSession) -> Pending | None:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == pending.id).values(**values)
+                update(OutboxMessage)
+                .where(OutboxMessage.id == pending.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
                 await session.execute(
@@ -259,6 +307,8 @@ class Deliverer:
             if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
                 await _record_reminder(session, reminder_id, result.verdict, now)
             return await self._claim_in(session, pending.chat_id) if claim_next else None
+
+        return await self.db.run(lambda session: drive(record(as_async(session))))
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()
@@ -277,6 +327,37 @@ class Deliverer:
                 .limit(limit)
             )
             return [chat for chat, _ in rows.all()]
+
+
+HANDOFF = "/handoff"
+
+
+def handoff_name(worker: str) -> str:
+    return worker + HANDOFF
+
+
+async def lease_queued(
+    session: AsyncSession, row: OutboxMessage, worker: str, now: datetime
+) -> bool:
+    """Lease a message about to be queued to ``worker``, if nothing waits before it.
+
+    Called in the transaction that queues it, so the deliverer can send it at once after the
+    commit instead of claiming it in a transaction of its own. Anything older still waiting
+    for the chat (a retry, another worker's message) keeps the order: then nothing is leased
+    and the chat drains as usual.
+    """
+    earlier = await session.execute(_EARLIER, {"channel": row.channel, "chat": row.chat_id})
+    if earlier.first() is not None:
+        return False
+    # Held for the hand-off alone: the chat's other drainers stop at it, so only the one the
+    # caller hands it to sends it (or, if that never happens, anyone once the lease expires).
+    row.claimed_by, row.claimed_until = handoff_name(worker), now + LEASE
+    row.attempts = 1
+    return True
+
+
+def pending_of(row: OutboxMessage) -> Pending:
+    return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
 
 
 _REMINDER_STATUS = {
@@ -318,8 +399,8 @@ async def release_orphans(db: Database, host: str, alive: Callable[[int], bool])
             worker
             for (worker,) in rows.all()
             if worker
-            and is_number(worker.rsplit(":", 1)[-1])
-            and not alive(int(worker.rsplit(":", 1)[-1]))
+            and is_number(pid := worker.removesuffix(HANDOFF).rsplit(":", 1)[-1])
+            and not alive(int(pid))
         ]
         if not dead:
             return 0
