@@ -7,7 +7,22 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+
+def run_service(main: Coroutine[Any, Any, None]) -> None:
+    """Run a long-lived service on uvloop where it is installed (Linux, macOS), else asyncio.
+
+    The bot's event loop does the HTTP of every update (the webhook in, the replies out);
+    uvloop does the same work with noticeably less CPU per update (bench/throughput.py).
+    """
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app import serve
         from bot.settings import Settings
 
-        asyncio.run(serve(Settings.from_env()))
+        run_service(serve(Settings.from_env()))
         return 0
     if command == "chat":
         return asyncio.run(_chat(getattr(options, "user", None)))
@@ -51,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not os.environ.get("TELEGRAM_BOT_TOKEN"):
             print("TELEGRAM_BOT_TOKEN is not set: nudges go out through Telegram.", file=sys.stderr)
             return 2
-        asyncio.run(serve_reminders(Settings.from_env()))
+        run_service(serve_reminders(Settings.from_env()))
         return 0
     if command in ("cohort", "export", "dashboard"):
         from cli.cohort import run

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +51,6 @@ from storage.committer import as_async, drive
 from storage.db import Database
 from storage.models import (
     Answer,
-    OutboxMessage,
     Participant,
     ProcessedUpdate,
     Progress,
@@ -68,10 +67,15 @@ PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"})
 # Statements every update runs, built once (building them cost as much as running them).
 _PARTICIPANT = select(Participant).where(Participant.external_id == bindparam("external_id"))
 _PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
-_ANSWERS = select(Answer.exercise_key, Answer.text).where(
-    Answer.participant_id == bindparam("participant")
+_ANSWER_T = cast(Table, Answer.__table__)
+_ANSWERS = select(_ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
+    _ANSWER_T.c.participant_id == bindparam("participant")
 )
-_PROGRESS = select(Progress.item_key).where(Progress.participant_id == bindparam("participant"))
+_PROGRESS_T = cast(Table, Progress.__table__)
+_PROGRESS = select(_PROGRESS_T.c.item_key).where(
+    _PROGRESS_T.c.participant_id == bindparam("participant")
+)
+_PROCESSED_T = cast(Table, ProcessedUpdate.__table__)
 
 
 @dataclass(frozen=True)
@@ -259,10 +263,10 @@ async def _first_time(
     """Record the update as handled; False if it already was (Telegram redelivered it)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(ProcessedUpdate)
+        insert(_PROCESSED_T)
         .values(update_id=update_id, participant_id=participant_id, processed_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)  # rowcount is -1 here through psycopg
+        .returning(_PROCESSED_T.c.update_id)  # rowcount is -1 here through psycopg
     )
     return result.first() is not None
 
@@ -500,30 +504,18 @@ async def _queue_rendered(
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue the payloads; with ``claim_as``, the first leased to that deliverer if it may be.
 
-    See ``outbox.lease_queued``: the caller sends it at once after the commit.
+    See ``outbox.enqueue``: the caller sends it at once after the commit.
     """
-    rows = [
-        OutboxMessage(
-            participant_id=participant.id,
-            channel=who.channel,
-            chat_id=who.chat_id,
-            payload={
-                **{k: v for k, v in payload.items() if k != "stable"},
-                "seq": 0 if payload.get("stable") else seq,
-            },
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-        )
+    messages = [
+        {
+            **{k: v for k, v in payload.items() if k != "stable"},
+            "seq": 0 if payload.get("stable") else seq,
+        }
         for payload in payloads
     ]
-    leased = bool(rows) and claim_as is not None
-    if leased and claim_as is not None:
-        leased = await outbox.lease_queued(session, rows[0], claim_as, now)
-    session.add_all(rows)
-    await session.flush()
-    claimed = outbox.pending_of(rows[0]) if leased else None
-    return tuple(row.id for row in rows), claimed
+    return await outbox.enqueue(
+        session, participant.id, who.channel, who.chat_id, messages, now, claim_as=claim_as
+    )
 
 
 async def known(db: Database, external_id: str) -> bool:

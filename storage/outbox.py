@@ -15,13 +15,13 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,44 +40,47 @@ RECORD_PATIENCE = 120.0
 
 
 # The delivery path's statements, built once (building them was a good part of their cost).
+# Core statements on the table, not the ORM entity: the ORM's bulk UPDATE path and entity
+# loading cost more than the statements themselves, and nothing here needs identity.
+_T = cast(Table, OutboxMessage.__table__)
 _NEXT = (
     select(
-        OutboxMessage.id,
-        OutboxMessage.chat_id,
-        OutboxMessage.participant_id,
-        OutboxMessage.payload,
-        OutboxMessage.attempts,
-        OutboxMessage.next_attempt_at,
-        OutboxMessage.claimed_by,
-        OutboxMessage.claimed_until,
+        _T.c.id,
+        _T.c.chat_id,
+        _T.c.participant_id,
+        _T.c.payload,
+        _T.c.attempts,
+        _T.c.next_attempt_at,
+        _T.c.claimed_by,
+        _T.c.claimed_until,
     )
     .where(
-        OutboxMessage.channel == bindparam("channel"),
-        OutboxMessage.chat_id == bindparam("chat"),
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
+        _T.c.channel == bindparam("channel"),
+        _T.c.chat_id == bindparam("chat"),
+        _T.c.sent_at.is_(None),
+        _T.c.failed_at.is_(None),
     )
-    .order_by(OutboxMessage.id)
+    .order_by(_T.c.id)
     .limit(1)
 )
 _NEXT_FOR_UPDATE = _NEXT.with_for_update()
 _CLAIM = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("row"))
+    update(_T)
+    .where(_T.c.id == bindparam("row"))
     .values(
         claimed_by=bindparam("by"),
         claimed_until=bindparam("until"),
         attempts=bindparam("attempts"),
     )
-    .execution_options(synchronize_session=False)
 )
+_INSERT = insert(_T).returning(_T.c.id)
 _EARLIER = (
-    select(OutboxMessage.id)
+    select(_T.c.id)
     .where(
-        OutboxMessage.channel == bindparam("channel"),
-        OutboxMessage.chat_id == bindparam("chat"),
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
+        _T.c.channel == bindparam("channel"),
+        _T.c.chat_id == bindparam("chat"),
+        _T.c.sent_at.is_(None),
+        _T.c.failed_at.is_(None),
     )
     .limit(1)
 )
@@ -291,12 +294,7 @@ class Deliverer:
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
 
         async def record(session: AsyncSession) -> Pending | None:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == pending.id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            await session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
                 await session.execute(
                     update(Participant)
@@ -336,28 +334,48 @@ def handoff_name(worker: str) -> str:
     return worker + HANDOFF
 
 
-async def lease_queued(
-    session: AsyncSession, row: OutboxMessage, worker: str, now: datetime
-) -> bool:
-    """Lease a message about to be queued to ``worker``, if nothing waits before it.
+async def enqueue(
+    session: AsyncSession,
+    participant_id: int | None,
+    channel: str,
+    chat_id: int,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    *,
+    claim_as: str | None = None,
+) -> tuple[tuple[int, ...], Pending | None]:
+    """Queue messages for a chat; with ``claim_as``, the first leased to that worker if it may be.
 
-    Called in the transaction that queues it, so the deliverer can send it at once after the
-    commit instead of claiming it in a transaction of its own. Anything older still waiting
-    for the chat (a retry, another worker's message) keeps the order: then nothing is leased
-    and the chat drains as usual.
+    Leasing happens in the transaction that queues the messages, so the deliverer can send the
+    first at once after the commit instead of claiming it in a transaction of its own. It is
+    held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
+    while the lease lives. Anything older still waiting for the chat (a retry, another
+    worker's message) keeps the order: then nothing is leased and the chat drains as usual.
     """
-    earlier = await session.execute(_EARLIER, {"channel": row.channel, "chat": row.chat_id})
-    if earlier.first() is not None:
-        return False
-    # Held for the hand-off alone: the chat's other drainers stop at it, so only the one the
-    # caller hands it to sends it (or, if that never happens, anyone once the lease expires).
-    row.claimed_by, row.claimed_until = handoff_name(worker), now + LEASE
-    row.attempts = 1
-    return True
-
-
-def pending_of(row: OutboxMessage) -> Pending:
-    return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
+    rows = [
+        {
+            "participant_id": participant_id,
+            "channel": channel,
+            "chat_id": chat_id,
+            "payload": payload,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        for payload in payloads
+    ]
+    leased = False
+    if rows and claim_as is not None:
+        earlier = await session.execute(_EARLIER, {"channel": channel, "chat": chat_id})
+        if earlier.first() is None:
+            rows[0].update(claimed_by=handoff_name(claim_as), claimed_until=now + LEASE, attempts=1)
+            leased = True
+    ids = tuple([(await session.execute(_INSERT, row)).scalar_one() for row in rows])
+    if not leased:
+        return ids, None
+    return ids, Pending(ids[0], chat_id, participant_id, dict(payloads[0]), 1)
 
 
 _REMINDER_STATUS = {
