@@ -503,7 +503,7 @@ async def test_webhook_delivery_with_secret_and_retry(emu: BotApiEmulator, bot: 
     try:
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="rahasia")
         update_id = emu.user_sends_text(CHAT, "lewat webhook")
-        for _ in range(100):
+        for _ in range(300):
             if received:
                 break
             await asyncio.sleep(0.05)
