@@ -105,6 +105,12 @@ class Pipeline:
                 )
                 self.failed.add(update.update_id)
                 return
+            except Exception:
+                # Nothing was committed (engine failures are answered inside the transaction):
+                # refusing the update gets it redelivered, where a 200 would lose it.
+                log.exception("update %s not handled; will be redelivered", update.update_id)
+                self.failed.add(update.update_id)
+                return
         self.failed.discard(update.update_id)
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
