@@ -107,9 +107,18 @@ class Load:
     async def post(self, chat: int, update: JSON) -> int:
         index = chat % len(self.urls)
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        async with self.sessions[index].post(self.urls[index], json=update, headers=headers) as r:
-            await r.read()
-            return r.status
+        for attempt in (1, 2):
+            try:
+                session = self.sessions[index]
+                async with session.post(self.urls[index], json=update, headers=headers) as r:
+                    await r.read()
+                    return r.status
+            except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+                # A keep-alive connection the server closed as we reused it: Telegram would
+                # deliver the update again, so do we (the bot drops a repeated update id).
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def dialog(self, measure: Measure | None) -> None:
         chat = next(_chats)

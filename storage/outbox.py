@@ -33,11 +33,11 @@ from storage.models import OutboxMessage, Participant, Reminder
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
-# Someone is waiting for this answer: after 5xx or timeouts, try again at least every 30 s
+# Someone is waiting for this answer: after 5xx or timeouts, try again at least every 15 s
 # (Telegram's own 429 ``retry_after`` is obeyed whatever it says). Every claim counts as an
-# attempt — a worker killed mid-send too — so a longer cap let a chat that met a few restarts
-# and injected faults wait minutes for one reply (bench/faults.py saw 64 s).
-MAX_BACKOFF = 30.0
+# attempt — a worker killed mid-send too — and with a cap of 300 s a chat that met a few
+# restarts and a burst of injected 5xx waited minutes for one reply (bench/faults.py).
+MAX_BACKOFF = 15.0
 # How long to keep trying to record Telegram's answer while the database is unreachable (a
 # restart, a failover): the send cannot be undone, and giving up means sending it again.
 RECORD_PATIENCE = 120.0

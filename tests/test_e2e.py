@@ -241,7 +241,8 @@ async def test_sigkill_between_steps_resumes_without_asking_twice(
     await bot.kill(settle=1.0)
     texts = [m["text"] for m in emu.sent(CHAT)]
     distinct = list(dict.fromkeys(texts))
-    assert len(distinct) == 5, [t[:60] for t in texts]  # nothing lost, every step answered once it was asked
+    # Nothing lost, every step answered once it was asked.
+    assert len(distinct) == 5, [t[:60] for t in texts]
     # Nothing asked twice — except, at most, the one reply in flight when the process died
     # mid-step (Telegram had accepted it, our record had not committed: README's window).
     assert len(texts) - len(distinct) <= 1 and texts.count(distinct[-1]) == 1
