@@ -1,6 +1,10 @@
 """Flood control: a participant sending more than ``limit`` updates in ``window`` seconds is
 slowed down — told once, and the rest of the burst is dropped — so one person cannot fill the
-database's write queue that every other participant shares."""
+database's write queue that every other participant shares.
+
+Telegram delivering the same update again (after a 500 while the database was away) is not the
+participant sending more: an update id already counted is let through uncounted, or a few
+seconds of retries would get the update itself dropped, and lost."""
 
 from __future__ import annotations
 
@@ -21,16 +25,18 @@ class FloodGuard:
         self, limit: int = 20, window: float = 10.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limit, self.window, self.clock = limit, window, clock
-        self._seen: dict[str, deque[float]] = {}
+        self._seen: dict[str, deque[tuple[float, int | None]]] = {}
         self._warned: dict[str, float] = {}
 
-    def check(self, key: str) -> Verdict:
+    def check(self, key: str, update_id: int | None = None) -> Verdict:
         now = self.clock()
         stamps = self._seen.setdefault(key, deque())
-        while stamps and now - stamps[0] > self.window:
+        while stamps and now - stamps[0][0] > self.window:
             stamps.popleft()
+        if update_id is not None and any(seen == update_id for _, seen in stamps):
+            return Verdict.ALLOW  # a redelivery: counted once already
         if len(stamps) < self.limit:
-            stamps.append(now)
+            stamps.append((now, update_id))
             self._warned.pop(key, None)
             return Verdict.ALLOW
         if now - self._warned.get(key, -self.window - 1) > self.window:
@@ -40,7 +46,7 @@ class FloodGuard:
 
     def forget_idle(self) -> None:
         now = self.clock()
-        idle = [k for k, s in self._seen.items() if not s or now - s[-1] > self.window]
+        idle = [k for k, s in self._seen.items() if not s or now - s[-1][0] > self.window]
         for key in idle:
             self._seen.pop(key, None)
             self._warned.pop(key, None)

@@ -78,7 +78,7 @@ class Pipeline:
         who, event = identity_of(update), event_of(update)
         if who is None or event is None:
             return
-        verdict = self.flood.check(who.external_id)
+        verdict = self.flood.check(who.external_id, update.update_id)
         if verdict is not Verdict.ALLOW:
             if verdict is Verdict.WARN:
                 await self._slow_down(update, who.language_hint)

@@ -23,6 +23,17 @@ def test_the_guard_allows_the_limit_then_warns_once_then_drops() -> None:
     guard.forget_idle()
 
 
+def test_a_redelivered_update_is_not_counted_again() -> None:
+    """Telegram retrying one update after a 500 is not a flood: it must not be dropped."""
+    guard = FloodGuard(limit=3, window=10.0, clock=lambda: 0.0)
+    assert [guard.check("a", update_id=7) for _ in range(30)] == [Verdict.ALLOW] * 30
+    assert [guard.check("a", update_id=n) for n in (8, 9, 10)] == [
+        Verdict.ALLOW,
+        Verdict.ALLOW,
+        Verdict.WARN,  # the fourth distinct update in the window
+    ]
+
+
 async def test_a_flood_is_answered_once_and_others_go_on(db: Database) -> None:
     bot = Harness(db)
     async with bot.app:
