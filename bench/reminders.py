@@ -25,16 +25,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.sender import TelegramSender
 from bot.settings import Settings
 from storage.db import Database, async_driver
-from storage.models import Participant, Reminder
+from storage.models import Reminder
 from storage.outbox import Deliverer
 from storage.reminders import ReminderDispatcher
 from tests.emulator import BotApiEmulator
+from tests.test_reminders_storage import seed_due
 
 TOKEN = "123456:BENCH-reminders"
 LIMIT = 30.0  # Telegram's overall limit, messages per second
@@ -43,55 +44,8 @@ FIRST_CHAT = 700_000
 
 async def seed(db: Database, count: int, due: datetime) -> None:
     """``count`` onboarded Telegram participants, each with one routine reminder due."""
-    zones = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
-    for start in range(0, count, 2000):
-        chunk = range(start, min(count, start + 2000))
-        people = [
-            {
-                "external_id": f"tg:{FIRST_CHAT + i}",
-                "chat_id": FIRST_CHAT + i,
-                "name": f"Peserta {i}",
-                "language": "en" if i % 4 == 0 else "id",
-                "timezone": zones[i % 3],
-                "reminder": "daily",
-                "reminder_time": "08:00",
-                # No quiet hours: the benchmark runs whatever the time of day.
-                "quiet_start": "00:00",
-                "quiet_end": "00:00",
-                "consent_at": due,
-                "state": "menu.main",
-                "state_data": {},
-                "seq": 1,
-                "active": True,
-                "ignored_nudges": 0,
-                "created_at": due,
-                "updated_at": due,
-            }
-            for i in chunk
-        ]
-        async with db.transaction() as session:
-            await session.execute(insert(Participant), people)
-            ids = (
-                await session.execute(
-                    select(Participant.id).where(
-                        Participant.external_id.in_([p["external_id"] for p in people])
-                    )
-                )
-            ).scalars()
-            await session.execute(
-                insert(Reminder),
-                [
-                    {
-                        "participant_id": pid,
-                        "kind": "routine",
-                        "due_at": due,
-                        "status": "pending",
-                        "attempts": 0,
-                        "created_at": due,
-                    }
-                    for pid in ids
-                ],
-            )
+    for start in range(0, count, 2000):  # bounded statements: 2,000 rows and ids at a time
+        await seed_due(db, min(2000, count - start), due, first_chat=FIRST_CHAT + start)
 
 
 async def run(count: int, database_url: str, patience: float) -> dict[str, Any]:

@@ -99,16 +99,12 @@ class Pipeline:
                     pressed_message_id=pressed,
                     claim_as=self.deliverer.worker,
                 )
-            except (OperationalError, DBAPIError, OSError):
-                log.exception(
-                    "database unavailable for update %s; will be redelivered", update.update_id
-                )
-                self.failed.add(update.update_id)
-                return
-            except Exception:
+            except Exception as exc:
                 # Nothing was committed (engine failures are answered inside the transaction):
                 # refusing the update gets it redelivered, where a 200 would lose it.
-                log.exception("update %s not handled; will be redelivered", update.update_id)
+                unavailable = isinstance(exc, OperationalError | DBAPIError | OSError)
+                reason = "database unavailable" if unavailable else "handling failed"
+                log.exception("%s for update %s; will be redelivered", reason, update.update_id)
                 self.failed.add(update.update_id)
                 return
         self.failed.discard(update.update_id)

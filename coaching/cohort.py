@@ -98,6 +98,19 @@ class Member:
     def flagged(self) -> bool:
         return self.idle or self.behind
 
+    def context(self, now: datetime) -> dict[str, Any]:
+        """What the bot's roster and the dashboard's table show of this line."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "unit": self.unit,
+            "done": self.done,
+            "total": self.total,
+            "days": days_since(self.last_active_at, now),
+            "idle": self.idle,
+            "behind": self.behind,
+        }
+
 
 def member_flags(
     *, done: int, pace: int, last_active: datetime | None, now: datetime

@@ -119,50 +119,39 @@ class Committer:
         """
         try:
             with self.engine.connect() as connection, connection.begin():
-                outcomes = []
-                for item in batch:
-                    outcome = _run_one(connection, item.job)
-                    if outcome[1] is not None:
-                        raise _JobFailed
-                    outcomes.append(outcome)
-        except _JobFailed:
-            return [self._run_alone(item) for item in batch]
+                results = [_run_one(connection, item.job) for item in batch]
+        except _JobFailed as failed:
+            if len(batch) == 1:
+                return [(None, failed.error)]
+            return [self._run_batch([item])[0] for item in batch]
         except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch is stored
             return [(None, exc)] * len(batch)
-        return outcomes
-
-    def _run_alone(self, item: _Item) -> tuple[Any, BaseException | None]:
-        try:
-            with self.engine.connect() as connection, connection.begin():
-                outcome = _run_one(connection, item.job)
-                if outcome[1] is not None:
-                    raise _JobFailed
-        except _JobFailed:
-            return outcome
-        except Exception as exc:
-            return None, exc
-        return outcome
+        return [(result, None) for result in results]
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
 
 
 class _JobFailed(Exception):
-    """A job raised: its transaction must not commit."""
+    """A job raised ``error``: its transaction must not commit."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(repr(error))
+        self.error = error
 
 
-def _run_one(connection: Any, job: Callable[[Session], Any]) -> tuple[Any, BaseException | None]:
-    # The session joins the batch's transaction and never ends it; the caller rolls it back if
-    # the job fails.
+def _run_one(connection: Any, job: Callable[[Session], Any]) -> Any:
+    # The session joins the batch's transaction and never ends it: a failing job makes the
+    # caller roll the whole transaction back.
     session = Session(
         bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False
     )
     try:
         result = job(session)
         session.flush()
-        return result, None
+        return result
     except Exception as exc:
-        return None, exc
+        raise _JobFailed(exc) from exc
     finally:
         session.close()
 

@@ -47,6 +47,13 @@ RECORD_PATIENCE = 120.0
 # Core statements on the table, not the ORM entity: the ORM's bulk UPDATE path and entity
 # loading cost more than the statements themselves, and nothing here needs identity.
 _T = cast(Table, OutboxMessage.__table__)
+# A chat's messages still to send, oldest first.
+_UNSENT = (
+    _T.c.channel == bindparam("channel"),
+    _T.c.chat_id == bindparam("chat"),
+    _T.c.sent_at.is_(None),
+    _T.c.failed_at.is_(None),
+)
 _NEXT = (
     select(
         _T.c.id,
@@ -58,12 +65,7 @@ _NEXT = (
         _T.c.claimed_by,
         _T.c.claimed_until,
     )
-    .where(
-        _T.c.channel == bindparam("channel"),
-        _T.c.chat_id == bindparam("chat"),
-        _T.c.sent_at.is_(None),
-        _T.c.failed_at.is_(None),
-    )
+    .where(*_UNSENT)
     .order_by(_T.c.id)
     .limit(1)
 )
@@ -78,16 +80,7 @@ _CLAIM = (
     )
 )
 _INSERT = insert(_T).returning(_T.c.id)
-_EARLIER = (
-    select(_T.c.id)
-    .where(
-        _T.c.channel == bindparam("channel"),
-        _T.c.chat_id == bindparam("chat"),
-        _T.c.sent_at.is_(None),
-        _T.c.failed_at.is_(None),
-    )
-    .limit(1)
-)
+_EARLIER = select(_T.c.id).where(*_UNSENT).limit(1)
 
 
 class Verdict(StrEnum):

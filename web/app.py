@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coaching import text as chat_text
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
-from coaching.cohort import Detail, Member, days_since
+from coaching.cohort import Detail, Member
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
 from storage import cohorts, exports
@@ -333,18 +333,10 @@ def _sort_key(sort: str) -> Callable[[Member], Any]:
     return lambda m: (m.name.casefold(), m.id)
 
 
-def _member_row(member: Member, now: datetime) -> Mapping[str, Any]:
-    return {
-        "id": member.id,
-        "name": member.name,
-        "unit": member.unit,
-        "done": member.done,
-        "total": member.total,
-        "date": member.last_active_at.date().isoformat() if member.last_active_at else None,
-        "days": days_since(member.last_active_at, now),
-        "idle": member.idle,
-        "behind": member.behind,
-    }
+def _member_row(member: Member, now: datetime) -> dict[str, Any]:
+    """The bot's roster line, with the date of last activity for the dashboard's table."""
+    last = member.last_active_at
+    return {**member.context(now), "date": last.date().isoformat() if last else None}
 
 
 def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:

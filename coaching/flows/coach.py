@@ -25,9 +25,7 @@ from coaching.cohort import (
     CoachView,
     CohortSummary,
     Detail,
-    Member,
     Roster,
-    days_since,
     parse_start,
 )
 from coaching.curriculum import EXERCISES
@@ -211,21 +209,8 @@ def _cohorts(coach: CoachView, snap: Snapshot, then: str = "kohort") -> Reply:
     return Reply("coach.cohorts", context, rows, stable=True)
 
 
-def _member_context(member: Member, snap: Snapshot) -> dict[str, Any]:
-    return {
-        "id": member.id,
-        "name": member.name,
-        "unit": member.unit,
-        "done": member.done,
-        "total": member.total,
-        "days": days_since(member.last_active_at, snap.now),
-        "idle": member.idle,
-        "behind": member.behind,
-    }
-
-
 def _roster(roster: Roster, snap: Snapshot) -> Reply:
-    members = [_member_context(m, snap) for m in roster.members]
+    members = [m.context(snap.now) for m in roster.members]
     buttons = [Option(f"{PREFIX}:p:{m['id']}", "coach.btn_member", m) for m in members]
     rows: list[tuple[Option, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     if roster.cohort.flagged:
@@ -244,7 +229,7 @@ def _roster(roster: Roster, snap: Snapshot) -> Reply:
 
 
 def _nudge_pick(roster: Roster, snap: Snapshot) -> Reply:
-    flagged = [_member_context(m, snap) for m in roster.members if m.flagged]
+    flagged = [m.context(snap.now) for m in roster.members if m.flagged]
     rows: list[tuple[Option, ...]] = []
     if flagged:
         rows.append(
@@ -281,7 +266,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
         for s in detail.stages
     ]
     context = {
-        "member": _member_context(member, snap),
+        "member": member.context(snap.now),
         "cohort": detail.cohort.name,
         "modules": [{"key": k, "done": d, "total": t} for k, d, t in detail.modules],
         "reflections": reflections,
