@@ -111,8 +111,11 @@ class Load:
             try:
                 session = self.sessions[index]
                 async with session.post(self.urls[index], json=update, headers=headers) as r:
-                    await r.read()
-                    return r.status
+                    reply = await r.read()
+                    status = r.status
+                # A call the bot put in its response (a button's answer): Telegram runs it.
+                await self.emu.run_webhook_reply(reply)
+                return status
             except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
                 # A keep-alive connection the server closed as we reused it: Telegram would
                 # deliver the update again, so do we (the bot drops a repeated update id).

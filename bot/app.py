@@ -12,12 +12,11 @@ import logging
 import os
 import signal
 import socket
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, TypeHandler
-from telegram.request import HTTPXRequest
 
+from bot.http import AiohttpRequest
 from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from bot.settings import Settings
@@ -65,30 +64,6 @@ class _OutboxRetries429(logging.Filter):
 logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_OutboxRetries429())
 
 
-CONNECTIONS = 8
-
-
-class BoundedRequest(HTTPXRequest):
-    """PTB's HTTP client with at most ``connections`` requests in flight; the rest queue here.
-
-    httpcore scans every pooled connection and every queued request each time a request
-    starts or ends: with PTB's default pool (256) and a few hundred chats answered at once,
-    that bookkeeping cost more CPU than the sending itself. Telegram takes about 30 messages
-    a second from one bot, which a few keep-alive connections carry; waiting on a semaphore
-    costs next to nothing. Measured (bench/throughput.py, SQLite): 16 connections 113
-    updates/s, 8 connections 141, 4 connections 151-158 — 8 leaves room for Telegram's real
-    round trips (tens of milliseconds, where the emulator's are a fraction of one).
-    """
-
-    def __init__(self, connections: int) -> None:
-        super().__init__(connection_pool_size=connections, pool_timeout=30.0)
-        self._slots = asyncio.Semaphore(connections)
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._slots:
-            return await super().do_request(*args, **kwargs)
-
-
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -98,7 +73,9 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
         .updater(None)
-        .request(BoundedRequest(CONNECTIONS))
+        .request(AiohttpRequest())
+        # getUpdates long-polls (PTB adds its timeout to the read timeout): one connection.
+        .get_updates_request(AiohttpRequest(1))
     )
     if not rate_limited():
         return builder.build()

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
@@ -69,6 +70,21 @@ class Pipeline:
         self.locks = KeyedLocks()
         self.failed: set[int] = set()
         self.flood = flood or FloodGuard()
+        # Updates whose HTTP request the transport answers (webhook): a button's answer rides
+        # on that response instead of costing a request of its own (see ``reply_in_response``).
+        self._replies: dict[int, dict[str, Any] | None] = {}
+
+    def reply_in_response(self, update_id: int) -> None:
+        """The transport answers this update's request and can carry a Bot API call in it.
+
+        Telegram runs a method given in a webhook's response body (without telling us how it
+        went — fine for a spinner's answer, never for a reply, which the outbox delivers).
+        """
+        self._replies[update_id] = None
+
+    def take_reply(self, update_id: int) -> dict[str, Any] | None:
+        """The Bot API call to put in this update's webhook response, if any."""
+        return self._replies.pop(update_id, None)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB handler: every update of every kind comes through here."""
@@ -158,7 +174,12 @@ class Pipeline:
         query = update.callback_query
         if query is None:
             return
+        text = toast[:200] if toast else None
+        if update.update_id in self._replies:
+            answer = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+            self._replies[update.update_id] = answer if text is None else {**answer, "text": text}
+            return
         try:
-            await query.answer(text=toast[:200] if toast else None)
+            await query.answer(text=text)
         except TelegramError as exc:
             log.info("could not answer callback %s: %s", query.id, exc)

@@ -2,7 +2,8 @@
 
 Every request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``WEBHOOK_SECRET``;
 anything else gets 403 before the body is read. A failed commit answers 500 so Telegram
-redelivers.
+redelivers. A button press is answered (``answerCallbackQuery``) in the 200 response itself,
+which Telegram runs as a Bot API call: one HTTP request less per press.
 """
 
 from __future__ import annotations
@@ -49,10 +50,14 @@ def webhook_app(
         except (ValueError, TypeError, KeyError):
             log.warning("webhook: unparseable update dropped")
             return PlainTextResponse("bad update", status_code=400)
-        await app.process_update(update)
+        pipeline.reply_in_response(update.update_id)
+        try:
+            await app.process_update(update)
+        finally:
+            reply = pipeline.take_reply(update.update_id)
         if pipeline.take_failed({update.update_id}):
             return PlainTextResponse("retry", status_code=500)
-        return Response(status_code=200)
+        return Response(status_code=200) if reply is None else JSONResponse(reply)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})

@@ -45,7 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     command = options.command or "start"
     if command == "start":
         command = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"

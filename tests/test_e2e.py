@@ -84,6 +84,9 @@ async def test_polling_answers_start_with_consent_and_a_button_advances(
         assert "Pilih bahasa" in language["text"]
         assert buttons(language) == ["j1:2:lang:id", "j1:2:lang:en"]
         assert len(emu.callback_answers) == 1
+        # Polling has no response to carry it: the answer is a request of its own.
+        answers = [c for c in emu.calls if c.method == "answerCallbackQuery"]
+        assert [(c.status, c.via_webhook) for c in answers] == [(200, False)]
         assert {c["command"] for c in emu.commands(language_code="en")} >= {"menu", "bahasa"}
 
 
@@ -156,6 +159,15 @@ async def test_webhook_mode_commits_then_answers_and_refuses_a_wrong_secret(
         consent = await reply(emu, 1)
         emu.user_presses(CHAT, consent["message_id"], "j1:1:agree")
         assert "Pilih bahasa" in (await reply(emu, 2))["text"]
+        # The button's spinner was stopped by a call inside the webhook's 200 response (which
+        # may reach Telegram just after the reply the deliverer sent meanwhile).
+        for _ in range(100):
+            answers = [c for c in emu.calls if c.method == "answerCallbackQuery"]
+            if answers:
+                break
+            await asyncio.sleep(0.05)
+        assert [(c.status, c.via_webhook) for c in answers] == [(200, True)]
+        assert len(emu.callback_answers) == 1
         forged = {
             "update_id": 99_999,
             "message": {

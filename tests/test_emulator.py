@@ -138,7 +138,7 @@ async def test_send_message_round_trip_with_inline_keyboard(emu: BotApiEmulator,
         ]
     }
     # PTB sends urlencoded form data; the emulator decodes ints and JSON fields.
-    method, params, status = emu.calls[-1]
+    method, params, status, _ = emu.calls[-1]
     assert (method, status, params["chat_id"]) == ("sendMessage", 200, CHAT)
 
 

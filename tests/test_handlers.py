@@ -189,3 +189,45 @@ async def test_commands_menu_is_set_per_language(bot: Harness) -> None:
 
 def test_callback_data_of_every_button_fits() -> None:
     assert len(CallbackData(10**9, "x:bab4.evaluasi2").encode()) <= 64
+
+
+async def test_the_webhook_carries_a_buttons_answer_in_its_response(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from bot.webhook import SECRET_HEADER, webhook_app
+
+    web = webhook_app(bot.app, bot.pipeline, path="/telegram", secret="s3cret")
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+
+        async def post(update: Any) -> httpx.Response:
+            body = json.dumps(update.to_dict())
+            response = await client.post(
+                "/telegram", content=body, headers={SECRET_HEADER: "s3cret"}
+            )
+            await bot.deliverer.idle()
+            return response
+
+        started = await post(bot.sari.text("/start"))
+        assert (started.status_code, started.content) == (200, b"")  # nothing to answer
+        press = bot.sari.press("j1:1:agree")
+        assert press.callback_query is not None
+        answered = await post(press)
+        assert answered.status_code == 200
+        assert answered.json() == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": press.callback_query.id,
+        }
+        assert bot.request.answers() == []  # no request of its own
+        assert "Pilih bahasa" in bot.request.sent()[-1]["text"]
+
+        async def down(*args: Any, **kwargs: Any) -> Any:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+        # Refused (to be redelivered): no answer rides on a 500, nothing is left behind.
+        monkeypatch.setattr("bot.pipeline.handle_event", down)
+        refused = await post(bot.sari.press("j1:2:lang:id"))
+        assert (refused.status_code, refused.text) == (500, "retry")
+        assert bot.pipeline._replies == {}

@@ -357,6 +357,7 @@ class ApiCall(NamedTuple):
     method: str
     params: JSON
     status: int
+    via_webhook: bool = False  # given in the bot's webhook response, not a request of its own
 
 
 @dataclass
@@ -1531,6 +1532,7 @@ class BotApiEmulator:
             ) as resp:
                 attempt["status"] = resp.status
                 error = None if 200 <= resp.status < 300 else f"{resp.status} {resp.reason}"
+                reply = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             attempt["status"] = None
             error = "Connection timed out" if isinstance(exc, TimeoutError) else str(exc)
@@ -1543,4 +1545,28 @@ class BotApiEmulator:
             return False
         if item in self._queue:
             self._queue.remove(item)
+        await self.run_webhook_reply(reply)
         return True
+
+    async def run_webhook_reply(self, body: bytes) -> None:
+        """Runs a Bot API method the bot put in its webhook response, as Telegram does.
+
+        The bot never learns the outcome; the call is recorded in ``calls`` like any other.
+        """
+        try:
+            raw = json.loads(body) if body else None
+        except ValueError:
+            return
+        if not isinstance(raw, dict) or not isinstance(raw.get("method"), str):
+            return
+        method = raw.pop("method")
+        params = _normalize(raw)
+        handler = self._methods.get(method.lower())
+        try:
+            if handler is None:
+                raise ApiError(404, "Not Found")
+            await handler(_Params(params, {}))
+        except ApiError as exc:
+            self.calls.append(ApiCall(method, params, exc.status, via_webhook=True))
+            return
+        self.calls.append(ApiCall(method, params, 200, via_webhook=True))
