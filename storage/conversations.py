@@ -76,6 +76,18 @@ _PROGRESS = select(_PROGRESS_T.c.item_key).where(
     _PROGRESS_T.c.participant_id == bindparam("participant")
 )
 _PROCESSED_T = cast(Table, ProcessedUpdate.__table__)
+# The duplicate check and the mark in one statement (RETURNING: psycopg's rowcount is -1 here).
+_FIRST_TIME = {
+    dialect: insert(_PROCESSED_T)
+    .values(
+        update_id=bindparam("update"),
+        participant_id=bindparam("participant"),
+        processed_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_PROCESSED_T.c.update_id)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 @dataclass(frozen=True)
@@ -261,14 +273,9 @@ async def _first_time(
     session: AsyncSession, update_id: int, participant_id: int, now: datetime
 ) -> bool:
     """Record the update as handled; False if it already was (Telegram redelivered it)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(_PROCESSED_T)
-        .values(update_id=update_id, participant_id=participant_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(_PROCESSED_T.c.update_id)  # rowcount is -1 here through psycopg
-    )
-    return result.first() is not None
+    statement = _FIRST_TIME[session.get_bind().dialect.name]
+    params = {"update": update_id, "participant": participant_id, "now": now}
+    return (await session.execute(statement, params)).first() is not None
 
 
 async def _lock_participant(
