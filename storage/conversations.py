@@ -196,9 +196,11 @@ async def _handle(
     pressed_message_id: int | None = None,
     claim_as: str | None = None,
 ) -> Handled:
-    participant = await _lock_participant(session, who, now, default_locale)
+    participant, created = await _locked_participant(session, who, now, default_locale)
     # Under the participant's lock: the same update can only race with itself there.
     if update_id is not None and not await _first_time(session, update_id, participant.id, now):
+        if created:  # a repeat of the /hapus_data that deleted them: they stay deleted
+            await session.delete(participant)
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     snap = await _snapshot(session, participant, now)
     snap = await reminders.enrich(session, snap, participant.id, event)  # a nudge's button
@@ -282,6 +284,14 @@ async def _lock_participant(
     session: AsyncSession, who: Identity, now: datetime, default_locale: str
 ) -> Participant:
     """Fetch (creating if new) and row-lock the participant for the rest of the transaction."""
+    participant, _ = await _locked_participant(session, who, now, default_locale)
+    return participant
+
+
+async def _locked_participant(
+    session: AsyncSession, who: Identity, now: datetime, default_locale: str
+) -> tuple[Participant, bool]:
+    """``_lock_participant``, and whether this transaction created them."""
     language = who.language_hint if who.language_hint in text.LOCALES else default_locale
     values: dict[str, Any] = {
         "external_id": who.external_id,
@@ -304,18 +314,21 @@ async def _lock_participant(
     # Someone we know (nearly every update): one statement. Someone new: created, then locked
     # (two first updates of a new participant racing meet at the unique external_id).
     participant = (await session.execute(query, key)).scalar_one_or_none()
+    created = False
     if participant is None:
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
+        inserted = await session.execute(
             insert(Participant)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["external_id"])
+            .returning(Participant.id)
         )
+        created = inserted.first() is not None
         participant = (await session.execute(query, key)).scalar_one()
     if not participant.active:
         participant.active = True  # they wrote to us: they are back
         participant.ignored_nudges = 0
-    return participant
+    return participant, created
 
 
 async def _snapshot(session: AsyncSession, participant: Participant, now: datetime) -> Snapshot:

@@ -163,3 +163,25 @@ async def test_hapus_data_before_consent_forgets_the_conversation(db: Database) 
 
         rows = (await session.execute(select(Participant.external_id))).scalars().all()
     assert "tg:1010" not in rows
+
+
+async def test_a_redelivered_hapus_data_confirmation_does_not_bring_the_participant_back(
+    db: Database,
+) -> None:
+    from coaching.model import Event, EventKind
+    from storage.conversations import handle_event
+    from storage.models import Participant
+
+    w = await world(db)
+    await w.sari.say("/hapus_data")
+    confirm = Event(EventKind.CHOICE, choice="delete", seq=await w.sari.seq())
+    first = await handle_event(db, w.sari.who, confirm, update_id=555_001, now=NOW)
+    assert not first.duplicate and "sudah dihapus" in texts(await w.sari.payloads())
+    # Telegram delivers the same update again (the 200 was lost on its way).
+    again = await handle_event(db, w.sari.who, confirm, update_id=555_001, now=NOW)
+    assert again.duplicate and again.outbox_ids == ()
+    async with db.transaction() as session:
+        found = await session.execute(
+            select(Participant.id).where(Participant.external_id == w.sari.who.external_id)
+        )
+        assert found.first() is None
