@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
 
-from storage.db import Database
+from storage.db import Database, alembic_config, head_revision, run_upgrade
 from storage.models import Base
+from tests.conftest import REPO
 
 
 async def test_migrations_match_the_models(db: Database) -> None:
@@ -24,3 +30,40 @@ async def test_upgrade_is_idempotent(db: Database) -> None:
     async with db.engine.connect() as conn:
         versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
     assert len(versions) == 1
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_database_one_revision_behind_is_upgraded(sqlite_url: str) -> None:
+    def migrate_to(connection: Connection, revision: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    db = Database.connect(sqlite_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(migrate_to, "0003")
+        await db.upgrade()
+        async with db.engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+            columns = await conn.run_sync(
+                lambda sync: [c[1] for c in sync.exec_driver_sql("PRAGMA table_info(cohorts)")]
+            )
+    finally:
+        await db.dispose()
+    assert version == [(head_revision(),)] and "join_expires_at" in columns  # 0004's
+
+
+def test_starting_on_an_up_to_date_database_leaves_alembic_unimported(sqlite_url: str) -> None:
+    run_upgrade(sqlite_url)
+    script = (
+        "import asyncio, sys; from storage.db import upgrade_url; "
+        f"asyncio.run(upgrade_url({sqlite_url!r})); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "False", done.stderr
