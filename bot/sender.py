@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
+from bot.rendering import RenderError, RenderTimeout
 from bot.rendering import render as render_picture
 from storage.outbox import SendResult, Verdict
 
@@ -60,6 +61,10 @@ class TelegramSender:
                     reply_markup=keyboard(payload),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
+        except RenderTimeout as exc:  # drawing it again would take as long
+            return SendResult(Verdict.FAILED, None, str(exc))
+        except RenderError as exc:  # the renderer died: a fresh one may draw it
+            return SendResult(Verdict.RETRY, None, str(exc))
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)

@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.rendering import RenderError, RenderTimeout
 from bot.rendering import render as render_picture
 from coaching.model import Event
 from coaching.text import html_to_plain
@@ -33,6 +34,14 @@ class TerminalSender:
         self.pictures = 0
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
+        try:
+            return await self._write(payload)
+        except RenderTimeout as exc:  # drawing it again would take as long
+            return SendResult(Verdict.FAILED, None, str(exc))
+        except RenderError as exc:  # the renderer died: a fresh one may draw it
+            return SendResult(Verdict.RETRY, None, str(exc))
+
+    async def _write(self, payload: dict[str, Any]) -> SendResult:
         lines = [html_to_plain(payload["text"])]
         attachment = payload.get("attachment") or {}
         if attachment.get("type") == "document":
