@@ -28,8 +28,9 @@ def run_service(main: Coroutine[Any, Any, None]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     # Opt in to PTB's timedelta-valued RetryAfter now (22.x warns otherwise).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    # Analysis and map drawing run in worker threads; a multi-threaded BLAS inside each of
-    # them only fights the event loop for two cores (measured: render 150 actors 230 → 450 ms).
+    # Analysis runs in worker threads, maps are drawn in the renderer process (which inherits
+    # this); a multi-threaded BLAS in either only fights the event loop for two cores
+    # (measured: render 150 actors 230 → 450 ms).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "analyze":
