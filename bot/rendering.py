@@ -31,6 +31,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -45,6 +47,7 @@ from typing import Any
 
 from bot.render_process import READY
 from coaching.exports import render_document
+from coaching.text import render as render_text
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +67,27 @@ _CHILD = (
 )
 
 
+# A picture whose drawing killed the renderer this many times is not tried again: it would
+# block its chat's outbox for good (a chat's messages leave in order).
+DEATHS_LIMIT = 3
+
+
 class RenderError(RuntimeError):
-    """The renderer process gave no picture: it died, or could not be started."""
+    """The renderer process gave no picture: it died, or could not be started. Worth a retry."""
 
 
-class RenderTimeout(RenderError):
+class Unrenderable(RenderError):
+    """This picture will not be drawn: send the message without it (see ``without_picture``)."""
+
+
+class RenderTimeout(Unrenderable):
     """The drawing took longer than the timeout; the renderer process was killed."""
+
+
+def without_picture(text: str, attachment: Mapping[str, Any]) -> str:
+    """A picture's caption as a message of its own, saying the picture could not be drawn."""
+    locale = str(attachment.get("locale") or "id")
+    return f"{text}\n\n{render_text(locale, 'common.picture_unavailable')}"
 
 
 class Renderer:
@@ -88,6 +106,7 @@ class Renderer:
         self._conn: Connection | None = None
         self._timer: threading.Timer | None = None
         self._generation = 0
+        self._deaths: dict[str, int] = {}  # renderer deaths per picture (a fingerprint)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jejaring-render")
         atexit.register(self.close)  # reaped by us, not left to whoever adopts orphans
 
@@ -110,10 +129,13 @@ class Renderer:
         Raises :class:`RenderTimeout` or :class:`RenderError` when the child gives no answer,
         and whatever the drawing itself raised (``ValueError`` for an unknown attachment...).
         """
+        key = _fingerprint(attachment)
         with self._lock:
+            if self._deaths.get(key, 0) >= DEATHS_LIMIT:
+                raise Unrenderable(f"the renderer died {DEATHS_LIMIT} times drawing this picture")
             self._cancel_idle_exit()
             try:
-                return self._exchange(self._running(), dict(attachment))
+                return self._exchange(self._running(), dict(attachment), key)
             finally:
                 self._schedule_idle_exit()
 
@@ -123,7 +145,7 @@ class Renderer:
             self._cancel_idle_exit()
             self._stop(graceful=True)
 
-    def _exchange(self, conn: Connection, attachment: dict[str, Any]) -> bytes:
+    def _exchange(self, conn: Connection, attachment: dict[str, Any], key: str) -> bytes:
         try:
             conn.send(attachment)
             answered = conn.poll(self.timeout)
@@ -131,7 +153,11 @@ class Renderer:
         except (EOFError, OSError) as exc:
             status = self._stop(graceful=False)
             log.warning("renderer process died while drawing (exit status %s)", status)
+            if len(self._deaths) > 1000:  # forget old ones rather than grow
+                self._deaths.clear()
+            self._deaths[key] = self._deaths.get(key, 0) + 1
             raise RenderError(f"the renderer process died (exit status {status})") from exc
+        self._deaths.pop(key, None)
         if answer is None:
             self._stop(graceful=False)
             log.warning("picture not drawn in %g s: renderer process killed", self.timeout)
@@ -217,6 +243,11 @@ class Renderer:
             if generation == self._generation:
                 self._timer = None
                 self._stop(graceful=True)
+
+
+def _fingerprint(attachment: Mapping[str, Any]) -> str:
+    encoded = json.dumps(attachment, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
 _RENDERER = Renderer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 from telegram import (
@@ -16,9 +17,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
-from bot.rendering import RenderError, RenderTimeout
+from bot.rendering import RenderError, Unrenderable, without_picture
 from bot.rendering import render as render_picture
 from storage.outbox import SendResult, Verdict
+
+log = logging.getLogger(__name__)
 
 
 def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -61,8 +64,6 @@ class TelegramSender:
                     reply_markup=keyboard(payload),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
-        except RenderTimeout as exc:  # drawing it again would take as long
-            return SendResult(Verdict.FAILED, None, str(exc))
         except RenderError as exc:  # the renderer died: a fresh one may draw it
             return SendResult(Verdict.RETRY, None, str(exc))
         except RetryAfter as exc:
@@ -78,7 +79,18 @@ class TelegramSender:
         return SendResult(Verdict.DELIVERED)
 
     async def _photo(self, chat_id: int, payload: dict[str, Any]) -> None:
-        png = await render_picture(payload["attachment"])
+        try:
+            png = await render_picture(payload["attachment"])
+        except Unrenderable as exc:  # the words still matter without their picture
+            log.warning("picture for chat %s not drawn (%s): sent as text", chat_id, exc)
+            await self.bot.send_message(
+                chat_id,
+                without_picture(payload["text"], payload["attachment"]),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(payload),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return
         await self.bot.send_photo(
             chat_id,
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),

@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.rendering import RenderError, RenderTimeout
+from bot.rendering import RenderError, Unrenderable, without_picture
 from bot.rendering import render as render_picture
 from coaching.model import Event
 from coaching.text import html_to_plain
@@ -36,8 +36,6 @@ class TerminalSender:
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         try:
             return await self._write(payload)
-        except RenderTimeout as exc:  # drawing it again would take as long
-            return SendResult(Verdict.FAILED, None, str(exc))
         except RenderError as exc:  # the renderer died: a fresh one may draw it
             return SendResult(Verdict.RETRY, None, str(exc))
 
@@ -51,11 +49,15 @@ class TerminalSender:
             path.write_bytes(data)
             lines.append(f"[{path}]")
         elif attachment:
-            png = await render_picture(payload["attachment"])
-            self.pictures += 1
-            path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"
-            path.write_bytes(png)
-            lines.append(f"[{path}]")
+            try:
+                png = await render_picture(payload["attachment"])
+            except Unrenderable:  # the words still matter without their picture
+                lines = [html_to_plain(without_picture(payload["text"], attachment))]
+            else:
+                self.pictures += 1
+                path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"
+                path.write_bytes(png)
+                lines.append(f"[{path}]")
         number = 0
         for row in payload.get("buttons") or []:
             for button in row:

@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
-from bot.rendering import Renderer, RenderError, RenderTimeout
+from bot.rendering import Renderer, RenderError, RenderTimeout, Unrenderable
 from coaching.exports import render_document
 from coaching.pictures import render_attachment
 from storage.outbox import Verdict
 from tests.conftest import REPO
+from tests.support import telegram_html_errors
 
 
 def a_map(actors: int, seed: int = 1, locale: str = "id") -> dict[str, Any]:
@@ -205,21 +206,71 @@ async def test_a_picture_that_failed_goes_back_to_the_outbox(
     import bot.sender
     import cli.chat
 
-    async def fails(exc: Exception) -> bytes:
-        raise exc
+    async def died(_attachment: Any) -> bytes:
+        raise RenderError("died")
 
     payload = {"text": "Peta", "attachment": a_map(10)}
     for module, sender in (
         (bot.sender, bot.sender.TelegramSender(None)),  # type: ignore[arg-type]
         (cli.chat, cli.chat.TerminalSender(io.StringIO())),
     ):
-        for exc, verdict in (
-            (RenderTimeout("slow"), Verdict.FAILED),
-            (RenderError("died"), Verdict.RETRY),
-        ):
-            monkeypatch.setattr(module, "render_picture", lambda _a, exc=exc: fails(exc))
-            result = await sender.send(1, payload)
-            assert (result.verdict, result.error) == (verdict, str(exc))
+        monkeypatch.setattr(module, "render_picture", died)
+        result = await sender.send(1, payload)
+        assert (result.verdict, result.error) == (Verdict.RETRY, "died")
+
+
+async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.sender
+    import cli.chat
+
+    async def slow(_attachment: Any) -> bytes:
+        raise RenderTimeout("no picture after 30 s")
+
+    payload = {
+        "text": "<b>Peta</b> jejaring Anda",
+        "attachment": {**a_map(10), "locale": "en"},
+        "buttons": [[{"label": "Menu", "value": "menu"}]],
+        "seq": 4,
+    }
+    telegram = PhotoBot()
+    monkeypatch.setattr(bot.sender, "render_picture", slow)
+    result = await bot.sender.TelegramSender(telegram).send(1, payload)  # type: ignore[arg-type]
+    assert result.verdict is Verdict.DELIVERED and telegram.photos == []
+    [(text, options)] = telegram.messages
+    assert text.startswith("<b>Peta</b> jejaring Anda\n\n") and "could not be drawn" in text
+    assert telegram_html_errors(text) == []
+    assert options["reply_markup"] is not None  # the buttons stay
+
+    out = io.StringIO()
+    monkeypatch.setattr(cli.chat, "render_picture", slow)
+    result = await cli.chat.TerminalSender(out).send(-5, payload)
+    assert result.verdict is Verdict.DELIVERED
+    assert "Peta jejaring Anda" in out.getvalue() and "could not be drawn" in out.getvalue()
+    assert "[1] Menu" in out.getvalue()
+
+
+def test_a_picture_that_keeps_killing_the_renderer_is_given_up(
+    renderer: Renderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.rendering.DEATHS_LIMIT", 1)
+    renderer.draw(SCORES)
+    child = renderer.pid
+    assert child is not None
+    poison = a_map(2000, seed=9)  # not a map an earlier test killed a renderer over
+    idle = cpu_ticks(child)
+    with ThreadPoolExecutor(1) as pool:
+        drawing = pool.submit(renderer.draw, poison)
+        assert wait_for(lambda: cpu_ticks(child) >= idle + 3)  # it is drawing
+        os.kill(child, signal.SIGKILL)  # as a crash in the drawing code would
+        with pytest.raises(RenderError) as raised:
+            drawing.result(30)
+    assert not isinstance(raised.value, Unrenderable)  # once may be bad luck: retried
+    with pytest.raises(Unrenderable, match="died 1 times"):
+        renderer.draw(poison)
+    assert renderer.pid is None  # not even started for it
+    assert renderer.draw(SCORES) == render_attachment(SCORES)  # other pictures still drawn
 
 
 class PhotoBot:
@@ -227,9 +278,13 @@ class PhotoBot:
 
     def __init__(self) -> None:
         self.photos: list[bytes] = []
+        self.messages: list[tuple[str, dict[str, Any]]] = []
 
     async def send_photo(self, chat_id: int, photo: Any, **_: Any) -> None:
         self.photos.append(photo.input_file_content)
+
+    async def send_message(self, chat_id: int, text: str, **options: Any) -> None:
+        self.messages.append((text, options))
 
 
 async def test_the_bot_sends_the_picture_the_renderer_process_drew() -> None:
