@@ -15,11 +15,13 @@ messages a second from one bot, which a few keep-alive connections carry.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment  # type: ignore[attr-defined]
 
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -53,7 +55,9 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections, enable_cleanup_closed=True)
+            connector = aiohttp.TCPConnector(
+                limit=self._connections, enable_cleanup_closed=True, ssl=_trusted()
+            )
             # Not trust_env: aiohttp then reads ~/.netrc and the proxy variables on a thread for
             # every request (a quarter of the transport's CPU); ``_proxy`` looks once per host.
             self._session = aiohttp.ClientSession(
@@ -113,6 +117,12 @@ class AiohttpRequest(BaseRequest):
             proxy = None if bypass else getproxies_environment().get(parts.scheme)
             self._proxies[origin] = proxy
         return self._proxies[origin]
+
+
+def _trusted() -> ssl.SSLContext:
+    """Certificates checked against certifi's authorities, as PTB's httpx client does: a slim
+    container image may have no system CA store at all."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

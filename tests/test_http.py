@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import socket
+import ssl
 from collections.abc import AsyncIterator
 
 import pytest
@@ -122,3 +123,19 @@ def test_the_proxy_comes_from_the_environment_once_per_host(
     monkeypatch.delenv("HTTPS_PROXY")
     # Looked up once: a worker does not re-read its environment on every request.
     assert request._proxy("https://api.telegram.org/bot1/sendMessage") is not None
+
+
+async def test_telegrams_certificate_is_checked_against_certifis_authorities() -> None:
+    import certifi
+
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        assert request._session is not None
+        context = request._session.connector._ssl  # type: ignore[union-attr]
+        assert context.verify_mode.name == "CERT_REQUIRED" and context.check_hostname
+        ours = {c["serialNumber"] for c in context.get_ca_certs()}
+        bundle = ssl.create_default_context(cafile=certifi.where())
+        assert ours and ours == {c["serialNumber"] for c in bundle.get_ca_certs()}
+    finally:
+        await request.shutdown()
