@@ -77,17 +77,11 @@ class RenderError(RuntimeError):
 
 
 class Unrenderable(RenderError):
-    """This picture will not be drawn: send the message without it (see ``without_picture``)."""
+    """This picture will not be drawn: send its caption alone (see ``picture_and_text``)."""
 
 
 class RenderTimeout(Unrenderable):
     """The drawing took longer than the timeout; the renderer process was killed."""
-
-
-def without_picture(text: str, attachment: Mapping[str, Any]) -> str:
-    """A picture's caption as a message of its own, saying the picture could not be drawn."""
-    locale = str(attachment.get("locale") or "id")
-    return f"{text}\n\n{render_text(locale, 'common.picture_unavailable')}"
 
 
 class Renderer:
@@ -257,3 +251,16 @@ async def render(attachment: Mapping[str, Any]) -> bytes:
     """PNG bytes for an outbox attachment, drawn in the renderer process without blocking the
     event loop (a ``document`` attachment: the file's bytes, made on a thread here)."""
     return await _RENDERER.render(attachment)
+
+
+async def picture_and_text(payload: Mapping[str, Any]) -> tuple[bytes | None, str]:
+    """A picture message's PNG and caption. When the picture cannot be drawn (``Unrenderable``)
+    the words still matter: no PNG, and the caption says the picture is missing. A renderer
+    that died raises ``RenderError``: worth a retry."""
+    attachment, caption = payload["attachment"], str(payload["text"])
+    try:
+        return await render(attachment), caption
+    except Unrenderable as exc:
+        log.warning("picture not drawn (%s): its caption goes alone", exc)
+    note = render_text(str(attachment.get("locale") or "id"), "common.picture_unavailable")
+    return None, f"{caption}\n\n{note}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from typing import Any
 
 from telegram import (
@@ -17,11 +16,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
-from bot.rendering import RenderError, Unrenderable, without_picture
+from bot.rendering import RenderError, picture_and_text
 from bot.rendering import render as render_picture
 from storage.outbox import SendResult, Verdict
-
-log = logging.getLogger(__name__)
 
 
 def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -79,13 +76,11 @@ class TelegramSender:
         return SendResult(Verdict.DELIVERED)
 
     async def _photo(self, chat_id: int, payload: dict[str, Any]) -> None:
-        try:
-            png = await render_picture(payload["attachment"])
-        except Unrenderable as exc:  # the words still matter without their picture
-            log.warning("picture for chat %s not drawn (%s): sent as text", chat_id, exc)
+        png, text = await picture_and_text(payload)
+        if png is None:
             await self.bot.send_message(
                 chat_id,
-                without_picture(payload["text"], payload["attachment"]),
+                text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(payload),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -94,7 +89,7 @@ class TelegramSender:
         await self.bot.send_photo(
             chat_id,
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
-            caption=payload["text"],
+            caption=text,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(payload),
         )

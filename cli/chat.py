@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.rendering import RenderError, Unrenderable, without_picture
+from bot.rendering import RenderError, picture_and_text
 from bot.rendering import render as render_picture
 from coaching.model import Event
 from coaching.text import html_to_plain
@@ -49,11 +49,9 @@ class TerminalSender:
             path.write_bytes(data)
             lines.append(f"[{path}]")
         elif attachment:
-            try:
-                png = await render_picture(payload["attachment"])
-            except Unrenderable:  # the words still matter without their picture
-                lines = [html_to_plain(without_picture(payload["text"], attachment))]
-            else:
+            png, text = await picture_and_text(payload)
+            lines = [html_to_plain(text)]
+            if png is not None:
                 self.pictures += 1
                 path = Path.cwd() / f"peta-jejaring-{self.pictures}.png"
                 path.write_bytes(png)

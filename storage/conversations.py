@@ -18,7 +18,6 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
@@ -47,7 +46,6 @@ from coaching.model import (
     UpdateProfile,
 )
 from storage import cohorts, networks, outbox, privacy, reminders
-from storage.committer import as_async, drive
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -136,25 +134,12 @@ async def handle_event(
     """
     now = now or datetime.now(UTC)
 
-    def decide_and_store(session: Session) -> Handled:
-        return drive(
-            _handle(
-                as_async(session),
-                who,
-                event,
-                update_id,
-                now,
-                default_locale,
-                pressed_message_id,
-                claim_as,
+    try:
+        handled = await db.run(
+            lambda session: _handle(
+                session, who, event, update_id, now, default_locale, pressed_message_id, claim_as
             )
         )
-
-    def report_failure(session: Session) -> Handled:
-        return drive(_report_failure(as_async(session), who, update_id, now, default_locale))
-
-    try:
-        handled = await db.run(decide_and_store)
         if handled.deferred:
             handled = await _run_deferred(db, who, handled, now)
         return handled
@@ -167,7 +152,9 @@ async def handle_event(
             update_id,
             exc_info=failure.__cause__,
         )
-        return await db.run(report_failure)
+        return await db.run(
+            lambda session: _report_failure(session, who, update_id, now, default_locale)
+        )
 
 
 async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +25,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
 
-from storage.committer import Committer, T
+from storage.committer import Committer, T, as_async, drive
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -71,13 +70,11 @@ def sync_driver(url: str) -> str:
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, sync_engine: Engine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-        self.sync_engine = sync_engine or create_engine(
-            sync_driver(engine.url.render_as_string(hide_password=False))
-        )
+        self.sync_engine = sync_engine
         sqlite = self.sync_engine.dialect.name == "sqlite"
         self.committer = Committer(
             self.sync_engine,
@@ -128,12 +125,10 @@ class Database:
         async with self._write_lock(), self.sessions() as session, session.begin():
             yield session
 
-    async def run(self, job: Callable[[Session], T]) -> T:
-        """Run ``job`` (a function of a synchronous session) in a group-committed transaction.
-
-        The result comes back only after the COMMIT; see :mod:`storage.committer`.
-        """
-        return await self.committer.run(job)
+    async def run(self, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a storage coroutine function in a group-committed transaction, on a database
+        thread; its result comes back only after the COMMIT (see :mod:`storage.committer`)."""
+        return await self.committer.run(lambda session: drive(job(as_async(session))))
 
     def _write_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

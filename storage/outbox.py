@@ -26,7 +26,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.validate import is_number
-from storage.committer import as_async, drive
 from storage.db import Database
 from storage.models import OutboxMessage, Participant, Reminder
 
@@ -170,7 +169,7 @@ class Deliverer:
         """Start draining a chat in the background (coalesced: one drainer per chat).
 
         ``claimed`` is a message already leased to this worker when it was queued (see
-        ``claim_queued``): sent first, without a transaction to claim it.
+        ``enqueue``'s ``claim_as``): sent first, without a transaction to claim it.
         """
         if claimed is not None:
             self._handoff[chat_id] = claimed
@@ -238,7 +237,7 @@ class Deliverer:
             return SendResult(Verdict.RETRY, None, repr(exc)[:500])
 
     async def _claim(self, chat_id: int) -> Pending | None:
-        return await self.db.run(lambda session: drive(self._claim_in(as_async(session), chat_id)))
+        return await self.db.run(lambda session: self._claim_in(session, chat_id))
 
     async def _claim_in(self, session: AsyncSession, chat_id: int) -> Pending | None:
         now = self.clock()
@@ -303,7 +302,7 @@ class Deliverer:
                 await _record_reminder(session, reminder_id, result.verdict, now)
             return await self._claim_in(session, pending.chat_id) if claim_next else None
 
-        return await self.db.run(lambda session: drive(record(as_async(session))))
+        return await self.db.run(record)
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()

@@ -37,7 +37,7 @@ from storage.models import (
     Participant,
     ProcessedUpdate,
 )
-from storage.outbox import utcnow
+from storage.outbox import enqueue, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -75,24 +75,13 @@ async def forget(
         )
     await session.delete(participant)
     await session.flush()
-    rows = [
-        OutboxMessage(
-            participant_id=None,
-            channel=channel,
-            chat_id=chat_id,
-            payload={**payload, "seq": 0},
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-        )
-        for payload in payloads
-    ]
-    session.add_all(rows)
+    goodbye = [{**payload, "seq": 0} for payload in payloads]
+    ids, _ = await enqueue(session, None, channel, chat_id, goodbye, now)
     if update_id is not None:
         session.add(ProcessedUpdate(update_id=update_id, participant_id=None, processed_at=now))
-    await session.flush()
+        await session.flush()
     log.info("a participant deleted their data")
-    return tuple(row.id for row in rows)
+    return ids
 
 
 async def sweep(db: Database, now: datetime) -> int:

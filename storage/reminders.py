@@ -48,13 +48,12 @@ from storage.models import (
     Actor,
     KltbEntry,
     NetworkMap,
-    OutboxMessage,
     Participant,
     PlannedTie,
     Progress,
     Reminder,
 )
-from storage.outbox import Clock, Deliverer, utcnow
+from storage.outbox import Clock, Deliverer, enqueue, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -455,20 +454,11 @@ class ReminderDispatcher:
                 payload = self._decide(session, reminder, participant, waiting, nudged, now)
                 if payload is not None:
                     queued.append((reminder, participant, payload))
-            outbox = [
-                OutboxMessage(
-                    participant_id=participant.id,
-                    channel=self.deliverer.sender.channel,
-                    chat_id=participant.chat_id,
-                    payload=payload,
-                    created_at=now,
-                    next_attempt_at=now,
-                    attempts=0,
-                )
-                for _, participant, payload in queued
-            ]
-            session.add_all(outbox)
-            return Claimed(len(rows), [int(p.chat_id or 0) for _, p, _ in queued])
+            channel = self.deliverer.sender.channel
+            chats = [int(participant.chat_id or 0) for _, participant, _ in queued]
+            for (_, participant, payload), chat in zip(queued, chats, strict=True):
+                await enqueue(session, participant.id, channel, chat, [payload], now)
+            return Claimed(len(rows), chats)
 
     def _decide(
         self,

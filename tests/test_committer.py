@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.model import Event
-from storage.committer import as_async, drive
+from storage.committer import drive
 from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import OutboxMessage, ProcessedUpdate
@@ -39,7 +39,7 @@ async def stored(db: Database) -> list[int]:
 
 async def test_jobs_waiting_together_share_one_commit(db: Database) -> None:
     before = db.committer.batches
-    results = await asyncio.gather(*(db.run(mark(n)) for n in range(1, 41)))
+    results = await asyncio.gather(*(db.committer.run(mark(n)) for n in range(1, 41)))
     assert results == list(range(1, 41))
     assert await stored(db) == list(range(1, 41))
     # 40 jobs queued at once: far fewer transactions than jobs (at most 32 per batch).
@@ -53,7 +53,10 @@ async def test_a_failing_job_rolls_back_alone(db: Database) -> None:
         raise ValueError("boom")
 
     outcomes = await asyncio.gather(
-        db.run(mark(1)), db.run(fails), db.run(mark(2)), return_exceptions=True
+        db.committer.run(mark(1)),
+        db.committer.run(fails),
+        db.committer.run(mark(2)),
+        return_exceptions=True,
     )
     assert outcomes[0] == 1 and outcomes[2] == 2
     assert isinstance(outcomes[1], ValueError)
@@ -66,11 +69,11 @@ async def test_a_failed_commit_fails_every_job_of_its_batch(db: Database) -> Non
         session.connection().invalidate()  # the COMMIT cannot happen on this connection now
 
     outcomes = await asyncio.gather(
-        db.run(mark(1)), db.run(breaks_connection), return_exceptions=True
+        db.committer.run(mark(1)), db.committer.run(breaks_connection), return_exceptions=True
     )
     assert all(isinstance(o, Exception) for o in outcomes), outcomes
     assert await stored(db) == []  # nothing of that batch is stored
-    assert await db.run(mark(3)) == 3  # and the committer goes on
+    assert await db.committer.run(mark(3)) == 3  # and the committer goes on
     assert await stored(db) == [3]
 
 
@@ -95,8 +98,8 @@ async def test_storage_coroutines_run_on_a_database_thread(db: Database) -> None
             (await session.execute(select(func.count()).select_from(ProcessedUpdate))).scalar()
         )
 
-    await db.run(mark(7))
-    assert await db.run(lambda session: drive(count(as_async(session)))) == 1
+    await db.committer.run(mark(7))
+    assert await db.run(count) == 1
 
 
 async def test_the_first_reply_is_handed_to_its_deliverer_and_sent_once(db: Database) -> None:

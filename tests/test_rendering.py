@@ -210,11 +210,11 @@ async def test_a_picture_that_failed_goes_back_to_the_outbox(
         raise RenderError("died")
 
     payload = {"text": "Peta", "attachment": a_map(10)}
-    for module, sender in (
-        (bot.sender, bot.sender.TelegramSender(None)),  # type: ignore[arg-type]
-        (cli.chat, cli.chat.TerminalSender(io.StringIO())),
+    monkeypatch.setattr("bot.rendering.render", died)
+    for sender in (
+        bot.sender.TelegramSender(None),  # type: ignore[arg-type]
+        cli.chat.TerminalSender(io.StringIO()),
     ):
-        monkeypatch.setattr(module, "render_picture", died)
         result = await sender.send(1, payload)
         assert (result.verdict, result.error) == (Verdict.RETRY, "died")
 
@@ -235,7 +235,7 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
         "seq": 4,
     }
     telegram = PhotoBot()
-    monkeypatch.setattr(bot.sender, "render_picture", slow)
+    monkeypatch.setattr("bot.rendering.render", slow)
     result = await bot.sender.TelegramSender(telegram).send(1, payload)  # type: ignore[arg-type]
     assert result.verdict is Verdict.DELIVERED and telegram.photos == []
     [(text, options)] = telegram.messages
@@ -244,7 +244,6 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
     assert options["reply_markup"] is not None  # the buttons stay
 
     out = io.StringIO()
-    monkeypatch.setattr(cli.chat, "render_picture", slow)
     result = await cli.chat.TerminalSender(out).send(-5, payload)
     assert result.verdict is Verdict.DELIVERED
     assert "Peta jejaring Anda" in out.getvalue() and "could not be drawn" in out.getvalue()
