@@ -28,8 +28,7 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         "title": view.title,
         "kind": view.kind,
         "purpose": view.purpose,
-        "actors": len(view.others()),
-        "ties": len(view.ties),
+        "size": view.counts().as_dict(),
         "example": view.example,
         "can_undo": bool(view.undo),
     }
@@ -135,8 +134,7 @@ def picture(view: MapView, locale: str) -> Reply:
         "title": view.title,
         "kind": view.kind,
         "example": view.example,
-        "actors": len(view.others()),
-        "ties": len(view.ties),
+        "size": view.counts().as_dict(),
     }
     return Reply("network.picture_caption", caption, attachment=attachment)
 

@@ -39,7 +39,7 @@ def ask_maps(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
                         "title": each.title,
                         "kind": each.kind,
                         "current": current,
-                        "actors": len(each.others()),
+                        "actors": each.counts().actors,
                     },
                 ),
             )
