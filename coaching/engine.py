@@ -117,6 +117,10 @@ def _apply_network(
             ego = (AddActor(effect.ego, is_ego=True),) if effect.ego else ()
             start = MapView(None, effect.kind, effect.title, effect.purpose)
             network = start.apply(ego + effect.ops)[0]
+            if effect.undo:
+                network = dataclasses.replace(
+                    network, undo=tuple(op_to_json(op) for op in effect.undo)
+                )
             maps.append(network)
             last = None
         elif isinstance(effect, SelectMap):

@@ -148,6 +148,7 @@ class CreateMap:
     ops: tuple[Op, ...] = ()  # ops that fill it (an import)
     source: str | None = None
     ego: str | None = None  # the participant's name on a personal map
+    undo: tuple[Op, ...] = ()  # what undoes ``ops`` when they are a command's (the first one)
 
 
 @dataclass(frozen=True)

@@ -496,10 +496,13 @@ def tie_lines(text: str) -> list[TieLine] | None:
 
 
 def ops_for_tie_lines(view: MapView, lines: Sequence[TieLine]) -> list[Op]:
-    """New actors first (tied to the participant on a personal map), then the ties."""
+    """New actors first, then the ties: only the ties the lines name.
+
+    A name first met in a line is not tied to the participant: that tie would change every
+    measure of the map, and the participant did not say it (the reply offers it in one tap).
+    """
     ops: list[Op] = []
     known = {a.key for a in view.actors}
-    ego = view.ego
     for line in lines:
         for name in (line.a, line.b):
             cleaned, problem = check_actor_name(name)
@@ -508,29 +511,5 @@ def ops_for_tie_lines(view: MapView, lines: Sequence[TieLine]) -> list[Op]:
             if name_key(cleaned) not in known:
                 known.add(name_key(cleaned))
                 ops.append(AddActor(cleaned))
-                if ego is not None and name_key(cleaned) != ego.key:
-                    ops.append(AddTie(ego.name, cleaned))
         ops.append(AddTie(line.a, line.b, line.strength, line.direction))
-    # A tie line naming the participant replaces the automatic tie to them.
-    return _dedupe_ego_ties(ops, ego)
-
-
-def _dedupe_ego_ties(ops: list[Op], ego: Actor | None) -> list[Op]:
-    if ego is None:
-        return ops
-    explicit = {
-        frozenset((name_key(op.a), name_key(op.b)))
-        for op in ops
-        if isinstance(op, AddTie) and (op.strength or op.direction != "both")
-    }
-    seen: set[frozenset[str]] = set()
-    kept: list[Op] = []
-    for op in ops:
-        if isinstance(op, AddTie):
-            pair = frozenset((name_key(op.a), name_key(op.b)))
-            automatic = not op.strength and op.direction == "both"
-            if pair in seen or (automatic and pair in explicit):
-                continue
-            seen.add(pair)
-        kept.append(op)
-    return kept
+    return ops

@@ -186,6 +186,7 @@ async def apply_network_effect(
             ops.append(AddActor(effect.ego, is_ego=True))
         ops.extend(effect.ops)
         await _apply_ops(session, network_map.id, ops, now)
+        network_map.undo = [op_to_json(op) for op in effect.undo] or None
         participant.active_map = str(network_map.id)
     elif isinstance(effect, SelectMap):
         participant.active_map = effect.ref

@@ -119,10 +119,65 @@ def test_quick_lines_add_actors_and_ties_with_strength_and_direction() -> None:
     assert tie(convo, "Budi", "Sari Ayu") == ("strong", "both")
     assert tie(convo, "Budi", "Dewi") == ("weak", "out")
     assert tie(convo, "Dewi", "Ani") == (None, "both")
-    assert tie(convo, "Sari Dewi", "Ani") == (None, "both")  # tied to the participant
+    assert convo.snap.network is not None and len(convo.snap.network.ties) == 3  # only those
     assert "3 hubungan disimpan" in said[0].plain and "Aktor baru" in said[0].plain
     change = next(e for e in effects(convo) if isinstance(e, ChangeMap))
     assert change.undo  # every change keeps its undo
+
+
+def test_a_quick_line_ties_only_what_it_says_and_offers_the_participants_tie() -> None:
+    convo = network_convo()
+    said = convo.send("Economic Directorate - Ministry of Trade lemah")
+    view = convo.snap.network
+    assert view is not None and len(view.ties) == 1  # no tie to the participant was assumed
+    assert tie(convo, "Sari Dewi", "Ministry of Trade") is None
+    assert "belum ada hubungan langsung antara Anda" in said[0].plain
+    labels = dict(s for reply in said for s in reply.buttons)
+    assert labels["know:0"] == "🤝 Saya kenal Economic Directorate langsung"
+    assert labels["know:1"] == "🤝 Saya kenal Ministry of Trade langsung"
+    said = convo.press("know:1")
+    assert tie(convo, "Sari Dewi", "Ministry of Trade") == (None, "both")
+    assert tie(convo, "Sari Dewi", "Economic Directorate") is None
+    assert "Ministry of Trade" in said[0].plain
+    assert [v for v in convo.buttons if v.startswith("know:")] == ["know:0"]  # the one left
+    convo.press("know:0")
+    assert tie(convo, "Sari Dewi", "Economic Directorate") == (None, "both")
+    assert not [v for v in convo.buttons if v.startswith("know:")]
+
+
+def test_tambah_adds_the_actor_alone_and_offers_the_tie() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi")
+    view = convo.snap.network
+    assert view is not None and view.find("Pak Budi") is not None and view.ties == ()
+    assert "know:0" in convo.buttons
+
+
+def test_a_case_map_offers_no_participant_tie() -> None:
+    convo = network_convo()
+    convo.press("maps")
+    convo.press("new")
+    convo.send("Posisi tawar kelompok tani")
+    convo.press("skip")
+    with_map(convo)
+    convo.send("Petani - Tengkulak")
+    assert not [v for v in convo.buttons if v.startswith("know:")]
+
+
+def test_the_first_command_on_a_fresh_account_is_applied_with_the_maps_creation() -> None:
+    for command, actors, ties in (
+        ("/tambah Pak Budi Santoso", {"Sari Dewi", "Pak Budi Santoso"}, 0),
+        ("/hubung Budi - Sari Ayu kuat", {"Sari Dewi", "Budi", "Sari Ayu"}, 1),
+    ):
+        convo = Conversation()
+        convo.onboard(name="Sari Dewi")
+        said = convo.send(command)
+        created = [e for e in effects(convo) if isinstance(e, CreateMap)]
+        assert len(created) == 1 and not any(isinstance(e, ChangeMap) for e in effects(convo))
+        assert set(names(convo)) == actors and convo.snap.network is not None
+        assert len(convo.snap.network.ties) == ties
+        assert convo.snap.network.undo  # the first command can be undone too
+        assert "sekali lagi" not in " ".join(s.plain for s in said)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +242,6 @@ def test_rename_delete_and_undo() -> None:
     convo.press("undo")
     assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
     assert tie(convo, "Pak Budi Santoso", "Dewi") == (None, "both")
-    assert tie(convo, "Pak Budi Santoso", "Sari Dewi") is not None
     assert "undo" not in convo.buttons  # one level
 
 
@@ -218,7 +272,9 @@ def test_many_actors_are_paged_and_toggles_survive_paging() -> None:
     convo.press("done")
     target = convo.snap.data.get("target")
     assert target is None  # back home: two ties saved
-    assert convo.snap.network is not None and len(convo.snap.network.ties) == 20 + 21 + 2
+    assert (
+        convo.snap.network is not None and len(convo.snap.network.ties) == 20 + 2
+    )  # only the ties said
 
 
 def test_analysis_answers_the_five_questions_and_is_stored() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -77,7 +78,7 @@ async def test_a_map_built_in_chat_is_stored_and_survives_a_new_connection(
     assert network_map.kind == "personal"
     assert set(actors) == {"Sari Dewi", "Budi", "Ani", "Dewi", "Pak Hendra"}
     assert actors["Sari Dewi"].is_ego
-    assert len(ties) == 2 + 4  # two typed, four to the participant
+    assert len(ties) == 2  # the two typed: none to the participant was assumed
     one_way = next(t for t in ties if t.direction == "out")
     assert (one_way.source_id, one_way.target_id, one_way.strength) == (
         actors["Budi"].id,
@@ -96,7 +97,7 @@ async def test_a_map_built_in_chat_is_stored_and_survives_a_new_connection(
             .scalars()
             .all()
         )
-    assert [s.result["ties"] for s in snapshots] == [5, 6]
+    assert [s.result["ties"] for s in snapshots] == [2, 3]
     await db.dispose()
 
 
@@ -109,9 +110,9 @@ async def test_deleting_an_actor_removes_its_ties_and_undo_restores_them(db: Dat
     await chat.press("pick:1")  # Budi (sorted: Ani, Budi, Dewi)
     await chat.press("delete")
     await chat.press("yes")
-    assert await count(db, Actor) == 3 and await count(db, Tie) == 2
+    assert await count(db, Actor) == 3 and await count(db, Tie) == 0
     await chat.press("undo")
-    assert await count(db, Actor) == 4 and await count(db, Tie) == 5
+    assert await count(db, Actor) == 4 and await count(db, Tie) == 2
 
 
 async def test_csv_import_creates_a_case_map_all_or_nothing(db: Database) -> None:
@@ -168,3 +169,47 @@ async def test_map_picture_is_sent_as_a_photo_and_toggles_edit_in_place(db: Data
         markup = edits[0]["reply_markup"]
         markup = json.loads(markup) if isinstance(markup, str) else markup
         assert markup["inline_keyboard"][0][0]["text"].startswith("✅")
+
+
+async def test_the_first_map_command_on_a_fresh_account_does_what_it_says(db: Database) -> None:
+    """Issue 19.1, through the real Application: the map is created and the command applied."""
+    bot = Harness(db)
+    bot.deliverer.pacer = fast()
+    async with bot.app:
+        sari = bot.sari
+        await bot.feed(sari.text("/start"))
+        for data in ("j1:1:agree", "j1:2:lang:id"):
+            await bot.feed(sari.press(data))
+        await bot.feed(sari.text("Sari Dewi"))
+        await bot.feed(sari.text("Bappeda Karawang"))
+        await bot.feed(sari.press("j1:5:WIB"))
+        await bot.feed(sari.press("j1:6:off"))
+        sent = await bot.feed(sari.text("/tambah Pak Budi Santoso"))
+        said = " ".join(str(m.get("text", "")) for m in sent)
+        assert "sekali lagi" not in said and "Pak Budi Santoso" in said
+        async with db.transaction() as session:
+            names = set((await session.execute(select(Actor.name))).scalars())
+        assert names == {"Sari Dewi", "Pak Budi Santoso"}
+        assert await count(db, NetworkMap) == 1 and await count(db, Tie) == 0
+        await bot.feed(sari.text("/urungkan"))  # the first command is undone like any other
+        async with db.transaction() as session:
+            names = set((await session.execute(select(Actor.name))).scalars())
+        assert names == {"Sari Dewi"}
+
+
+async def test_the_first_hubung_in_jejaring_chat_is_applied(sqlite_url: str) -> None:
+    from cli.chat import chat as terminal_chat
+    from tests.test_terminal import ONBOARDING
+
+    db = Database.connect(sqlite_url)
+    out = io.StringIO()
+    typed = ONBOARDING + "/hubung Budi - Sari Ayu kuat\n"
+    await terminal_chat(db, user="sari", stdin=io.StringIO(typed), stdout=out)
+    async with db.transaction() as session:
+        names = set((await session.execute(select(Actor.name))).scalars())
+        ties = (await session.execute(select(Tie))).scalars().all()
+    await db.dispose()
+    assert names == {"Sari Dewi", "Budi", "Sari Ayu"}
+    assert [t.strength for t in ties] == ["strong"]
+    assert "sekali lagi" not in out.getvalue()
+    assert "Saya kenal Budi langsung" in out.getvalue()  # the participant's tie is offered

@@ -34,10 +34,9 @@ class Network:
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """``/peta`` shows the map; ``/analisis`` analyses it; ``/tambah``, ``/hubung`` add."""
-        command = event.command
-        if snap.network is None:
-            return home.first_visit(snap, command)
-        view = snap.network
+        if snap.network is None:  # the first visit: the map is made and the command applied
+            return home.first_visit(snap, lambda fresh, _: self.on_command(fresh, event))
+        command, view = event.command, snap.network
         if command == "peta":
             return go(HOME, home.picture(view, snap.locale))
         if command == "analisis":

@@ -19,6 +19,7 @@ from coaching.flows.network.shared import (
     change,
     continue_at,
     keep_back,
+    offer_direct_ties,
 )
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.network import (
@@ -28,7 +29,6 @@ from coaching.network import (
     RESOURCES,
     AddActor,
     AddTie,
-    DeleteTie,
     MapView,
     Op,
     check_actor_name,
@@ -114,10 +114,10 @@ def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outc
     if guided:
         data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), **keep_back(snap.data)}
         return go(Step.KIND, data=data)
-    ops: list[Op] = [AddActor(name)]
-    if view.ego is not None:
-        ops.append(AddTie(view.ego.name, name))
-    return change(snap, view, ops, note("network.actor_quick_added", name=name), state=HOME)
+    outcome = change(
+        snap, view, [AddActor(name)], note("network.actor_quick_added", name=name), state=HOME
+    )
+    return offer_direct_ties(outcome, view, [name])
 
 
 # --- the actor's attributes (step 2b/2c, Ibarra & Hunter) ----------------------------------------
@@ -246,10 +246,8 @@ def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     if event.choice != "skip":
         actor["ibarra"] = event.choice
     name = str(actor.pop("name"))
-    ops: list[Op] = [AddActor(name, actor)]
-    if view.ego is not None:
-        ops.append(AddTie(view.ego.name, name))
-    outcome = change(snap, view, ops, note("network.actor_saved", name=name))
+    # The participant's own tie is asked next (strong, weak or none): not assumed here.
+    outcome = change(snap, view, [AddActor(name, actor)], note("network.actor_saved", name=name))
     after = Step.EGO_TIE if view.ego is not None else Step.PEERS
     data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
     return continue_at(outcome, after, {**data, **keep_back(snap.data)})
@@ -273,11 +271,8 @@ def ask_ego_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 
 def on_ego_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores how strong your tie is; asks its direction."""
-    name = str(snap.data.get("target", ""))
-    if event.choice == "none" and view.ego is not None:
-        return continue_at(
-            change(snap, view, [DeleteTie(view.ego.name, name)]), Step.PEERS, dict(snap.data)
-        )
+    if event.choice == "none":
+        return go(Step.PEERS, data=dict(snap.data))
     if event.choice not in ("strong", "weak"):
         return stay(snap, note("common.use_buttons"))
     return go(Step.EGO_DIRECTION, data={**snap.data, "strength": event.choice})
@@ -335,9 +330,8 @@ def on_ego_flows(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     a, b = (name, ego) if way == "in" else (ego, name)
     direction = "both" if way == "both" else "out"
     tie = AddTie(a, b, str(strength), direction, tuple(chosen))
-    ops: list[Op] = [DeleteTie(ego, name), tie]
     data = {k: v for k, v in snap.data.items() if k not in ("flows", "direction")}
-    return continue_at(change(snap, view, ops), Step.PEERS, data)
+    return continue_at(change(snap, view, [tie]), Step.PEERS, data)
 
 
 # --- who works with whom (step 3) -------------------------------------------------------------

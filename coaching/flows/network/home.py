@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 from markupsafe import Markup
 
 from coaching.analysis import GraphError, analyse
@@ -9,9 +12,18 @@ from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_
 from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.quick import quick_ties
-from coaching.flows.network.shared import HOME, Step, Steps, editable
+from coaching.flows.network.shared import (
+    HOME,
+    Step,
+    Steps,
+    change,
+    continue_at,
+    direct_tie_offers,
+    editable,
+)
 from coaching.model import (
     ChangeMap,
+    Effect,
     Event,
     EventKind,
     Option,
@@ -20,7 +32,7 @@ from coaching.model import (
     SaveAnalysis,
     Snapshot,
 )
-from coaching.network import EditError, MapView, op_from_json, tie_lines
+from coaching.network import AddActor, AddTie, EditError, MapView, Op, op_from_json, tie_lines
 
 
 def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -48,6 +60,11 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         if view.undo:
             rows += ((Option("undo", "network.btn_undo"),),)
         rows += ((Option("menu", "common.btn_menu"),),)
+        know = tuple(
+            (Option(f"know:{i}", "network.btn_know", {"name": name}),)
+            for i, name in enumerate(direct_tie_offers(snap, view))
+        )
+        rows = know + rows
     return (Reply("network.home", context, rows),)
 
 
@@ -72,6 +89,8 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go(Step.MAPS)
     if choice == "stage":
         return go("bab4.stage", data={"back": HOME})
+    if choice.startswith("know:"):
+        return know_directly(snap, view, choice.removeprefix("know:"))
     if event.kind is EventKind.TEXT:
         if view.read_only:
             return stay(snap, note("network.read_only"))
@@ -81,13 +100,48 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
-def first_visit(snap: Snapshot, command: str | None = None) -> Outcome:
-    """The first visit: the participant's personal map is created with them in it."""
+def know_directly(snap: Snapshot, view: MapView, index: str) -> Outcome:
+    """One tap on "I know X directly": the participant's tie to X, as they said it."""
+    offers = direct_tie_offers(snap, view)
+    if view.ego is None or not index.isdigit() or int(index) >= len(offers):
+        return stay(snap, note("common.use_buttons"))
+    name = offers[int(index)]
+    saved = change(snap, view, [AddTie(view.ego.name, name)], note("network.know_saved", name=name))
+    return continue_at(saved, HOME, {"know": [n for n in offers if n != name]})
+
+
+PENDING = 0  # the id of a personal map being created, until storage gives it its own
+
+
+def first_visit(
+    snap: Snapshot, then: Callable[[Snapshot, MapView], Outcome] | None = None
+) -> Outcome:
+    """The first visit: the participant's personal map is created with them in it.
+
+    ``then`` (the command that made the visit: ``/tambah Budi``, ``/hubung A - B``) runs on
+    the new map in the same step: its changes are folded into the map's creation, so the first
+    command does what it says.
+    """
+    created = new_personal_map(snap)
     replies = (note("network.personal_created"),)
-    outcome = go(HOME, *replies, effects=(new_personal_map(snap),))
-    if command in ("tambah", "hubung"):
-        outcome = go(HOME, *replies, note("network.try_again"), effects=outcome.effects)
-    return outcome
+    if then is None:
+        return go(HOME, *replies, effects=(created,))
+    ego = AddActor(created.ego or "", is_ego=True)
+    fresh = MapView(PENDING, created.kind, created.title, created.purpose).apply([ego])[0]
+    outcome = then(dataclasses.replace(snap, network=fresh, maps=(*snap.maps, fresh)), fresh)
+    ops: list[Op] = []
+    undo: list[Op] = []
+    others: list[Effect] = []
+    for effect in outcome.effects:
+        if isinstance(effect, ChangeMap) and effect.map_id == PENDING:
+            ops += effect.ops
+            undo[:0] = effect.undo
+        else:
+            others.append(effect)
+    creation = dataclasses.replace(created, ops=tuple(ops), undo=tuple(undo))
+    return dataclasses.replace(
+        outcome, effects=(creation, *others), replies=replies + outcome.replies
+    )
 
 
 def undo(snap: Snapshot, view: MapView) -> Outcome:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from coaching.flows.common import go, note
-from coaching.flows.network.shared import HOME, change
+from coaching.flows.network.shared import HOME, change, offer_direct_ties
 from coaching.model import Outcome, Snapshot
 from coaching.network import AddActor, EditError, MapView, ops_for_tie_lines, tie_lines
 
@@ -21,6 +21,5 @@ def quick_ties(snap: Snapshot, view: MapView, text: str) -> Outcome:
     except EditError as error:
         return go(HOME, note(error.key, **error.context))
     added = [op.name for op in ops if isinstance(op, AddActor)]
-    return change(
-        snap, view, ops, note("network.quick_saved", ties=len(lines), added=added), state=HOME
-    )
+    saved = note("network.quick_saved", ties=len(lines), added=added, personal=view.ego is not None)
+    return offer_direct_ties(change(snap, view, ops, saved, state=HOME), view, added)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ from coaching.model import ChangeMap, Event, Outcome, Reply, Snapshot
 from coaching.network import EditError, MapView, Op
 
 MAP_TITLE_MAX = 120
+KNOW_MAX = 6  # "I know X directly" buttons offered at once
 QUESTIONS = ("2a", "2b")  # the module's name generators: who helps; who holds resources
 
 
@@ -89,3 +91,33 @@ def back_state(data: Mapping[str, Any]) -> str:
 
 def back_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data.get("back_data") or {}) if data.get("back") else {}
+
+
+def offer_direct_ties(outcome: Outcome, view: MapView, names: Sequence[str]) -> Outcome:
+    """Names just added without a tie to the participant: home offers "I know X directly".
+
+    Nothing is assumed (a tie to the participant changes every measure of the map); one tap
+    each says it. Only on a personal map, and only when the change was stored.
+    """
+    ego = view.ego
+    if ego is None or not outcome.effects or outcome.state != HOME:
+        return outcome
+    offers = [name for name in dict.fromkeys(names) if view.find(name) != ego][:KNOW_MAX]
+    if not offers:
+        return outcome
+    return dataclasses.replace(outcome, data={**outcome.data, "know": offers})
+
+
+def direct_tie_offers(snap: Snapshot, view: MapView) -> list[str]:
+    """The offered names still without a tie to the participant (a tap or an edit may have
+    tied or removed them since)."""
+    ego = view.ego
+    if ego is None or view.read_only:
+        return []
+    return [
+        str(name)
+        for name in snap.data.get("know") or ()
+        if (actor := view.find(str(name))) is not None
+        and actor.key != ego.key
+        and view.tie(ego.key, actor.key) is None
+    ]
