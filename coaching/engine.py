@@ -46,6 +46,7 @@ from coaching.network import (
     MapView,
     PlannedTie,
     example_view,
+    next_history,
     op_to_json,
 )
 from coaching.validate import is_number, normalise
@@ -119,7 +120,7 @@ def _apply_network(
             network = start.apply(ego + effect.ops)[0]
             if effect.undo:
                 network = dataclasses.replace(
-                    network, undo=tuple(op_to_json(op) for op in effect.undo)
+                    network, undo=(tuple(op_to_json(op) for op in effect.undo),)
                 )
             maps.append(network)
             last = None
@@ -136,8 +137,9 @@ def _apply_network(
                 target = network
             if target is not None:
                 changed = target.apply(effect.ops)[0]
-                undo = tuple(op_to_json(op) for op in effect.undo)
-                changed = dataclasses.replace(changed, undo=undo, **dict(effect.fields))
+                step = tuple(op_to_json(op) for op in effect.undo)
+                undo, redo = next_history(changed.undo, changed.redo, effect.history, step)
+                changed = dataclasses.replace(changed, undo=undo, redo=redo, **dict(effect.fields))
                 maps = [changed if m.id == changed.id else m for m in maps]
                 if network is not None and network.id == changed.id:
                     network = changed

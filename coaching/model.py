@@ -158,12 +158,17 @@ class SelectMap:
 
 @dataclass(frozen=True)
 class ChangeMap:
-    """Edits to the active map, and the ops that undo them (kept as the map's last undo)."""
+    """Edits to the active map, and the ops that undo them (kept in the map's history).
+
+    ``history`` says what the change is to the history: a new change ("do"), the last one
+    undone ("undo": ``undo`` then holds what re-does it) or re-done ("redo").
+    """
 
     map_id: int
     ops: tuple[Op, ...]
     undo: tuple[Op, ...]
     fields: Mapping[str, Any] = field(default_factory=dict)  # title, purpose
+    history: str = "do"  # do | undo | redo
 
 
 @dataclass(frozen=True)

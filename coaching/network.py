@@ -27,6 +27,7 @@ RESOURCES = ("information", "expertise", "funds", "influence", "access", "other"
 IBARRA = ("personal", "operational", "strategic")
 FLOWS = ("communication", "information", "problem_solving", "knowledge", "access")
 STRENGTH_WORDS = {"kuat": "strong", "strong": "strong", "lemah": "weak", "weak": "weak"}
+HISTORY_MAX = 30  # undo steps kept per map (and as many redo steps)
 ACTOR_FIELDS = frozenset({"kind", "role", "inside", "resources", "needs", "ibarra", "kltb_step"})
 _NAME_PUNCT = set(" .,'-()/&:")
 
@@ -210,6 +211,33 @@ def op_from_json(data: Mapping[str, Any]) -> Op:
     return cls(**values)
 
 
+HistoryStep = tuple[Mapping[str, Any], ...]  # one change's ops as JSON (an undo or a redo step)
+
+
+def next_history(
+    undo: Sequence[HistoryStep], redo: Sequence[HistoryStep], how: str, step: HistoryStep
+) -> tuple[tuple[HistoryStep, ...], tuple[HistoryStep, ...]]:
+    """The map's history after a change: one definition for the engine and for storage.
+
+    ``how`` is "do" (a new change; ``step`` undoes it; the redo steps are gone), "undo" (the
+    last undo step was applied; ``step`` re-does it) or "redo" (the last redo step was
+    applied; ``step`` undoes it again). At most :data:`HISTORY_MAX` steps are kept each way.
+    """
+    undo, redo = tuple(undo), tuple(redo)
+    if how == "undo":
+        return undo[:-1], (*redo, step)[-HISTORY_MAX:]
+    if how == "redo":
+        return (*undo, step)[-HISTORY_MAX:], redo[:-1]
+    if not step:  # a change without ops (the purpose, the title) leaves the history alone
+        return undo, redo
+    return (*undo, step)[-HISTORY_MAX:], ()
+
+
+def steps_of(data: Any) -> tuple[HistoryStep, ...]:
+    """Stored steps (a list of lists of op dicts) as the view's tuples."""
+    return tuple(tuple(dict(op) for op in step) for step in data or ())
+
+
 @dataclass(frozen=True)
 class MapView:
     """One map: a personal network (with the participant as ego), a case map, or an example."""
@@ -220,7 +248,8 @@ class MapView:
     purpose: str | None = None
     actors: tuple[Actor, ...] = ()
     ties: tuple[TieView, ...] = ()
-    undo: tuple[Mapping[str, Any], ...] = ()
+    undo: tuple[HistoryStep, ...] = ()  # the map's history: what undoes each change, latest last
+    redo: tuple[HistoryStep, ...] = ()  # what re-does each undone change, latest last
     example: str | None = None
     kltb: tuple[KltbView, ...] = ()
     planned: tuple[PlannedTie, ...] = ()

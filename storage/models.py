@@ -175,7 +175,8 @@ class NetworkMap(Base):
     purpose: Mapped[str | None] = mapped_column(Text)
     anklam: Mapped[dict[str, Any]] = mapped_column(default=dict)  # purpose/structure/style/value
     stage: Mapped[str | None] = mapped_column(String(32))  # Bab V development stage
-    undo: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ops undoing the last change
+    # The map's history: {"undo": [[op, ...], ...], "redo": [...]}, latest last (coaching.network)
+    history: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source: Mapped[str | None] = mapped_column(String(120))  # e.g. the imported file's name
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -32,8 +32,9 @@ from coaching.network import (
     TieView,
     UpdateActor,
     example_view,
-    op_from_json,
+    next_history,
     op_to_json,
+    steps_of,
 )
 from storage.models import Actor as ActorRow
 from storage.models import AnalysisSnapshot, KltbEntry, NetworkMap, Participant
@@ -117,7 +118,8 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
                 purpose=network_map.purpose,
                 actors=actors,
                 ties=tuple(sorted(ties, key=lambda t: (t.a, t.b))),
-                undo=tuple(network_map.undo or ()),
+                undo=steps_of((network_map.history or {}).get("undo")),
+                redo=steps_of((network_map.history or {}).get("redo")),
                 kltb=tuple(
                     KltbView(keys[k.actor_id], k.step, k.note, k.next_action, k.due_at, k.done_at)
                     for k in kltb_rows
@@ -186,14 +188,24 @@ async def apply_network_effect(
             ops.append(AddActor(effect.ego, is_ego=True))
         ops.extend(effect.ops)
         await _apply_ops(session, network_map.id, ops, now)
-        network_map.undo = [op_to_json(op) for op in effect.undo] or None
+        if effect.undo:
+            network_map.history = {"undo": [[op_to_json(op) for op in effect.undo]], "redo": []}
         participant.active_map = str(network_map.id)
     elif isinstance(effect, SelectMap):
         participant.active_map = effect.ref
     elif isinstance(effect, ChangeMap):
         network_map = await _owned_map(session, participant, effect.map_id)
         await _apply_ops(session, network_map.id, effect.ops, now)
-        network_map.undo = [op_to_json(op) for op in effect.undo] or None
+        stored = network_map.history or {}
+        step = tuple(op_to_json(op) for op in effect.undo)
+        undo, redo = next_history(
+            steps_of(stored.get("undo")), steps_of(stored.get("redo")), effect.history, step
+        )
+        # A new value (not the same dict changed in place): SQLAlchemy sees the change.
+        network_map.history = {
+            "undo": [list(s) for s in undo],
+            "redo": [list(s) for s in redo],
+        }
         for field_name, value in effect.fields.items():
             if field_name in ("title", "purpose"):
                 setattr(network_map, field_name, value)
@@ -233,10 +245,6 @@ async def rename_ego(session: AsyncSession, participant: Participant, name: str)
         .where(ActorRow.map_id.in_(map_ids), ActorRow.is_ego.is_(True))
         .values(name=name, name_key=name_key(name))
     )
-
-
-def undo_ops(view: MapView) -> tuple[Op, ...]:
-    return tuple(op_from_json(data) for data in view.undo)
 
 
 async def _kltb(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -67,3 +68,40 @@ def test_starting_on_an_up_to_date_database_leaves_alembic_unimported(sqlite_url
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+async def test_a_maps_last_undo_becomes_the_first_step_of_its_history(sqlite_url: str) -> None:
+    def migrate_to(connection: Connection, revision: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    undo = '[{"op": "delete_actor", "key": "budi"}]'
+    db = Database.connect(sqlite_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(migrate_to, "0004")
+            await conn.execute(
+                text(
+                    "INSERT INTO participants (id, external_id, language, reminder_time, "
+                    "quiet_start, quiet_end, state, state_data, seq, active, ignored_nudges, "
+                    "created_at, updated_at) VALUES (1, 'tg:1', 'id', '08:00', '21:00', "
+                    "'07:00', 'menu.main', '{}', 0, 1, 0, '2026-01-01', '2026-01-01')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO maps (id, participant_id, kind, title, anklam, undo, created_at,"
+                    " updated_at) VALUES (1, 1, 'personal', 'personal', '{}', :undo,"
+                    " '2026-01-01', '2026-01-01'), (2, 1, 'case', 'Kasus', '{}', NULL,"
+                    " '2026-01-01', '2026-01-01')"
+                ),
+                {"undo": undo},
+            )
+        await db.upgrade()
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT id, history FROM maps ORDER BY id"))).all()
+    finally:
+        await db.dispose()
+    assert json.loads(rows[0][1]) == {"undo": [json.loads(undo)], "redo": []}
+    assert rows[1][1] is None

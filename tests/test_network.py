@@ -242,7 +242,28 @@ def test_rename_delete_and_undo() -> None:
     convo.press("undo")
     assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
     assert tie(convo, "Pak Budi Santoso", "Dewi") == (None, "both")
-    assert "undo" not in convo.buttons  # one level
+    convo.press("undo")  # the rename, then the quick line
+    assert names(convo) == ["Ani", "Budi", "Dewi", "Sari Dewi"]
+    convo.press("undo")
+    assert names(convo) == ["Sari Dewi"] and "undo" not in convo.buttons
+    convo.press("redo")
+    convo.press("redo")
+    assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
+    convo.send("Ani - Dewi")  # a new change: nothing left to redo
+    assert "redo" not in convo.buttons and "undo" in convo.buttons
+
+
+def test_undo_goes_back_through_the_history_at_least_twenty_steps() -> None:
+    convo = network_convo()
+    for i in range(25):
+        convo.send(f"/tambah Aktor {i:02d}")
+    for i in reversed(range(25 - 20, 25)):
+        said = convo.send("/urungkan")
+        assert f"Aktor {i:02d}" not in names(convo) and f"Aktor {i - 1:02d}" in names(convo)
+    assert "diurungkan" in said[0].plain
+    for i in range(25 - 20, 25 - 17):
+        convo.press("redo")
+        assert f"Aktor {i:02d}" in names(convo)
 
 
 def test_the_participant_cannot_be_deleted() -> None:

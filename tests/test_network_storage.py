@@ -213,3 +213,32 @@ async def test_the_first_hubung_in_jejaring_chat_is_applied(sqlite_url: str) -> 
     assert [t.strength for t in ties] == ["strong"]
     assert "sekali lagi" not in out.getvalue()
     assert "Saya kenal Budi langsung" in out.getvalue()  # the participant's tie is offered
+
+
+async def test_the_maps_history_undoes_and_redoes_many_steps_across_a_restart(
+    database_url: str,
+) -> None:
+    db = Database.connect(database_url)
+    await db.upgrade()
+    chat = Chat(db)
+    await chat.onboard()
+    await chat.press("net")
+    for i in range(22):
+        await chat.send(f"/tambah Aktor {i:02d}")
+    await db.dispose()
+
+    db = Database.connect(database_url)  # a restart: the history is read back from the database
+    chat.db = db
+    for _ in range(21):
+        await chat.send("/urungkan")
+    async with db.transaction() as session:
+        names = set((await session.execute(select(Actor.name))).scalars())
+    assert names == {"Sari Dewi", "Aktor 00"}
+    await chat.press("redo")
+    await chat.press("redo")
+    async with db.transaction() as session:
+        names = set((await session.execute(select(Actor.name))).scalars())
+        history = (await session.execute(select(NetworkMap.history))).scalar_one()
+    assert names == {"Sari Dewi", "Aktor 00", "Aktor 01", "Aktor 02"}
+    assert len(history["undo"]) == 3 and len(history["redo"]) == 19
+    await db.dispose()

@@ -32,7 +32,16 @@ from coaching.model import (
     SaveAnalysis,
     Snapshot,
 )
-from coaching.network import AddActor, AddTie, EditError, MapView, Op, op_from_json, tie_lines
+from coaching.network import (
+    AddActor,
+    AddTie,
+    EditError,
+    HistoryStep,
+    MapView,
+    Op,
+    op_from_json,
+    tie_lines,
+)
 
 
 def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -57,8 +66,12 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
             (Option("edit", "network.btn_edit"), Option("maps", "network.btn_maps")),
             (Option("stage", "network.btn_stage"),),
         )
-        if view.undo:
-            rows += ((Option("undo", "network.btn_undo"),),)
+        history = (
+            *((Option("undo", "network.btn_undo"),) if view.undo else ()),
+            *((Option("redo", "network.btn_redo"),) if view.redo else ()),
+        )
+        if history:
+            rows += (history,)
         rows += ((Option("menu", "common.btn_menu"),),)
         know = tuple(
             (Option(f"know:{i}", "network.btn_know", {"name": name}),)
@@ -85,6 +98,8 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         )
     if choice == "undo":
         return undo(snap, view)
+    if choice == "redo":
+        return redo(snap, view)
     if choice == "maps":
         return go(Step.MAPS)
     if choice == "stage":
@@ -145,15 +160,27 @@ def first_visit(
 
 
 def undo(snap: Snapshot, view: MapView) -> Outcome:
-    """Reverses the last change to this map (once)."""
+    """Reverses the latest change still in the map's history (step by step, back to the
+    oldest kept); what re-does it goes to the redo side."""
     if view.read_only or view.id is None or not view.undo:
         return go(HOME, note("network.nothing_to_undo"))
-    ops = tuple(op_from_json(op) for op in view.undo)
+    return _travel(view, view.undo[-1], "undo", note("network.undone", left=len(view.undo) - 1))
+
+
+def redo(snap: Snapshot, view: MapView) -> Outcome:
+    """Re-does the change undone last (until a new change is made)."""
+    if view.read_only or view.id is None or not view.redo:
+        return go(HOME, note("network.nothing_to_redo"))
+    return _travel(view, view.redo[-1], "redo", note("network.redone"))
+
+
+def _travel(view: MapView, step: HistoryStep, how: str, said: Reply) -> Outcome:
+    ops = tuple(op_from_json(op) for op in step)
     try:
-        view.apply(ops)
+        _, inverse = view.apply(ops)
     except EditError:
         return go(HOME, note("network.nothing_to_undo"))
-    return go(HOME, note("network.undone"), effects=(ChangeMap(view.id, ops, ()),))
+    return go(HOME, said, effects=(ChangeMap(view.id or 0, ops, inverse, history=how),))
 
 
 def analysis(snap: Snapshot, view: MapView) -> Outcome:
