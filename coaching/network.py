@@ -177,7 +177,18 @@ class DeleteTie:
     b: str
 
 
-Op = AddActor | UpdateActor | RenameActor | DeleteActor | AddTie | DeleteTie
+@dataclass(frozen=True)
+class UpdateTie:
+    """The tie between ``a`` and ``b`` now has these attributes; "out" runs from ``a`` to ``b``."""
+
+    a: str
+    b: str
+    strength: str | None = None
+    direction: str = "both"
+    flows: tuple[str, ...] = ()
+
+
+Op = AddActor | UpdateActor | RenameActor | DeleteActor | AddTie | DeleteTie | UpdateTie
 _OPS: dict[str, type[Op]] = {
     "add_actor": AddActor,
     "update_actor": UpdateActor,
@@ -185,6 +196,7 @@ _OPS: dict[str, type[Op]] = {
     "delete_actor": DeleteActor,
     "add_tie": AddTie,
     "delete_tie": DeleteTie,
+    "update_tie": UpdateTie,
 }
 _NAMES = {cls: name for name, cls in _OPS.items()}
 
@@ -206,7 +218,7 @@ def op_to_json(op: Op) -> dict[str, Any]:
 def op_from_json(data: Mapping[str, Any]) -> Op:
     values = dict(data)
     cls = _OPS[str(values.pop("op"))]
-    if cls is AddTie and "flows" in values:
+    if cls in (AddTie, UpdateTie) and "flows" in values:
         values["flows"] = tuple(values["flows"])
     return cls(**values)
 
@@ -403,6 +415,14 @@ def _apply_one(op: Op, actors: dict[str, Actor], ties: dict[frozenset[str], TieV
     pair = frozenset((a.key, b.key))
     if pair not in ties:
         raise EditError("network.err_no_tie", a=a.name, b=b.name)
+    if isinstance(op, UpdateTie):
+        if op.strength not in (None, "strong", "weak") or op.direction not in ("both", "out"):
+            raise EditError("network.err_bad_tie")
+        if set(op.flows) - set(FLOWS):
+            raise EditError("network.err_bad_tie")
+        was = _add_tie_of(ties[pair], actors)
+        ties[pair] = TieView(a.key, b.key, op.strength, op.direction, tuple(op.flows))
+        return [UpdateTie(was.a, was.b, was.strength, was.direction, was.flows)]
     removed = ties.pop(pair)
     return [_add_tie_of(removed, actors)]
 

@@ -31,6 +31,7 @@ from coaching.network import (
     RenameActor,
     TieView,
     UpdateActor,
+    UpdateTie,
     example_view,
     next_history,
     op_to_json,
@@ -333,6 +334,26 @@ async def _apply_ops(session: AsyncSession, map_id: int, ops: Sequence[Op], now:
                 )
             )
             await session.flush()
+        elif isinstance(op, UpdateTie):
+            a = await _actor_id(session, map_id, op.a)
+            b = await _actor_id(session, map_id, op.b)
+            await session.execute(
+                update(TieRow)
+                .where(
+                    TieRow.map_id == map_id,
+                    or_(
+                        (TieRow.source_id == a) & (TieRow.target_id == b),
+                        (TieRow.source_id == b) & (TieRow.target_id == a),
+                    ),
+                )
+                .values(
+                    source_id=a,
+                    target_id=b,
+                    strength=op.strength,
+                    direction=op.direction,
+                    flows=list(op.flows),
+                )
+            )
         else:
             a = await _actor_id(session, map_id, op.a)
             b = await _actor_id(session, map_id, op.b)

@@ -242,3 +242,38 @@ async def test_the_maps_history_undoes_and_redoes_many_steps_across_a_restart(
     assert names == {"Sari Dewi", "Aktor 00", "Aktor 01", "Aktor 02"}
     assert len(history["undo"]) == 3 and len(history["redo"]) == 19
     await db.dispose()
+
+
+async def test_an_actors_attributes_and_a_ties_direction_are_changed_in_the_database(
+    db: Database,
+) -> None:
+    chat = Chat(db)
+    await chat.onboard()
+    await chat.press("net")
+    await chat.send("Budi - Ani kuat")
+    await chat.press("edit")
+    await chat.press("pick:1")  # Budi (sorted: Ani, Budi)
+    await chat.press("kind")
+    await chat.press("group")
+    await chat.press("ties")
+    await chat.press("pick:0")  # Ani
+    await chat.press("d:ba")
+    await chat.press("flow:knowledge")
+    async with db.transaction() as session:
+        actors = {a.name: a for a in (await session.execute(select(Actor))).scalars()}
+        tie = (await session.execute(select(Tie))).scalar_one()
+    assert actors["Budi"].kind == "group"
+    assert (tie.source_id, tie.target_id, tie.direction, tie.strength, tie.flows) == (
+        actors["Ani"].id,
+        actors["Budi"].id,
+        "out",
+        "strong",
+        ["knowledge"],
+    )
+    await chat.press("untie")
+    assert await count(db, Tie) == 0
+    await chat.send("/urungkan")
+    await chat.send("/urungkan")
+    async with db.transaction() as session:
+        tie = (await session.execute(select(Tie))).scalar_one()
+    assert (tie.direction, tie.flows) == ("out", [])

@@ -7,9 +7,18 @@ from typing import Any
 from coaching.flows import picker
 from coaching.flows.common import go, note, stay
 from coaching.flows.network.guided import start_peers
-from coaching.flows.network.shared import HOME, Step, Steps, change
+from coaching.flows.network.shared import HOME, Step, Steps, change, continue_at
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
-from coaching.network import Actor, DeleteActor, MapView, RenameActor, check_actor_name
+from coaching.network import (
+    FLOWS,
+    Actor,
+    DeleteActor,
+    DeleteTie,
+    MapView,
+    RenameActor,
+    UpdateTie,
+    check_actor_name,
+)
 
 
 def ask_edit_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -35,36 +44,62 @@ def on_edit_pick(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
+ATTRIBUTES = {  # the actor card's buttons: each opens guided entry's question, in edit mode
+    "kind": Step.KIND,
+    "role": Step.ROLE,
+    "inside": Step.INSIDE,
+    "resources": Step.RESOURCES,
+    "needs": Step.NEEDS,
+    "ibarra": Step.IBARRA,
+}
+
+
+def gone(snap: Snapshot, view: MapView, key: str = "target") -> Outcome | None:
+    """The actor being edited is no longer on the map (another message deleted or renamed
+    them): say so and go home, changing nothing."""
+    target = str(snap.data.get(key, ""))
+    if view.find(target) is not None:
+        return None
+    return go(HOME, note("network.actor_gone", name=target))
+
+
 def ask_edit(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target = view.find(str(snap.data.get("target", "")))
     if target is None:
         return ()
-    return (
-        Reply(
-            "network.edit_actor",
-            actor_context(view, target),
-            (
-                (
-                    Option("rename", "network.btn_rename"),
-                    Option("connect", "network.btn_connect"),
-                ),
-                (Option("delete", "network.btn_delete"),),
-                (Option("back", "common.btn_back"),),
-            ),
-        ),
+    attributes = tuple(Option(a, f"network.btn_edit_{a}") for a in ATTRIBUTES)
+    rows: tuple[tuple[Option, ...], ...] = (
+        attributes[:3],
+        attributes[3:],
+        (Option("rename", "network.btn_rename"), Option("connect", "network.btn_connect")),
     )
+    if view.neighbours(target.name):
+        rows += ((Option("ties", "network.btn_edit_ties"),),)
+    rows += (
+        (Option("delete", "network.btn_delete"),),
+        (Option("back", "common.btn_back"),),
+    )
+    return (Reply("network.edit_actor", actor_context(view, target), rows),)
 
 
 def on_edit(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     target = str(snap.data.get("target", ""))
+    if event.choice == "back":
+        return go(Step.EDIT_PICK)
+    if (missing := gone(snap, view)) is not None:
+        return missing
+    actor = view.find(target)
+    if event.choice in ATTRIBUTES and actor is not None:
+        current = {"name": actor.name, "resources": list(actor.resources)}
+        return go(ATTRIBUTES[event.choice], data={"edit": actor.name, "actor": current})
+    if event.choice == "ties":
+        return go(Step.TIE_PICK, data={"target": target})
     if event.choice == "rename":
         return go(Step.RENAME, data={"target": target})
     if event.choice == "delete":
         return go(Step.DELETE, data={"target": target})
     if event.choice == "connect":
         return start_peers(view, target)
-    if event.choice == "back":
-        return go(Step.EDIT_PICK)
     return stay(snap, note("common.use_buttons"))
 
 
@@ -83,6 +118,8 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     target = str(snap.data.get("target", ""))
     if event.choice == "back":
         return go(Step.EDIT, data={"target": target})
+    if (missing := gone(snap, view)) is not None:
+        return missing
     name, problem = (
         check_actor_name(event.text)
         if event.kind is EventKind.TEXT
@@ -118,9 +155,119 @@ def on_delete(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go(Step.EDIT, data={"target": target})
     if event.choice != "yes":
         return stay(snap, note("common.use_buttons"))
+    if (missing := gone(snap, view)) is not None:
+        return missing
     return change(
         snap, view, [DeleteActor(target)], note("network.deleted", name=target), state=HOME
     )
+
+
+# --- a tie of the actor: strength, direction, what flows in it, or delete it ---------------
+
+
+def _tied(view: MapView, target: str) -> list[str]:
+    names = {a.key: a.name for a in view.actors}
+    return sorted(names[key] for key in view.neighbours(target) if key in names)
+
+
+def ask_tie_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    target = str(snap.data.get("target", ""))
+    names = _tied(view, target)
+    if view.find(target) is None or not names:
+        return ()
+    rows = (
+        *picker.pick_rows(names, int(snap.data.get("page", 0))),
+        (Option("back", "common.btn_back"),),
+    )
+    return (Reply("network.ask_tie_pick", {"name": target}, rows, edit="page" in snap.data),)
+
+
+def on_tie_pick(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Chooses which of the actor's ties to change."""
+    target = str(snap.data.get("target", ""))
+    if event.choice == "back":
+        return go(Step.EDIT, data={"target": target})
+    if (missing := gone(snap, view)) is not None:
+        return missing
+    names = _tied(view, target)
+    page = int(snap.data.get("page", 0))
+    if (turned := picker.turn(event.choice, page, len(names))) is not None:
+        return go(Step.TIE_PICK, data={"target": target, "page": turned})
+    if (index := picker.index_of(event.choice, "pick", len(names))) is not None:
+        return go(Step.TIE, data={"target": target, "other": names[index]})
+    return stay(snap, note("common.use_buttons"))
+
+
+def ask_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    target, other = str(snap.data.get("target", "")), str(snap.data.get("other", ""))
+    tie = view.tie(target, other)
+    a, b = view.find(target), view.find(other)
+    if tie is None or a is None or b is None:
+        return ()
+    source, sink = (a, b) if tie.a == a.key else (b, a)
+    way = "both" if tie.direction == "both" else ("ab" if source.key == a.key else "ba")
+    flows = tuple(
+        (Option(f"flow:{f}", "network.btn_flow", {"flow": f, "on": f in tie.flows}),) for f in FLOWS
+    )
+    rows: tuple[tuple[Option, ...], ...] = (
+        (
+            Option("s:strong", "network.btn_set_strong", {"on": tie.strength == "strong"}),
+            Option("s:weak", "network.btn_set_weak", {"on": tie.strength == "weak"}),
+        ),
+        (Option("d:both", "network.btn_set_two_way", {"on": way == "both"}),),
+        (Option("d:ab", "network.btn_set_one_way", {"a": a.name, "b": b.name, "on": way == "ab"}),),
+        (Option("d:ba", "network.btn_set_one_way", {"a": b.name, "b": a.name, "on": way == "ba"}),),
+        *flows,
+        (Option("untie", "network.btn_delete_tie"),),
+        (Option("back", "common.btn_back"),),
+    )
+    context = {
+        "a": source.name,
+        "b": sink.name,
+        "strength": tie.strength,
+        "direction": tie.direction,
+        "flows": list(tie.flows),
+    }
+    return (Reply("network.edit_tie", context, rows, edit=bool(snap.data.get("edited"))),)
+
+
+def on_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Each press changes the tie at once (undo goes back step by step)."""
+    target, other = str(snap.data.get("target", "")), str(snap.data.get("other", ""))
+    here = {"target": target, "other": other}
+    if event.choice == "back":
+        return go(Step.TIE_PICK, data={"target": target})
+    if (missing := gone(snap, view) or gone(snap, view, "other")) is not None:
+        return missing
+    tie = view.tie(target, other)
+    if tie is None:
+        return go(Step.EDIT, note("network.tie_gone", a=target, b=other), data={"target": target})
+    if event.choice == "untie":
+        deleted = note("network.tie_deleted", a=target, b=other)
+        return continue_at(
+            change(snap, view, [DeleteTie(target, other)], deleted), Step.EDIT, {"target": target}
+        )
+    names = {a.key: a.name for a in view.actors}
+    source, sink = names[tie.a], names[tie.b]
+    strength, direction, flows = tie.strength, tie.direction, list(tie.flows)
+    choice = event.choice
+    if choice.startswith("s:") and choice[2:] in ("strong", "weak"):
+        strength = choice[2:]
+    elif choice == "d:both":
+        direction = "both"
+    elif choice in ("d:ab", "d:ba"):
+        direction = "out"
+        source, sink = (target, other) if choice == "d:ab" else (other, target)
+    elif choice.startswith("flow:") and choice[5:] in FLOWS:
+        flow = choice[5:]
+        flows = [f for f in flows if f != flow] if flow in flows else [*flows, flow]
+        flows = [f for f in FLOWS if f in flows]
+    else:
+        return stay(snap, note("common.use_buttons"))
+    update = UpdateTie(source, sink, strength, direction, tuple(flows))
+    if view.apply([update])[0].tie(target, other) == tie:  # pressed what it already is
+        return go(Step.TIE, data={**here, "edited": True})
+    return continue_at(change(snap, view, [update]), Step.TIE, {**here, "edited": True})
 
 
 def actor_context(view: MapView, actor: Actor) -> dict[str, Any]:
@@ -142,4 +289,6 @@ STEPS: Steps = {
     Step.EDIT: (ask_edit, on_edit),
     Step.RENAME: (ask_rename, on_rename),
     Step.DELETE: (ask_delete, on_delete),
+    Step.TIE_PICK: (ask_tie_pick, on_tie_pick),
+    Step.TIE: (ask_tie, on_tie),
 }

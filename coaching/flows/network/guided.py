@@ -31,6 +31,7 @@ from coaching.network import (
     AddTie,
     MapView,
     Op,
+    UpdateActor,
     check_actor_name,
 )
 from coaching.validate import check_answer, normalise
@@ -127,9 +128,27 @@ def _name(snap: Snapshot) -> str:
     return str(dict(snap.data.get("actor") or {}).get("name", ""))
 
 
-def next_attribute(snap: Snapshot, step: Step, **values: Any) -> Outcome:
+def next_attribute(snap: Snapshot, view: MapView, step: Step, **values: Any) -> Outcome:
+    """The next question of guided entry; when editing an actor, the value is saved instead."""
+    if snap.data.get("edit"):
+        return save_attribute(snap, view, values)
     actor = {**dict(snap.data.get("actor") or {}), **values}
     return go(step, data={**snap.data, "actor": actor})
+
+
+def save_attribute(snap: Snapshot, view: MapView, values: Mapping[str, Any]) -> Outcome:
+    """An attribute changed from the actor's card (nothing given: left as it was)."""
+    target = str(snap.data.get("edit", ""))
+    if view.find(target) is None:
+        return go(HOME, note("network.actor_gone", name=target))
+    if not values:
+        return go(Step.EDIT, data={"target": target})
+    saved = note("network.actor_updated", name=target)
+    return continue_at(
+        change(snap, view, [UpdateActor(target, dict(values))], saved),
+        Step.EDIT,
+        {"target": target},
+    )
 
 
 def ask_kind(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -141,7 +160,7 @@ def on_kind(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the kind (person, group, organisation) and asks for the role."""
     if event.choice not in ACTOR_KINDS:
         return stay(snap, note("common.use_buttons"))
-    return next_attribute(snap, Step.ROLE, kind=event.choice)
+    return next_attribute(snap, view, Step.ROLE, kind=event.choice)
 
 
 def ask_role(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -153,11 +172,11 @@ def ask_role(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 def on_role(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the agency/role and asks whether they are inside the organisation."""
     if event.choice == "skip":
-        return next_attribute(snap, Step.INSIDE)
+        return next_attribute(snap, view, Step.INSIDE)
     checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
     if checked is None or checked.value is None or len(checked.value) > MAP_TITLE_MAX:
         return stay(snap, note("network.bad_role"), reprompt=False)
-    return next_attribute(snap, Step.INSIDE, role=normalise(checked.value))
+    return next_attribute(snap, view, Step.INSIDE, role=normalise(checked.value))
 
 
 def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -177,8 +196,10 @@ def on_inside(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores inside/outside and asks which resources they hold."""
     if event.choice not in ("in", "out", "skip"):
         return stay(snap, note("common.use_buttons"))
+    if event.choice == "skip" and snap.data.get("edit"):
+        return save_attribute(snap, view, {})
     inside = {"in": True, "out": False}.get(event.choice)
-    return next_attribute(snap, Step.RESOURCES, inside=inside)
+    return next_attribute(snap, view, Step.RESOURCES, inside=inside)
 
 
 def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -201,6 +222,8 @@ def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles resources (step 2b); "done" asks what they need."""
     actor = dict(snap.data.get("actor") or {})
     if event.choice == "done":
+        if snap.data.get("edit"):
+            return save_attribute(snap, view, {"resources": list(actor.get("resources") or [])})
         return go(Step.NEEDS, data={**snap.data, "actor": actor})
     resource = event.choice.removeprefix("res:")
     if not event.choice.startswith("res:") or resource not in RESOURCES:
@@ -220,11 +243,11 @@ def ask_needs(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 def on_needs(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores what they need (step 2c) and asks the Ibarra & Hunter type."""
     if event.choice == "skip":
-        return next_attribute(snap, Step.IBARRA)
+        return next_attribute(snap, view, Step.IBARRA)
     checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
     if checked is None or checked.value is None or len(checked.value) > 500:
         return stay(snap, note("network.bad_needs"), reprompt=False)
-    return next_attribute(snap, Step.IBARRA, needs=checked.value)
+    return next_attribute(snap, view, Step.IBARRA, needs=checked.value)
 
 
 def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
@@ -242,6 +265,10 @@ def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the type and saves the actor; a personal map then asks about your tie."""
     if event.choice not in (*IBARRA, "skip"):
         return stay(snap, note("common.use_buttons"))
+    if snap.data.get("edit"):
+        return save_attribute(
+            snap, view, {} if event.choice == "skip" else {"ibarra": event.choice}
+        )
     actor = dict(snap.data.get("actor") or {})
     if event.choice != "skip":
         actor["ibarra"] = event.choice

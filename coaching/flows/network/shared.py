@@ -38,6 +38,8 @@ class Step(StrEnum):
     EDIT = "network.edit"
     RENAME = "network.rename"
     DELETE = "network.delete"
+    TIE_PICK = "network.tie_pick"
+    TIE = "network.tie"
     IMPORT = "network.import"
 
 
