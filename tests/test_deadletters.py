@@ -1,0 +1,191 @@
+"""Poison updates: a deterministic failure is set aside (a dead letter), the participant is told,
+and the bot moves on; only the database being away gets an update delivered again."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import deadletters, networks
+from storage.db import Database
+from storage.deadletters import is_transient
+from storage.models import DeadLetter, Participant, ProcessedUpdate
+from tests.ptb import Person
+from tests.test_handlers import Harness
+
+POISON = "Nama Beracun"
+Poison = Callable[[AsyncSession, int], Awaitable[None]]
+
+
+async def null_state(session: AsyncSession, participant_id: int) -> None:
+    """A real IntegrityError on both databases (participants.state is NOT NULL)."""
+    await session.execute(
+        update(Participant).where(Participant.id == participant_id).values(state=None)
+    )
+
+
+async def too_long(session: AsyncSession, participant_id: int) -> None:
+    """A real DataError on PostgreSQL: a value too long for its String(120) column."""
+    await session.execute(
+        update(Participant).where(Participant.id == participant_id).values(unit="u" * 500)
+    )
+
+
+def poison_names(monkeypatch: pytest.MonkeyPatch, poison: Poison) -> None:
+    """Storing the name ``POISON`` fails deterministically, inside the update's transaction."""
+    real = networks.rename_ego
+
+    async def rename_ego(session: AsyncSession, participant: Participant, name: str) -> None:
+        if name == POISON:
+            await poison(session, participant.id)
+            await session.flush()
+        await real(session, participant, name)
+
+    monkeypatch.setattr(networks, "rename_ego", rename_ego)
+
+
+async def letters(db: Database) -> list[DeadLetter]:
+    return await deadletters.listing(db, include_resolved=True)
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[Harness]:
+    harness = Harness(db)
+    async with harness.app:
+        yield harness
+
+
+async def to_name_step(bot: Harness, person: Person) -> None:
+    await bot.feed(person.text("/start"))
+    await bot.feed(person.press("j1:1:agree"))
+    sent = await bot.feed(person.press("j1:2:lang:id"))
+    assert "Siapa nama Anda" in sent[-1]["text"]
+
+
+# --- classification ------------------------------------------------------------------------
+
+
+def test_only_the_database_being_away_is_transient() -> None:
+    lost = OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+    assert is_transient(lost)
+    assert is_transient(InterfaceError("SELECT 1", {}, Exception("connection closed")))
+    assert is_transient(TimeoutError()) and is_transient(ConnectionResetError())
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorname = "SQLITE_BUSY"
+    assert is_transient(OperationalError("UPDATE", {}, locked))
+    missing = sqlite3.OperationalError("no such table: x")
+    missing.sqlite_errorname = "SQLITE_ERROR"
+    assert not is_transient(OperationalError("SELECT", {}, missing))
+    assert not is_transient(DataError("UPDATE", {}, Exception("value too long")))
+    assert not is_transient(IntegrityError("INSERT", {}, Exception("not null")))
+    assert not is_transient(ValueError("an actor's name is empty"))
+    assert not is_transient(KeyError("x"))
+
+
+async def test_a_real_lock_timeout_on_sqlite_is_transient(sqlite_url: str) -> None:
+    db = Database.connect(sqlite_url)
+    await db.upgrade()
+    path = sqlite_url.split("///", 1)[1]
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+        assert is_transient(OperationalError("BEGIN", {}, caught.value))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_real_data_error_on_postgresql_is_deterministic(postgres_url: str) -> None:
+    db = Database.connect(postgres_url)
+    try:
+        with pytest.raises(DataError) as caught:
+            await db.run(lambda session: session.execute(text("SELECT CAST('ab' AS INTEGER)")))
+        assert not is_transient(caught.value)
+    finally:
+        await db.dispose()
+
+
+# --- an update that cannot be stored -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("poison", "error"), [(null_state, "IntegrityError"), (too_long, "DataError")]
+)
+async def test_a_deterministic_failure_is_set_aside_told_and_the_chat_goes_on(
+    bot: Harness, db: Database, monkeypatch: pytest.MonkeyPatch, poison: Poison, error: str
+) -> None:
+    if poison is too_long and db.dialect == "sqlite":
+        pytest.skip("SQLite does not enforce a column's length")
+    await to_name_step(bot, bot.sari)
+    poison_names(monkeypatch, poison)
+    update_ = bot.sari.text(POISON, update_id=4242)
+    sent = await bot.feed(update_)
+    assert bot.pipeline.take_failed({4242}) == set()  # acknowledged: not redelivered
+    assert len(sent) == 1 and "tidak dapat disimpan" in sent[0]["text"]
+    assert "pendaftaran" in sent[0]["text"]  # where they still are
+    [letter] = await letters(db)
+    assert letter.kind == "update" and letter.update_id == 4242
+    assert letter.error_class == f"sqlalchemy.exc.{error}" and letter.attempts == 1
+    assert letter.payload["update"]["message"]["text"] == POISON
+    assert letter.payload["event"]["text"] == POISON
+    assert letter.participant_id == (await bot.participant()).id
+    assert (await bot.participant()).state == "onboarding.name"  # nothing half-stored
+    # Delivered again by Telegram: a repeat, dropped.
+    assert await bot.feed(bot.sari.text(POISON, update_id=4242)) == []
+    assert len(await letters(db)) == 1
+    # The same chat goes on, and so does everyone else.
+    sent = await bot.feed(bot.sari.text("Sari Dewi"))
+    assert "Sari Dewi" in sent[-1]["text"]
+    other = Person(bot.app, user_id=3003)
+    assert "Persetujuan" in (await bot.feed(other.text("/start")))[0]["text"]
+
+
+async def test_an_engine_failure_is_a_dead_letter_too(
+    bot: Harness, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import conversations
+
+    await to_name_step(bot, bot.sari)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug in pure code")
+
+    monkeypatch.setattr(conversations.engine, "handle", broken)
+    sent = await bot.feed(bot.sari.text("Sari"))
+    assert "tidak dapat disimpan" in sent[0]["text"]
+    [letter] = await letters(db)
+    assert letter.error_class == "ZeroDivisionError" and "pure code" in letter.error
+
+
+async def test_the_database_away_is_still_redelivered(
+    bot: Harness, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await to_name_step(bot, bot.sari)
+    real = networks.rename_ego
+
+    async def away(session: AsyncSession, participant: Participant, name: str) -> None:
+        raise OperationalError("UPDATE", {}, ConnectionResetError("server closed the connection"))
+
+    monkeypatch.setattr(networks, "rename_ego", away)
+    assert await bot.feed(bot.sari.text("Sari", update_id=6161)) == []
+    assert bot.pipeline.take_failed({6161}) == {6161}
+    assert await letters(db) == []
+    monkeypatch.setattr(networks, "rename_ego", real)
+    sent = await bot.feed(bot.sari.text("Sari", update_id=6161))
+    assert "Sari" in sent[-1]["text"]
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 4
+    await asyncio.sleep(0)
