@@ -17,7 +17,9 @@ from storage import deadletters, networks
 from storage.db import Database
 from storage.deadletters import is_transient
 from storage.models import DeadLetter, Participant, ProcessedUpdate
+from tests.emulator import BotApiEmulator
 from tests.ptb import Person
+from tests.test_e2e import CHAT, TOKEN, first_with, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
 
 POISON = "Nama Beracun"
@@ -189,3 +191,62 @@ async def test_the_database_away_is_still_redelivered(
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 4
     await asyncio.sleep(0)
+
+
+# --- over HTTP: the Bot API emulator, polling and webhook ------------------------------------
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(token=TOKEN, webhook_retry_delay=0.05) as emulator:
+        yield emulator
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_poison_update_pins_no_offset_and_blocks_no_chat(
+    emu: BotApiEmulator, database_url: str, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    postgres = database_url.startswith("postgresql")
+    poison_names(monkeypatch, too_long if postgres else null_state)
+    extra: dict[str, Any] = {}
+    if mode == "webhook":
+        port = free_port()
+        extra = {
+            "webhook_url": f"http://127.0.0.1:{port}/telegram",
+            "webhook_secret": "s3cret-Token_1",
+            "host": "127.0.0.1",
+            "port": port,
+        }
+    async with running(settings_for(emu, database_url, **extra)):
+        for _ in range(100):
+            if mode == "polling" or emu.webhook:
+                break
+            await asyncio.sleep(0.05)
+        emu.user_sends_text(CHAT, "/start")
+        consent = await reply(emu, 1)
+        emu.user_presses(CHAT, consent["message_id"], "j1:1:agree")
+        language = await reply(emu, 2)
+        emu.user_presses(CHAT, language["message_id"], "j1:2:lang:id")
+        await reply(emu, 3)
+        poisoned = emu.user_sends_text(CHAT, POISON)
+        others = [emu.user_sends_text(chat, "/start") for chat in (2001, 2002, 2003)]
+        told = await first_with(emu, "tidak dapat disimpan")
+        assert "pendaftaran" in told["text"]
+        for chat in (2001, 2002, 2003):
+            [consent] = await emu.wait_for_messages(chat, 1, timeout=15)
+            assert "Persetujuan" in consent["text"]
+        emu.user_sends_text(CHAT, "Sari Dewi")
+        assert "Sari Dewi" in (await first_with(emu, "Senang berkenalan"))["text"]
+        if mode == "webhook":
+            answered = [a["status"] for a in emu.webhook_attempts if a["update_id"] == poisoned]
+            assert answered == [200]  # once, acknowledged: no 500 for ever
+        else:
+            assert emu.pending_updates == []  # the offset moved past it
+        assert all(a.get("status") == 200 for a in emu.webhook_attempts if a["update_id"] in others)
+    db = Database.connect(database_url)
+    try:
+        [letter] = await letters(db)
+        assert letter.update_id == poisoned and letter.chat_id == CHAT
+    finally:
+        await db.dispose()
