@@ -4,6 +4,7 @@ and the bot moves on; only the database being away gets an update delivered agai
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -250,3 +251,75 @@ async def test_a_poison_update_pins_no_offset_and_blocks_no_chat(
         assert letter.update_id == poisoned and letter.chat_id == CHAT
     finally:
         await db.dispose()
+
+
+# --- jejaring dead-letters list | retry ------------------------------------------------------
+
+
+async def cli(*args: str) -> tuple[int, str]:
+    from cli.deadletters import _run
+    from cli.main import _parser
+
+    out, err = io.StringIO(), io.StringIO()
+    code = await _run(_parser().parse_args(["dead-letters", *args]), out, err)
+    return code, out.getvalue() + err.getvalue()
+
+
+async def test_dead_letters_are_listed_and_retried_once_the_cause_is_fixed(
+    bot: Harness, db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    await to_name_step(bot, bot.sari)
+    real = networks.rename_ego
+    poison_names(monkeypatch, null_state)
+    await bot.feed(bot.sari.text(POISON, update_id=4242))
+    code, listed = await cli("list")
+    assert code == 0 and listed.count("\n") == 1
+    assert listed.startswith("#1\t") and "update 4242" in listed and "IntegrityError" in listed
+    told = len(bot.request.sent())
+
+    code, output = await cli("retry", "1")  # not fixed yet
+    assert code == 1 and "failed again: sqlalchemy.exc.IntegrityError" in output
+    [letter] = await letters(db)
+    assert letter.attempts == 2 and letter.resolved_at is None
+    await bot.deliverer.sweep()
+    assert len(bot.request.sent()) == told  # told once, not at every retry
+
+    monkeypatch.setattr(networks, "rename_ego", real)  # the fix is deployed
+    code, output = await cli("retry", "--all")
+    assert (code, output) == (0, "#1\tdone\n")
+    participant = await bot.participant()
+    assert participant.name == POISON and participant.state == "onboarding.unit"
+    await bot.deliverer.sweep()  # the running bot's outbox sends the reply
+    assert "Senang berkenalan" in bot.request.sent()[-1]["text"]
+    assert (await cli("list"))[1] == ""
+    code, output = await cli("list", "--all")
+    assert "\tretried " in output
+    assert (await cli("retry", "1"))[1] == "#1\talready retried\n"
+    assert (await cli("retry", "9"))[0] == 2
+
+
+async def test_a_message_set_aside_is_queued_again(
+    bot: Harness, db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage.outbox import enqueue
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    broken = {"text": "tombol", "buttons": [[{"value": "x"}]], "seq": 0}
+    async with db.transaction() as session:
+        await enqueue(session, None, "telegram", 1001, [broken], datetime.now(UTC))
+    await bot.deliverer.flush(1001)
+    [letter] = await letters(db)
+    assert letter.kind == "message" and letter.error_class == "KeyError"
+    assert (await cli("retry", str(letter.id)))[0] == 0
+    async with db.transaction() as session:
+        from storage.models import OutboxMessage
+
+        rows = (
+            (await session.execute(select(OutboxMessage.payload).order_by(OutboxMessage.id)))
+            .scalars()
+            .all()
+        )
+    assert [row["text"] for row in rows] == ["tombol", "tombol"]  # queued again, once
