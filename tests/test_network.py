@@ -184,7 +184,7 @@ def test_the_first_command_on_a_fresh_account_is_applied_with_the_maps_creation(
     ("line", "key"),
     [
         ("Budi - budi", "network.err_self_tie"),
-        ("Budi - <b>x</b>", "network.bad_name_chars"),
+        ("Budi - <b>x</b>", "names.chars"),
     ],
 )
 def test_bad_ties_are_refused_with_an_explanation(line: str, key: str) -> None:
