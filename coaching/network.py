@@ -541,21 +541,32 @@ def tie_lines(text: str) -> list[TieLine] | None:
     return [p for p in parsed if p is not None]
 
 
-def ops_for_tie_lines(view: MapView, lines: Sequence[TieLine]) -> list[Op]:
+def ops_for_tie_lines(
+    view: MapView, lines: Sequence[TieLine], meant: Mapping[str, str] | None = None
+) -> list[Op]:
     """New actors first, then the ties: only the ties the lines name.
+
+    ``meant`` maps a cleaned typed name to the actor it was resolved to (the participant,
+    an actor already on the map); an empty answer, or no answer, means a new actor.
 
     A name first met in a line is not tied to the participant: that tie would change every
     measure of the map, and the participant did not say it (the reply offers it in one tap).
     """
+    meant = meant or {}
     ops: list[Op] = []
     known = {a.key for a in view.actors}
+
+    def actor(typed: str) -> str:
+        cleaned, problem = check_actor_name(typed)
+        if cleaned is None:
+            raise EditError(problem or "names.chars", name=typed[:80])
+        name = meant.get(cleaned) or cleaned
+        if name_key(name) not in known:
+            known.add(name_key(name))
+            ops.append(AddActor(name))
+        return name
+
     for line in lines:
-        for name in (line.a, line.b):
-            cleaned, problem = check_actor_name(name)
-            if cleaned is None:
-                raise EditError(problem or "network.bad_name_chars", name=name[:80])
-            if name_key(cleaned) not in known:
-                known.add(name_key(cleaned))
-                ops.append(AddActor(cleaned))
-        ops.append(AddTie(line.a, line.b, line.strength, line.direction))
+        a, b = actor(line.a), actor(line.b)
+        ops.append(AddTie(a, b, line.strength, line.direction))
     return ops

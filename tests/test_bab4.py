@@ -64,7 +64,12 @@ def test_the_four_steps_from_case_to_plan() -> None:
     assert structure.exercise == "bab4.latihan3" and "3 aktor" in structure.text
     suggestions = [v for v in convo.buttons if v.startswith("sug:")]
     convo.press("own")
-    convo.send("KUD - BRI")
+    said = convo.send("Saya - BRI")  # the participant is not on a case map
+    assert said[0].key == "network.no_ego_here" and convo.snap.state == "bab4.own"
+    said = convo.send("Kelompok Tanni - BRI")  # a near miss is asked back, nothing planned
+    assert said[0].key == "bab4.own_which" and "Kelompok Tani" in said[0].plain
+    assert not any(isinstance(e, PlanTie) for e in effects(convo))
+    convo.send("kud - BRI")  # the map's spelling is kept
     convo.press("due14")
     plan = next(e for e in effects(convo) if isinstance(e, PlanTie))
     assert (plan.a, plan.b, plan.due_at) == ("KUD", "BRI", NOW + timedelta(days=14))

@@ -23,6 +23,7 @@ from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import analysis_reply
 from coaching.flows import picker
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
+from coaching.flows.network.naming import resolve_on
 from coaching.model import (
     ChangeMap,
     CreateMap,
@@ -37,7 +38,8 @@ from coaching.model import (
     SelectMap,
     Snapshot,
 )
-from coaching.network import Actor, MapView, TieView, parse_tie_line
+from coaching.names import name_key
+from coaching.network import Actor, MapView, TieView, check_actor_name, parse_tie_line
 from coaching.validate import check_answer, normalise
 
 DUE_DAYS = {"due7": 7, "due14": 14, "due30": 30}
@@ -279,9 +281,15 @@ class Mapping4:
         if event.choice == "back":
             return go(Step.ANALYSIS)
         line = parse_tie_line(event.text) if event.kind is EventKind.TEXT else None
-        if line is None or line.a.casefold() == line.b.casefold():
+        if line is None:
             return stay(snap, note("bab4.bad_own"), reprompt=False)
-        return go(Step.DUE, data={"a": line.a[:80], "b": line.b[:80], "reason": "own"})
+        a, b = _planned_name(snap, view, line.a), _planned_name(snap, view, line.b)
+        for named in (a, b):
+            if isinstance(named, Reply):
+                return stay(snap, named, reprompt=False)
+        if name_key(str(a)) == name_key(str(b)):
+            return stay(snap, note("bab4.bad_own"), reprompt=False)
+        return go(Step.DUE, data={"a": a, "b": b, "reason": "own"})
 
     def _due(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
         """Stores the planned tie with its due date (reminders nudge about it)."""
@@ -352,6 +360,22 @@ def _loosest(view: MapView) -> list[Actor]:
 def _planned(view: MapView, a: str, b: str) -> bool:
     pair = {a.casefold(), b.casefold()}
     return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned)
+
+
+def _planned_name(snap: Snapshot, view: MapView, typed: str) -> str | Reply:
+    """A name of a planned tie, resolved like every name of the map: the participant, an
+    actor already there (their spelling), or someone new; a doubtful one is asked back."""
+    name, problem = check_actor_name(typed)
+    if name is None:
+        return note(problem or "names.chars", name=typed[:80])
+    found = resolve_on(snap, view, name)
+    if found.kind == "ego":
+        return found.name or note("network.no_ego_here")
+    if found.kind == "same" and found.name:
+        return found.name
+    if found.kind in ("near", "ambiguous"):
+        return note("bab4.own_which", typed=name, names=list(found.candidates))
+    return name
 
 
 def _structure(view: MapView) -> str:

@@ -6,17 +6,18 @@ kuat``, or plain lines like ``Budi -> Sari`` on the map's home), and a CSV edge 
 document (previewed, then imported all-or-nothing as a new map). Every change keeps its undo.
 
 The flow is split along those seams: :mod:`.home`, :mod:`.guided`, :mod:`.quick`,
-:mod:`.editing` and :mod:`.maps`; each holds its steps' prompts beside their handlers.
+:mod:`.editing` and :mod:`.maps`, with :mod:`.naming` (every typed name resolved); each
+holds its steps' prompts beside their handlers.
 """
 
 from __future__ import annotations
 
 from coaching.flows.common import go, note, stay
-from coaching.flows.network import editing, guided, home, maps, quick
+from coaching.flows.network import editing, guided, home, maps, naming, quick
 from coaching.flows.network.shared import HOME, Step, Steps
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 
-STEPS: Steps = {**home.STEPS, **guided.STEPS, **editing.STEPS, **maps.STEPS}
+STEPS: Steps = {**home.STEPS, **naming.STEPS, **guided.STEPS, **editing.STEPS, **maps.STEPS}
 assert set(STEPS) == set(Step), set(Step) - set(STEPS)  # every step has its prompt and handler
 
 
@@ -46,7 +47,7 @@ class Network:
         if command == "tambah":
             if not event.text.strip():
                 return go(Step.NAME, data={"q": "2a"})
-            return guided.add_named(snap, view, event.text)
+            return naming.add_named(snap, view, event.text)
         if not event.text.strip():
             return go(HOME, note("network.hubung_usage"))
         return quick.quick_ties(snap, view, event.text)

@@ -121,12 +121,10 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     if (missing := gone(snap, view)) is not None:
         return missing
     name, problem = (
-        check_actor_name(event.text)
-        if event.kind is EventKind.TEXT
-        else (None, "network.bad_name_empty")
+        check_actor_name(event.text) if event.kind is EventKind.TEXT else (None, "names.empty")
     )
     if name is None:
-        return stay(snap, note(problem or "network.bad_name_chars"), reprompt=False)
+        return stay(snap, note(problem or "names.chars"), reprompt=False)
     return change(
         snap,
         view,

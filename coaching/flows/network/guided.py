@@ -1,5 +1,6 @@
-"""Guided entry: the module's name generators (mapping step 2), each actor's attributes, the
-participant's own tie to them (Cross), and who among the others they work with (step 3)."""
+"""Guided entry: each actor's attributes (mapping step 2b/2c, Ibarra & Hunter), the
+participant's own tie to them (Cross), and who among the others they work with (step 3).
+The name generators themselves (step 2a/2b) are :mod:`.naming`'s."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from coaching.flows.network.shared import (
     change,
     continue_at,
     keep_back,
-    offer_direct_ties,
 )
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.network import (
@@ -32,94 +32,8 @@ from coaching.network import (
     MapView,
     Op,
     UpdateActor,
-    check_actor_name,
 )
 from coaching.validate import check_answer, normalise
-
-# --- naming (step 2a/2b) -----------------------------------------------------------------------
-
-
-def ask_name(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
-    question = str(snap.data.get("q", "2a"))
-    return (
-        Reply(
-            "network.ask_name",
-            {"q": question, "purpose": view.purpose},
-            ((Option("done", "network.btn_done_adding"),),),
-        ),
-    )
-
-
-def on_name(snap: Snapshot, view: MapView, event: Event) -> Outcome:
-    """Takes a stakeholder's name (a near miss asks "did you mean…?")."""
-    if event.choice == "done":
-        return go(back_state(snap.data), data=back_data(snap.data))
-    if event.kind is not EventKind.TEXT:
-        return stay(snap, note("network.bad_name_empty"), reprompt=False)
-    return add_named(snap, view, event.text, guided=True)
-
-
-def ask_confirm(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
-    data = snap.data
-    return (
-        Reply(
-            "network.confirm_near",
-            {"typed": data.get("typed", ""), "near": data.get("near", "")},
-            (
-                (Option("same", "network.btn_same", {"name": data.get("near", "")}),),
-                (Option("new", "network.btn_new_actor", {"name": data.get("typed", "")}),),
-            ),
-        ),
-    )
-
-
-def on_confirm(snap: Snapshot, view: MapView, event: Event) -> Outcome:
-    """The typed name was close to an existing actor: the same one, or a new one?"""
-    typed, near = str(snap.data.get("typed", "")), str(snap.data.get("near", ""))
-    guided = bool(snap.data.get("guided"))
-    if event.choice == "same":
-        if not guided:
-            return go(HOME, note("network.already_there", name=near))
-        return start_peers(view, near, back=snap.data.get("back"))
-    if event.choice == "new":
-        return new_actor(snap, view, typed, guided=guided)
-    return stay(snap, note("common.use_buttons"))
-
-
-def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False) -> Outcome:
-    """A typed name: refused, already there, a near miss to confirm, or a new actor."""
-    if view.read_only:
-        return go(HOME, note("network.read_only"))
-    name, problem = check_actor_name(text)
-    if name is None:
-        return stay(snap, note(problem or "network.bad_name_chars"), reprompt=False)
-    existing = view.find(name)
-    if existing is not None:
-        return stay(snap, note("network.already_there", name=existing.name), reprompt=False)
-    near = view.near(name)
-    if near is not None:
-        return go(
-            Step.CONFIRM,
-            data={
-                "typed": name,
-                "near": near.name,
-                "guided": guided,
-                "q": snap.data.get("q", "2a"),
-                **keep_back(snap.data),
-            },
-        )
-    return new_actor(snap, view, name, guided=guided)
-
-
-def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outcome:
-    if guided:
-        data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), **keep_back(snap.data)}
-        return go(Step.KIND, data=data)
-    outcome = change(
-        snap, view, [AddActor(name)], note("network.actor_quick_added", name=name), state=HOME
-    )
-    return offer_direct_ties(outcome, view, [name])
-
 
 # --- the actor's attributes (step 2b/2c, Ibarra & Hunter) ----------------------------------------
 
@@ -474,8 +388,6 @@ def next_question(data: Mapping[str, Any]) -> str:
 
 
 STEPS: Steps = {
-    Step.NAME: (ask_name, on_name),
-    Step.CONFIRM: (ask_confirm, on_confirm),
     Step.KIND: (ask_kind, on_kind),
     Step.ROLE: (ask_role, on_role),
     Step.INSIDE: (ask_inside, on_inside),

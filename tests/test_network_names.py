@@ -1,0 +1,123 @@
+"""Every way of naming an actor in the chat goes through one resolver (coaching.names.resolve):
+the participant is recognised, near misses and ambiguous names are asked about first."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from coaching.model import ChangeMap
+from storage.db import Database
+from storage.models import Actor, Tie
+from tests.test_network import effects, names, network_convo, tie, with_map
+
+
+@pytest.mark.parametrize("me", ["Saya", "saya", "aku", "Anda", "me", "I", "myself", "Sari Dewi"])
+def test_the_participant_is_recognised_in_a_quick_line(me: str) -> None:
+    convo = network_convo()
+    convo.send(f"/hubung {me} - Budi kuat")
+    assert names(convo) == ["Budi", "Sari Dewi"]  # never an actor "Saya"
+    assert tie(convo, "Sari Dewi", "Budi") == ("strong", "both")
+
+
+def test_the_participant_named_in_tambah_or_guided_entry_is_not_added() -> None:
+    convo = network_convo()
+    said = convo.send("/tambah Saya")
+    assert said[0].key == "network.is_you" and names(convo) == ["Sari Dewi"]
+    convo.press("add")
+    said = convo.send("aku")
+    assert said[0].key == "network.is_you" and convo.snap.state == "network.name"
+    assert effects(convo) == []
+
+
+def test_a_case_map_has_no_participant_to_tie() -> None:
+    convo = network_convo()
+    convo.press("maps")
+    convo.press("new")
+    convo.send("Posisi tawar kelompok tani")
+    convo.press("skip")
+    with_map(convo)
+    said = convo.send("Saya - Tengkulak")
+    assert said[0].key == "network.no_ego_here" and effects(convo) == []
+
+
+def test_a_near_miss_in_a_quick_line_asks_before_anything_is_stored() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso (Bappeda)")
+    said = convo.send("Budi - Rina kuat")
+    assert convo.snap.state == "network.confirm" and effects(convo) == []
+    assert "Pak Budi Santoso (Bappeda)" in said[-1].plain
+    convo.press("same:0")
+    assert names(convo) == ["Pak Budi Santoso (Bappeda)", "Rina", "Sari Dewi"]
+    assert tie(convo, "Pak Budi Santoso (Bappeda)", "Rina") == ("strong", "both")
+
+
+def test_tambah_of_an_agency_or_a_person_already_there_adds_nobody() -> None:
+    convo = network_convo()
+    convo.send("/tambah Kominfo Provinsi")
+    said = convo.send("/tambah Kominfo Prov")
+    assert said[0].key == "network.already_there" and "Kominfo Provinsi" in said[0].plain
+    convo.send("/tambah dr. Nia")
+    said = convo.send("/tambah dr nia")
+    assert said[0].key == "network.already_there"
+    assert names(convo) == ["Kominfo Provinsi", "Sari Dewi", "dr. Nia"]
+    convo.send("/tambah Pak Budiman")
+    convo.send("/tambah Pak Budimen")  # a near miss asks first
+    assert convo.snap.state == "network.confirm"
+    said = convo.press("same:0")
+    assert said[0].key == "network.already_there" and "Pak Budimen" not in names(convo)
+
+
+def test_a_line_with_several_doubtful_names_asks_about_each_then_applies_once() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso")
+    convo.send("/tambah Dinas Pertanian")
+    said = convo.send("Budi Santosa - Dinas Pertanain lemah\nDinas Pertanain - Ani")
+    assert convo.snap.state == "network.confirm" and "Pak Budi Santoso" in said[-1].plain
+    convo.press("same:0")
+    assert convo.snap.state == "network.confirm" and effects(convo) == []
+    assert "Dinas Pertanian" in convo.last[-1].plain
+    convo.press("same:0")
+    changes = [e for e in effects(convo) if isinstance(e, ChangeMap)]
+    assert len(changes) == 1  # the line applied once, with every answer
+    assert names(convo) == ["Ani", "Dinas Pertanian", "Pak Budi Santoso", "Sari Dewi"]
+    assert tie(convo, "Pak Budi Santoso", "Dinas Pertanian") == ("weak", "both")
+    assert tie(convo, "Dinas Pertanian", "Ani") == (None, "both")
+
+
+def test_an_answer_of_someone_else_adds_a_new_actor() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso")
+    convo.send("Budi Santosa - Ani")
+    convo.press("new")
+    assert names(convo) == ["Ani", "Budi Santosa", "Pak Budi Santoso", "Sari Dewi"]
+
+
+def test_an_ambiguous_name_asks_which_one() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso")
+    convo.send("/tambah Budi Hartono")
+    said = convo.send("Budi - Ani")
+    assert said[-1].key == "network.confirm_which" and effects(convo) == []
+    labels = dict(s for reply in said for s in reply.buttons)
+    chosen = next(v for v, label in labels.items() if "Budi Hartono" in label)
+    convo.press(chosen)
+    assert tie(convo, "Budi Hartono", "Ani") == (None, "both")
+    assert names(convo).count("Budi") == 0
+
+
+async def test_saya_in_jejaring_chat_is_the_participant(sqlite_url: str) -> None:
+    from cli.chat import chat as terminal_chat
+    from tests.test_terminal import ONBOARDING
+
+    db = Database.connect(sqlite_url)
+    typed = ONBOARDING + "/hubung Saya - Budi kuat\n"
+    await terminal_chat(db, user="sari", stdin=io.StringIO(typed), stdout=io.StringIO())
+    async with db.transaction() as session:
+        actors = set((await session.execute(select(Actor.name))).scalars())
+        ties = (await session.execute(select(Tie))).scalars().all()
+    await db.dispose()
+    assert actors == {"Sari Dewi", "Budi"}  # no actor "Saya" beside the participant
+    assert len(ties) == 1 and ties[0].strength == "strong"
