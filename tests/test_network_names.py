@@ -3,6 +3,7 @@ the participant is recognised, near misses and ambiguous names are asked about f
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -121,3 +122,61 @@ async def test_saya_in_jejaring_chat_is_the_participant(sqlite_url: str) -> None
     await db.dispose()
     assert actors == {"Sari Dewi", "Budi"}  # no actor "Saya" beside the participant
     assert len(ties) == 1 and ties[0].strength == "strong"
+
+
+def test_duplicates_on_a_map_are_merged_with_ties_and_attributes_combined_and_undoable() -> None:
+    convo = network_convo()
+    convo.send("Budi - Ani lemah\nPak Budi - Dewi kuat\nPak Budi -> Ani kuat")
+    with_map(convo)
+    from tests.test_network import open_card
+
+    open_card(convo, "Pak Budi")
+    convo.press("kind")
+    convo.press("person")
+    convo.press("merge")
+    labels = [label for s in convo.last for _, label in s.buttons]
+    assert "Pak Budi" not in labels  # never with itself
+    convo.press(f"pick:{labels.index('Budi')}")
+    said = convo.press("yes")
+    assert said[0].key == "network.merged"
+    assert names(convo) == ["Ani", "Budi", "Dewi", "Sari Dewi"]
+    budi = convo.snap.network.find("Budi") if convo.snap.network else None
+    assert budi is not None and budi.kind == "person"  # attributes combined
+    assert tie(convo, "Budi", "Dewi") == ("strong", "both")  # ties moved
+    assert tie(convo, "Budi", "Ani") == ("strong", "both")  # combined: strong, directions differ
+    convo.press("undo")
+    assert names(convo) == ["Ani", "Budi", "Dewi", "Pak Budi", "Sari Dewi"]
+    assert tie(convo, "Pak Budi", "Ani") == ("strong", "out")
+    assert tie(convo, "Budi", "Ani") == ("weak", "both")
+
+
+def test_renaming_onto_an_existing_name_offers_the_merge_and_saya_merges_into_the_participant() -> (
+    None
+):
+    convo = network_convo()
+    from coaching.network import AddActor, AddTie
+
+    view = convo.snap.network
+    assert view is not None  # an old map, from before the resolver: an actor "Saya"
+    old = view.apply([AddActor("Saya"), AddActor("Budi"), AddTie("Saya", "Budi", "strong")])[0]
+    convo.snap = dataclasses.replace(convo.snap, network=old, maps=(old,))
+    from tests.test_network import open_card
+
+    convo.press("menu")
+    convo.press("net")
+    open_card(convo, "Saya")
+    convo.press("rename")
+    convo.send("Sari Dewi")
+    assert convo.snap.state == "network.merge"
+    convo.press("yes")
+    assert names(convo) == ["Budi", "Sari Dewi"]
+    assert tie(convo, "Sari Dewi", "Budi") == ("strong", "both")
+
+
+def test_a_merge_with_itself_is_refused() -> None:
+    from coaching.network import AddActor, EditError, MapView, merge_ops
+
+    view = MapView(1, "case", "t").apply([AddActor("Pak Budi")])[0]
+    with pytest.raises(EditError) as refused:
+        merge_ops(view, "Pak Budi", "pak  budi")
+    assert refused.value.key == "network.err_merge_self"

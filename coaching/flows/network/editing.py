@@ -14,10 +14,12 @@ from coaching.network import (
     Actor,
     DeleteActor,
     DeleteTie,
+    EditError,
     MapView,
     RenameActor,
     UpdateTie,
     check_actor_name,
+    merge_ops,
 )
 
 
@@ -76,7 +78,7 @@ def ask_edit(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     if view.neighbours(target.name):
         rows += ((Option("ties", "network.btn_edit_ties"),),)
     rows += (
-        (Option("delete", "network.btn_delete"),),
+        (Option("merge", "network.btn_merge"), Option("delete", "network.btn_delete")),
         (Option("back", "common.btn_back"),),
     )
     return (Reply("network.edit_actor", actor_context(view, target), rows),)
@@ -94,6 +96,8 @@ def on_edit(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go(ATTRIBUTES[event.choice], data={"edit": actor.name, "actor": current})
     if event.choice == "ties":
         return go(Step.TIE_PICK, data={"target": target})
+    if event.choice == "merge":
+        return go(Step.MERGE, data={"target": target})
     if event.choice == "rename":
         return go(Step.RENAME, data={"target": target})
     if event.choice == "delete":
@@ -125,6 +129,11 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     )
     if name is None:
         return stay(snap, note(problem or "names.chars"), reprompt=False)
+    taken = view.find(name)
+    current = view.find(target)
+    if taken is not None and current is not None and taken.key != current.key:
+        # The new name is another actor's: they are probably one person; offer the merge.
+        return go(Step.MERGE, data={"target": target, "into": taken.name})
     return change(
         snap,
         view,
@@ -282,6 +291,65 @@ def actor_context(view: MapView, actor: Actor) -> dict[str, Any]:
     }
 
 
+# --- merging a duplicate into another actor -----------------------------------------------------
+
+
+def _merge_candidates(view: MapView, target: str) -> list[str]:
+    actor = view.find(target)
+    return [a.name for a in view.actors if actor is None or a.key != actor.key]
+
+
+def ask_merge(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    target = str(snap.data.get("target", ""))
+    if view.find(target) is None:
+        return ()
+    into = snap.data.get("into")
+    if into:
+        return (
+            Reply(
+                "network.ask_merge_confirm",
+                {"name": target, "into": str(into)},
+                ((Option("yes", "network.btn_merge_yes"), Option("back", "common.btn_back")),),
+            ),
+        )
+    names = _merge_candidates(view, target)
+    rows = (
+        *picker.pick_rows(names, int(snap.data.get("page", 0))),
+        (Option("back", "common.btn_back"),),
+    )
+    return (Reply("network.ask_merge", {"name": target}, rows, edit="page" in snap.data),)
+
+
+def on_merge(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Merges the actor into another (ties and attributes combined; undo separates them)."""
+    target = str(snap.data.get("target", ""))
+    if event.choice == "back":
+        return go(Step.EDIT, data={"target": target})
+    if (missing := gone(snap, view)) is not None:
+        return missing
+    into = snap.data.get("into")
+    if into:
+        if event.choice != "yes":
+            return stay(snap, note("common.use_buttons"))
+        try:
+            ops = merge_ops(view, target, str(into))
+        except EditError as error:
+            return go(HOME, note(error.key, **error.context))
+        dropped = next(op.key for op in ops if isinstance(op, DeleteActor))
+        # The participant always stays: merging them "into" someone keeps them instead.
+        first = view.find(dropped) == view.find(target)
+        pair = (target, str(into)) if first else (str(into), target)
+        merged = note("network.merged", name=pair[0], into=pair[1])
+        return change(snap, view, ops, merged, state=HOME)
+    names = _merge_candidates(view, target)
+    page = int(snap.data.get("page", 0))
+    if (turned := picker.turn(event.choice, page, len(names))) is not None:
+        return go(Step.MERGE, data={"target": target, "page": turned})
+    if (index := picker.index_of(event.choice, "pick", len(names))) is not None:
+        return go(Step.MERGE, data={"target": target, "into": names[index]})
+    return stay(snap, note("common.use_buttons"))
+
+
 STEPS: Steps = {
     Step.EDIT_PICK: (ask_edit_pick, on_edit_pick),
     Step.EDIT: (ask_edit, on_edit),
@@ -289,4 +357,5 @@ STEPS: Steps = {
     Step.DELETE: (ask_delete, on_delete),
     Step.TIE_PICK: (ask_tie_pick, on_tie_pick),
     Step.TIE: (ask_tie, on_tie),
+    Step.MERGE: (ask_merge, on_merge),
 }

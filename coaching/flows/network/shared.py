@@ -40,6 +40,7 @@ class Step(StrEnum):
     DELETE = "network.delete"
     TIE_PICK = "network.tie_pick"
     TIE = "network.tie"
+    MERGE = "network.merge"
     IMPORT = "network.import"
 
 
