@@ -10,7 +10,6 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -206,5 +205,3 @@ def test_the_retention_period_is_read_from_the_environment() -> None:
     assert privacy.retention({"JEJARING_RETENTION_DAYS": "7"}) == timedelta(days=7)
     with pytest.raises(ValueError):
         privacy.retention({"JEJARING_RETENTION_DAYS": "0"})
-
-
