@@ -51,6 +51,19 @@ MODULES: tuple[Module, ...] = (
     _module("bab5", latihan=1, evaluasi=2),
 )
 
+# The network work the module asks for besides its exercises; it counts in the progress (the
+# menu's, the coach's) as the exercises do. Earned by doing it: coaching/progress.py.
+PRACTICE_KEY = "peta"
+PRACTICE: tuple[str, ...] = (
+    "peta.map",  # a map of one's own with its ties (Bab III, mapping steps 2-3)
+    "peta.analysis",  # its analysis (the module's five questions)
+    "peta.plan",  # a planned tie (Bab IV step 4)
+    "peta.kltb_know",  # each Know-Like-Trust-Buy step reached with a stakeholder (Bab II)
+    "peta.kltb_like",
+    "peta.kltb_trust",
+    "peta.kltb_buy",
+)
+
 EXERCISES: dict[str, Exercise] = {e.key: e for m in MODULES for e in m.exercises}
 MODULES_BY_KEY: dict[str, Module] = {m.key: m for m in MODULES}
 
@@ -59,12 +72,21 @@ def module_progress(module: Module, completed: frozenset[str]) -> tuple[int, int
     return sum(1 for key in module.item_keys if key in completed), len(module.item_keys)
 
 
+def practice_progress(completed: frozenset[str]) -> tuple[int, int]:
+    return sum(1 for key in PRACTICE if key in completed), len(PRACTICE)
+
+
+def progress_rows(completed: frozenset[str]) -> tuple[tuple[str, int, int], ...]:
+    """(key, done, total) for each chapter, then the network work: what the menu and the
+    coach's views show."""
+    rows = tuple((m.key, *module_progress(m, completed)) for m in MODULES)
+    return (*rows, (PRACTICE_KEY, *practice_progress(completed)))
+
+
 def overall_progress(completed: frozenset[str]) -> tuple[int, int]:
-    done = total = 0
-    for module in MODULES:
-        d, t = module_progress(module, completed)
-        done, total = done + d, total + t
-    return done, total
+    """Every exercise and every piece of network work."""
+    rows = progress_rows(completed)
+    return sum(d for _, d, _ in rows), sum(t for _, _, t in rows)
 
 
 def next_exercise(completed: frozenset[str]) -> Exercise | None:

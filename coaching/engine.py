@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from coaching import text
+from coaching import progress, text
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -24,6 +24,7 @@ from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
 from coaching.model import (
     ChangeMap,
+    CompleteItem,
     CreateMap,
     Event,
     EventKind,
@@ -52,6 +53,7 @@ from coaching.network import (
 from coaching.validate import is_number, normalise
 
 HOME = "menu.main"
+NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
 START_PAYLOAD_MAX = 64
 
 
@@ -94,6 +96,8 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
             answers[effect.exercise] = effect.text
             if effect.exercise in EXERCISES:
                 completed.add(effect.exercise)
+        elif isinstance(effect, CompleteItem):
+            completed.add(effect.item)
     network, maps, last_analysis = _apply_network(snap, outcome)
     return dataclasses.replace(
         snap,
@@ -287,11 +291,23 @@ def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
 
 
 def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
+    outcome = _earn(snap, outcome)
     if not outcome.reprompt:
         return outcome
     after, asked = _prompt(_valid_state(apply(snap, outcome), registry), registry)
     replies = outcome.replies + asked
     return dataclasses.replace(outcome, state=after.state, data=after.data, replies=replies)
+
+
+def _earn(snap: Snapshot, outcome: Outcome) -> Outcome:
+    """Network work the outcome did counts in the progress (coaching/progress.py)."""
+    if not any(isinstance(e, NETWORK_EFFECTS) for e in outcome.effects):
+        return outcome
+    items = progress.earned(snap, outcome.effects, apply(snap, outcome))
+    if not items:
+        return outcome
+    done = tuple(CompleteItem(item) for item in items)
+    return dataclasses.replace(outcome, effects=(*outcome.effects, *done))
 
 
 def _prompt(snap: Snapshot, registry: Registry) -> tuple[Snapshot, tuple[Reply, ...]]:

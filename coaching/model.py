@@ -227,8 +227,17 @@ class PlanTie:
     due_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class CompleteItem:
+    """A piece of network work done (``coaching.curriculum.PRACTICE``): it counts in the
+    progress as an answered exercise does."""
+
+    item: str
+
+
 Effect = (
     UpdateProfile
+    | CompleteItem
     | RecordConsent
     | SaveAnswer
     | JoinCohort

@@ -50,7 +50,7 @@ from coaching.cohort import (
     member_flags,
     parse_start,
 )
-from coaching.curriculum import EXERCISES, MODULES, module_progress
+from coaching.curriculum import EXERCISES, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
@@ -361,7 +361,7 @@ async def participant_detail(
             )
         ).scalars()
     )
-    modules = tuple((m.key, *module_progress(m, completed)) for m in MODULES)
+    modules = progress_rows(completed)  # the chapters, then the network work
     answers = (
         (await session.execute(select(Answer).where(Answer.participant_id == participant_id)))
         .scalars()

@@ -24,6 +24,7 @@ from coaching.curriculum import EXERCISES
 from coaching.model import (
     BecomeCoach,
     ChangeMap,
+    CompleteItem,
     CreateMap,
     Effect,
     Event,
@@ -474,6 +475,8 @@ async def _apply_effects(
             participant.consent_version = effect.version
         elif isinstance(effect, SaveAnswer):
             await _save_answer(session, participant, effect, now)
+        elif isinstance(effect, CompleteItem):
+            await _complete(session, participant, effect.item, now)
         elif isinstance(effect, JoinCohort):
             await cohorts.join_cohort(session, participant, effect.code, now)
         elif isinstance(effect, BecomeCoach):
@@ -519,12 +522,16 @@ async def _save_answer(
         answer.text, answer.updated_at = effect.text, now
         if effect.data is not None:
             answer.data = dict(effect.data)
-    if effect.exercise in EXERCISES and (
-        await session.get(Progress, (participant.id, effect.exercise)) is None
-    ):
-        session.add(
-            Progress(participant_id=participant.id, item_key=effect.exercise, completed_at=now)
-        )
+    if effect.exercise in EXERCISES:
+        await _complete(session, participant, effect.exercise, now)
+
+
+async def _complete(
+    session: AsyncSession, participant: Participant, item: str, now: datetime
+) -> None:
+    """One progress row per item (an exercise answered, a piece of network work done)."""
+    if await session.get(Progress, (participant.id, item)) is None:
+        session.add(Progress(participant_id=participant.id, item_key=item, completed_at=now))
 
 
 async def _run_deferred(db: Database, who: Identity, handled: Handled, now: datetime) -> Handled:

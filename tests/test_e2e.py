@@ -115,7 +115,7 @@ async def test_whole_onboarding_over_http_within_telegrams_limits(
                 emu.user_sends_text(CHAT, value)
             count += 1
             last = await reply(emu, count)
-        assert "Main menu" in last["text"] and "0/18" in last["text"]
+        assert "Main menu" in last["text"] and "0/25" in last["text"]
         texts = [m["text"] for m in emu.sent(CHAT)]
         assert all(telegram_html_errors(t) == [] for t in texts)
         assert "A name may contain only letters" in texts[3]  # markup and emoji re-asked

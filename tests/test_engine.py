@@ -71,7 +71,7 @@ def test_full_onboarding_stores_everything_and_lands_on_menu() -> None:
     assert profile.consent_at is not None
     menu = convo.last[-1]
     assert menu.key == "menu.main"
-    assert "░░░░░░░░░░ 0/18" in menu.plain
+    assert "░░░░░░░░░░ 0/25" in menu.plain
     assert convo.buttons[0] == "next"
     assert {f"m:{m.key}" for m in MODULES} <= set(convo.buttons)
 
@@ -209,7 +209,7 @@ def test_every_exercise_can_be_answered_in_any_order() -> None:
         convo.send(f"Jawaban untuk {key}.")
     assert convo.snap.completed == frozenset(EXERCISES)
     convo.send("/menu")
-    assert "▓▓▓▓▓▓▓▓▓▓ 18/18" in convo.last[-1].plain
+    assert "▓▓▓▓▓▓▓░░░ 18/25" in convo.last[-1].plain
     assert "next" not in convo.buttons
 
 

@@ -54,7 +54,7 @@ def test_piped_input_walks_onboarding_to_the_menu(tmp_path: Path) -> None:
         "zona waktu",
         "Pendaftaran selesai, Sari Dewi",
         "Menu utama",
-        "░░░░░░░░░░ 0/18",
+        "░░░░░░░░░░ 0/25",
         "[1] ▶️ Lanjutkan yang berikutnya",
     ]:
         assert expected in out, expected

@@ -5,11 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from coaching.curriculum import (
-    MODULES,
     MODULES_BY_KEY,
-    module_progress,
     next_exercise,
     overall_progress,
+    progress_rows,
 )
 from coaching.flows import network
 from coaching.flows.common import go, note, stay
@@ -26,15 +25,13 @@ class Menu:
     commands = ("menu",)
 
     def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        modules = [
-            {"key": m.key, "done": d, "total": t}
-            for m in MODULES
-            for d, t in [module_progress(m, snap.completed)]
-        ]
+        modules = [{"key": k, "done": d, "total": t} for k, d, t in progress_rows(snap.completed)]
         done, total = overall_progress(snap.completed)
         upcoming = next_exercise(snap.completed)
-        rows: tuple[tuple[Option, ...], ...] = tuple(
-            (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules
+        rows: tuple[tuple[Option, ...], ...] = tuple(  # the network work opens from "net"
+            (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),)
+            for m in modules
+            if m["key"] in MODULES_BY_KEY
         )
         rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
         if upcoming is not None:
