@@ -49,6 +49,7 @@ from coaching._font_widths import BOLD, REGULAR
 from coaching.analysis import Analysis
 from coaching.analysis.graph import display_name, name_order, simple_graph
 from coaching.analysis.measures import distance_matrix
+from coaching.network import MapCounts
 from coaching.text import html_to_plain, render
 
 __all__ = [
@@ -411,7 +412,7 @@ def plan(
                 colour_of[by_name[name]] = PALETTE[i] if i < len(PALETTE) else OTHER_CLUSTER
     roles_of = {v: tuple(r for r in ROLES if names[v] in getattr(analysis.roles, r)) for v in order}
 
-    title = _title(text, analysis, me is not None)
+    title = _title(text, G, me)
     ranked, count = _naming(G, order, names, roles_of, me, marked)
     must = {v for v in order if v == me or v in marked}
     scene = None
@@ -503,9 +504,11 @@ def _compose(
     )
 
 
-def _title(text: _Text, analysis: Analysis, with_you: bool) -> TextBlock:
-    # the analysis' own counts, from the graph it measured (so title and /analisis agree)
-    words = text("title", actors=analysis.actors, ties=analysis.ties, with_you=with_you)
+def _title(text: _Text, graph: nx.Graph, me: Hashable | None) -> TextBlock:
+    # the one definition of a map's size (MapView.counts: the caption, the map page and
+    # /analisis count the same); ``me`` may be given by name rather than in the graph
+    size = MapCounts.of(graph.nodes, graph.edges, me)
+    words = text("title", size=size)
     lines = wrap(clean_label(words), WIDTH_PX - 2 * MARGIN, TITLE_PX, bold=True)
     return _block(lines, WIDTH_PX / 2, MARGIN, TITLE_PX, bold=True)
 

@@ -29,6 +29,7 @@ from coaching.layout import (
     text_width,
 )
 from coaching.mapimage import MAX_PNG_BYTES, MIN_SCALE, WIDTH_PX, figure, render_map_png
+from coaching.network import MapCounts
 from coaching.pictures import render_attachment
 
 from .helpers import KITE_EDGES, cohort_map, kite, personal_map, stages_dir
@@ -392,13 +393,15 @@ def test_one_line_convention_dashes_mean_suggested() -> None:
     assert scene.styles["strong"].width > scene.styles["unknown"].width > scene.styles["weak"].width
 
 
-def test_the_title_counts_come_from_the_analysis() -> None:
+def test_the_title_counts_as_the_map_page_and_analysis_do() -> None:
     G = long_names_map()
     result = analyse(G)
     scene = plan(G, result, locale="id")
     assert scene.title is not None
     title = " ".join(scene.title.lines)
-    assert f"{result.actors} aktor (termasuk Anda)" in title and f"{result.ties} hubungan" in title
+    size = MapCounts.of_graph(G)
+    assert (size.actors, size.ties) == (result.actors, result.ties)
+    assert f"{size.actors} aktor · {size.ties} hubungan (termasuk Anda)" in title
 
 
 # ---------------------------------------------------------------------------- odd names
