@@ -507,7 +507,11 @@ def _compose(
 def _title(text: _Text, graph: nx.Graph, me: Hashable | None) -> TextBlock:
     # the one definition of a map's size (MapView.counts: the caption, the map page and
     # /analisis count the same); ``me`` may be given by name rather than in the graph
-    size = MapCounts.of(graph.nodes, graph.edges, me)
+    size = MapCounts.of(
+        (str(v) for v in graph.nodes),
+        ((str(u), str(v)) for u, v in graph.edges),
+        None if me is None else str(me),
+    )
     words = text("title", size=size)
     lines = wrap(clean_label(words), WIDTH_PX - 2 * MARGIN, TITLE_PX, bold=True)
     return _block(lines, WIDTH_PX / 2, MARGIN, TITLE_PX, bold=True)
