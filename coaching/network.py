@@ -249,7 +249,13 @@ class MapView:
             for t in self.ties
         ]
         ego = self.ego.name if self.ego else None
-        return build_graph(ties, actors=[a.name for a in self.actors], ego=ego)
+        # steps 2b/2c ride along for the analysis's step 4b (who holds what the purpose needs)
+        extra = {
+            a.name: {"resources": a.resources, "needs": a.needs}
+            for a in self.actors
+            if a.resources or a.needs
+        }
+        return build_graph(ties, actors=[a.name for a in self.actors], ego=ego, attributes=extra)
 
     def apply(self, ops: Iterable[Op]) -> tuple[MapView, tuple[Op, ...]]:
         """The map after ``ops``, and the ops that undo them (in the order to apply them).
