@@ -92,6 +92,48 @@ class PlannedTie:
     done_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class MapCounts:
+    """A map's size, defined once: the map page, ``/analisis``, the picture and its caption,
+    the coach's views and the exports all count with this.
+
+    ``actors`` and ``ties`` count everyone on the map, the participant included (they are a
+    node of their personal map like any other). ``without_ego`` gives the same counts with the
+    participant and their ties left out; it says so by ``ego`` (False: nobody was left out).
+    """
+
+    actors: int
+    ties: int
+    ego: bool = False  # the participant is on this map
+    actors_without_ego: int = 0
+    ties_without_ego: int = 0
+
+    @classmethod
+    def of(
+        cls, actors: Iterable[str], ties: Iterable[tuple[str, str]], ego: str | None = None
+    ) -> MapCounts:
+        """Counts from actor keys, tie pairs (by key, either order) and the ego's key."""
+        keys = set(actors)
+        pairs = {frozenset(pair) for pair in ties if pair[0] != pair[1]}
+        keys.update(key for pair in pairs for key in pair)
+        has_ego = ego is not None and ego in keys
+        return cls(
+            actors=len(keys),
+            ties=len(pairs),
+            ego=has_ego,
+            actors_without_ego=len(keys) - (1 if has_ego else 0),
+            ties_without_ego=sum(1 for pair in pairs if ego not in pair),
+        )
+
+    @classmethod
+    def of_graph(cls, graph: nx.Graph) -> MapCounts:
+        """Counts of a map built by :func:`coaching.analysis.build_graph` (its ``ego`` key)."""
+        return cls.of(graph.nodes, graph.edges, graph.graph.get("ego"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
 # --- edit operations --------------------------------------------------------------------------
 
 
@@ -218,6 +260,13 @@ class MapView:
         key = name_key(name)
         matches = [a for a in self.others() if a.key != key and _typo_of(key, a.key)]
         return matches[0] if matches else None
+
+    def counts(self) -> MapCounts:
+        """How many actors and ties, with and without the participant (one definition)."""
+        ego = self.ego
+        return MapCounts.of(
+            (a.key for a in self.actors), ((t.a, t.b) for t in self.ties), ego.key if ego else None
+        )
 
     def others(self) -> tuple[Actor, ...]:
         """Actors other than the participant, in a stable, readable order."""
