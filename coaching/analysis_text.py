@@ -184,7 +184,7 @@ def _reply_context(analysis: Analysis, limit: int) -> dict[str, Any]:
     keepers = {g.name for g in analysis.gatekeepers}
     dependents = {d: g.name for g in analysis.gatekeepers for d in g.dependents}
     advice, advice_nearest = advice_stage(analysis.stage.key, analysis.stage.nearest)
-    members = limit * 2
+    members = limit * 5  # a cluster's names fit while the reply does
     by_size = sorted(analysis.clusters, key=lambda c: -len(c))
     clustered = {n for c in analysis.clusters for n in c}
     hidden = by_size[limit:]
