@@ -177,6 +177,9 @@ class NetworkMap(Base):
     stage: Mapped[str | None] = mapped_column(String(32))  # Bab V development stage
     undo: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ops undoing the last change
     source: Mapped[str | None] = mapped_column(String(120))  # e.g. the imported file's name
+    # Bumped by every change to the map (storage/networks.py): the dashboard caches a map's
+    # analysis per (id, version).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -322,3 +325,64 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeadLetter(Base):
+    """Something that failed deterministically and was set aside so the bot could move on: an
+    update that cannot be stored (``kind="update"``) or a message that cannot be sent
+    (``"message"``: Telegram refused it, or building it raised). ``jejaring dead-letters``
+    lists them and retries them once the cause is fixed (storage/deadletters.py)."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Everything of a participant goes with them (/hapus_data), their dead letters too.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # update | message
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The update as Telegram sent it and the event it became (a document with its bytes), or
+    # the outbox payload: enough to try it again without Telegram.
+    payload: Mapped[dict[str, Any]]
+    error_class: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    failed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class OutboxAbout(Base):
+    """Which participants an outbox message speaks of, besides its own chat's: a coach's
+    roster, a participant's detail (reflections, map, KLTB), a nudge's confirmation.
+
+    ``/hapus_data`` deletes those messages with the participant, and a move to another cohort
+    deletes the old coach's; the coach flow's replies name them (``storage/privacy.py``).
+    """
+
+    __tablename__ = "outbox_about"
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CohortMove(Base):
+    """A participant who left one cohort for another through a join link, and when.
+
+    Only ids: deleting the participant deletes the record of their moves too.
+    """
+
+    __tablename__ = "cohort_moves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = _owner("participants")
+    from_cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL")
+    )
+    to_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    moved_at: Mapped[datetime]
