@@ -84,9 +84,10 @@ def test_done_with_a_note_is_stored_and_weaves_the_tie_into_the_map() -> None:
     convo.press("p:0")
     convo.press("done")
     assert convo.snap.state == "plans.note"
-    shown = convo.send("Sudah bertemu di rapat koordinasi, Bu Ani akan berbagi data.")
+    typed = "Sudah bertemu di rapat koordinasi, Bu Ani akan berbagi data."
+    shown = convo.send(typed)
     assert effects(convo) == (
-        ResolvePlan(88, "done", note="Sudah bertemu di rapat koordinasi, Bu Ani akan berbagi data."),
+        ResolvePlan(88, "done", note=typed),
         ChangeMap(1, (AddTie("Pak Budi", "Bu Ani"),), (DeleteTie("pak budi", "bu ani"),)),
     )
     assert "tercatat terlaksana" in shown[0].plain and "ditambahkan ke peta" in shown[0].plain

@@ -127,9 +127,10 @@ async def test_done_stores_the_note_adds_the_tie_and_stops_the_nudges(db: Databa
     p = await participant(db)
     assert p.state == "reminders.guide"
     await event(db, "done", 61, seq=p.seq, now=LATER)
-    await event(db, "Sudah bertemu; Bu Ani berbagi data.", 62, now=LATER)
+    typed = "Sudah bertemu; Bu Ani berbagi data."
+    await event(db, typed, 62, now=LATER)
     done = await row(db, plan_id)
-    assert (done.status, done.note, done.done_at) == ("done", "Sudah bertemu; Bu Ani berbagi data.", LATER)
+    assert (done.status, done.note, done.done_at) == ("done", typed, LATER)
     async with db.transaction() as session:
         ties = (await session.execute(select(Tie).where(Tie.map_id == done.map_id))).all()
     assert len(ties) == 1  # woven into her map
