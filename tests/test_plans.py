@@ -78,6 +78,20 @@ def test_the_list_shows_open_plans_most_overdue_first_and_is_in_the_menu() -> No
     assert convo.buttons == ["done", "move", "drop", "back"]
 
 
+def test_the_map_home_opens_the_list_and_the_list_opens_the_map() -> None:
+    convo = with_plans()
+    convo.send("/peta")
+    assert convo.snap.state == "network.home" and "plans" in convo.buttons
+    convo.press("plans")
+    assert convo.snap.state == "plans.list"
+    convo.press("net")
+    assert convo.snap.state == "network.home"
+    bare = Conversation()
+    bare.onboard()
+    bare.send("/peta")  # nothing planned: no button to an empty list
+    assert "plans" not in bare.buttons
+
+
 def test_done_with_a_note_is_stored_and_weaves_the_tie_into_the_map() -> None:
     convo = with_plans()
     convo.send("/rencana")

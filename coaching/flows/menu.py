@@ -38,7 +38,7 @@ class Menu:
         )
         rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
         if plans.has_plans(snap):
-            rows = (*rows, (Option("plans", "menu.btn_plans"),))
+            rows = (*rows, (Option("plans", "plans.btn_open"),))
         if upcoming is not None:
             rows = ((Option("next", "menu.btn_next"),), *rows)
         context = {

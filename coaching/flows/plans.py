@@ -147,6 +147,8 @@ class Plans:
             return stay(snap, note("common.use_buttons"))
         if event.choice in ("back", "no"):
             return go(Step.ITEM, data={"plan": plan_id})
+        if not plan.is_open:  # closed meanwhile (a second device): nothing left to decide
+            return go(Step.LIST)
         followup = bool(snap.data.get("followup"))
         if step is Step.NOTE:
             return self._done(snap, event, view, plan, followup)
