@@ -90,6 +90,15 @@ class PlannedTie:
     reason: str | None = None
     due_at: datetime | None = None
     done_at: datetime | None = None
+    status: str = "planned"  # planned | done | dropped (coaching/flows/plans.py)
+    note: str | None = None  # how it went, in the participant's words
+    dropped_at: datetime | None = None
+    followup_at: datetime | None = None  # when a nudge asked how it went
+    followup_answer: str | None = None  # done | later | dropped
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "planned" and self.done_at is None
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ class Mapping4:
             planned = [
                 {"a": p.a, "b": p.b, "due": p.due_at.date().isoformat() if p.due_at else None}
                 for p in view.planned
-                if p.done_at is None
+                if p.is_open
             ]
             context = {"planned": planned, "suggestions": len(suggestions)}
             return (Reply("bab4.analysis", context, tuple(rows)),)
@@ -356,7 +356,7 @@ def _loosest(view: MapView) -> list[Actor]:
 
 def _planned(view: MapView, a: str, b: str) -> bool:
     pair = {a.casefold(), b.casefold()}
-    return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned)
+    return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned if p.is_open)
 
 
 def _structure(view: MapView) -> str:
