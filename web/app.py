@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coaching import text as chat_text
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
-from coaching.cohort import Detail, Member
+from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
 from storage import cohorts, exports
@@ -398,6 +398,7 @@ def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str
             for s in detail.stages
         ],
         "kltb": kltb,
+        "plans": [plan_line(p) for p in detail.plans],
         "steps": KLTB_STEPS,
         "downloads": list(DOWNLOADS),
         "stage_name": lambda key: Markup(chat_text.render(locale, "analysis.stage_name", key=key)),
