@@ -80,7 +80,7 @@ async def test_a_maps_last_undo_becomes_the_first_step_of_its_history(sqlite_url
     db = Database.connect(sqlite_url)
     try:
         async with db.engine.begin() as conn:
-            await conn.run_sync(migrate_to, "0006")
+            await conn.run_sync(migrate_to, "0007")
             await conn.execute(
                 text(
                     "INSERT INTO participants (id, external_id, language, reminder_time, "

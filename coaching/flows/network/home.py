@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_text
+from coaching.flows import plans
 from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.quick import quick_ties
@@ -72,6 +73,8 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         )
         if history:
             rows += (history,)
+        if plans.has_plans(snap):
+            rows += ((Option("plans", "plans.btn_open"),),)
         rows += ((Option("menu", "common.btn_menu"),),)
         know = tuple(
             (Option(f"know:{i}", "network.btn_know", {"name": name}),)
@@ -106,6 +109,8 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go("bab4.stage", data={"back": HOME})
     if choice.startswith("know:"):
         return know_directly(snap, view, choice.removeprefix("know:"))
+    if choice == "plans":
+        return go(plans.Step.LIST)
     if event.kind is EventKind.TEXT:
         if view.read_only:
             return stay(snap, note("network.read_only"))
