@@ -377,7 +377,8 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     assert selfcheck.data["scores"] == dict(zip([i.key for i in ITEMS], SCORES, strict=True))
     assert selfcheck.data["weakest"] == ["conflict", "weave", "trust"]
     assert "Mengelola konflik secara konstruktif: 1" in selfcheck.text
-    assert progress == {"bab2.latihan1"}  # only exercises count; reflections are answers
+    # Exercises and network work (the map with its ties) count; reflections are answers.
+    assert progress == {"bab2.latihan1", "peta.map"}
     assert len(charts) == 1 and png_size(render_attachment(charts[0]))[0] == 1080
     # back where they left: the next question of Tahap I
     await chat.press("m:bab5")

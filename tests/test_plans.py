@@ -9,6 +9,7 @@ import pytest
 
 from coaching.model import (
     ChangeMap,
+    CompleteItem,
     DueTie,
     Event,
     EventKind,
@@ -103,6 +104,7 @@ def test_done_with_a_note_is_stored_and_weaves_the_tie_into_the_map() -> None:
     assert effects(convo) == (
         ResolvePlan(88, "done", note=typed),
         ChangeMap(1, (AddTie("Pak Budi", "Bu Ani"),), (DeleteTie("pak budi", "bu ani"),)),
+        CompleteItem("peta.map"),  # the woven tie makes a map with its ties: progress
     )
     assert "tercatat terlaksana" in shown[0].plain and "ditambahkan ke peta" in shown[0].plain
     done = plan(convo, 88)
