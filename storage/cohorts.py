@@ -89,7 +89,7 @@ class Forbidden(PermissionError):
 class CohortNameError(ValueError):
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
-        self.problem = problem  # coaching.cohort.check_cohort_name: empty | too_long | control | names.*
+        self.problem = problem  # check_cohort_name: empty | too_long | control | names.*
 
 
 def digest(secret: str) -> str:
