@@ -149,6 +149,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                 await poll(app, pipeline, stop)
         finally:
             stop.set()
+            await pipeline.settle()  # updates held by flood control are applied, not lost
             await sweeper
             await nudges
             await asyncio.gather(*background)

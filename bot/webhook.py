@@ -67,6 +67,11 @@ def webhook_app(
             reply = pipeline.take_reply(update.update_id)
         if pipeline.take_failed({update.update_id}):
             return PlainTextResponse("retry", status_code=500)
+        if pipeline.take_refused({update.update_id}):
+            # Over the flood limit: not applied yet, so not acknowledged. Telegram delivers
+            # it again, by when the participant's window has room.
+            wait = str(max(1, int(pipeline.flood.window)))
+            return PlainTextResponse("slow down", status_code=429, headers={"Retry-After": wait})
         return Response(status_code=200) if reply is None else JSONResponse(reply)
 
     async def health(request: Request) -> Response:

@@ -263,9 +263,7 @@ async def _handle(
     # since (/hapus_data) finds nobody and must not bring their row — their Telegram id —
     # back. It gets the stale button's pop-up and leaves nothing behind.
     button = event.kind is EventKind.CHOICE
-    found, created = await _locked_participant(
-        session, who, now, default_locale, create=not button
-    )
+    found, created = await _locked_participant(session, who, now, default_locale, create=not button)
     if found is None:
         locale = text.normalise_locale(who.language_hint or default_locale)
         stale = text.render(locale, "common.stale_button")
