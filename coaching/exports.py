@@ -9,6 +9,11 @@
 
 Cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) are
 prefixed with ``'``: participants' text must stay data wherever it is opened.
+
+XML 1.0 cannot carry every character a name may hold (C0 controls but tab and newline, U+FFFE,
+U+FFFF, lone surrogates): GraphML and GEXF get each such character as U+FFFD, so one odd name
+never makes a whole cohort's file unreadable. Carriage returns become newlines (an XML reader
+turns them into newlines anyway). Every file is valid UTF-8 whatever it holds.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +33,10 @@ FORMAT = "jejaring-export/1"
 CSV_KINDS = ("actors", "ties", "answers")
 GRAPH_FORMATS = ("graphml", "gexf")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 forbids (https://www.w3.org/TR/xml/#charsets), surrogates included: Python
+# strings can hold lone ones (from JSON escapes), which no encoder takes.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+REPLACEMENT = "\ufffd"
 
 ACTOR_COLUMNS = (
     "participant_id",
@@ -57,6 +67,12 @@ TIE_COLUMNS = (
 ANSWER_COLUMNS = ("participant_id", "participant", "exercise", "text", "updated_at")
 
 
+def xml_text(text: str) -> str:
+    """``text`` as an XML document can carry it: forbidden characters become U+FFFD."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub(REPLACEMENT, text)
+
+
 def _who(person: Mapping[str, Any]) -> tuple[int, str]:
     info = person["participant"]
     return int(info["id"]), str(info.get("name") or f"P{info['id']}")
@@ -73,16 +89,17 @@ def merged_graph(people: Sequence[Mapping[str, Any]], *, prefix: bool | None = N
         for network_map in person.get("maps") or []:
             title = str(network_map.get("title") or "")
             for actor in network_map.get("actors") or []:
-                node = head + name_key(actor["name"])
+                node = xml_text(head + name_key(actor["name"]))
                 if node in G:
                     maps = G.nodes[node]["maps"].split("; ")
-                    if title not in maps:
-                        G.nodes[node]["maps"] = "; ".join([*maps, title])
+                    if xml_text(title) not in maps:
+                        G.nodes[node]["maps"] = "; ".join([*maps, xml_text(title)])
                     continue
                 label = f"{pname}: {actor['name']}" if prefix else actor["name"]
                 G.add_node(node, **_clean(_actor_attributes(actor, label, pid, pname, title)))
             for tie in network_map.get("ties") or []:
-                a, b = head + name_key(tie["source"]), head + name_key(tie["target"])
+                a = xml_text(head + name_key(tie["source"]))
+                b = xml_text(head + name_key(tie["target"]))
                 attributes = {
                     "strength": tie.get("strength"),
                     "direction": tie.get("direction") or "both",
@@ -117,8 +134,12 @@ def _actor_attributes(
 
 
 def _clean(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """GraphML/GEXF take str, int, float, bool — never None."""
-    return {k: v for k, v in attributes.items() if v is not None and v != ""}
+    """GraphML/GEXF take str, int, float, bool — never None; strings as XML can carry them."""
+    return {
+        k: xml_text(v) if isinstance(v, str) else v
+        for k, v in attributes.items()
+        if v is not None and v != ""
+    }
 
 
 def graphml_bytes(G: nx.Graph) -> bytes:
@@ -143,7 +164,9 @@ def graph_bytes(people: Sequence[Mapping[str, Any]], fmt: str) -> bytes:
 
 
 def json_bytes(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+    # "replace": a lone surrogate (no UTF-8 for it) becomes "?" instead of failing the export.
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    return text.encode("utf-8", "replace")
 
 
 def csv_bytes(kind: str, people: Sequence[Mapping[str, Any]]) -> bytes:
@@ -163,7 +186,7 @@ def csv_bytes(kind: str, people: Sequence[Mapping[str, Any]]) -> bytes:
     writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8", "replace")
 
 
 def _cell(value: Any) -> str:

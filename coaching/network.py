@@ -19,16 +19,16 @@ from typing import Any
 import networkx as nx
 
 from coaching.analysis import Tie, build_graph, name_key
+from coaching.names import NAME_MAX, clean_name
 from coaching.validate import normalise
 
-ACTOR_NAME_MAX = 80
+ACTOR_NAME_MAX = NAME_MAX
 ACTOR_KINDS = ("person", "group", "organisation")
 RESOURCES = ("information", "expertise", "funds", "influence", "access", "other")
 IBARRA = ("personal", "operational", "strategic")
 FLOWS = ("communication", "information", "problem_solving", "knowledge", "access")
 STRENGTH_WORDS = {"kuat": "strong", "strong": "strong", "lemah": "weak", "weak": "weak"}
 ACTOR_FIELDS = frozenset({"kind", "role", "inside", "resources", "needs", "ibarra", "kltb_step"})
-_NAME_PUNCT = set(" .,'-()/&:")
 
 
 @dataclass(frozen=True)
@@ -445,16 +445,13 @@ def example_view(key: str) -> MapView | None:
 
 
 def check_actor_name(text: str) -> tuple[str | None, str | None]:
-    """A stakeholder's name: a person, group or organisation ("Dinas PU & PR", "KUD 'Sri'")."""
-    cleaned = normalise(text)
-    if not cleaned:
-        return None, "network.bad_name_empty"
-    if len(cleaned) > ACTOR_NAME_MAX:
-        return None, "network.bad_name_long"
-    allowed = all(ch.isalnum() or ch in _NAME_PUNCT for ch in cleaned)
-    if not allowed or not any(ch.isalpha() for ch in cleaned) or cleaned.startswith("/"):
-        return None, "network.bad_name_chars"
-    return cleaned, None
+    """A stakeholder's name: a person, group or organisation ("Dinas PU & PR", "KUD 'Sri'").
+
+    The one validation every name goes through (:func:`coaching.names.clean_name`); the
+    problem is a ``names.*`` message key.
+    """
+    checked = clean_name(text, limit=ACTOR_NAME_MAX)
+    return checked.value, checked.problem
 
 
 _TIE_LINE = re.compile(

@@ -164,7 +164,7 @@ async def handle_event(
     except _EngineFailure as failure:
         log.exception(
             "engine failed: participant=%s state=%s event=%s update=%s",
-            who.external_id,
+            privacy.pseudonym(who.external_id),  # logs outlive /hapus_data: no Telegram id
             failure.state,
             event.kind,
             update_id,
@@ -177,7 +177,7 @@ async def handle_event(
         log.exception(
             "update %s of participant %s failed deterministically: set aside",
             update_id,
-            who.external_id,
+            privacy.pseudonym(who.external_id),  # logs outlive /hapus_data: no Telegram id
         )
         cause = exc
     return await _set_aside(
@@ -306,6 +306,8 @@ async def _handle(
     ids, claimed = await _queue_rendered(
         session, participant, who, replies, after.seq, now, claim_as=claim_as
     )
+    # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
+    await privacy.mark_about(session, ids, privacy.subjects(snap.coach))
     deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
     return Handled(
         participant.id,
@@ -556,6 +558,8 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     async with db.transaction() as session:
         participant = await _lock_participant(session, who, now, handled.locale)
         ids = await _queue(session, participant, who, replies, participant.seq, now)
+        named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
+        await privacy.mark_about(session, ids, named)
     return dataclasses.replace(handled, outbox_ids=handled.outbox_ids + ids, deferred=())
 
 

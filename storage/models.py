@@ -177,6 +177,9 @@ class NetworkMap(Base):
     stage: Mapped[str | None] = mapped_column(String(32))  # Bab V development stage
     undo: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ops undoing the last change
     source: Mapped[str | None] = mapped_column(String(120))  # e.g. the imported file's name
+    # Bumped by every change to the map (storage/networks.py): the dashboard caches a map's
+    # analysis per (id, version).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -350,3 +353,36 @@ class DeadLetter(Base):
     created_at: Mapped[datetime]
     failed_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class OutboxAbout(Base):
+    """Which participants an outbox message speaks of, besides its own chat's: a coach's
+    roster, a participant's detail (reflections, map, KLTB), a nudge's confirmation.
+
+    ``/hapus_data`` deletes those messages with the participant, and a move to another cohort
+    deletes the old coach's; the coach flow's replies name them (``storage/privacy.py``).
+    """
+
+    __tablename__ = "outbox_about"
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CohortMove(Base):
+    """A participant who left one cohort for another through a join link, and when.
+
+    Only ids: deleting the participant deletes the record of their moves too.
+    """
+
+    __tablename__ = "cohort_moves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = _owner("participants")
+    from_cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL")
+    )
+    to_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    moved_at: Mapped[datetime]

@@ -197,9 +197,11 @@ async def apply_network_effect(
             if field_name in ("title", "purpose"):
                 setattr(network_map, field_name, value)
         network_map.updated_at = now
+        await _bump(session, network_map.id)
     elif isinstance(effect, RecordKltb | PlanKltb):
         network_map = await _owned_map(session, participant, effect.map_id)
         await _kltb(session, network_map.id, effect, now)
+        await _bump(session, network_map.id)
     elif isinstance(effect, PlanTie):
         network_map = await _owned_map(session, participant, effect.map_id)
         session.add(
@@ -224,6 +226,13 @@ async def apply_network_effect(
         )
 
 
+async def _bump(session: AsyncSession, map_id: int) -> None:
+    """A new version of the map: caches of its analysis (the dashboard's) no longer hold."""
+    await session.execute(
+        update(NetworkMap).where(NetworkMap.id == map_id).values(version=NetworkMap.version + 1)
+    )
+
+
 async def rename_ego(session: AsyncSession, participant: Participant, name: str) -> None:
     """Keep the participant's node named as they are (they may change their name)."""
     map_ids = select(NetworkMap.id).where(NetworkMap.participant_id == participant.id)
@@ -231,6 +240,11 @@ async def rename_ego(session: AsyncSession, participant: Participant, name: str)
         update(ActorRow)
         .where(ActorRow.map_id.in_(map_ids), ActorRow.is_ego.is_(True))
         .values(name=name, name_key=name_key(name))
+    )
+    await session.execute(
+        update(NetworkMap)
+        .where(NetworkMap.participant_id == participant.id)
+        .values(version=NetworkMap.version + 1)
     )
 
 

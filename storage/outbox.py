@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching.validate import is_number
 from storage import deadletters
 from storage.db import Database
+from storage.logs import pseudonym
 from storage.models import OutboxMessage, Participant, Reminder
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,8 @@ class Deliverer:
             self._kicked.discard(chat_id)
             await self.flush(chat_id)
         except Exception:
-            log.exception("delivery to chat %s failed; the sweep will retry", chat_id)
+            # A pseudonym: a private chat's id is the participant's Telegram id.
+            log.exception("delivery to chat %s failed; the sweep will retry", pseudonym(chat_id))
 
     async def _send(self, pending: Pending) -> SendResult:
         try:

@@ -44,6 +44,7 @@ from coaching.model import (
 )
 from coaching.nudges import PREFIX, compose, due_kltb, due_ties, kltb_next
 from storage.db import Database
+from storage.logs import pseudonym
 from storage.models import (
     Actor,
     KltbEntry,
@@ -420,7 +421,9 @@ class ReminderDispatcher:
         try:
             return await self.deliverer.flush(chat)
         except Exception:
-            log.exception("delivery to chat %s failed; the outbox sweep will retry", chat)
+            log.exception(
+                "delivery to chat %s failed; the outbox sweep will retry", pseudonym(chat)
+            )
             return 0
 
     async def claim(self, limit: int) -> Claimed:

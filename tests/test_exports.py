@@ -186,3 +186,86 @@ async def test_lesson_bookmarks_go_to_the_participant_but_not_to_the_coach(
         for_coach = await exports.participant_data(session, person.id, now, bookmarks=False)
     assert {a["exercise"] for a in own["answers"]} == {"bab2.latihan1", "bab2.resume"}
     assert {a["exercise"] for a in for_coach["answers"]} == {"bab2.latihan1"}
+
+
+# --- characters XML cannot carry (issue 18) -----------------------------------------------------
+
+ODD = "Bu\x01di\x1b \ufffe\ud800 \x0b"  # controls, a noncharacter, a lone surrogate
+
+
+def _one_person(name: str, other: str, title: str = "Peta") -> dict[str, Any]:
+    ties = [(name, other, "strong", "out")]
+    return person(7, name, [a_map(70, title, name, ties)])
+
+
+def _read_back(content: bytes, fmt: str) -> nx.Graph:
+    return (nx.read_graphml if fmt == "graphml" else nx.read_gexf)(io.BytesIO(content))
+
+
+def test_names_xml_forbids_still_make_well_formed_graphml_and_gexf() -> None:
+    G = merged_graph([_one_person(ODD, "Sari\x00")])
+    for fmt, write in (("graphml", graphml_bytes), ("gexf", gexf_bytes)):
+        content = write(G)
+        ET.fromstring(content)  # well-formed
+        back = _read_back(content, fmt)
+        names = {back.nodes[n].get("name") or back.nodes[n].get("label") for n in back}
+        assert "Bu\ufffddi\ufffd \ufffd\ufffd \ufffd" in names, (fmt, names)
+        assert "Sari\ufffd" in names
+    assert_valid_gexf(gexf_bytes(G))
+
+
+def test_one_participants_odd_names_do_not_spoil_the_cohort_export() -> None:
+    odd = person(
+        3,
+        "Ro\x1bni",
+        [a_map(30, "K\x01asus", "Ro\x1bni", [("Ro\x1bni", "\ufffe", "weak", "both")])],
+    )
+    for fmt in ("graphml", "gexf"):
+        from coaching.exports import graph_bytes
+
+        back = _read_back(graph_bytes([SARI, odd, TONO], fmt), fmt)
+        assert back.number_of_nodes() == 8, fmt  # Sari's 4, Roni's 2, Tono's 2
+        labels = {back.nodes[n]["label"] for n in back}
+        assert {"Sari: Budi", "Tono: Budi", "Ro\ufffdni: Ro\ufffdni"} <= labels
+
+
+def test_json_and_csv_exports_survive_a_lone_surrogate() -> None:
+    data = _one_person("A\ud800", "B")
+    assert json.loads(render_document({"type": "document", "format": "json", "data": data}))
+    assert csv_bytes("actors", [data]).decode("utf-8-sig")
+
+
+def _names() -> Any:
+    from hypothesis import strategies as st
+
+    # Any code point, surrogates and controls included; at least one character.
+    return st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), min_size=1, max_size=30)
+
+
+def _property(fmt: str) -> Any:
+    from hypothesis import given, settings
+
+    from coaching.analysis import name_key
+    from coaching.exports import graph_bytes, xml_text
+
+    @settings(max_examples=150, deadline=None)
+    @given(_names(), _names(), _names())
+    def round_trip(a: str, b: str, title: str) -> None:
+        if name_key(a) == name_key(b):
+            b = b + "x"
+        people = [_one_person(a, b, title), TONO]
+        back = _read_back(graph_bytes(people, fmt), fmt)
+        labels = {back.nodes[n]["label"] for n in back}
+        expected = {xml_text(f"Tono: {n}") for n in ("Tono", "Budi")}
+        expected |= {xml_text(f"{a}: {n}") for n in (a, b)}
+        assert labels == expected
+
+    return round_trip
+
+
+def test_any_unicode_names_round_trip_through_networkx_graphml() -> None:
+    _property("graphml")()
+
+
+def test_any_unicode_names_round_trip_through_networkx_gexf() -> None:
+    _property("gexf")()
