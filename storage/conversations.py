@@ -38,6 +38,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
     SelectMap,
@@ -46,7 +47,7 @@ from coaching.model import (
     StopReminders,
     UpdateProfile,
 )
-from storage import cohorts, deadletters, networks, outbox, privacy, reminders
+from storage import cohorts, deadletters, networks, outbox, plans, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -507,6 +508,8 @@ async def _apply_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             await networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, ResolvePlan):
+            await plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
             await reminders.apply_snooze(session, participant, effect, now)
         elif isinstance(effect, StopReminders):
