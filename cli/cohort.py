@@ -178,7 +178,7 @@ async def _export(options: argparse.Namespace, err: TextIO) -> dict[str, bytes] 
 
 
 async def _dashboard(err: TextIO) -> int:
-    from bot.settings import Settings
+    from bot.settings import Settings, dashboard_refusal
     from web.app import dashboard_app
     from web.server import serve_http
 
@@ -186,6 +186,10 @@ async def _dashboard(err: TextIO) -> int:
     links = cohorts.DashboardLinks.from_env(token=settings.token, port=settings.port)
     if links is None:
         err.write("Set DASHBOARD_SECRET (or TELEGRAM_BOT_TOKEN) to sign login links.\n")
+        return 2
+    refused = dashboard_refusal(settings.host, links.public_url)
+    if refused:
+        err.write(refused[0].upper() + refused[1:] + "\n")
         return 2
     cohorts.configure_dashboard(links)
     db = Database.connect(settings.database_url)

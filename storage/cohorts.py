@@ -391,6 +391,7 @@ async def participant_detail(
         network=network,
         stages=await _stages(session, participant_id),
         joined_at=participant.consent_at,
+        plans=tuple(p for m in maps for p in m.planned),
     )
 
 

@@ -124,7 +124,19 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
                     if owner.get(k.actor_id) == network_map.id
                 ),
                 planned=tuple(
-                    PlannedTie(p.id, p.source_name, p.target_name, p.reason, p.due_at, p.done_at)
+                    PlannedTie(
+                        p.id,
+                        p.source_name,
+                        p.target_name,
+                        p.reason,
+                        p.due_at,
+                        p.done_at,
+                        status=p.status,
+                        note=p.note,
+                        dropped_at=p.dropped_at,
+                        followup_at=p.followup_at,
+                        followup_answer=p.followup_answer,
+                    )
                     for p in planned_rows
                     if p.map_id == network_map.id
                 ),

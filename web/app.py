@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coaching import text as chat_text
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
-from coaching.cohort import Detail, Member
+from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
 from storage import cohorts, exports
@@ -341,14 +341,19 @@ def _member_row(member: Member, now: datetime) -> dict[str, Any]:
 
 def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:
     """Everything the participant page shows (CPU-bound parts: layout, analysis)."""
-    drawing = svg.draw(detail.network) if detail.network is not None else None
+    drawing = None
     analysis = None
-    if detail.network is not None and len(detail.network.actors) >= 2:
+    if detail.network is not None:
         try:
-            # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
-            analysis = Markup(analysis_reply(analyse(detail.network.graph()), locale=locale))
+            result = analyse(detail.network.graph())
         except GraphError:
-            analysis = None
+            result = None
+        if result is not None:
+            # the bot's picture's layout, drawn as SVG (one analysis for both)
+            drawing = svg.draw(detail.network, result, locale=locale)
+            if len(detail.network.actors) >= 2:
+                # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
+                analysis = Markup(analysis_reply(result, locale=locale))
     by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
     others: list[dict[str, Any]] = []
     for r in detail.reflections:
@@ -393,6 +398,7 @@ def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str
             for s in detail.stages
         ],
         "kltb": kltb,
+        "plans": [plan_line(p) for p in detail.plans],
         "steps": KLTB_STEPS,
         "downloads": list(DOWNLOADS),
         "stage_name": lambda key: Markup(chat_text.render(locale, "analysis.stage_name", key=key)),
