@@ -341,14 +341,19 @@ def _member_row(member: Member, now: datetime) -> dict[str, Any]:
 
 def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:
     """Everything the participant page shows (CPU-bound parts: layout, analysis)."""
-    drawing = svg.draw(detail.network) if detail.network is not None else None
+    drawing = None
     analysis = None
-    if detail.network is not None and len(detail.network.actors) >= 2:
+    if detail.network is not None:
         try:
-            # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
-            analysis = Markup(analysis_reply(analyse(detail.network.graph()), locale=locale))
+            result = analyse(detail.network.graph())
         except GraphError:
-            analysis = None
+            result = None
+        if result is not None:
+            # the bot's picture's layout, drawn as SVG (one analysis for both)
+            drawing = svg.draw(detail.network, result, locale=locale)
+            if len(detail.network.actors) >= 2:
+                # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
+                analysis = Markup(analysis_reply(result, locale=locale))
     by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
     others: list[dict[str, Any]] = []
     for r in detail.reflections:
