@@ -44,6 +44,10 @@ class DeepLink:
     kind: str  # join | coach
     status: str
     cohort: str | None = None
+    # For a join link: the cohort the participant is in now (its name), and whether it is the
+    # link's own cohort. A consented participant is asked before joining another one.
+    current: str | None = None
+    member: bool = False
 
 
 def parse_start(payload: str) -> tuple[str | None, str]:

@@ -20,6 +20,7 @@ from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
 from coaching.flows import onboarding as onboarding_flow
+from coaching.flows import privacy as privacy_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
 from coaching.model import (
@@ -27,7 +28,6 @@ from coaching.model import (
     CreateMap,
     Event,
     EventKind,
-    JoinCohort,
     Outcome,
     PlanKltb,
     PlanTie,
@@ -217,10 +217,16 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
             changed=False,
             reprompt=False,
         )
+    link = snap.link if snap.link is not None and snap.link.kind == "join" else None
+    if join and snap.profile.consent_at is not None and not (link and link.member):
+        # Their data would go to another cohort's coaches: they are asked first.
+        cohort, current = (link.cohort, link.current) if link else (None, None)
+        return privacy_flow.ask_join(snap, join, cohort, current)
+    if join and link and link.member:
+        link_replies = (note("privacy.join_already", cohort=link.cohort),)
     if onboarded(snap):
-        effects = (JoinCohort(join),) if join else ()
         welcome = note("common.welcome_back", name=snap.profile.name or "")
-        return go(HOME, welcome, *link_replies, effects=effects)
+        return go(HOME, welcome, *link_replies)
     data: dict[str, Any] = dict(snap.data)
     if join:
         data["join"] = join

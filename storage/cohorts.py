@@ -54,7 +54,7 @@ from coaching.curriculum import EXERCISES, MODULES, module_progress
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, reminders
+from storage import networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -66,6 +66,7 @@ from storage.models import (
     CoachLogin,
     CoachSession,
     Cohort,
+    CohortMove,
     KltbEntry,
     NetworkMap,
     Participant,
@@ -238,6 +239,22 @@ async def check_link(
     return DeepLink("coach", "ok", name)
 
 
+async def _with_membership(
+    session: AsyncSession, link: DeepLink, code: str, external_id: str
+) -> DeepLink:
+    """The join link's verdict with the cohort the participant is in now, if any."""
+    found = (
+        await session.execute(
+            select(Cohort.name, Cohort.join_code)
+            .join(Participant, Participant.cohort_id == Cohort.id)
+            .where(Participant.external_id == external_id)
+        )
+    ).first()
+    if found is None:
+        return link
+    return dataclasses.replace(link, current=found.name, member=found.join_code == code)
+
+
 async def _invite_row(session: AsyncSession, token: str) -> CoachInvite | None:
     query = select(CoachInvite).where(CoachInvite.token_hash == digest(token))
     if session.get_bind().dialect.name == "postgresql":
@@ -283,7 +300,12 @@ async def redeem_invite(
 async def join_cohort(
     session: AsyncSession, participant: Participant, code: str, now: datetime
 ) -> bool:
-    """Put a consenting participant in the cohort of ``code`` (checked again: time passed)."""
+    """Put a consenting participant in the cohort of ``code`` (checked again: time passed).
+
+    A move from another cohort (the participant said yes to it) is recorded, and the old
+    cohort's coaches lose what they were sent about them: from now on they cannot open the
+    participant (``participant_detail`` checks the cohort), and their outbox copies are gone.
+    """
     if not JOIN_CODE.match(code):
         return False
     cohort = (
@@ -292,6 +314,19 @@ async def join_cohort(
     if cohort is None or (cohort.join_expires_at is not None and cohort.join_expires_at <= now):
         log.info("participant %s: cohort code no longer valid", participant.id)
         return False
+    if participant.cohort_id == cohort.id:
+        return True
+    if participant.cohort_id is not None:
+        session.add(
+            CohortMove(
+                participant_id=participant.id,
+                from_cohort_id=participant.cohort_id,
+                to_cohort_id=cohort.id,
+                moved_at=now,
+            )
+        )
+        await privacy.forget_copies(session, participant.id)
+        log.info("participant %s moved to cohort %s", participant.id, cohort.id)
     participant.cohort_id = cohort.id
     return True
 
@@ -538,6 +573,8 @@ async def enrich(
         kind, code = parse_start(event.text)
         if kind is not None:
             link = await check_link(session, kind, code, tg, snap.now)
+        if kind == "join" and link is not None and link.status == "ok":
+            link = await _with_membership(session, link, code, external_id)
     wanted = coach_flow.focus(event)
     asks_help = event.kind is EventKind.COMMAND and event.command in ("bantuan", "help")
     if tg is None or (wanted is None and not asks_help):
