@@ -167,6 +167,7 @@ class Detail:
     network: MapView | None  # the map they worked on last
     stages: tuple[StageMark, ...]
     joined_at: datetime | None = None
+    network_version: int = 0  # maps.version of ``network``: what caches of it are keyed by
 
 
 @dataclass(frozen=True)

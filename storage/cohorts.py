@@ -410,13 +410,13 @@ async def participant_detail(
     maps = await networks.load_maps(session, participant_id)
     latest = (
         await session.execute(
-            select(NetworkMap.id)
+            select(NetworkMap.id, NetworkMap.version)
             .where(NetworkMap.participant_id == participant_id)
             .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
             .limit(1)
         )
-    ).scalar_one_or_none()
-    network = next((m for m in maps if m.id == latest), None)
+    ).first()
+    network = next((m for m in maps if latest is not None and m.id == latest.id), None)
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
@@ -426,6 +426,7 @@ async def participant_detail(
         network=network,
         stages=await _stages(session, participant_id),
         joined_at=participant.consent_at,
+        network_version=latest.version if latest is not None else 0,
     )
 
 

@@ -36,8 +36,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coaching import text as chat_text
-from coaching.analysis import GraphError, analyse
-from coaching.analysis_text import analysis_reply
 from coaching.cohort import Detail, Member
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
@@ -46,6 +44,7 @@ from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
 from web import svg
+from web.mapcache import MapCache
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +163,19 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def dashboard_app(db: Database, links: DashboardLinks, *, clock: Clock = utcnow) -> ASGIApp:
-    """The dashboard as an ASGI app (Starlette inside the security-headers middleware)."""
+def dashboard_app(
+    db: Database,
+    links: DashboardLinks,
+    *,
+    clock: Clock = utcnow,
+    maps: MapCache | None = None,
+) -> ASGIApp:
+    """The dashboard as an ASGI app (Starlette inside the security-headers middleware).
+
+    ``maps`` draws and analyses participants' maps (cached per map version, in a process of
+    its own): one per app unless given.
+    """
+    maps = maps or MapCache()
     assets = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -258,7 +268,11 @@ def dashboard_app(db: Database, links: DashboardLinks, *, clock: Clock = utcnow)
                 session, coach_id, request.path_params["participant_id"], now
             )
         locale = pick_locale(request)
-        context = await asyncio.to_thread(_participant_context, detail, locale, now)
+        drawing, analysis = None, None
+        if detail.network is not None:
+            # Seconds of CPU for a big map: cached per version, computed in another process.
+            drawing, analysis = await maps.get(detail.network, detail.network_version, locale)
+        context = _participant_context(detail, locale, now, drawing, analysis)
         return page(request, "participant.html", **context)
 
     async def cohort_export(request: Request, coach_id: int) -> Response:
@@ -339,16 +353,15 @@ def _member_row(member: Member, now: datetime) -> dict[str, Any]:
     return {**member.context(now), "date": last.date().isoformat() if last else None}
 
 
-def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:
-    """Everything the participant page shows (CPU-bound parts: layout, analysis)."""
-    drawing = svg.draw(detail.network) if detail.network is not None else None
-    analysis = None
-    if detail.network is not None and len(detail.network.actors) >= 2:
-        try:
-            # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
-            analysis = Markup(analysis_reply(analyse(detail.network.graph()), locale=locale))
-        except GraphError:
-            analysis = None
+def _participant_context(
+    detail: Detail,
+    locale: str,
+    now: datetime,
+    drawing: svg.Drawing | None = None,
+    analysis: str | None = None,
+) -> dict[str, Any]:
+    """Everything the participant page shows; the map's ``drawing`` and ``analysis`` (Telegram
+    HTML) come from :class:`web.mapcache.MapCache`."""
     by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
     others: list[dict[str, Any]] = []
     for r in detail.reflections:
@@ -387,7 +400,8 @@ def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str
         "modules": modules,
         "others": others,
         "drawing": drawing,
-        "analysis": analysis,
+        # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
+        "analysis": Markup(analysis) if analysis is not None else None,
         "stages": [
             {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage}
             for s in detail.stages

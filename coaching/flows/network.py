@@ -55,6 +55,9 @@ from coaching.network import (
 from coaching.validate import check_answer, normalise
 
 CSV_MAX_BYTES = 1_048_576
+# Maps one participant may keep (their own; the examples do not count). Every update of theirs
+# loads them all, and on SQLite every other participant waits meanwhile (issue 18).
+MAX_MAPS = 20
 MAP_TITLE_MAX = 120
 QUESTIONS = ("2a", "2b")  # the module's name generators: who helps; who holds resources
 
@@ -505,6 +508,8 @@ class Network:
         if choice == "back":
             return go(HOME)
         if choice == "new":
+            if len(snap.maps) >= MAX_MAPS:
+                return stay(snap, note("network.too_many_maps", limit=MAX_MAPS))
             return go(Step.NEW_TITLE)
         if choice.startswith("map:") and any(str(m.id) == choice[4:] for m in snap.maps):
             return go(HOME, effects=(SelectMap(choice[4:]),))
@@ -911,6 +916,8 @@ def _picture(view: MapView, locale: str) -> Reply:
 
 def _document(snap: Snapshot, event: Event) -> Outcome:
     """A CSV edge list: checked whole, previewed, imported only after a yes."""
+    if len(snap.maps) >= MAX_MAPS:
+        return stay(snap, note("network.too_many_maps", limit=MAX_MAPS))
     document = event.document
     if document is None or document.size > CSV_MAX_BYTES or not document.content:
         return stay(

@@ -1,0 +1,106 @@
+"""The dashboard's drawing and analysis of a map: computed once per map version, elsewhere.
+
+Laying out and analysing an imported map of 2,500 actors takes seconds of pure Python. Done in
+the bot's process — even on a thread, which holds the interpreter's lock — four coaches opening
+that page delayed every participant's reply by as much (issue 18). So:
+
+- results are kept per ``(map id, version, locale)``: ``maps.version`` goes up with every change
+  to the map (``storage/networks.py``), so a page load after a change computes afresh and one
+  without a change costs nothing;
+- requests for the same key while it is being computed wait for that one computation;
+- the computation runs in a worker process of its own (spawned, one at a time: the bot's cores
+  are for the bot), started on the first page that needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from collections import OrderedDict
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from coaching.analysis import GraphError, analyse
+from coaching.analysis_text import analysis_reply
+from coaching.network import MapView
+from web import svg
+
+log = logging.getLogger(__name__)
+
+Key = tuple[int, int, str]
+Result = tuple[svg.Drawing, str | None]
+
+
+def compute(view: MapView, locale: str) -> Result:
+    """The map's drawing and its analysis as Telegram HTML (None: too small or not a graph)."""
+    drawing = svg.draw(view)
+    analysis = None
+    if len(view.actors) >= 2:
+        with contextlib.suppress(GraphError):
+            analysis = analysis_reply(analyse(view.graph()), locale=locale)
+    return drawing, analysis
+
+
+class MapCache:
+    """A small LRU of computed maps in front of a one-process pool."""
+
+    def __init__(self, size: int = 32, executor: Executor | None = None) -> None:
+        self.size = size
+        self._given = executor
+        self._pool: Executor | None = executor
+        self._done: OrderedDict[Key, Result] = OrderedDict()
+        self._running: dict[Key, asyncio.Future[Result]] = {}
+        self.computed = 0  # how many computations ran (tests, benches)
+
+    async def get(self, view: MapView, version: int, locale: str) -> Result:
+        if view.id is None:  # not a stored map: nothing to key it by
+            return await self._run(view, locale)
+        key = (view.id, version, locale)
+        if key in self._done:
+            self._done.move_to_end(key)
+            return self._done[key]
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            result = await self._run(view, locale)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, nobody else need
+            raise
+        finally:
+            self._running.pop(key, None)
+        future.set_result(result)
+        self._done[key] = result
+        while len(self._done) > self.size:
+            self._done.popitem(last=False)
+        return result
+
+    async def _run(self, view: MapView, locale: str) -> Result:
+        self.computed += 1
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            try:
+                return await loop.run_in_executor(self._executor(), compute, view, locale)
+            except BrokenProcessPool:
+                # The worker died (killed, out of memory): a fresh one for the next try.
+                log.warning("map worker process died; starting another")
+                self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # the bot has threads: no fork
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None and self._pool is not self._given:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
