@@ -33,6 +33,7 @@ BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),
     ("memory", "bench.memory", ["--json", "--quick"], ["--json", "--full"], 240),
     ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 300),
+    ("starvation", "bench.starvation", ["--json", "--quick"], ["--json"], 300),
     ("throughput", "bench.throughput", ["--json", "--quick"], ["--json", "--full"], 420),
 )
 

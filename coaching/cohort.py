@@ -167,7 +167,10 @@ class Detail:
     network: MapView | None  # the map they worked on last
     stages: tuple[StageMark, ...]
     joined_at: datetime | None = None
-    network_version: int = 0  # maps.version of ``network``: what caches of it are keyed by
+    # The map they worked on last, by id and ``maps.version`` (what caches of it are keyed by):
+    # set even when ``network`` was not loaded (the dashboard draws it from a cache).
+    network_id: int | None = None
+    network_version: int = 0
 
 
 @dataclass(frozen=True)

@@ -378,9 +378,18 @@ async def roster(session: AsyncSession, coach_id: int, cohort_id: int, now: date
 
 
 async def participant_detail(
-    session: AsyncSession, coach_id: int, participant_id: int, now: datetime
+    session: AsyncSession,
+    coach_id: int,
+    participant_id: int,
+    now: datetime,
+    *,
+    network: bool = True,
 ) -> Detail:
-    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages."""
+    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
+
+    ``network=False`` leaves the map itself out (its id and version are there): the dashboard
+    loads it only when its cache has not drawn that version yet.
+    """
     participant = await session.get(Participant, participant_id)
     if participant is None or participant.cohort_id is None or participant.consent_at is None:
         raise Forbidden(f"participant {participant_id}")
@@ -407,7 +416,6 @@ async def participant_detail(
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
-    maps = await networks.load_maps(session, participant_id)
     latest = (
         await session.execute(
             select(NetworkMap.id, NetworkMap.version)
@@ -416,16 +424,20 @@ async def participant_detail(
             .limit(1)
         )
     ).first()
-    network = next((m for m in maps if latest is not None and m.id == latest.id), None)
+    view = None
+    if network and latest is not None:
+        loaded = await networks.load_maps(session, participant_id, only=latest.id)
+        view = loaded[0] if loaded else None
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
         modules=modules,
         reflections=reflections,
         kltb=await _kltb(session, participant_id),
-        network=network,
+        network=view,
         stages=await _stages(session, participant_id),
         joined_at=participant.consent_at,
+        network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
     )
 

@@ -73,9 +73,14 @@ _MAPS = (
 )  # built once: every update runs it
 
 
-async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView, ...]:
-    """Every map the participant owns, oldest first, with actors and ties."""
+async def load_maps(
+    session: AsyncSession, participant_id: int, *, only: int | None = None
+) -> tuple[MapView, ...]:
+    """Every map the participant owns, oldest first, with actors and ties (``only``: that one
+    of theirs, if it is theirs)."""
     maps = (await session.execute(_MAPS, {"participant": participant_id})).scalars().all()
+    if only is not None:
+        maps = [m for m in maps if m.id == only]
     if not maps:
         return ()
     ids = [m.id for m in maps]

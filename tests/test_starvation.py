@@ -151,23 +151,45 @@ async def test_the_map_cache_computes_once_per_version_in_another_process() -> N
     import os
 
     cache = MapCache()
+    loads = 0
+
+    async def load() -> MapView:
+        nonlocal loads
+        loads += 1
+        return big_view(300)
+
     try:
-        view = big_view(300)
-        pages = await asyncio.gather(*(cache.get(view, 1, "id") for _ in range(4)))
-        assert cache.computed == 1 and all(p == pages[0] for p in pages)
-        drawing, analysis = pages[0]
-        assert len(drawing.nodes) == 300 and analysis and "300" in analysis
-        await cache.get(view, 1, "id")
-        assert cache.computed == 1  # cached
-        await cache.get(view, 2, "id")
-        await cache.get(view, 2, "en")
+        pages = await asyncio.gather(*(cache.get((7, 1, "id"), load, "Peta") for _ in range(4)))
+        assert cache.computed == 1 and loads == 1 and all(p == pages[0] for p in pages)
+        page = pages[0]
+        assert page is not None and page.svg is not None and page.analysis is not None
+        assert page.svg.count('<g class="actor') == 300 and "300" in page.analysis
+        await cache.get((7, 1, "id"), load, "Peta")
+        assert cache.computed == 1 and loads == 1  # cached: the map is not even loaded
+        await cache.get((7, 2, "id"), load, "Peta")
+        await cache.get((7, 2, "en"), load, "Map")
         assert cache.computed == 3  # a new version, another language
         pool = cache._pool
         assert pool is not None
-        pids = await asyncio.get_running_loop().run_in_executor(pool, os.getpid)
-        assert pids != os.getpid()  # not in this process: the event loop's GIL stays free
+        pid = await asyncio.get_running_loop().run_in_executor(pool, os.getpid)
+        assert pid != os.getpid()  # not in this process: the event loop's GIL stays free
     finally:
         cache.close()
+
+
+def test_names_in_the_cached_svg_are_escaped() -> None:
+    from web.mapcache import compute
+
+    view = MapView(
+        1,
+        "case",
+        "<b>t</b>",
+        actors=(Actor("<script>x</script>"), Actor("B & C")),
+        ties=(TieView("<script>x</script>", "b & c", "weak", "both", ()),),
+    )
+    page = compute(view, "id", 'Peta "x"')
+    assert page.svg is not None and "<script>" not in page.svg
+    assert "&lt;script&gt;" in page.svg and "B &amp; C" in page.svg
 
 
 async def test_the_dashboard_analyses_a_map_again_only_after_it_changed(

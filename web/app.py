@@ -20,6 +20,7 @@ Routes::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -39,12 +40,12 @@ from coaching import text as chat_text
 from coaching.cohort import Detail, Member
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
-from storage import cohorts, exports
+from coaching.network import MapView
+from storage import cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
-from web import svg
-from web.mapcache import MapCache
+from web.mapcache import MapCache, MapPage
 
 log = logging.getLogger(__name__)
 
@@ -263,17 +264,26 @@ def dashboard_app(
 
     async def participant(request: Request, coach_id: int) -> Response:
         now = clock()
+        pid = request.path_params["participant_id"]
         async with db.transaction() as session:
-            detail = await cohorts.participant_detail(
-                session, coach_id, request.path_params["participant_id"], now
-            )
+            # Without the map: it is loaded (below) only if its version is not drawn yet.
+            detail = await cohorts.participant_detail(session, coach_id, pid, now, network=False)
         locale = pick_locale(request)
-        drawing, analysis = None, None
-        if detail.network is not None:
+        mapview = None
+        if detail.network_id is not None:
+            map_id = detail.network_id
+
+            async def load() -> MapView | None:
+                async with db.transaction() as session:
+                    found = await networks.load_maps(session, pid, only=map_id)
+                return found[0] if found else None
+
             # Seconds of CPU for a big map: cached per version, computed in another process.
-            drawing, analysis = await maps.get(detail.network, detail.network_version, locale)
-        context = _participant_context(detail, locale, now, drawing, analysis)
-        return page(request, "participant.html", **context)
+            key = (map_id, detail.network_version, locale)
+            mapview = await maps.get(key, load, label=str(translate(locale)("map")))
+        return page(
+            request, "participant.html", **_participant_context(detail, locale, now, mapview)
+        )
 
     async def cohort_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
@@ -354,14 +364,10 @@ def _member_row(member: Member, now: datetime) -> dict[str, Any]:
 
 
 def _participant_context(
-    detail: Detail,
-    locale: str,
-    now: datetime,
-    drawing: svg.Drawing | None = None,
-    analysis: str | None = None,
+    detail: Detail, locale: str, now: datetime, mapview: MapPage | None = None
 ) -> dict[str, Any]:
-    """Everything the participant page shows; the map's ``drawing`` and ``analysis`` (Telegram
-    HTML) come from :class:`web.mapcache.MapCache`."""
+    """Everything the participant page shows; the map's drawing and analysis (HTML of our own
+    autoescaped templates) come from :class:`web.mapcache.MapCache`."""
     by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
     others: list[dict[str, Any]] = []
     for r in detail.reflections:
@@ -399,9 +405,12 @@ def _participant_context(
         "member": _member_row(detail.member, now),
         "modules": modules,
         "others": others,
-        "drawing": drawing,
-        # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
-        "analysis": Markup(analysis) if analysis is not None else None,
+        "mapview": dataclasses.replace(
+            mapview, svg=Markup(mapview.svg) if mapview.svg is not None else None
+        )
+        if mapview is not None
+        else None,
+        "analysis": Markup(mapview.analysis) if mapview and mapview.analysis else None,
         "stages": [
             {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage}
             for s in detail.stages

@@ -1,15 +1,17 @@
 """The dashboard's drawing and analysis of a map: computed once per map version, elsewhere.
 
-Laying out and analysing an imported map of 2,500 actors takes seconds of pure Python. Done in
-the bot's process — even on a thread, which holds the interpreter's lock — four coaches opening
-that page delayed every participant's reply by as much (issue 18). So:
+Laying out, analysing and writing out the SVG of an imported map of 2,500 actors takes seconds
+of pure Python. Done in the bot's process — even on a thread, which holds the interpreter's
+lock — four coaches opening that page delayed every participant's reply by as much (issue 18).
+So:
 
 - results are kept per ``(map id, version, locale)``: ``maps.version`` goes up with every change
   to the map (``storage/networks.py``), so a page load after a change computes afresh and one
-  without a change costs nothing;
-- requests for the same key while it is being computed wait for that one computation;
+  without a change neither loads the map nor computes anything;
+- requests for the same key while it is being computed wait for that one computation (and the
+  map is loaded from the database once for them all);
 - the computation runs in a worker process of its own (spawned, one at a time: the bot's cores
-  are for the bot), started on the first page that needs it.
+  are for the bot), started by the first page that needs it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ import contextlib
 import logging
 import multiprocessing
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
@@ -29,18 +37,45 @@ from web import svg
 
 log = logging.getLogger(__name__)
 
-Key = tuple[int, int, str]
-Result = tuple[svg.Drawing, str | None]
+Key = tuple[int, int, str]  # map id, version, locale
 
 
-def compute(view: MapView, locale: str) -> Result:
-    """The map's drawing and its analysis as Telegram HTML (None: too small or not a graph)."""
+@dataclass(frozen=True)
+class MapPage:
+    """What the participant page shows of a map: escaped HTML, ready to embed."""
+
+    title: str
+    kind: str
+    actors: int  # besides the participant
+    ties: int
+    svg: str | None  # the drawing (None: no actor to draw)
+    analysis: str | None  # Telegram HTML of our own templates (None: too small, not a graph)
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("_map.html")
+
+
+def compute(view: MapView, locale: str, label: str) -> MapPage:
+    """Draw and analyse ``view`` (run in the worker process)."""
     drawing = svg.draw(view)
     analysis = None
     if len(view.actors) >= 2:
         with contextlib.suppress(GraphError):
             analysis = analysis_reply(analyse(view.graph()), locale=locale)
-    return drawing, analysis
+    html = _template().render(drawing=drawing, label=label) if drawing.nodes else None
+    return MapPage(view.title, view.kind, len(view.others()), len(view.ties), html, analysis)
+
+
+Loader = Callable[[], Awaitable[MapView | None]]
 
 
 class MapCache:
@@ -50,27 +85,26 @@ class MapCache:
         self.size = size
         self._given = executor
         self._pool: Executor | None = executor
-        self._done: OrderedDict[Key, Result] = OrderedDict()
-        self._running: dict[Key, asyncio.Future[Result]] = {}
+        self._done: OrderedDict[Key, MapPage | None] = OrderedDict()
+        self._running: dict[Key, asyncio.Future[MapPage | None]] = {}
         self.computed = 0  # how many computations ran (tests, benches)
 
-    async def get(self, view: MapView, version: int, locale: str) -> Result:
-        if view.id is None:  # not a stored map: nothing to key it by
-            return await self._run(view, locale)
-        key = (view.id, version, locale)
+    async def get(self, key: Key, load: Loader, label: str) -> MapPage | None:
+        """The page's map for ``key``; ``load`` fetches the map only if it must be computed."""
         if key in self._done:
             self._done.move_to_end(key)
             return self._done[key]
         running = self._running.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[MapPage | None] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            result = await self._run(view, locale)
+            view = await load()
+            result = None if view is None else await self._run(view, key[2], label)
         except BaseException as exc:
             future.set_exception(exc)
-            future.exception()  # retrieved: waiters get it, nobody else need
+            future.exception()  # retrieved: the waiters get it, nobody else need
             raise
         finally:
             self._running.pop(key, None)
@@ -80,12 +114,12 @@ class MapCache:
             self._done.popitem(last=False)
         return result
 
-    async def _run(self, view: MapView, locale: str) -> Result:
+    async def _run(self, view: MapView, locale: str, label: str) -> MapPage:
         self.computed += 1
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             try:
-                return await loop.run_in_executor(self._executor(), compute, view, locale)
+                return await loop.run_in_executor(self._executor(), compute, view, locale, label)
             except BrokenProcessPool:
                 # The worker died (killed, out of memory): a fresh one for the next try.
                 log.warning("map worker process died; starting another")
