@@ -30,6 +30,7 @@ RESULTS = HERE / "results.json"
 # name, module, quick arguments, full arguments, time limit (s) in quick mode
 BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("analysis", "bench.analysis", ["--json", "--runs", "5"], ["--json"], 120),
+    ("names", "bench.names", ["--json", "--runs", "3"], ["--json", "--runs", "20"], 60),
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),
     ("memory", "bench.memory", ["--json", "--quick"], ["--json", "--full"], 240),
     ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 300),
@@ -108,6 +109,9 @@ ROWS = (
     ("analysis.n150_ms", "analysis, 150 actors, ms", "≤ 20"),
     ("analysis.n5000_ms", "analysis, 5,000 actors, ms", "≤ 2000"),
     ("render.n150_ms", "map picture, 150 actors, ms", "≤ 400"),
+    ("names.n150.warm_ms", "resolve a name among 150 actors, ms", ""),
+    ("names.n2000.warm_ms", "resolve a name among 2,000 actors, ms", ""),
+    ("names.n2000.cold_ms", "  first resolve among 2,000 (keys computed), ms", ""),
     ("reminders.rate_per_s", "reminders sent per s", ""),
     ("reminders.limit_per_s", "  limit per s", ""),
     ("reminders.duplicates", "  duplicates", "0"),

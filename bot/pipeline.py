@@ -1,9 +1,10 @@
 """The path of one update: translate, lock the participant, commit, then deliver.
 
-Transient database failures are remembered per update id so the transport can refuse to
-acknowledge the update (polling keeps the offset; the webhook answers 500) and Telegram
-redelivers it. Engine failures are handled inside the transaction code: the participant gets
-an apology and stays where they were.
+Transient failures (the database away: see ``storage.deadletters``) are remembered per update
+id so the transport can refuse to acknowledge the update (polling keeps the offset; the
+webhook answers 500) and Telegram redelivers it. Deterministic ones are set aside inside the
+transaction code (a dead letter; the participant is told the message could not be saved) and
+the update is acknowledged: one poison update never pins the offset or blocks another chat.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -27,6 +27,7 @@ from coaching.model import Event
 from coaching.text import normalise_locale, render
 from storage.conversations import handle_event
 from storage.db import Database
+from storage.deadletters import is_transient
 from storage.outbox import Deliverer
 
 log = logging.getLogger(__name__)
@@ -114,13 +115,17 @@ class Pipeline:
                     default_locale=self.default_locale,
                     pressed_message_id=pressed,
                     claim_as=self.deliverer.worker,
+                    raw_update=update.to_dict,
                 )
             except Exception as exc:
-                # Nothing was committed (engine failures are answered inside the transaction):
-                # refusing the update gets it redelivered, where a 200 would lose it.
-                unavailable = isinstance(exc, OperationalError | DBAPIError | OSError)
-                reason = "database unavailable" if unavailable else "handling failed"
-                log.exception("%s for update %s; will be redelivered", reason, update.update_id)
+                if not is_transient(exc):
+                    # handle_event sets deterministic failures aside itself; one that escapes
+                    # would fail again on every redelivery: acknowledged, and logged.
+                    log.exception("update %s failed and is dropped", update.update_id)
+                    return
+                # Nothing was committed: refusing the update gets it redelivered, where a 200
+                # would lose it.
+                log.exception("database unavailable for update %s; redelivered", update.update_id)
                 self.failed.add(update.update_id)
                 return
         self.failed.discard(update.update_id)

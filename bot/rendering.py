@@ -253,14 +253,25 @@ async def render(attachment: Mapping[str, Any]) -> bytes:
     return await _RENDERER.render(attachment)
 
 
-async def picture_and_text(payload: Mapping[str, Any]) -> tuple[bytes | None, str]:
-    """A picture message's PNG and caption. When the picture cannot be drawn (``Unrenderable``)
-    the words still matter: no PNG, and the caption says the picture is missing. A renderer
-    that died raises ``RenderError``: worth a retry."""
+async def picture_and_text(payload: Mapping[str, Any]) -> tuple[bytes | None, str, str | None]:
+    """A picture message's PNG and caption, and what went wrong if the picture is missing.
+
+    When the picture cannot be drawn the words still matter: no PNG, the caption says the
+    picture is missing, and the third value says why. That covers ``Unrenderable`` (too slow,
+    or the renderer died on it again and again) and any exception the drawing itself raised (a
+    name the layout chokes on): drawing it again would raise again, and the chat's later
+    messages wait behind it. A renderer that died once raises ``RenderError``: worth a retry.
+    """
     attachment, caption = payload["attachment"], str(payload["text"])
     try:
-        return await render(attachment), caption
+        return await render(attachment), caption, None
     except Unrenderable as exc:
         log.warning("picture not drawn (%s): its caption goes alone", exc)
+        problem = f"{type(exc).__name__}: {exc}"
+    except RenderError:
+        raise
+    except Exception as exc:
+        log.exception("drawing the picture raised: its caption goes alone")
+        problem = f"{type(exc).__name__}: {exc}"
     note = render_text(str(attachment.get("locale") or "id"), "common.picture_unavailable")
-    return None, f"{caption}\n\n{note}"
+    return None, f"{caption}\n\n{note}", problem[:2000]

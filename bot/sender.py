@@ -46,11 +46,12 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
+        problem: str | None = None
         try:
             if (payload.get("attachment") or {}).get("type") == "document":
                 await self._document(chat_id, payload)
             elif payload.get("attachment"):
-                await self._photo(chat_id, payload)
+                problem = await self._photo(chat_id, payload)
             elif payload.get("edit_message_id") and await self._edit(chat_id, payload):
                 pass
             else:
@@ -73,10 +74,11 @@ class TelegramSender:
             return SendResult(Verdict.FAILED, None, str(exc))
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
             return SendResult(Verdict.RETRY, None, f"{type(exc).__name__}: {exc}")
-        return SendResult(Verdict.DELIVERED)
+        return SendResult(Verdict.DELIVERED, problem=problem)
 
-    async def _photo(self, chat_id: int, payload: dict[str, Any]) -> None:
-        png, text = await picture_and_text(payload)
+    async def _photo(self, chat_id: int, payload: dict[str, Any]) -> str | None:
+        """Send the picture, or its caption alone; what kept the picture out, if anything."""
+        png, text, problem = await picture_and_text(payload)
         if png is None:
             await self.bot.send_message(
                 chat_id,
@@ -85,7 +87,7 @@ class TelegramSender:
                 reply_markup=keyboard(payload),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
-            return
+            return problem
         await self.bot.send_photo(
             chat_id,
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
@@ -93,6 +95,7 @@ class TelegramSender:
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(payload),
         )
+        return None
 
     async def _document(self, chat_id: int, payload: dict[str, Any]) -> None:
         data = await render_picture(payload["attachment"])

@@ -41,6 +41,7 @@ class TerminalSender:
 
     async def _write(self, payload: dict[str, Any]) -> SendResult:
         lines = [html_to_plain(payload["text"])]
+        problem: str | None = None
         attachment = payload.get("attachment") or {}
         if attachment.get("type") == "document":
             data = await render_picture(attachment)
@@ -49,7 +50,7 @@ class TerminalSender:
             path.write_bytes(data)
             lines.append(f"[{path}]")
         elif attachment:
-            png, text = await picture_and_text(payload)
+            png, text, problem = await picture_and_text(payload)
             lines = [html_to_plain(text)]
             if png is not None:
                 self.pictures += 1
@@ -63,7 +64,7 @@ class TerminalSender:
                 lines.append(f"  [{number}] {button['label']}")
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()
-        return SendResult(Verdict.DELIVERED)
+        return SendResult(Verdict.DELIVERED, problem=problem)
 
 
 def terminal_identity(user: str) -> Identity:

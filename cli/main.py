@@ -72,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cli.cohort import run
 
         return run(options)
+    if command == "dead-letters":
+        from cli.deadletters import run as dead_letters
+
+        return dead_letters(options)
     if command == "db":
         from storage.db import run_upgrade
 
@@ -110,8 +114,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("reminders", help="only the reminder dispatcher (also part of `run`)")
     commands.add_parser("analyze", help="analyse an edge-list CSV (see `jejaring analyze -h`)")
     from cli.cohort import add_parsers
+    from cli.deadletters import add_parsers as add_dead_letters
 
     add_parsers(commands)
+    add_dead_letters(commands)
     return parser
 
 

@@ -19,16 +19,16 @@ from typing import Any
 import networkx as nx
 
 from coaching.analysis import Tie, build_graph, name_key
+from coaching.names import NAME_MAX, clean_name
 from coaching.validate import normalise
 
-ACTOR_NAME_MAX = 80
+ACTOR_NAME_MAX = NAME_MAX
 ACTOR_KINDS = ("person", "group", "organisation")
 RESOURCES = ("information", "expertise", "funds", "influence", "access", "other")
 IBARRA = ("personal", "operational", "strategic")
 FLOWS = ("communication", "information", "problem_solving", "knowledge", "access")
 STRENGTH_WORDS = {"kuat": "strong", "strong": "strong", "lemah": "weak", "weak": "weak"}
 ACTOR_FIELDS = frozenset({"kind", "role", "inside", "resources", "needs", "ibarra", "kltb_step"})
-_NAME_PUNCT = set(" .,'-()/&:")
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,48 @@ class PlannedTie:
     reason: str | None = None
     due_at: datetime | None = None
     done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MapCounts:
+    """A map's size, defined once: the map page, ``/analisis``, the picture and its caption,
+    the coach's views and the exports all count with this.
+
+    ``actors`` and ``ties`` count everyone on the map, the participant included (they are a
+    node of their personal map like any other). ``without_ego`` gives the same counts with the
+    participant and their ties left out; it says so by ``ego`` (False: nobody was left out).
+    """
+
+    actors: int
+    ties: int
+    ego: bool = False  # the participant is on this map
+    actors_without_ego: int = 0
+    ties_without_ego: int = 0
+
+    @classmethod
+    def of(
+        cls, actors: Iterable[str], ties: Iterable[tuple[str, str]], ego: str | None = None
+    ) -> MapCounts:
+        """Counts from actor keys, tie pairs (by key, either order) and the ego's key."""
+        keys = set(actors)
+        pairs = {frozenset(pair) for pair in ties if pair[0] != pair[1]}
+        keys.update(key for pair in pairs for key in pair)
+        has_ego = ego is not None and ego in keys
+        return cls(
+            actors=len(keys),
+            ties=len(pairs),
+            ego=has_ego,
+            actors_without_ego=len(keys) - (1 if has_ego else 0),
+            ties_without_ego=sum(1 for pair in pairs if ego not in pair),
+        )
+
+    @classmethod
+    def of_graph(cls, graph: nx.Graph) -> MapCounts:
+        """Counts of a map built by :func:`coaching.analysis.build_graph` (its ``ego`` key)."""
+        return cls.of(graph.nodes, graph.edges, graph.graph.get("ego"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 # --- edit operations --------------------------------------------------------------------------
@@ -218,6 +260,13 @@ class MapView:
         key = name_key(name)
         matches = [a for a in self.others() if a.key != key and _typo_of(key, a.key)]
         return matches[0] if matches else None
+
+    def counts(self) -> MapCounts:
+        """How many actors and ties, with and without the participant (one definition)."""
+        ego = self.ego
+        return MapCounts.of(
+            (a.key for a in self.actors), ((t.a, t.b) for t in self.ties), ego.key if ego else None
+        )
 
     def others(self) -> tuple[Actor, ...]:
         """Actors other than the participant, in a stable, readable order."""
@@ -396,16 +445,13 @@ def example_view(key: str) -> MapView | None:
 
 
 def check_actor_name(text: str) -> tuple[str | None, str | None]:
-    """A stakeholder's name: a person, group or organisation ("Dinas PU & PR", "KUD 'Sri'")."""
-    cleaned = normalise(text)
-    if not cleaned:
-        return None, "network.bad_name_empty"
-    if len(cleaned) > ACTOR_NAME_MAX:
-        return None, "network.bad_name_long"
-    allowed = all(ch.isalnum() or ch in _NAME_PUNCT for ch in cleaned)
-    if not allowed or not any(ch.isalpha() for ch in cleaned) or cleaned.startswith("/"):
-        return None, "network.bad_name_chars"
-    return cleaned, None
+    """A stakeholder's name: a person, group or organisation ("Dinas PU & PR", "KUD 'Sri'").
+
+    The one validation every name goes through (:func:`coaching.names.clean_name`); the
+    problem is a ``names.*`` message key.
+    """
+    checked = clean_name(text, limit=ACTOR_NAME_MAX)
+    return checked.value, checked.problem
 
 
 _TIE_LINE = re.compile(

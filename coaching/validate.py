@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-NAME_MAX = 80
+# One cleaning for every name (coaching/names.py); re-exported here, where they always lived.
+from coaching.names import NAME_MAX, Checked, clean_name, normalise
+
+__all__ = [
+    "ANSWER_MAX",
+    "NAME_MAX",
+    "UNIT_MAX",
+    "ZONES",
+    "Checked",
+    "check_answer",
+    "check_name",
+    "check_timezone",
+    "check_unit",
+    "is_number",
+    "normalise",
+    "zone_label",
+]
+
 UNIT_MAX = 120
 ANSWER_MAX = 3500  # leaves room to echo an answer inside a 4096-character message
 
@@ -17,22 +33,9 @@ _UNIT_PUNCT = set(" .,'-()/&:")
 ZONES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
-@dataclass(frozen=True)
-class Checked:
-    value: str | None
-    problem: str | None = None  # message key explaining what to type instead
-
-
 def is_number(text: str) -> bool:
     """ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
     return text.isascii() and text.isdecimal()
-
-
-def normalise(text: str) -> str:
-    """NFC, control characters dropped, runs of white space folded to one space."""
-    text = unicodedata.normalize("NFC", text)
-    kept = "".join(" " if ch.isspace() else ch for ch in text if _printable(ch))
-    return " ".join(kept.split())
 
 
 def check_name(text: str) -> Checked:
@@ -76,11 +79,13 @@ def zone_label(zone: str | None) -> str:
 
 
 def _check_label(text: str, limit: int, punct: set[str], what: str) -> Checked:
-    cleaned = normalise(text)
-    if not cleaned:
-        return Checked(None, f"onboarding.bad_{what}_empty")
-    if len(cleaned) > limit:
-        return Checked(None, f"onboarding.bad_{what}_long")
+    """The participant's own name or unit: cleaned as every name is (:func:`clean_name`), then
+    held to the narrower alphabet a person's name and a unit's name use."""
+    checked = clean_name(text, limit=limit)
+    if checked.value is None:
+        problem = {"names.empty": "empty", "names.long": "long"}.get(checked.problem or "")
+        return Checked(None, f"onboarding.bad_{what}_{problem or 'chars'}")
+    cleaned = checked.value
     letters = sum(1 for ch in cleaned if ch.isalpha())
     allowed = all(ch.isalpha() or _is_mark(ch) or ch in punct for ch in cleaned)
     if letters < 2 or not allowed:

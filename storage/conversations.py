@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -45,7 +45,7 @@ from coaching.model import (
     StopReminders,
     UpdateProfile,
 )
-from storage import cohorts, networks, outbox, privacy, reminders
+from storage import cohorts, deadletters, networks, outbox, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -123,6 +123,8 @@ async def handle_event(
     default_locale: str = text.DEFAULT_LOCALE,
     pressed_message_id: int | None = None,
     claim_as: str | None = None,
+    raw_update: Callable[[], Mapping[str, Any]] | None = None,
+    retrying: int | None = None,
 ) -> Handled:
     """Handle one event for one participant, committed before anything is sent.
 
@@ -131,13 +133,28 @@ async def handle_event(
     ``claim_as`` (a deliverer's worker name) the first reply is queued already leased to that
     worker when nothing else waits for the chat, so it can be sent at once without a
     transaction of its own to claim it (``Handled.claimed``).
+
+    A transient failure (see ``storage.deadletters``) is raised: nothing was committed and the
+    caller has the update delivered again. A deterministic one (the engine raised, the
+    database refused a value) is set aside as a dead letter with ``raw_update()`` (the update
+    as Telegram sent it) and the participant is told this message could not be saved: the
+    update counts as handled, so it blocks nothing. ``retrying`` is the dead letter this event
+    came from (``jejaring dead-letters retry``): resolved with the commit, or counted again.
     """
     now = now or datetime.now(UTC)
 
     try:
         handled = await db.run(
             lambda session: _handle(
-                session, who, event, update_id, now, default_locale, pressed_message_id, claim_as
+                session,
+                who,
+                event,
+                update_id,
+                now,
+                default_locale,
+                pressed_message_id,
+                claim_as,
+                retrying,
             )
         )
         if handled.deferred:
@@ -152,9 +169,66 @@ async def handle_event(
             update_id,
             exc_info=failure.__cause__,
         )
-        return await db.run(
-            lambda session: _report_failure(session, who, update_id, now, default_locale)
+        cause: BaseException = failure.__cause__ or failure
+    except Exception as exc:
+        if deadletters.is_transient(exc):
+            raise
+        log.exception(
+            "update %s of participant %s failed deterministically: set aside",
+            update_id,
+            privacy.pseudonym(who.external_id),  # logs outlive /hapus_data: no Telegram id
         )
+        cause = exc
+    return await _set_aside(
+        db, who, event, update_id, now, default_locale, raw_update, cause, retrying
+    )
+
+
+async def _set_aside(
+    db: Database,
+    who: Identity,
+    event: Event,
+    update_id: int | None,
+    now: datetime,
+    locale: str,
+    raw_update: Callable[[], Mapping[str, Any]] | None,
+    cause: BaseException,
+    retrying: int | None,
+) -> Handled:
+    """Record the dead letter, tell the participant, mark the update handled: one commit."""
+    payload = {
+        "update": dict(raw_update()) if raw_update is not None else None,
+        "event": deadletters.event_json(event),
+        "identity": dataclasses.asdict(who),
+    }
+    try:
+        return await db.run(
+            lambda session: _report_failure(
+                session, who, update_id, now, locale, payload, cause, retrying
+            )
+        )
+    except Exception as exc:
+        if deadletters.is_transient(exc):
+            raise
+        # Not even the participant's row can be written (their very first update is what
+        # fails): keep the update without them, and acknowledge it all the same.
+        log.exception("could not report update %s's failure to its participant", update_id)
+
+    async def alone(session: AsyncSession) -> int:
+        return await deadletters.record(
+            session,
+            kind="update",
+            participant_id=None,
+            channel=who.channel,
+            chat_id=who.chat_id,
+            payload=payload,
+            error=cause,
+            now=now,
+            update_id=update_id,
+        )
+
+    await db.run(alone)
+    return Handled(0, "", locale, failed=True)
 
 
 async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:
@@ -182,6 +256,7 @@ async def _handle(
     default_locale: str,
     pressed_message_id: int | None = None,
     claim_as: str | None = None,
+    retrying: int | None = None,
 ) -> Handled:
     participant, created = await _locked_participant(session, who, now, default_locale)
     # Under the participant's lock: the same update can only race with itself there.
@@ -206,6 +281,8 @@ async def _handle(
         )
         return Handled(participant.id, outcome.state, after.locale, ids, toast)
     await _apply_effects(session, participant, outcome.effects, now, who)
+    if retrying is not None:
+        await deadletters.resolve(session, retrying, now)
     if outcome.changed:
         participant.state = outcome.state
         participant.state_data = dict(outcome.data)
@@ -248,14 +325,36 @@ def _decide(
 
 
 async def _report_failure(
-    session: AsyncSession, who: Identity, update_id: int | None, now: datetime, locale: str
+    session: AsyncSession,
+    who: Identity,
+    update_id: int | None,
+    now: datetime,
+    locale: str,
+    payload: Mapping[str, Any],
+    cause: BaseException,
+    retrying: int | None = None,
 ) -> Handled:
-    """Tell the participant something went wrong and where they are; state stays as it was."""
+    """Set the update aside and tell the participant it was not saved and what to do instead;
+    their state stays as it was."""
     participant = await _lock_participant(session, who, now, locale)
+    if retrying is not None:  # they were told the first time
+        await deadletters.failed_again(session, retrying, cause, now)
+        return Handled(participant.id, participant.state, participant.language, failed=True)
     if update_id is not None:
         # A deterministic failure would fail again: do not let it block the chat forever.
         await _first_time(session, update_id, participant.id, now)
-    reply = Reply("common.error", {"state": participant.state})
+    await deadletters.record(
+        session,
+        kind="update",
+        participant_id=participant.id,
+        channel=who.channel,
+        chat_id=who.chat_id,
+        payload=payload,
+        error=cause,
+        now=now,
+        update_id=update_id,
+    )
+    reply = Reply("common.not_saved", {"state": participant.state})
     ids = await _queue(session, participant, who, (reply,), participant.seq, now)
     return Handled(participant.id, participant.state, participant.language, ids, failed=True)
 

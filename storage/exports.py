@@ -118,6 +118,7 @@ def _map_dict(
         "stage": stage,
         "created_at": _iso(created),
         "updated_at": _iso(updated),
+        "counts": view.counts().as_dict(),
         "actors": [
             {
                 "name": a.name,

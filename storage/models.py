@@ -327,6 +327,34 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class DeadLetter(Base):
+    """Something that failed deterministically and was set aside so the bot could move on: an
+    update that cannot be stored (``kind="update"``) or a message that cannot be sent
+    (``"message"``: Telegram refused it, or building it raised). ``jejaring dead-letters``
+    lists them and retries them once the cause is fixed (storage/deadletters.py)."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Everything of a participant goes with them (/hapus_data), their dead letters too.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # update | message
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The update as Telegram sent it and the event it became (a document with its bytes), or
+    # the outbox payload: enough to try it again without Telegram.
+    payload: Mapped[dict[str, Any]]
+    error_class: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    failed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class OutboxAbout(Base):
     """Which participants an outbox message speaks of, besides its own chat's: a coach's
     roster, a participant's detail (reflections, map, KLTB), a nudge's confirmation.

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.validate import is_number
+from storage import deadletters
 from storage.db import Database
 from storage.logs import pseudonym
 from storage.models import OutboxMessage, Participant, Reminder
@@ -95,6 +96,10 @@ class SendResult:
     verdict: Verdict
     retry_after: float | None = None
     error: str | None = None
+    # DELIVERED with a ``problem``: it went out without a part of it (a picture that could not
+    # be drawn went as its caption). Recorded as a dead letter, to be sent whole once fixed.
+    problem: str | None = None
+    error_class: str | None = None  # for the dead letter of a message that failed
 
 
 @dataclass(frozen=True)
@@ -234,9 +239,16 @@ class Deliverer:
     async def _send(self, pending: Pending) -> SendResult:
         try:
             return await self.sender.send(pending.chat_id, pending.payload)
-        except Exception as exc:  # a sender bug must not lose the message
-            log.exception("sender raised for outbox %s", pending.id)
-            return SendResult(Verdict.RETRY, None, repr(exc)[:500])
+        except Exception as exc:
+            if deadletters.is_transient(exc):
+                log.warning("sending outbox %s failed for now: %r", pending.id, exc)
+                return SendResult(Verdict.RETRY, None, repr(exc)[:500])
+            # Building this message raises (a sender bug, a payload it cannot take): it
+            # would raise on every try and hold the chat's later messages behind it for ever.
+            # Set aside (failed, a dead letter); the chat goes on.
+            log.exception("sender raised for outbox %s: set aside", pending.id)
+            error_class, message = deadletters.describe(exc)
+            return SendResult(Verdict.FAILED, None, message, error_class=error_class)
 
     async def _claim(self, chat_id: int) -> Pending | None:
         return await self.db.run(lambda session: self._claim_in(session, chat_id))
@@ -299,12 +311,35 @@ class Deliverer:
                     .where(Participant.id == pending.participant_id)
                     .values(active=False)
                 )
+            if result.verdict is Verdict.FAILED or result.problem:
+                await self._set_aside(session, pending, result, now)
             reminder_id = pending.payload.get("reminder_id")
             if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
                 await _record_reminder(session, reminder_id, result.verdict, now)
             return await self._claim_in(session, pending.chat_id) if claim_next else None
 
         return await self.db.run(record)
+
+    async def _set_aside(
+        self, session: AsyncSession, pending: Pending, result: SendResult, now: datetime
+    ) -> None:
+        """A dead letter for a message that did not go out (whole), to retry once fixed."""
+        if result.problem:
+            error = ("sent incomplete", result.problem)
+        else:
+            refused = f"{self.sender.channel} refused it"
+            error = (result.error_class or refused, result.error or "not deliverable")
+        await deadletters.record(
+            session,
+            kind="message",
+            participant_id=pending.participant_id,
+            channel=self.sender.channel,
+            chat_id=pending.chat_id,
+            payload=pending.payload,
+            error=error,
+            now=now,
+            outbox_id=pending.id,
+        )
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()

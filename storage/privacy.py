@@ -44,6 +44,7 @@ from storage.models import (
     CoachLogin,
     CoachSession,
     Cohort,
+    DeadLetter,
     OutboxAbout,
     OutboxMessage,
     Participant,
@@ -99,6 +100,12 @@ async def mark_about(
 async def forget_copies(session: AsyncSession, participant_id: int) -> int:
     """Delete every message sent or queued to someone else that speaks of this participant."""
     about = select(OutboxAbout.outbox_id).where(OutboxAbout.participant_id == participant_id)
+    # A copy that could not be sent was set aside with its payload: it goes too.
+    await session.execute(
+        delete(DeadLetter)
+        .where(DeadLetter.outbox_id.in_(about))
+        .execution_options(synchronize_session=False)
+    )
     result = await session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.id.in_(about))

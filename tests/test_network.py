@@ -129,7 +129,7 @@ def test_quick_lines_add_actors_and_ties_with_strength_and_direction() -> None:
     ("line", "key"),
     [
         ("Budi - budi", "network.err_self_tie"),
-        ("Budi - <b>x</b>", "network.bad_name_chars"),
+        ("Budi - <b>x</b>", "names.chars"),
     ],
 )
 def test_bad_ties_are_refused_with_an_explanation(line: str, key: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coaching import engine
-from coaching.flows.network import MAX_MAPS
+from coaching.flows.network.maps import MAX_MAPS
 from coaching.model import Document, Event, EventKind, Profile, Snapshot
 from coaching.network import Actor, MapView, TieView
 from storage.db import Database

@@ -32,7 +32,7 @@ import jinja2
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
-from coaching.network import MapView
+from coaching.network import MapCounts, MapView
 from web import svg
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ class MapPage:
 
     title: str
     kind: str
-    actors: int  # besides the participant
-    ties: int
+    counts: MapCounts
     svg: str | None  # the drawing (None: no actor to draw)
     analysis: str | None  # Telegram HTML of our own templates (None: too small, not a graph)
 
@@ -72,7 +71,7 @@ def compute(view: MapView, locale: str, label: str) -> MapPage:
         with contextlib.suppress(GraphError):
             analysis = analysis_reply(analyse(view.graph()), locale=locale)
     html = _template().render(drawing=drawing, label=label) if drawing.nodes else None
-    return MapPage(view.title, view.kind, len(view.others()), len(view.ties), html, analysis)
+    return MapPage(view.title, view.kind, view.counts(), html, analysis)
 
 
 Loader = Callable[[], Awaitable[MapView | None]]

@@ -14,13 +14,13 @@ participant's node, or ``None``).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 import networkx as nx
+
+from coaching.names import name_key  # the one identity key of an actor name (re-exported)
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -109,20 +109,6 @@ class Tie:
     target: str
     strength: Strength | None = None
     direction: Direction = "both"
-
-
-@lru_cache(maxsize=65536)
-def name_key(name: str) -> str:
-    """The matching key of an actor name: case-, space- and diacritic-insensitive.
-
-    Examples
-    --------
-    >>> name_key("Pák  Budi ") == name_key("pak budi")
-    True
-    """
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.casefold().split())
 
 
 def build_graph(

@@ -111,8 +111,8 @@ class Mapping4:
                 (Option("next", "bab4.btn_to_step4"),),
             ]
             context = {
-                "actors": len(view.others()),
-                "ties": len(view.ties),
+                "actors": view.counts().actors,
+                "ties": view.counts().ties,
                 "title": view.title,
                 "kind": view.kind,
             }
@@ -358,7 +358,8 @@ def _structure(view: MapView) -> str:
     """Latihan IV step 3 as text: the existing structure in a line per tie."""
     names = {a.key: a.name for a in view.actors}
     arrow = {"both": "—", "out": "→"}
-    lines = [f"{len(view.others())} aktor, {len(view.ties)} hubungan:"]
+    size = view.counts()
+    lines = [f"{size.actors} aktor, {size.ties} hubungan:"]
     lines += [
         f"{names[t.a]} {arrow.get(t.direction, '—')} {names[t.b]}"
         + (f" ({t.strength})" if t.strength else "")

@@ -300,8 +300,7 @@ def _picture(view: MapView, name: str, locale: str) -> Reply:
         "name": name,
         "title": view.title,
         "kind": view.kind,
-        "actors": len(view.others()),
-        "ties": len(view.ties),
+        "size": view.counts().as_dict(),
     }
     return Reply("coach.map_caption", caption, attachment=attachment)
 

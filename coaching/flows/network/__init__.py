@@ -1,0 +1,77 @@
+"""Building the participant's network in chat, analysing it, and showing it (Bab III–IV).
+
+Three ways in: guided (the module's name-generator questions of mapping step 2, then a
+multi-select of who works with whom), quick syntax (``/tambah Budi``, ``/hubung Budi - Sari
+kuat``, or plain lines like ``Budi -> Sari`` on the map's home), and a CSV edge list sent as a
+document (previewed, then imported all-or-nothing as a new map). Every change keeps its undo.
+
+The flow is split along those seams: :mod:`.home`, :mod:`.guided`, :mod:`.quick`,
+:mod:`.editing` and :mod:`.maps`; each holds its steps' prompts beside their handlers.
+"""
+
+from __future__ import annotations
+
+from coaching.flows.common import go, note, stay
+from coaching.flows.network import editing, guided, home, maps, quick
+from coaching.flows.network.shared import HOME, Step, Steps
+from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
+
+STEPS: Steps = {**home.STEPS, **guided.STEPS, **editing.STEPS, **maps.STEPS}
+assert set(STEPS) == set(Step), set(Step) - set(STEPS)  # every step has its prompt and handler
+
+
+class Network:
+    key = "network"
+    steps = Step
+    commands = ("peta", "analisis", "tambah", "hubung", "urungkan")
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        view = snap.network
+        if view is None:
+            return (Reply("network.no_map", {}, ((Option("menu", "common.btn_menu"),),)),)
+        ask, _ = STEPS[Step(snap.state)]
+        return ask(snap, view)
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        """``/peta`` shows the map; ``/analisis`` analyses it; ``/tambah``, ``/hubung`` add."""
+        command = event.command
+        if snap.network is None:
+            return home.first_visit(snap, command)
+        view = snap.network
+        if command == "peta":
+            return go(HOME, home.picture(view, snap.locale))
+        if command == "analisis":
+            return home.analysis(snap, view)
+        if command == "urungkan":
+            return home.undo(snap, view)
+        if command == "tambah":
+            if not event.text.strip():
+                return go(Step.NAME, data={"q": "2a"})
+            return guided.add_named(snap, view, event.text)
+        if not event.text.strip():
+            return go(HOME, note("network.hubung_usage"))
+        return quick.quick_ties(snap, view, event.text)
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        view = snap.network
+        if view is None:
+            return go("menu.main")
+        step = Step(snap.state)
+        if event.kind is EventKind.DOCUMENT and step in (Step.HOME, Step.MAPS):
+            return maps.document(snap, event)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("network.bad_media"))
+        if event.choice == "menu":
+            return go("menu.main")
+        _, on = STEPS[step]
+        return on(snap, view, event)
+
+
+FLOW = Network()
+
+
+def enter(snap: Snapshot) -> Outcome:
+    """The menu's way in: the map's home (created on the first visit)."""
+    if snap.network is None:
+        return home.first_visit(snap)
+    return go(HOME)

@@ -1,0 +1,469 @@
+"""Guided entry: the module's name generators (mapping step 2), each actor's attributes, the
+participant's own tie to them (Cross), and who among the others they work with (step 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from coaching.flows import picker
+from coaching.flows.common import go, note, stay
+from coaching.flows.network.shared import (
+    HOME,
+    MAP_TITLE_MAX,
+    QUESTIONS,
+    Step,
+    Steps,
+    back_data,
+    back_state,
+    change,
+    continue_at,
+    keep_back,
+)
+from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
+from coaching.network import (
+    ACTOR_KINDS,
+    FLOWS,
+    IBARRA,
+    RESOURCES,
+    AddActor,
+    AddTie,
+    DeleteTie,
+    MapView,
+    Op,
+    check_actor_name,
+)
+from coaching.validate import check_answer, normalise
+
+# --- naming (step 2a/2b) -----------------------------------------------------------------------
+
+
+def ask_name(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    question = str(snap.data.get("q", "2a"))
+    return (
+        Reply(
+            "network.ask_name",
+            {"q": question, "purpose": view.purpose},
+            ((Option("done", "network.btn_done_adding"),),),
+        ),
+    )
+
+
+def on_name(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Takes a stakeholder's name (a near miss asks "did you mean…?")."""
+    if event.choice == "done":
+        return go(back_state(snap.data), data=back_data(snap.data))
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note("network.bad_name_empty"), reprompt=False)
+    return add_named(snap, view, event.text, guided=True)
+
+
+def ask_confirm(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    data = snap.data
+    return (
+        Reply(
+            "network.confirm_near",
+            {"typed": data.get("typed", ""), "near": data.get("near", "")},
+            (
+                (Option("same", "network.btn_same", {"name": data.get("near", "")}),),
+                (Option("new", "network.btn_new_actor", {"name": data.get("typed", "")}),),
+            ),
+        ),
+    )
+
+
+def on_confirm(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """The typed name was close to an existing actor: the same one, or a new one?"""
+    typed, near = str(snap.data.get("typed", "")), str(snap.data.get("near", ""))
+    guided = bool(snap.data.get("guided"))
+    if event.choice == "same":
+        if not guided:
+            return go(HOME, note("network.already_there", name=near))
+        return start_peers(view, near, back=snap.data.get("back"))
+    if event.choice == "new":
+        return new_actor(snap, view, typed, guided=guided)
+    return stay(snap, note("common.use_buttons"))
+
+
+def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False) -> Outcome:
+    """A typed name: refused, already there, a near miss to confirm, or a new actor."""
+    if view.read_only:
+        return go(HOME, note("network.read_only"))
+    name, problem = check_actor_name(text)
+    if name is None:
+        return stay(snap, note(problem or "network.bad_name_chars"), reprompt=False)
+    existing = view.find(name)
+    if existing is not None:
+        return stay(snap, note("network.already_there", name=existing.name), reprompt=False)
+    near = view.near(name)
+    if near is not None:
+        return go(
+            Step.CONFIRM,
+            data={
+                "typed": name,
+                "near": near.name,
+                "guided": guided,
+                "q": snap.data.get("q", "2a"),
+                **keep_back(snap.data),
+            },
+        )
+    return new_actor(snap, view, name, guided=guided)
+
+
+def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outcome:
+    if guided:
+        data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), **keep_back(snap.data)}
+        return go(Step.KIND, data=data)
+    ops: list[Op] = [AddActor(name)]
+    if view.ego is not None:
+        ops.append(AddTie(view.ego.name, name))
+    return change(snap, view, ops, note("network.actor_quick_added", name=name), state=HOME)
+
+
+# --- the actor's attributes (step 2b/2c, Ibarra & Hunter) ----------------------------------------
+
+
+def _name(snap: Snapshot) -> str:
+    return str(dict(snap.data.get("actor") or {}).get("name", ""))
+
+
+def next_attribute(snap: Snapshot, step: Step, **values: Any) -> Outcome:
+    actor = {**dict(snap.data.get("actor") or {}), **values}
+    return go(step, data={**snap.data, "actor": actor})
+
+
+def ask_kind(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    rows = tuple((Option(k, f"network.btn_kind_{k}"),) for k in ACTOR_KINDS)
+    return (Reply("network.ask_kind", {"name": _name(snap)}, rows),)
+
+
+def on_kind(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores the kind (person, group, organisation) and asks for the role."""
+    if event.choice not in ACTOR_KINDS:
+        return stay(snap, note("common.use_buttons"))
+    return next_attribute(snap, Step.ROLE, kind=event.choice)
+
+
+def ask_role(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (
+        Reply("network.ask_role", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
+    )
+
+
+def on_role(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores the agency/role and asks whether they are inside the organisation."""
+    if event.choice == "skip":
+        return next_attribute(snap, Step.INSIDE)
+    checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
+    if checked is None or checked.value is None or len(checked.value) > MAP_TITLE_MAX:
+        return stay(snap, note("network.bad_role"), reprompt=False)
+    return next_attribute(snap, Step.INSIDE, role=normalise(checked.value))
+
+
+def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (
+        Reply(
+            "network.ask_inside",
+            {"name": _name(snap)},
+            (
+                (Option("in", "network.btn_inside"), Option("out", "network.btn_outside")),
+                (Option("skip", "network.btn_skip"),),
+            ),
+        ),
+    )
+
+
+def on_inside(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores inside/outside and asks which resources they hold."""
+    if event.choice not in ("in", "out", "skip"):
+        return stay(snap, note("common.use_buttons"))
+    inside = {"in": True, "out": False}.get(event.choice)
+    return next_attribute(snap, Step.RESOURCES, inside=inside)
+
+
+def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    chosen = set(dict(snap.data.get("actor") or {}).get("resources") or ())
+    rows = tuple(
+        (Option(f"res:{r}", "network.btn_resource", {"resource": r, "on": r in chosen}),)
+        for r in RESOURCES
+    )
+    return (
+        Reply(
+            "network.ask_resources",
+            {"name": _name(snap)},
+            (*rows, (Option("done", "network.btn_done"),)),
+            edit=bool(chosen),
+        ),
+    )
+
+
+def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Toggles resources (step 2b); "done" asks what they need."""
+    actor = dict(snap.data.get("actor") or {})
+    if event.choice == "done":
+        return go(Step.NEEDS, data={**snap.data, "actor": actor})
+    resource = event.choice.removeprefix("res:")
+    if not event.choice.startswith("res:") or resource not in RESOURCES:
+        return stay(snap, note("common.use_buttons"))
+    chosen = list(actor.get("resources") or [])
+    chosen = [r for r in chosen if r != resource] if resource in chosen else [*chosen, resource]
+    actor["resources"] = [r for r in RESOURCES if r in chosen]
+    return go(Step.RESOURCES, data={**snap.data, "actor": actor})
+
+
+def ask_needs(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (
+        Reply("network.ask_needs", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
+    )
+
+
+def on_needs(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores what they need (step 2c) and asks the Ibarra & Hunter type."""
+    if event.choice == "skip":
+        return next_attribute(snap, Step.IBARRA)
+    checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
+    if checked is None or checked.value is None or len(checked.value) > 500:
+        return stay(snap, note("network.bad_needs"), reprompt=False)
+    return next_attribute(snap, Step.IBARRA, needs=checked.value)
+
+
+def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    rows = tuple((Option(t, f"network.btn_ibarra_{t}"),) for t in IBARRA)
+    return (
+        Reply(
+            "network.ask_ibarra",
+            {"name": _name(snap)},
+            (*rows, (Option("skip", "network.btn_skip"),)),
+        ),
+    )
+
+
+def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores the type and saves the actor; a personal map then asks about your tie."""
+    if event.choice not in (*IBARRA, "skip"):
+        return stay(snap, note("common.use_buttons"))
+    actor = dict(snap.data.get("actor") or {})
+    if event.choice != "skip":
+        actor["ibarra"] = event.choice
+    name = str(actor.pop("name"))
+    ops: list[Op] = [AddActor(name, actor)]
+    if view.ego is not None:
+        ops.append(AddTie(view.ego.name, name))
+    outcome = change(snap, view, ops, note("network.actor_saved", name=name))
+    after = Step.EGO_TIE if view.ego is not None else Step.PEERS
+    data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
+    return continue_at(outcome, after, {**data, **keep_back(snap.data)})
+
+
+# --- the participant's own tie (Cross: what flows in it) -----------------------------------------
+
+
+def ask_ego_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (
+        Reply(
+            "network.ask_ego_tie",
+            {"name": _name(snap)},
+            (
+                (Option("strong", "network.btn_strong"), Option("weak", "network.btn_weak")),
+                (Option("none", "network.btn_no_direct_tie"),),
+            ),
+        ),
+    )
+
+
+def on_ego_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores how strong your tie is; asks its direction."""
+    name = str(snap.data.get("target", ""))
+    if event.choice == "none" and view.ego is not None:
+        return continue_at(
+            change(snap, view, [DeleteTie(view.ego.name, name)]), Step.PEERS, dict(snap.data)
+        )
+    if event.choice not in ("strong", "weak"):
+        return stay(snap, note("common.use_buttons"))
+    return go(Step.EGO_DIRECTION, data={**snap.data, "strength": event.choice})
+
+
+def ask_ego_direction(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    name = _name(snap)
+    return (
+        Reply(
+            "network.ask_ego_direction",
+            {"name": name},
+            (
+                (Option("both", "network.btn_two_way"),),
+                (Option("out", "network.btn_me_to", {"name": name}),),
+                (Option("in", "network.btn_to_me", {"name": name}),),
+            ),
+        ),
+    )
+
+
+def on_ego_direction(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores the tie's direction; asks what flows through it (Cross)."""
+    if event.choice not in ("both", "out", "in") or view.ego is None:
+        return stay(snap, note("common.use_buttons"))
+    return go(Step.EGO_FLOWS, data={**snap.data, "direction": event.choice, "flows": []})
+
+
+def ask_ego_flows(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    chosen = set(snap.data.get("flows") or ())
+    rows = tuple(
+        (Option(f"flow:{f}", "network.btn_flow", {"flow": f, "on": f in chosen}),) for f in FLOWS
+    )
+    return (
+        Reply(
+            "network.ask_flows",
+            {"name": _name(snap)},
+            (*rows, (Option("done", "network.btn_done"),)),
+            edit=bool(chosen),
+        ),
+    )
+
+
+def on_ego_flows(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Toggles what flows in your tie; "done" saves it and asks who else they work with."""
+    chosen = list(snap.data.get("flows") or [])
+    flow = event.choice.removeprefix("flow:")
+    if event.choice.startswith("flow:") and flow in FLOWS:
+        chosen = [f for f in chosen if f != flow] if flow in chosen else [*chosen, flow]
+        return go(Step.EGO_FLOWS, data={**snap.data, "flows": [f for f in FLOWS if f in chosen]})
+    if event.choice != "done" or view.ego is None:
+        return stay(snap, note("common.use_buttons"))
+    name, strength = str(snap.data.get("target", "")), snap.data.get("strength")
+    way = str(snap.data.get("direction", "both"))
+    ego = view.ego.name
+    a, b = (name, ego) if way == "in" else (ego, name)
+    direction = "both" if way == "both" else "out"
+    tie = AddTie(a, b, str(strength), direction, tuple(chosen))
+    ops: list[Op] = [DeleteTie(ego, name), tie]
+    data = {k: v for k, v in snap.data.items() if k not in ("flows", "direction")}
+    return continue_at(change(snap, view, ops), Step.PEERS, data)
+
+
+# --- who works with whom (step 3) -------------------------------------------------------------
+
+
+def peer_names(view: MapView, target: str) -> list[str]:
+    """Who the target could be tied to: everyone else not yet tied to them, by name."""
+    tied = view.neighbours(target)
+    target_actor = view.find(target)
+    key = target_actor.key if target_actor else ""
+    return [a.name for a in view.others() if a.key != key and a.key not in tied]
+
+
+def start_peers(view: MapView, target: str | None, *, back: Any = None) -> Outcome:
+    """Tie entry for one actor; without one, the first actor with the fewest ties."""
+    if target is None:
+        others = view.others()
+        if len(others) < 2:
+            return go(HOME, note("network.need_two"))
+        target = min(others, key=lambda a: (len(view.neighbours(a.name)), a.key)).name
+    extra = {"back": back} if back else {}
+    if not peer_names(view, target):
+        return go(str(back or HOME), note("network.all_tied", name=target), data=back_data(extra))
+    return go(Step.PEERS, data={"target": target, "q": "2a", **extra})
+
+
+def ask_peers(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    data = snap.data
+    target = str(data.get("target", ""))
+    names = peer_names(view, target)
+    selected = frozenset(int(i) for i in data.get("picked") or [])
+    rows = picker.pick_rows(names, int(data.get("page", 0)), selected=selected)
+    done = "network.btn_done" if names else "network.btn_continue"
+    rows += ((Option("done", done, {"count": len(selected)}),),)
+    return (
+        Reply(
+            "network.ask_peers",
+            {"name": target, "count": len(names)},
+            rows,
+            edit="picked" in data or "page" in data,
+        ),
+    )
+
+
+def on_peers(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Toggles who works with the actor (step 3); "done" asks which ties are strong."""
+    names = peer_names(view, str(snap.data.get("target", "")))
+    selected = set(snap.data.get("picked") or [])
+    page = int(snap.data.get("page", 0))
+    if (turned := picker.turn(event.choice, page, len(names))) is not None:
+        return go(Step.PEERS, data={**snap.data, "page": turned})
+    if (index := picker.index_of(event.choice, "toggle", len(names))) is not None:
+        selected ^= {index}
+        return go(Step.PEERS, data={**snap.data, "picked": sorted(selected)})
+    if event.choice == "done":
+        if not selected:
+            return after_ties(snap, view, [])
+        return go(Step.STRONG, data={**snap.data, "page": 0, "strong": []})
+    return stay(snap, note("common.use_buttons"))
+
+
+def ask_strong(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    data = snap.data
+    target = str(data.get("target", ""))
+    names = peer_names(view, target)
+    picked = [names[i] for i in data.get("picked") or [] if i < len(names)]
+    strong = frozenset(int(i) for i in data.get("strong") or [])
+    rows = picker.pick_rows(picked, 0, selected=strong)
+    rows += ((Option("done", "network.btn_done", {"count": len(picked)}),),)
+    return (Reply("network.ask_strong", {"name": target}, rows, edit=bool(data.get("strong"))),)
+
+
+def on_strong(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Toggles which new ties are strong; "done" saves the ties."""
+    target = str(snap.data.get("target", ""))
+    names = peer_names(view, target)
+    picked = [names[i] for i in snap.data.get("picked") or [] if i < len(names)]
+    strong = set(snap.data.get("strong") or [])
+    if (index := picker.index_of(event.choice, "toggle", len(picked))) is not None:
+        strong ^= {index}
+        return go(Step.STRONG, data={**snap.data, "strong": sorted(strong)})
+    if event.choice != "done":
+        return stay(snap, note("common.use_buttons"))
+    ops: list[Op] = [
+        AddTie(target, name, "strong" if i in strong else "weak") for i, name in enumerate(picked)
+    ]
+    return after_ties(snap, view, ops)
+
+
+def after_ties(snap: Snapshot, view: MapView, ops: Sequence[Op]) -> Outcome:
+    """Saves the new ties, then back to naming stakeholders (guided) or home."""
+    guided = snap.data.get("actor") is not None
+    replies = (
+        (note("network.ties_saved", count=len(ops), name=snap.data.get("target", "")),)
+        if ops
+        else ()
+    )
+    state = Step.NAME if guided else back_state(snap.data)
+    data = (
+        {"q": next_question(snap.data), **keep_back(snap.data)} if guided else back_data(snap.data)
+    )
+    if not ops:
+        return go(state, *replies, data=data)
+    outcome = change(snap, view, ops, *replies)
+    return continue_at(outcome, state, data)
+
+
+def next_question(data: Mapping[str, Any]) -> str:
+    current = str(data.get("q", "2a"))
+    return (
+        QUESTIONS[(QUESTIONS.index(current) + 1) % len(QUESTIONS)] if current in QUESTIONS else "2a"
+    )
+
+
+STEPS: Steps = {
+    Step.NAME: (ask_name, on_name),
+    Step.CONFIRM: (ask_confirm, on_confirm),
+    Step.KIND: (ask_kind, on_kind),
+    Step.ROLE: (ask_role, on_role),
+    Step.INSIDE: (ask_inside, on_inside),
+    Step.RESOURCES: (ask_resources, on_resources),
+    Step.NEEDS: (ask_needs, on_needs),
+    Step.IBARRA: (ask_ibarra, on_ibarra),
+    Step.EGO_TIE: (ask_ego_tie, on_ego_tie),
+    Step.EGO_DIRECTION: (ask_ego_direction, on_ego_direction),
+    Step.EGO_FLOWS: (ask_ego_flows, on_ego_flows),
+    Step.PEERS: (ask_peers, on_peers),
+    Step.STRONG: (ask_strong, on_strong),
+}

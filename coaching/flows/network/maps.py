@@ -1,0 +1,196 @@
+"""The participant's maps: switching between them and the examples, a new case map (mapping
+step 1), and a CSV edge list sent as a document (previewed, then imported as a new map)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from coaching.analysis.csvio import CsvError, parse_csv
+from coaching.analysis_text import error_text
+from coaching.examples import example_keys
+from coaching.flows.common import go, note, stay
+from coaching.flows.network.shared import HOME, MAP_TITLE_MAX, Step, Steps
+from coaching.model import CreateMap, Event, EventKind, Option, Outcome, Reply, SelectMap, Snapshot
+from coaching.network import (
+    AddActor,
+    AddTie,
+    EditError,
+    MapView,
+    Op,
+    check_actor_name,
+    op_from_json,
+    op_to_json,
+)
+from coaching.validate import check_answer, normalise
+
+CSV_MAX_BYTES = 1_048_576
+# Maps one participant may keep (their own; the examples do not count). Every update of theirs
+# loads them all, and on SQLite every other participant waits meanwhile (issue 18).
+MAX_MAPS = 20
+
+
+def ask_maps(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    rows: list[tuple[Option, ...]] = []
+    for each in snap.maps:
+        current = snap.network is not None and snap.network.id == each.id
+        rows.append(
+            (
+                Option(
+                    f"map:{each.id}",
+                    "network.btn_map",
+                    {
+                        "title": each.title,
+                        "kind": each.kind,
+                        "current": current,
+                        "actors": each.counts().actors,
+                    },
+                ),
+            )
+        )
+    rows.append((Option("new", "network.btn_new_case"),))
+    rows.extend(
+        (Option(f"ex:{key}", "network.btn_example", {"key": key}),) for key in example_keys()
+    )
+    rows.append((Option("back", "common.btn_back"),))
+    return (Reply("network.maps", {"count": len(snap.maps)}, tuple(rows)),)
+
+
+def on_maps(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Opens one of the participant's maps, a bundled example, or starts a case map."""
+    choice = event.choice
+    if choice == "back":
+        return go(HOME)
+    if choice == "new":
+        if len(snap.maps) >= MAX_MAPS:
+            return stay(snap, note("network.too_many_maps", limit=MAX_MAPS))
+        return go(Step.NEW_TITLE)
+    if choice.startswith("map:") and any(str(m.id) == choice[4:] for m in snap.maps):
+        return go(HOME, effects=(SelectMap(choice[4:]),))
+    if choice.startswith("ex:") and choice[3:] in example_keys():
+        return go(
+            HOME, note("network.example_opened"), effects=(SelectMap(f"example:{choice[3:]}"),)
+        )
+    return stay(snap, note("common.use_buttons"))
+
+
+def ask_new_title(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (Reply("network.ask_case_title", {}, ((Option("cancel", "common.btn_back"),),)),)
+
+
+def on_new_title(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Takes the case (the problem, mapping step 1) and asks its purpose."""
+    if event.choice == "cancel":
+        return go(Step.MAPS)
+    title = normalise(event.text) if event.kind is EventKind.TEXT else ""
+    if not 3 <= len(title) <= MAP_TITLE_MAX or title.startswith("/"):
+        return stay(snap, note("network.bad_title"), reprompt=False)
+    return go(Step.NEW_PURPOSE, data={"title": title})
+
+
+def ask_new_purpose(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    return (
+        Reply(
+            "network.ask_purpose",
+            {"title": snap.data.get("title", "")},
+            ((Option("skip", "network.btn_skip"),),),
+        ),
+    )
+
+
+def on_new_purpose(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Stores the purpose and creates the case map."""
+    title = str(snap.data.get("title", ""))
+    purpose: str | None = None
+    if event.choice != "skip":
+        checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
+        if checked is None or checked.value is None or len(checked.value) > 1000:
+            return stay(snap, note("network.bad_purpose"), reprompt=False)
+        purpose = checked.value
+    return go(
+        HOME,
+        note("network.case_created", title=title),
+        effects=(CreateMap("case", title, purpose),),
+    )
+
+
+def document(snap: Snapshot, event: Event) -> Outcome:
+    """A CSV edge list: checked whole, previewed, imported only after a yes."""
+    if len(snap.maps) >= MAX_MAPS:
+        return stay(snap, note("network.too_many_maps", limit=MAX_MAPS))
+    sent = event.document
+    if sent is None or sent.size > CSV_MAX_BYTES or not sent.content:
+        return stay(
+            snap,
+            note(
+                "network.csv_too_large"
+                if sent and sent.size > CSV_MAX_BYTES
+                else "network.csv_unreadable"
+            ),
+        )
+    try:
+        edges = parse_csv(sent.content)
+    except CsvError as error:
+        return stay(
+            snap, Reply("network.html", {"html": Markup(error_text(error, locale=snap.locale))})
+        )
+    names: dict[str, str] = {}
+    for tie in edges.ties:
+        for name in (tie.source, tie.target):
+            checked, _ = check_actor_name(name)
+            names.setdefault(name, checked or name)
+    ops: list[Op] = [AddActor(name[:80]) for name in dict.fromkeys(names)]
+    ops += [AddTie(t.source, t.target, t.strength, t.direction) for t in edges.ties]
+    try:
+        MapView(None, "case", "import").apply(ops)
+    except EditError as error:
+        return stay(snap, note(error.key, **error.context))
+    title = normalise(sent.file_name.rsplit(".", 1)[0])[:MAP_TITLE_MAX] or "CSV"
+    sample = [[t.source, t.target, t.strength or "", t.direction] for t in edges.ties[:5]]
+    preview = {
+        "title": title,
+        "actors": len(names),
+        "ties": len(edges.ties),
+        "sample": sample,
+        "ops": [op_to_json(op) for op in ops],
+    }
+    return go(Step.IMPORT, data={"import": preview})
+
+
+def ask_import(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    preview = {k: v for k, v in dict(snap.data.get("import") or {}).items() if k != "ops"}
+    return (
+        Reply(
+            "network.import_preview",
+            preview,
+            ((Option("yes", "network.btn_import"), Option("no", "network.btn_cancel")),),
+        ),
+    )
+
+
+def on_import(snap: Snapshot, view: MapView, event: Event) -> Outcome:
+    """Imports the previewed CSV as a new case map, or drops it."""
+    if event.choice == "no":
+        return go(HOME, note("network.import_cancelled"))
+    if event.choice != "yes":
+        return stay(snap, note("common.use_buttons"))
+    pending = dict(snap.data.get("import") or {})
+    ops = tuple(op_from_json(op) for op in pending.get("ops") or ())
+    title = str(pending.get("title", "CSV"))
+    return go(
+        HOME,
+        note(
+            "network.imported",
+            title=title,
+            actors=pending.get("actors", 0),
+            ties=pending.get("ties", 0),
+        ),
+        effects=(CreateMap("case", title, None, ops, source=title),),
+    )
+
+
+STEPS: Steps = {
+    Step.MAPS: (ask_maps, on_maps),
+    Step.NEW_TITLE: (ask_new_title, on_new_title),
+    Step.NEW_PURPOSE: (ask_new_purpose, on_new_purpose),
+    Step.IMPORT: (ask_import, on_import),
+}

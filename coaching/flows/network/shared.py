@@ -1,0 +1,91 @@
+"""What every part of the network flow shares: its steps, and how a change to the map is made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from coaching.flows.common import go, note
+from coaching.model import ChangeMap, Event, Outcome, Reply, Snapshot
+from coaching.network import EditError, MapView, Op
+
+MAP_TITLE_MAX = 120
+QUESTIONS = ("2a", "2b")  # the module's name generators: who helps; who holds resources
+
+
+class Step(StrEnum):
+    HOME = "network.home"
+    NAME = "network.name"
+    CONFIRM = "network.confirm"
+    KIND = "network.kind"
+    ROLE = "network.role"
+    INSIDE = "network.inside"
+    RESOURCES = "network.resources"
+    NEEDS = "network.needs"
+    IBARRA = "network.ibarra"
+    EGO_TIE = "network.ego_tie"
+    EGO_DIRECTION = "network.ego_direction"
+    EGO_FLOWS = "network.ego_flows"
+    PEERS = "network.peers"
+    STRONG = "network.strong"
+    MAPS = "network.maps"
+    NEW_TITLE = "network.new_title"
+    NEW_PURPOSE = "network.new_purpose"
+    EDIT_PICK = "network.edit_pick"
+    EDIT = "network.edit"
+    RENAME = "network.rename"
+    DELETE = "network.delete"
+    IMPORT = "network.import"
+
+
+HOME = Step.HOME
+
+Prompt = Callable[[Snapshot, MapView], tuple[Reply, ...]]
+Handler = Callable[[Snapshot, MapView, Event], Outcome]
+Steps = Mapping[Step, tuple[Prompt, Handler]]  # each step's prompt beside its handler
+
+
+def change(
+    snap: Snapshot, view: MapView, ops: Sequence[Op], *replies: Reply, state: str | None = None
+) -> Outcome:
+    """Validates ``ops`` on the map and stores them with their undo, or explains the refusal."""
+    if view.read_only or view.id is None:
+        return go(HOME, note("network.read_only"))
+    try:
+        _, undo = view.apply(ops)
+    except EditError as error:
+        return go(HOME, note(error.key, **error.context))
+    effect = ChangeMap(view.id, tuple(ops), undo)
+    return go(
+        state or snap.state, *replies, data=snap.data if state is None else {}, effects=(effect,)
+    )
+
+
+def continue_at(outcome: Outcome, state: str, data: Mapping[str, Any]) -> Outcome:
+    """Keep the outcome's effects and replies but continue at ``state``.
+
+    A refused change (which went home with its explanation) is left as it is.
+    """
+    if not outcome.effects and outcome.state == HOME:
+        return outcome
+    return Outcome(state, dict(data), outcome.effects, outcome.replies)
+
+
+def editable(view: MapView) -> Outcome | None:
+    """None when the map can be changed; else the answer that says it cannot."""
+    return go(HOME, note("network.read_only")) if view.read_only else None
+
+
+def keep_back(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A guided walk started elsewhere (Bab IV mapping) returns there when it ends."""
+    back = data.get("back")
+    return {"back": back, "back_data": data.get("back_data") or {}} if back else {}
+
+
+def back_state(data: Mapping[str, Any]) -> str:
+    return str(data.get("back") or HOME)
+
+
+def back_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(data.get("back_data") or {}) if data.get("back") else {}
