@@ -23,6 +23,7 @@ from coaching.flows import onboarding as onboarding_flow
 from coaching.flows import privacy as privacy_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
+from coaching.flows.network import maps as network_maps
 from coaching.model import (
     ChangeMap,
     CreateMap,
@@ -175,6 +176,16 @@ def _stale(snap: Snapshot) -> Outcome:
     return Outcome(
         snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
     )
+
+
+def prepare(event: Event) -> Event:
+    """What can be worked out from the event alone, before any snapshot: a CSV document's
+    import plan (seconds for 5,000 rows). Storage calls it outside the database's thread, so
+    one participant's big file does not hold up everyone else's transactions; ``handle``
+    works it out itself when it was not."""
+    if event.kind is EventKind.DOCUMENT:
+        return network_maps.prepare(event)
+    return event
 
 
 def onboarded(snap: Snapshot) -> bool:

@@ -237,3 +237,40 @@ async def test_every_change_to_a_map_bumps_its_version(db: Database) -> None:
     await sari.say("/urungkan")
     after_undo = await version()
     assert start < after_tie < after_undo
+
+
+async def test_a_csv_is_parsed_and_checked_before_its_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database's thread (on SQLite, everyone's) gets the event with its plan made."""
+    import threading
+
+    from coaching.flows.network import maps
+    from storage import conversations
+
+    sari = await onboarded(db, 1303)
+    planned_on: list[str] = []
+    plan = maps.plan_import
+
+    def recording(sent: Document) -> maps.ImportPlan:
+        planned_on.append(threading.current_thread().name)
+        return plan(sent)
+
+    seen: list[Any] = []
+    handle = conversations._handle
+
+    async def spying(session: Any, who: Any, event: Event, *args: Any) -> Any:
+        seen.append(
+            (event.document.plan if event.document else None, threading.current_thread().name)
+        )
+        return await handle(session, who, event, *args)
+
+    monkeypatch.setattr(maps, "plan_import", recording)
+    monkeypatch.setattr(conversations, "_handle", spying)
+    sari.update += 1
+    await conversations.handle_event(db, sari.who, document(edge_list(50)), update_id=sari.update)
+    assert (await sari.row()).state == "network.import"
+    assert len(planned_on) == 1  # once, not again in the transaction
+    ((made, job_thread),) = seen
+    assert isinstance(made, maps.ImportPlan) and made.preview is not None
+    assert planned_on[0] != job_thread
