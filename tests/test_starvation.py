@@ -274,3 +274,20 @@ async def test_a_csv_is_parsed_and_checked_before_its_transaction(
     ((made, job_thread),) = seen
     assert isinstance(made, maps.ImportPlan) and made.preview is not None
     assert planned_on[0] != job_thread
+
+
+async def test_the_map_worker_runs_below_the_bots_priority() -> None:
+    import os
+
+    cache = MapCache()
+    try:
+
+        async def load() -> MapView:
+            return big_view(5)
+
+        await cache.get((9, 1, "id"), load, "Peta")
+        assert cache._pool is not None
+        theirs = await asyncio.get_running_loop().run_in_executor(cache._pool, os.nice, 0)
+        assert theirs >= os.nice(0) + 10 or theirs == 19
+    finally:
+        cache.close()

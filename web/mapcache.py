@@ -10,8 +10,8 @@ So:
   without a change neither loads the map nor computes anything;
 - requests for the same key while it is being computed wait for that one computation (and the
   map is loaded from the database once for them all);
-- the computation runs in a worker process of its own (spawned, one at a time: the bot's cores
-  are for the bot), started by the first page that needs it.
+- the computation runs in a worker process of its own (spawned, one at a time, at a lower
+  priority: the bot's cores are for the bot), started by the first page that needs it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -77,6 +78,13 @@ def compute(view: MapView, locale: str, label: str) -> MapPage:
 Loader = Callable[[], Awaitable[MapView | None]]
 
 
+def _yield_to_the_bot() -> None:
+    """The worker's priority: below the bot's, whose replies someone is waiting for (on two
+    cores a page's seconds of layout otherwise take half the machine from every chat)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
 class MapCache:
     """A small LRU of computed maps in front of a one-process pool."""
 
@@ -130,7 +138,9 @@ class MapCache:
     def _executor(self) -> Executor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")  # the bot has threads: no fork
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=_yield_to_the_bot
+            )
         return self._pool
 
     def close(self) -> None:
