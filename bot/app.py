@@ -38,6 +38,7 @@ COMMANDS = (
     "hubung",
     "urungkan",
     "pengingat",
+    "rencana",
     "ekspor",
     "hapus_data",
     "bantuan",

@@ -1,14 +1,25 @@
 """The coach's reply about a map, and "what changed since last time" — data for templates.
 
-The reply answers the module's five map questions (Bab IV.A) from the analysis:
+The reply answers the module's five map questions (Bab IV.A) from the analysis, and mapping
+step 4b, following the rules of ``ANALYSIS.md`` ("Consistency"):
 
-1. is the pattern of ties optimal? (stage, fragility: cut points, what happens without you)
-2. are important ties missing? (suggested ties, *merajut jejaring*)
-3. who are the main actors? (hubs and brokers)
-4. who should have a key role but lacks it? (the closest actors and boundary spanners who are
-   not hubs or brokers yet; peripheral players, who may belong to a cluster not yet mapped)
-5. who could be a hub or an innovator? (the best-tied non-hubs; the closest actors and
-   boundary spanners, whom the module names as innovators)
+1. is the pattern of ties optimal? First the separate pieces and the isolated actors (named),
+   then what happens without the participant, then cut points and gatekeepers (named as
+   bottlenecks; the middleman's role is to be removed or redirected, not strengthened).
+2. are important ties missing? (suggested ties, *merajut jejaring*; never through a
+   gatekeeper)
+3. who are the main actors? (hubs and brokers; one found outside the main piece holds that
+   role only within its piece)
+4. who should have a key role but lacks it? (peripheral players, who may belong to a cluster
+   not yet mapped; those whose only tie is a gatekeeper)
+5. who could be an innovator? The closest actors and the boundary spanners, on separate lines
+   as the module has them, and only in the main piece; never a gatekeeper.
+4b. who holds the resources the purpose needs, which kinds nobody holds, which needs nobody
+   on the map meets.
+
+Every actor is in a listed cluster or listed as outside all clusters; a cluster too large to
+list is counted, never cut short. "With you / without you" appears only on a personal map.
+An ``undetermined`` stage gets the nearest stage's advice, said to be the nearest.
 
 On a personal map, questions 3–5 look at the stakeholders *without* the participant (who is
 trivially the hub of their own map); question 1 compares the stage with and without them.
@@ -30,6 +41,7 @@ from coaching.text import html_to_plain, render
 __all__ = [
     "TELEGRAM_LIMIT",
     "MapDiff",
+    "advice_stage",
     "analysis_reply",
     "diff_reply",
     "diff_text",
@@ -40,7 +52,6 @@ __all__ = [
 TELEGRAM_LIMIT = 4096
 _NAME_WIDTH = 40
 _LIMITS = (8, 5, 3, 2, 1)
-_HUB_FLOOR = 3  # the hub rule's floor (roles.hub_threshold)
 
 
 @dataclass(frozen=True)
@@ -165,47 +176,129 @@ def visible_length(html: str) -> int:
 def _reply_context(analysis: Analysis, limit: int) -> dict[str, Any]:
     ego = analysis.ego
     alone = analysis.without_ego
+    # questions 3-5 look at the stakeholders: on a personal map, the map without the
+    # participant, whose own pieces then say who acts only within a piece
     focus: Roles = alone.roles if alone is not None else analysis.roles
-    degree = analysis.centrality.degree
-    key_roles = set(focus.hubs) | set(focus.brokers)
-    edge = set(focus.peripheral)
-    innovators = [
-        n for n in _merge(focus.closest, focus.boundary_spanners) if n != ego and n not in edge
-    ]
-    potential = [n for n in innovators if n not in key_roles]
-    others = {n: d for n, d in degree.items() if n != ego and n not in focus.hubs}
-    best = max(others.values(), default=0)
-    candidates = [n for n, d in others.items() if d == best and d >= _HUB_FLOOR]
-    fragile = [n for n in analysis.cut_points if n != ego]
+    focus_pieces = alone.pieces if alone is not None else analysis.pieces
+    in_piece = _outside_main_piece(focus_pieces)
+    keepers = {g.name for g in analysis.gatekeepers}
+    dependents = {d: g.name for g in analysis.gatekeepers for d in g.dependents}
+    advice, advice_nearest = advice_stage(analysis.stage.key, analysis.stage.nearest)
+    members = limit * 5  # a cluster's names fit while the reply does
+    by_size = sorted(analysis.clusters, key=lambda c: -len(c))
+    clustered = {n for c in analysis.clusters for n in c}
+    hidden = by_size[limit:]
+    pieces = [p for p in analysis.pieces if len(p) > 1] if analysis.components > 1 else []
+
+    def main_only(names: Sequence[str]) -> list[str]:
+        return [n for n in names if n not in in_piece and n != ego]
+
+    def piece_only(names: Sequence[str]) -> list[str]:
+        return [n for n in names if n in in_piece and n != ego]
+
+    def innovators(names: Sequence[str]) -> list[str]:
+        return [n for n in main_only(names) if n not in keepers]
+
     return {
         "a": analysis,
         "ego": _short1(ego) if ego else None,
         "limit": limit,
-        # largest first, numbered as on the map picture (coaching.mapimage)
-        "clusters": [_short(c) for c in sorted(analysis.clusters, key=lambda c: -len(c))],
+        # largest first, numbered as on the map picture (coaching.mapimage); a cluster is
+        # listed whole or counted, never cut short
+        "clusters": [_group(c, members) for c in by_size[:limit]],
+        "more_clusters": len(hidden),
+        "more_clusters_actors": sum(len(c) for c in hidden),
+        "outside": _group([n for n in analysis.centrality.degree if n not in clustered], members),
         "stage": analysis.stage,
         "alone": alone,
-        "alone_clusters": [_short(c) for c in alone.clusters] if alone else [],
-        "hubs": _short(focus.hubs),
-        "brokers": _short(focus.brokers),
-        "ego_roles": _ego_roles(analysis.roles, ego),
-        "potential": _short(potential),
-        "peripheral": _short([n for n in focus.peripheral if n != ego]),
-        "hub_candidates": _short(candidates),
-        "innovators": _short(innovators),
-        "cut_points": _short(fragile),
-        "ego_is_cut_point": ego is not None and ego in analysis.cut_points,
+        "advice": advice,
+        "advice_nearest": advice_nearest,
+        "pieces": [_group(p, members) for p in pieces],
+        "isolated": _short([p[0] for p in analysis.pieces if len(p) == 1])
+        if analysis.components > 1
+        else [],
+        "cut_points": _short([n for n in analysis.cut_points if n != ego]),
         "bridges": len(analysis.bridges),
+        "gatekeepers": [
+            {"name": _short1(g.name), "dependents": _short(g.dependents)}
+            for g in analysis.gatekeepers
+        ],
+        "hubs": _short(main_only(focus.hubs)),
+        "hubs_in_piece": _short(piece_only(focus.hubs)),
+        "brokers": _short(main_only(focus.brokers)),
+        "brokers_in_piece": _short(piece_only(focus.brokers)),
+        "ego_roles": _ego_roles(analysis.roles, ego),
+        "peripheral": _short([n for n in focus.peripheral if n != ego]),
+        "closest": _short(innovators(focus.closest)),
+        "spanners": _short(innovators(focus.boundary_spanners)),
+        "not_innovators": [
+            {
+                "name": _short1(n),
+                "roles": [r for r in ("closest", "boundary_spanners") if n in getattr(focus, r)],
+            }
+            for n in main_only(_merge(focus.closest, focus.boundary_spanners))
+            if n in keepers
+        ],
+        "scattered": bool(focus_pieces) and len(in_piece) == sum(len(p) for p in focus_pieces),
         "suggestions": [
             {
                 **s.context(),
                 "a": _short1(s.a),
                 "b": _short1(s.b),
                 "via": _short1(s.via) if s.via else None,
+                "around": _short1(dependents[s.a]) if s.a in dependents else None,
                 "cut_points": _short(s.cut_points_removed),
             }
             for s in analysis.suggestions[: max(1, min(limit, len(analysis.suggestions)))]
         ],
+        "resources": _resources(analysis, limit),
+    }
+
+
+def advice_stage(key: str | None, nearest: str | None) -> tuple[str | None, bool]:
+    """Which stage's advice to give: the stage itself, or for an ``undetermined`` one the
+    nearest stage (then flagged, so the text says it is the nearest). ``/analisis`` and
+    Bab IV's stage page both ask here, so they never advise differently."""
+    if key is None or key != "undetermined":
+        return key, False
+    return nearest, nearest is not None
+
+
+def _outside_main_piece(pieces: Sequence[Sequence[str]]) -> set[str]:
+    """Actors outside the map's main piece: the largest piece, if it holds at least half the
+    actors and no other piece is as large. Roles found out there hold only within their own
+    piece (an isolated triangle bridges nothing); on a map in scattered fragments that is
+    everyone."""
+    total = sum(len(p) for p in pieces)
+    ranked = sorted(pieces, key=lambda p: -len(p))
+    main: Sequence[str] = ()
+    if (
+        ranked
+        and 2 * len(ranked[0]) >= total
+        and (len(ranked) == 1 or len(ranked[1]) < len(ranked[0]))
+    ):
+        main = ranked[0]
+    inside = set(main)
+    return {n for p in pieces for n in p if n not in inside}
+
+
+def _group(names: Sequence[str], limit: int) -> dict[str, Any]:
+    """A group of actors for the text: every name, or (too many to list) only the count."""
+    return {"size": len(names), "names": _short(names) if len(names) <= limit else None}
+
+
+def _resources(analysis: Analysis, limit: int) -> dict[str, Any]:
+    found = analysis.resources
+    return {
+        "recorded": found.recorded,
+        "holders": [(kind, _short(names)) for kind, names in found.holders],
+        "unheld": list(found.unheld),
+        "met": [
+            {"actor": _short1(n.actor), "need": _short1(n.need), "met_by": _short(n.met_by)}
+            for n in found.needs
+            if n.met_by
+        ][:limit],
+        "unmet": [{"actor": _short1(n.actor), "need": _short1(n.need)} for n in found.unmet],
     }
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from coaching import schedule
 
 if TYPE_CHECKING:
-    from coaching.network import MapView
+    from coaching.network import MapView, PlannedTie
 
 JOIN_PREFIX = "join_"
 COACH_PREFIX = "coach_"
@@ -167,6 +167,7 @@ class Detail:
     network: MapView | None  # the map they worked on last
     stages: tuple[StageMark, ...]
     joined_at: datetime | None = None
+    plans: tuple[PlannedTie, ...] = ()  # planned ties on every map: planned, done, dropped
     # The map they worked on last, by id and ``maps.version`` (what caches of it are keyed by):
     # set even when ``network`` was not loaded (the dashboard draws it from a cache).
     network_id: int | None = None
@@ -193,3 +194,24 @@ def days_since(moment: datetime | None, now: datetime) -> int | None:
     if moment is None:
         return None
     return max(0, (now - moment).days)
+
+
+PLAN_NOTE_PREVIEW = 200
+
+
+def plan_line(plan: PlannedTie) -> dict[str, Any]:
+    """A planned tie as both coach views show it: planned (its date), done or dropped (when)."""
+    status = "done" if plan.done_at is not None else plan.status
+    closed = plan.done_at or plan.dropped_at
+    note = " ".join((plan.note or "").split())
+    if len(note) > PLAN_NOTE_PREVIEW:
+        note = note[: PLAN_NOTE_PREVIEW - 1] + "…"
+    return {
+        "a": plan.a,
+        "b": plan.b,
+        "status": status,
+        "due": plan.due_at.date().isoformat() if plan.due_at else None,
+        "closed": closed.date().isoformat() if closed else None,
+        "note": note or None,
+        "followup": plan.followup_answer,
+    }

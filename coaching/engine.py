@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from coaching import text
@@ -35,6 +36,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
     SelectMap,
@@ -146,6 +148,10 @@ def _apply_network(
                 )
         elif isinstance(effect, RecordKltb | PlanKltb | PlanTie) and network is not None:
             network = _apply_plan(network, effect, snap.now)
+        elif isinstance(effect, ResolvePlan):
+            maps = [_resolve_plan(m, effect, snap.now) for m in maps]
+            if network is not None:
+                network = _resolve_plan(network, effect, snap.now)
         if network is not None and network.id is not None:
             maps = [network if m.id == network.id else m for m in maps]
     return network, tuple(maps), last
@@ -170,6 +176,23 @@ def _apply_plan(view: MapView, effect: RecordKltb | PlanKltb | PlanTie, now: Any
         actors = view.actors
     others = tuple(k for k in view.kltb if (k.actor, k.step) != (actor.key, effect.step))
     return dataclasses.replace(view, actors=actors, kltb=(*others, entry))
+
+
+def _resolve_plan(view: MapView, effect: ResolvePlan, now: datetime) -> MapView:
+    """As ``storage/plans.resolve``: only a tie still planned changes."""
+    answer = {"done": "done", "move": "later", "drop": "dropped"}[effect.action]
+    changes: dict[str, Any] = {"followup_answer": answer} if effect.followup else {}
+    if effect.action == "done":
+        changes.update(status="done", done_at=now, note=effect.note)
+    elif effect.action == "drop":
+        changes.update(status="dropped", dropped_at=now)
+    else:
+        changes.update(due_at=effect.due_at)
+    planned = tuple(
+        dataclasses.replace(p, **changes) if p.id == effect.plan_id and p.is_open else p
+        for p in view.planned
+    )
+    return dataclasses.replace(view, planned=planned)
 
 
 def _stale(snap: Snapshot) -> Outcome:

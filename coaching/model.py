@@ -224,6 +224,22 @@ class PlanTie:
     due_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ResolvePlan:
+    """A planned tie marked done (with a note), moved to a new date, or dropped.
+
+    Storage applies it only to a tie of the participant's own that is still planned, so a
+    repeated press changes nothing twice. ``followup`` records it as the answer to the nudge
+    that asked how it went.
+    """
+
+    plan_id: int
+    action: str  # done | move | drop
+    note: str | None = None
+    due_at: datetime | None = None  # move: the new date
+    followup: bool = False
+
+
 Effect = (
     UpdateProfile
     | RecordConsent
@@ -236,6 +252,7 @@ Effect = (
     | RecordKltb
     | PlanKltb
     | PlanTie
+    | ResolvePlan
     | SnoozeReminder
     | StopReminders
     | BecomeCoach
@@ -264,6 +281,9 @@ class DueTie:
     target: str
     reason: str | None
     due_at: datetime
+    # Overdue by a week and not yet asked since its date: the nudge asks how it went.
+    follow_up: bool = False
+    followup_at: datetime | None = None
 
 
 @dataclass(frozen=True)

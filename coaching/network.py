@@ -90,6 +90,15 @@ class PlannedTie:
     reason: str | None = None
     due_at: datetime | None = None
     done_at: datetime | None = None
+    status: str = "planned"  # planned | done | dropped (coaching/flows/plans.py)
+    note: str | None = None  # how it went, in the participant's words
+    dropped_at: datetime | None = None
+    followup_at: datetime | None = None  # when a nudge asked how it went
+    followup_answer: str | None = None  # done | later | dropped
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "planned" and self.done_at is None
 
 
 @dataclass(frozen=True)
@@ -298,7 +307,13 @@ class MapView:
             for t in self.ties
         ]
         ego = self.ego.name if self.ego else None
-        return build_graph(ties, actors=[a.name for a in self.actors], ego=ego)
+        # steps 2b/2c ride along for the analysis's step 4b (who holds what the purpose needs)
+        extra = {
+            a.name: {"resources": a.resources, "needs": a.needs}
+            for a in self.actors
+            if a.resources or a.needs
+        }
+        return build_graph(ties, actors=[a.name for a in self.actors], ego=ego, attributes=extra)
 
     def apply(self, ops: Iterable[Op]) -> tuple[MapView, tuple[Op, ...]]:
         """The map after ``ops``, and the ops that undo them (in the order to apply them).

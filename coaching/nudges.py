@@ -11,8 +11,9 @@ Its buttons are *stable* (seq 0, valid outside any step) and owned by the remind
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from coaching.curriculum import next_exercise
@@ -22,6 +23,7 @@ from coaching.schedule import SNOOZES, local_parts
 PREFIX = "rem"
 KLTB_ORDER = ("know", "like", "trust", "buy")  # Barrat (2015): strictly in this order
 PLAN_MAX = 120  # a participant's own note, shortened to keep the nudge short
+FOLLOW_UP_AFTER = timedelta(days=7)  # issue 13: a week after the date, ask how it went
 
 
 def next_kltb_step(reached: Iterable[str]) -> str | None:
@@ -62,7 +64,23 @@ def due_kltb(steps: Iterable[KltbNext], now: datetime) -> tuple[KltbNext, ...]:
 
 
 def due_ties(ties: Iterable[DueTie], now: datetime) -> tuple[DueTie, ...]:
-    return tuple(sorted((t for t in ties if t.due_at <= now), key=lambda t: (t.due_at, t.tie_id)))
+    """Planned ties whose date has come, the most overdue first, each marked for the
+    follow-up if its date is a week past and the follow-up was not asked since that date."""
+    due = sorted((t for t in ties if t.due_at <= now), key=lambda t: (t.due_at, t.tie_id))
+    return tuple(dataclasses.replace(t, follow_up=wants_follow_up(t, now)) for t in due)
+
+
+def wants_follow_up(tie: DueTie, now: datetime) -> bool:
+    asked = tie.followup_at is not None and tie.followup_at >= tie.due_at
+    return now >= tie.due_at + FOLLOW_UP_AFTER and not asked
+
+
+def follow_up_of(reply: Reply) -> int | None:
+    """The planned tie a composed nudge asks about (the dispatcher records the asking)."""
+    return next(
+        (int(item["tie_id"]) for item in reply.context.get("items", ()) if item.get("ask")),
+        None,
+    )
 
 
 def has_something(waiting: Waiting) -> bool:
@@ -106,22 +124,35 @@ def compose(
         doing.append(
             Option(f"{PREFIX}:{reminder_id}:k:{step.actor_id}", "reminders.btn_do_kltb", context)
         )
+    asking: tuple[tuple[Option, ...], ...] = ()
     if waiting.ties:
         tie = waiting.ties[0]
         context = {
             "kind": "tie",
+            "tie_id": tie.tie_id,
+            "ask": tie.follow_up,
             "source": tie.source,
             "target": tie.target,
             "due": local_parts(tie.due_at, zone),
             "more": len(waiting.ties) - 1,
         }
         items.append(context)
-        doing.append(
-            Option(f"{PREFIX}:{reminder_id}:t:{tie.tie_id}", "reminders.btn_do_tie", context)
-        )
+        if tie.follow_up:  # how did it go? done / not yet (a new date) / dropped
+            ask = f"{PREFIX}:{reminder_id}:f:{tie.tie_id}"
+            asking = (
+                (
+                    Option(f"{ask}:d", "reminders.btn_follow_done", context),
+                    Option(f"{ask}:m", "reminders.btn_follow_later", context),
+                ),
+                (Option(f"{ask}:x", "reminders.btn_follow_drop", context),),
+            )
+        else:
+            doing.append(
+                Option(f"{PREFIX}:{reminder_id}:t:{tie.tie_id}", "reminders.btn_do_tie", context)
+            )
     if not items:
         return None
-    rows: tuple[tuple[Option, ...], ...] = tuple((option,) for option in doing)
+    rows: tuple[tuple[Option, ...], ...] = tuple((option,) for option in doing) + asking
     rows += (
         tuple(
             Option(f"{PREFIX}:{reminder_id}:s:{choice}", f"reminders.btn_snooze_{choice}")

@@ -439,6 +439,7 @@ async def participant_detail(
         joined_at=participant.consent_at,
         network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
+        plans=await networks.planned_ties(session, participant_id),
     )
 
 

@@ -39,6 +39,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
     SelectMap,
@@ -47,7 +48,7 @@ from coaching.model import (
     StopReminders,
     UpdateProfile,
 )
-from storage import cohorts, deadletters, networks, outbox, privacy, reminders
+from storage import cohorts, deadletters, networks, outbox, plans, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -502,6 +503,8 @@ async def _apply_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             await networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, ResolvePlan):
+            await plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
             await reminders.apply_snooze(session, participant, effect, now)
         elif isinstance(effect, StopReminders):

@@ -160,7 +160,12 @@ def _map_dict(
                 "target": p.b,
                 "reason": p.reason,
                 "due_at": _iso(p.due_at),
+                "status": p.status,
+                "note": p.note,
                 "done_at": _iso(p.done_at),
+                "dropped_at": _iso(p.dropped_at),
+                "followup_at": _iso(p.followup_at),
+                "followup_answer": p.followup_answer,
             }
             for p in view.planned
         ],

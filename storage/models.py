@@ -240,7 +240,15 @@ class PlannedTie(Base):
     target_name: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None]
+    # planned | done | dropped: only a planned one is nudged (coaching/flows/plans.py)
+    status: Mapped[str] = mapped_column(String(8), default="planned", server_default="planned")
+    note: Mapped[str | None] = mapped_column(Text)  # the participant's note on how it went
     done_at: Mapped[datetime | None]
+    dropped_at: Mapped[datetime | None]
+    # The follow-up a week after the due date: when the nudge asked, and the answer given
+    # (done | later | dropped). Asked again a week after a new date (followup_at < due_at).
+    followup_at: Mapped[datetime | None]
+    followup_answer: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 
 

@@ -162,11 +162,7 @@ async def load_maps(
                     for k in kltb_rows
                     if owner.get(k.actor_id) == network_map.id
                 ),
-                planned=tuple(
-                    PlannedTie(p.id, p.source_name, p.target_name, p.reason, p.due_at, p.done_at)
-                    for p in planned_rows
-                    if p.map_id == network_map.id
-                ),
+                planned=tuple(_planned(p) for p in planned_rows if p.map_id == network_map.id),
                 stages=tuple(
                     (at, stage)
                     for map_id, at, stage in stage_rows
@@ -175,6 +171,33 @@ async def load_maps(
             )
         )
     return tuple(views)
+
+
+def _planned(p: PlannedTieRow) -> PlannedTie:
+    return PlannedTie(
+        p.id,
+        p.source_name,
+        p.target_name,
+        p.reason,
+        p.due_at,
+        p.done_at,
+        status=p.status,
+        note=p.note,
+        dropped_at=p.dropped_at,
+        followup_at=p.followup_at,
+        followup_answer=p.followup_answer,
+    )
+
+
+async def planned_ties(session: AsyncSession, participant_id: int) -> tuple[PlannedTie, ...]:
+    """The participant's planned ties on every map (without loading the maps themselves)."""
+    rows = await session.execute(
+        select(PlannedTieRow)
+        .join(NetworkMap, NetworkMap.id == PlannedTieRow.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+        .order_by(NetworkMap.id, PlannedTieRow.id)
+    )
+    return tuple(_planned(p) for p in rows.scalars().all())
 
 
 def active_view(participant: Participant, maps: Sequence[MapView]) -> MapView | None:

@@ -42,7 +42,7 @@ from coaching.model import (
     StopReminders,
     Waiting,
 )
-from coaching.nudges import PREFIX, compose, due_kltb, due_ties, kltb_next
+from coaching.nudges import PREFIX, compose, due_kltb, due_ties, follow_up_of, kltb_next
 from storage.db import Database
 from storage.logs import pseudonym
 from storage.models import (
@@ -288,6 +288,7 @@ async def load_waiting(
         .join(NetworkMap, NetworkMap.id == PlannedTie.map_id)
         .where(
             NetworkMap.participant_id.in_(ids),
+            PlannedTie.status == "planned",  # done and dropped ties are not nudged
             PlannedTie.done_at.is_(None),
             PlannedTie.due_at.is_not(None),
             PlannedTie.due_at <= now,
@@ -295,7 +296,14 @@ async def load_waiting(
     ):
         if tie.due_at is not None:
             ties[pid].append(
-                DueTie(tie.id, tie.source_name, tie.target_name, tie.reason, tie.due_at)
+                DueTie(
+                    tie.id,
+                    tie.source_name,
+                    tie.target_name,
+                    tie.reason,
+                    tie.due_at,
+                    followup_at=tie.followup_at,
+                )
             )
     return {
         pid: Waiting(
@@ -453,10 +461,17 @@ class ReminderDispatcher:
             waiting = await load_waiting(session, {p.id for _, p in rows}, now)
             nudged: set[int] = set()
             queued: list[tuple[Reminder, Participant, dict[str, Any]]] = []
+            asked: list[int] = []
             for reminder, participant in rows:
-                payload = self._decide(session, reminder, participant, waiting, nudged, now)
+                payload, tie = self._decide(session, reminder, participant, waiting, nudged, now)
                 if payload is not None:
                     queued.append((reminder, participant, payload))
+                if tie is not None:
+                    asked.append(tie)
+            if asked:  # the follow-up is asked once per date (again only after a new one)
+                await session.execute(
+                    update(PlannedTie).where(PlannedTie.id.in_(asked)).values(followup_at=now)
+                )
             channel = self.deliverer.sender.channel
             chats = [int(participant.chat_id or 0) for _, participant, _ in queued]
             for (_, participant, payload), chat in zip(queued, chats, strict=True):
@@ -471,8 +486,9 @@ class ReminderDispatcher:
         waiting: dict[int, Waiting],
         nudged: set[int],
         now: datetime,
-    ) -> dict[str, Any] | None:
-        """What one due reminder becomes; the nudge's payload if one is to be sent."""
+    ) -> tuple[dict[str, Any] | None, int | None]:
+        """What one due reminder becomes: the nudge's payload if one is to be sent, and the
+        planned tie whose follow-up it asks."""
         pref = preference_of(participant)
         reachable = (
             participant.active and participant.consent_at is not None and participant.chat_id
@@ -480,10 +496,10 @@ class ReminderDispatcher:
         wanted = pref.routine if reminder.kind == ROUTINE else pref.frequency != "off"
         if not reachable or not wanted:
             reminder.status = CANCELLED  # blocked, gone or opted out: they come back by writing
-            return None
+            return None, None
         if schedule.in_quiet(now, pref):
             reminder.due_at = schedule.quiet_ends(now, pref)  # never in quiet hours: later
-            return None
+            return None, None
         scheduled = reminder.kind in SCHEDULED
         reply = None
         if participant.id not in nudged:  # two due at once (a coach's and a routine one): one
@@ -507,8 +523,9 @@ class ReminderDispatcher:
             if due is not None:
                 session.add(_new(participant.id, ROUTINE, due, now))
         if reply is None:
-            return None
-        return render(text.normalise_locale(participant.language), reply, reminder.id)
+            return None, None
+        payload = render(text.normalise_locale(participant.language), reply, reminder.id)
+        return payload, follow_up_of(reply)
 
 
 # --- coach nudges -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from storage.models import (
     NetworkMap,
     OutboxMessage,
     Participant,
+    PlannedTie,
     Progress,
     Reminder,
     Tie,
@@ -220,6 +221,34 @@ async def give_data(db: Database, pid: int, name: str) -> None:
                 )
             )
             session.add(Progress(participant_id=pid, item_key=key, completed_at=NOW))
+        session.add_all(
+            [
+                PlannedTie(
+                    map_id=network_map.id,
+                    source_name="Budi",
+                    target_name="Dewi",
+                    due_at=datetime(2026, 12, 10, 1, 0, tzinfo=UTC),
+                    created_at=NOW,
+                ),
+                PlannedTie(
+                    map_id=network_map.id,
+                    source_name="Ani",
+                    target_name="Dewi",
+                    status="done",
+                    note="Bertemu di musyawarah desa",
+                    done_at=NOW,
+                    created_at=NOW,
+                ),
+                PlannedTie(
+                    map_id=network_map.id,
+                    source_name=name,
+                    target_name="Pak Camat",
+                    status="dropped",
+                    dropped_at=NOW,
+                    created_at=NOW,
+                ),
+            ]
+        )
         session.add(
             AnalysisSnapshot(
                 map_id=network_map.id,
@@ -340,6 +369,9 @@ async def test_kohort_lists_cohorts_then_roster_then_a_participants_detail(db: D
     assert "&lt;script&gt;" in text and "<script>" not in text
     assert "Budi: TRUST" in text and "Ani: KNOW" in text
     assert "hub tunggal" in text  # stage history, in the module's words
+    assert "Budi — Dewi: direncanakan 2026-12-10" in text
+    assert "Ani — Dewi: ✅ terlaksana 2026-11-29 — <i>Bertemu di musyawarah desa</i>" in text
+    assert "Sari Dewi — Pak Camat: ✖️ dibatalkan 2026-11-29" in text
     pictures = [p for p in detail if p.get("attachment")]
     assert len(pictures) == 1 and pictures[0]["attachment"]["type"] == "map"
     assert "Budi" in pictures[0]["attachment"]["actors"]

@@ -178,6 +178,9 @@ async def test_participant_page_shows_map_analysis_stages_reflections_kltb(site:
         assert "Bab II Berjejaring · Latihan 1" in html  # labelled by its exercise
         assert "Budi" in html and 'class="reached"' in html  # KLTB pipeline
         assert "hub tunggal" in html  # stage history in the module's words
+        assert "Budi — Dewi: direncanakan 2026-12-10" in html  # planned ties and their fate
+        assert "✅ terlaksana 2026-11-29 — <i>Bertemu di musyawarah desa</i>" in html
+        assert "✖️ dibatalkan 2026-11-29" in html
         assert "Ukuran jejaring" in html  # the analysis reply
         assert "style=" not in html  # the CSP forbids inline styles: none are needed
 

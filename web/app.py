@@ -37,7 +37,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coaching import text as chat_text
-from coaching.cohort import Detail, Member
+from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
 from coaching.network import MapView
@@ -416,6 +416,7 @@ def _participant_context(
             for s in detail.stages
         ],
         "kltb": kltb,
+        "plans": [plan_line(p) for p in detail.plans],
         "steps": KLTB_STEPS,
         "downloads": list(DOWNLOADS),
         "stage_name": lambda key: Markup(chat_text.render(locale, "analysis.stage_name", key=key)),

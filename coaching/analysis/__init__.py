@@ -43,10 +43,14 @@ from coaching.analysis.measures import (
     _centralities,
     tie_counts,
 )
+from coaching.analysis.resources import RESOURCE_KINDS, resource_report
 from coaching.analysis.result import (
     Analysis,
     Centrality,
     CoreFit,
+    Gatekeeper,
+    Need,
+    Resources,
     Roles,
     Stage,
     Suggestion,
@@ -58,6 +62,7 @@ from coaching.analysis.suggestions import KINDS, REASONS, suggest_indexed
 __all__ = [
     "KINDS",
     "REASONS",
+    "RESOURCE_KINDS",
     "STAGES",
     "Analysis",
     "Centrality",
@@ -65,9 +70,12 @@ __all__ = [
     "Direction",
     "DuplicateTieError",
     "EmptyNameError",
+    "Gatekeeper",
     "GraphError",
     "InvalidTieError",
     "NameTooLongError",
+    "Need",
+    "Resources",
     "Roles",
     "SelfTieError",
     "Stage",
@@ -140,7 +148,9 @@ def analyse(
             roles=rest.roles,
             stage=rest.stage,
             cut_points=rest.cut_points,
+            pieces=rest.pieces,
         )
+    keepers = _roles.gatekeeper_indices(idx.adj, me_at)
     picked = suggest_indexed(
         idx,
         me_at,
@@ -151,6 +161,7 @@ def analyse(
         distances_without_ego=None if me is None else rest.distances,
         blocks=whole.blocks,
         blocks_without_ego=None if me is None else rest.blocks,
+        gatekeepers=keepers,
     )
     suggestions = tuple(
         Suggestion(
@@ -192,6 +203,24 @@ def analyse(
         tie_list=tuple((shown[a], shown[b]) for a in range(idx.n) for b in idx.adj[a] if a < b),
         approximate=central.approximate,
         sampled_sources=central.sampled_sources,
+        gatekeepers=tuple(
+            Gatekeeper(shown[g], tuple(shown[d] for d in keepers[g])) for g in sorted(keepers)
+        ),
+        resources=_resources(graph, idx, names),
+        pieces=whole.pieces,
+    )
+
+
+def _resources(graph: nx.Graph, idx: Indexed, names: Mapping[Hashable, str]) -> Resources:
+    """Step 4b from the nodes' ``resources`` and ``needs`` attributes."""
+    report = resource_report(idx.nodes, graph.nodes)
+    return Resources(
+        holders=tuple((k, tuple(names[v] for v in vs)) for k, vs in report.holders),
+        unheld=report.unheld,
+        needs=tuple(
+            Need(names[n.actor], n.need, n.kinds, tuple(names[v] for v in n.met_by))
+            for n in report.needs
+        ),
     )
 
 
@@ -213,24 +242,27 @@ class _Part:
         self.central, self.distances = _centralities(
             idx, exact_limit, sample_size, seed, want_distances=True
         )
-        self.components = len(_fast.components(idx.adj))
+        parts = _fast.components(idx.adj)
+        self.components = len(parts)
+        self.pieces = tuple(tuple(shown[v] for v in p) for p in parts)
         self.clusters = tuple(
             tuple(shown[v] for v in c) for c in _fast.shell_clusters(idx.adj, self.core)
         )
         self.cut_points = tuple(shown[v] for v in _fast.cut_points_of(block_list, idx.n))
         self.bridges = _fast.bridges_of(block_list)
         degree = idx.degree()
+        hubs = _roles.hub_indices(degree)
+        brokers = _roles.top_indices([self.central.betweenness[v] for v in idx.nodes])
         self.roles = Roles(
-            hubs=tuple(shown[i] for i in _roles.hub_indices(degree)),
-            brokers=tuple(
-                shown[i]
-                for i in _roles.top_indices([self.central.betweenness[v] for v in idx.nodes])
-            ),
+            hubs=tuple(shown[i] for i in hubs),
+            brokers=tuple(shown[i] for i in brokers),
             closest=tuple(
                 shown[i] for i in _roles.top_indices([self.central.closeness[v] for v in idx.nodes])
             ),
             boundary_spanners=tuple(shown[i] for i in _roles.spanner_indices(idx.adj, self.core)),
-            peripheral=tuple(shown[i] for i in _roles.peripheral_indices(self.core)),
+            peripheral=tuple(
+                shown[i] for i in _roles.peripheral_indices(self.core, exclude={*hubs, *brokers})
+            ),
         )
         self.stage = _stage(stage_of(idx, self.core), names)
 

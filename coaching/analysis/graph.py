@@ -7,14 +7,15 @@ or ``"out"``, one-way from ``source`` to ``target``). The result is an undirecte
 :class:`networkx.Graph`: structural measures use one tie per pair (see ``ANALYSIS.md``), and the
 direction of a one-way tie is kept as the edge attribute ``origin``.
 
-Node attributes: ``name`` (display name). Edge attributes: ``strength``, ``direction``,
+Node attributes: ``name`` (display name), and whatever ``attributes`` gives (``resources``,
+``needs``). Edge attributes: ``strength``, ``direction``,
 ``origin`` (the node a one-way tie starts from, else ``None``). Graph attribute: ``ego`` (the
 participant's node, or ``None``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -112,7 +113,11 @@ class Tie:
 
 
 def build_graph(
-    ties: Iterable[Tie], *, actors: Iterable[str] = (), ego: str | None = None
+    ties: Iterable[Tie],
+    *,
+    actors: Iterable[str] = (),
+    ego: str | None = None,
+    attributes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> nx.Graph:
     """Build the map from actor names and ties.
 
@@ -125,6 +130,9 @@ def build_graph(
     ego : str, optional
         The participant's own name for a personal map; added as an actor if missing (a
         spelling already in ``actors`` or ``ties`` wins).
+    attributes : mapping, optional
+        Extra node attributes by actor name (``resources`` and ``needs`` for mapping step
+        4b, see :mod:`.resources`); ``name`` is never overwritten.
 
     Returns
     -------
@@ -178,6 +186,8 @@ def build_graph(
         )
     if ego is not None:
         G.graph["ego"] = _add_actor(G, ego)
+    for name, extra in (attributes or {}).items():
+        G.nodes[_add_actor(G, name)].update((k, v) for k, v in extra.items() if k != "name")
     return G
 
 

@@ -16,6 +16,9 @@ __all__ = [
     "Analysis",
     "Centrality",
     "CoreFit",
+    "Gatekeeper",
+    "Need",
+    "Resources",
     "Roles",
     "Stage",
     "Suggestion",
@@ -58,6 +61,68 @@ class Roles:
             "closest": list(self.closest),
             "boundary_spanners": list(self.boundary_spanners),
             "peripheral": list(self.peripheral),
+        }
+
+
+@dataclass(frozen=True)
+class Gatekeeper:
+    """A cut point that is some actors' only tie to the rest of the map (``ANALYSIS.md``,
+    "Consistency"): Karawang's middleman between the farmers and everyone else.
+
+    ``dependents`` are the actors whose one tie goes to the gatekeeper. The participant is
+    never a gatekeeper: on their own map they are expected to introduce people (the weaver).
+    """
+
+    name: str
+    dependents: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "dependents": list(self.dependents)}
+
+
+@dataclass(frozen=True)
+class Need:
+    """One actor's need (mapping step 2c), the resource kinds it names, who else holds them."""
+
+    actor: str
+    need: str
+    kinds: tuple[str, ...] = ()
+    met_by: tuple[str, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "need": self.need,
+            "kinds": list(self.kinds),
+            "met_by": list(self.met_by),
+        }
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Mapping step 4b: who holds which kind of resource (step 2b), the kinds nobody holds,
+    and each recorded need with who could meet it (see :mod:`.resources`)."""
+
+    holders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    unheld: tuple[str, ...] = ()
+    needs: tuple[Need, ...] = ()
+
+    @property
+    def recorded(self) -> bool:
+        """Anyone on the map has resources or a need recorded."""
+        return bool(self.holders or self.needs)
+
+    @property
+    def unmet(self) -> tuple[Need, ...]:
+        """The needs nobody else on the map meets."""
+        return tuple(n for n in self.needs if not n.met_by)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "holders": {kind: list(names) for kind, names in self.holders},
+            "unheld": list(self.unheld),
+            "needs": [n.to_json_dict() for n in self.needs],
+            "unmet": [n.actor for n in self.unmet],
         }
 
 
@@ -118,6 +183,7 @@ class WithoutEgo:
     roles: Roles
     stage: Stage
     cut_points: tuple[str, ...] = ()
+    pieces: tuple[tuple[str, ...], ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -177,7 +243,8 @@ class Analysis:
     """Everything the analysis found about one map (see ``ANALYSIS.md``).
 
     ``approximate`` is true when betweenness and closeness were estimated from
-    ``sampled_sources`` sources (large maps).
+    ``sampled_sources`` sources (large maps). ``pieces`` are the connected components (largest
+    first, each in name order; not in the JSON, which gives their number as ``components``).
     """
 
     actors: int
@@ -199,6 +266,9 @@ class Analysis:
     tie_list: tuple[tuple[str, str], ...] = ()
     approximate: bool = False
     sampled_sources: int = 0
+    gatekeepers: tuple[Gatekeeper, ...] = ()
+    resources: Resources = Resources()
+    pieces: tuple[tuple[str, ...], ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``jejaring analyze --json`` object: contract keys in order, then extras."""
@@ -222,6 +292,8 @@ class Analysis:
             "tie_list": [list(t) for t in self.tie_list],
             "approximate": self.approximate,
             "sampled_sources": self.sampled_sources,
+            "gatekeepers": [g.to_json_dict() for g in self.gatekeepers],
+            "resources": self.resources.to_json_dict(),
         }
 
 

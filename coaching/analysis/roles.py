@@ -2,15 +2,15 @@
 
 Each rule reproduces what the module says about Krackhardt's kite (Krackhardt 1990): D is the
 hub, H the broker, F and G the closest, F, G and H boundary spanners, I and J peripheral
-players. Ties are kept: every actor at the top value gets the role. Floating-point values are
-compared with a relative tolerance of 1e-9, so actors in symmetric positions (F and G) always
-share a role.
+players. Roles may combine, except that a hub or broker is never peripheral. Ties are kept:
+every actor at the top value gets the role. Floating-point values are compared with a
+relative tolerance of 1e-9, so actors in symmetric positions (F and G) always share a role.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -22,6 +22,7 @@ __all__ = [
     "boundary_spanners",
     "brokers",
     "closest",
+    "gatekeeper_indices",
     "hub_indices",
     "hub_threshold",
     "hubs",
@@ -96,16 +97,43 @@ def boundary_spanners(
     return idx.map(spanner_indices(idx.adj, core))
 
 
-def peripheral(G: nx.Graph, *, core_number: Mapping[Hashable, int] | None = None) -> list[Hashable]:
-    """Peripheral players: k-core number exactly 1.
+def peripheral(
+    G: nx.Graph,
+    *,
+    core_number: Mapping[Hashable, int] | None = None,
+    betweenness: Mapping[Hashable, float] | None = None,
+) -> list[Hashable]:
+    """Peripheral players: k-core number exactly 1, and neither hub nor broker.
 
     Not :func:`networkx.periphery`, which is about eccentricity. The module frames them
     positively: their own cluster may not be mapped yet, and they bring fresh information
-    from outside (the kite's "I" and "J").
+    from outside (the kite's "I" and "J"). A hub or a broker is never also called peripheral
+    (``ANALYSIS.md``, "Consistency"): the centre of a star, or the middle of a path, has
+    k-core number 1 too. Without ``betweenness`` only hubs are excluded.
     """
     idx = _fast.indexed(G)
     core = _core_list(idx, core_number)
-    return idx.map(peripheral_indices(core))
+    exclude = set(hub_indices(idx.degree()))
+    if betweenness is not None:
+        exclude.update(top_indices([betweenness[v] for v in idx.nodes]))
+    return idx.map(peripheral_indices(core, exclude=exclude))
+
+
+def gatekeeper_indices(adj: _fast.Adjacency, ego: int | None = None) -> dict[int, list[int]]:
+    """Gatekeepers (``ANALYSIS.md``, "Consistency") and their dependents, ascending.
+
+    A gatekeeper is the only tie of some actor (the dependent) and has other ties, so it is a
+    cut point standing between them and the rest of the map: Karawang's middleman, the
+    farmers' only buyer. The participant (``ego``) is never one: introducing people is the
+    weaver's work. The dependents may include the participant.
+    """
+    found: dict[int, list[int]] = {}
+    for u, neighbours in enumerate(adj):
+        if len(neighbours) == 1:
+            g = neighbours[0]
+            if g != ego and len(adj[g]) >= 2:
+                found.setdefault(g, []).append(u)
+    return found
 
 
 def hub_indices(degree: Sequence[int]) -> list[int]:
@@ -137,9 +165,9 @@ def spanner_indices(adj: _fast.Adjacency, core: Sequence[int]) -> list[int]:
     return found
 
 
-def peripheral_indices(core: Sequence[int]) -> list[int]:
-    """Positions with k-core number 1."""
-    return [i for i, k in enumerate(core) if k == 1]
+def peripheral_indices(core: Sequence[int], *, exclude: Collection[int] = ()) -> list[int]:
+    """Positions with k-core number 1, except those in ``exclude`` (the hubs and brokers)."""
+    return [i for i, k in enumerate(core) if k == 1 and i not in exclude]
 
 
 # ---------------------------------------------------------------------------- helpers

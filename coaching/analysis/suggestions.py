@@ -42,7 +42,7 @@ References
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -52,6 +52,7 @@ import numpy.typing as npt
 from coaching.analysis import _fast
 from coaching.analysis._fast import Indexed, indexed
 from coaching.analysis.measures import DENSE_LIMIT, FloatArray
+from coaching.analysis.roles import gatekeeper_indices
 
 __all__ = ["KINDS", "REASONS", "Suggestion", "suggest_indexed", "suggest_ties"]
 
@@ -128,7 +129,14 @@ def suggest_ties(
         H.remove_node(ego)
         alone = indexed(H)
     me = None if ego is None else idx.nodes.index(ego)
-    return suggest_indexed(idx, me, alone, limit=limit, efficiency_limit=efficiency_limit)
+    return suggest_indexed(
+        idx,
+        me,
+        alone,
+        limit=limit,
+        efficiency_limit=efficiency_limit,
+        gatekeepers=gatekeeper_indices(idx.adj, me),
+    )
 
 
 def suggest_indexed(
@@ -142,12 +150,19 @@ def suggest_indexed(
     distances_without_ego: FloatArray | None = None,
     blocks: Sequence[Sequence[int]] | None = None,
     blocks_without_ego: Sequence[Sequence[int]] | None = None,
+    gatekeepers: Collection[int] = (),
 ) -> list[Suggestion]:
     """:func:`suggest_ties` on an indexed map; ``alone`` is the map without ``ego``, indexed.
 
     Distances and blocks already computed for the analysis may be passed to save work.
+    ``gatekeepers`` (indices) never introduce anyone: a suggestion that would go through one
+    goes through another contact the two have in common, or is a direct tie. Nor is a new tie
+    ever suggested to one: it would strengthen the middleman's role, which the module says to
+    remove or redirect (every group holding a gatekeeper holds someone else to tie to: his
+    dependents).
     """
     whole = _View(idx.adj, efficiency_limit, distances, blocks)
+    whole.avoid = set(gatekeepers)
     to_alone: list[int] = list(range(idx.n))
     if ego is None or alone is None:
         rest = whole
@@ -155,6 +170,7 @@ def suggest_indexed(
         rest = _View(alone.adj, efficiency_limit, distances_without_ego, blocks_without_ego)
         position = {v: i for i, v in enumerate(alone.nodes)}
         to_alone = [position.get(v, -1) for v in idx.nodes]
+        rest.avoid = {to_alone[g] for g in gatekeepers if to_alone[g] >= 0}
     picked: list[Suggestion] = []
     while len(picked) < limit:
         whole.refresh()
@@ -164,6 +180,7 @@ def suggest_indexed(
         if best is None:
             break
         a, b, kind, via, joined, removed, gain = best
+        via = _introducer(whole, a, b, via, ego, {*gatekeepers, *removed})
         picked.append(
             Suggestion(
                 a=idx.nodes[a],
@@ -208,6 +225,7 @@ class _View:
             self.dist = distances.copy() if distances is not None else _distances(adj)
         self.comp: list[int] = []
         self.tree = _BlockTree([], 0)
+        self.avoid: set[int] = set()
 
     def refresh(self) -> None:
         """Components and the block–cut tree of the current map (blocks are kept up to date
@@ -218,10 +236,13 @@ class _View:
                 self.comp[v] = i
         self.tree = _BlockTree(self.blocks, self.n)
 
-    def anchor(self, members: Iterable[int]) -> int:
-        """The best-connected member (highest degree, then first by name)."""
+    def anchor(self, members: Iterable[int], *, avoiding: bool = True) -> int:
+        """The best-connected member (highest degree, then first by name), not one of the
+        actors to avoid (gatekeepers: no tie is suggested to them) unless there is no one
+        else."""
         deg = self.deg
-        return min(members, key=lambda v: (-deg[v], v))
+        avoid = self.avoid if avoiding else ()
+        return min(members, key=lambda v: (v in avoid, -deg[v], v))
 
     def least_tied(self, members: Iterable[int]) -> list[int]:
         deg = self.deg
@@ -350,7 +371,7 @@ def _candidates(
 
     def add(a: int, b: int, kind: str, via: int | None) -> None:
         pair = (a, b) if a < b else (b, a)
-        if a == b or pair in seen or b in W[a]:
+        if a == b or pair in seen or b in W[a] or a in whole.avoid or b in whole.avoid:
             return
         seen.add(pair)
         found.append((a, b, kind, via))
@@ -401,7 +422,7 @@ def _candidates(
         if v != ego and deg[v] >= 1 and (deg[v] == 1 or all(w in cuts for w in W[v]))
     ]
     for v in whole.least_tied(hanging)[:_MAX_HANGING]:
-        u = whole.anchor(W[v])
+        u = whole.anchor(W[v], avoiding=False)  # who v hangs on, gatekeeper or not
         partners = [w for w in W[u] if w != v and w not in W[v]]
         if partners:
             add(v, whole.anchor(partners), "triadic_closure", u)
@@ -445,6 +466,20 @@ def _best(
     ranked.sort(key=lambda r: r[:3])
     _, a, b, kind, via, joined, removed, gain = ranked[0]
     return a, b, kind, via, joined, removed, gain
+
+
+def _introducer(
+    view: _View, a: int, b: int, via: int | None, ego: int | None, avoid: Collection[int]
+) -> int | None:
+    """Who introduces ``a`` to ``b``: ``via``, unless it is to be avoided (a gatekeeper, or a
+    cut point the tie removes: asking the middleman to make himself redundant, or routing
+    through him again, is what the module's Karawang lesson warns against). Then another
+    contact of both, best-tied first, or nobody (a direct tie). The participant may always
+    introduce: that is the weaver's work (Krebs & Holley)."""
+    if via is None or via == ego or via not in avoid:
+        return via
+    others = [w for w in view.adj[a] & view.adj[b] if w not in avoid]
+    return view.anchor(others) if others else None
 
 
 def _reason(joined: int, removed: Sequence[int], gain: float) -> str:

@@ -12,6 +12,7 @@ from coaching.flows import (
     menu,
     network,
     onboarding,
+    plans,
     privacy,
     reminders,
     settings,
@@ -29,6 +30,7 @@ FLOWS: tuple[Flow, ...] = (
     bab4.FLOW,
     bab5.FLOW,
     reminders.FLOW,
+    plans.FLOW,
     coach.FLOW,
     privacy.FLOW,
 )

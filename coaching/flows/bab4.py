@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from coaching.analysis import Analysis, GraphError, analyse
-from coaching.analysis_text import analysis_reply
+from coaching.analysis_text import advice_stage, analysis_reply
 from coaching.flows import picker
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.model import (
@@ -133,7 +133,7 @@ class Mapping4:
             planned = [
                 {"a": p.a, "b": p.b, "due": p.due_at.date().isoformat() if p.due_at else None}
                 for p in view.planned
-                if p.done_at is None
+                if p.is_open
             ]
             context = {"planned": planned, "suggestions": len(suggestions)}
             return (Reply("bab4.analysis", context, tuple(rows)),)
@@ -330,12 +330,17 @@ def stage_reply(view: MapView, data: Mapping[str, Any]) -> Reply:
         "history": history,
         "flags": [],
         "nearest": None,
+        "personal": False,
+        "advice": None,
     }
     if result is not None:
         context["stage"] = result.stage.key
         context["flags"] = list(result.stage.flags)
         context["nearest"] = result.stage.nearest
+        # the same advice as /analisis: the stage's own, or the nearest one's
+        context["advice"] = advice_stage(result.stage.key, result.stage.nearest)[0]
         if result.without_ego is not None:
+            context["personal"] = True
             context["without"] = result.without_ego.stage.key
     back = data.get("back")
     options = ((Option("back", "common.btn_back"),),) if back else ()
@@ -351,7 +356,7 @@ def _loosest(view: MapView) -> list[Actor]:
 
 def _planned(view: MapView, a: str, b: str) -> bool:
     pair = {a.casefold(), b.casefold()}
-    return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned)
+    return any({p.a.casefold(), p.b.casefold()} == pair for p in view.planned if p.is_open)
 
 
 def _structure(view: MapView) -> str:

@@ -27,6 +27,7 @@ from coaching.cohort import (
     Detail,
     Roster,
     parse_start,
+    plan_line,
 )
 from coaching.curriculum import EXERCISES
 from coaching.flows.common import note, stay
@@ -261,6 +262,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
         for r in detail.reflections
     ]
     kltb = [{"actor": k.actor, "step": k.step} for k in detail.kltb]
+    plans = [plan_line(p) for p in detail.plans]
     stages = [
         {"title": s.map_title, "stage": s.stage, "date": s.at.date().isoformat()}
         for s in detail.stages
@@ -272,6 +274,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
         "reflections": reflections,
         "kltb": kltb,
         "stages": stages,
+        "plans": plans,
     }
     actions = (
         (

@@ -11,7 +11,7 @@ from coaching.curriculum import (
     next_exercise,
     overall_progress,
 )
-from coaching.flows import network
+from coaching.flows import network, plans
 from coaching.flows.common import go, note, stay
 from coaching.model import Event, Option, Outcome, Reply, Snapshot
 
@@ -37,6 +37,8 @@ class Menu:
             (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),) for m in modules
         )
         rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
+        if plans.has_plans(snap):
+            rows = (*rows, (Option("plans", "plans.btn_open"),))
         if upcoming is not None:
             rows = ((Option("next", "menu.btn_next"),), *rows)
         context = {
@@ -58,6 +60,8 @@ class Menu:
             return network.enter(snap)
         if event.choice == "kltb":
             return go("kltb.pick")
+        if event.choice == "plans":
+            return go(plans.Step.LIST)
         if event.choice == "next" and (upcoming := next_exercise(snap.completed)):
             module = upcoming.key.split(".", 1)[0]
             return go("exercises.answer", data={"module": module, "exercise": upcoming.key})

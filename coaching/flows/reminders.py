@@ -8,6 +8,9 @@ them itself. A value is ``rem:<reminder id>:<action>[:<argument>]``; a reminder 
 among the participant's own nudges (storage loads them into the snapshot) is forged or too old
 and changes nothing. Repeating a press (Telegram re-sends an unanswered one) changes nothing
 twice: a snoozed nudge, reminders already off, or the step already open only get a pop-up.
+
+A planned tie's guide, and the follow-up a nudge asks a week after a tie's date
+(``rem:<id>:f:<tie>:d|m|x``), hand over to the plans flow: done with a note, a new date, dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from coaching import schedule
 from coaching.curriculum import EXERCISES
+from coaching.flows import plans
 from coaching.flows.common import go, note, stay
 from coaching.model import (
     Event,
@@ -96,10 +100,15 @@ class Reminders:
         guide = snap.data.get("guide")
         if guide != "tie":
             return ()
-        context = {k: v for k, v in snap.data.items() if k not in ("guide", "ref")}
-        return (
-            Reply(f"reminders.{guide}_guide", context, ((Option("menu", "common.btn_menu"),),)),
-        )
+        context = {k: v for k, v in snap.data.items() if k not in ("guide", "ref", "plan")}
+        guide_rows: tuple[tuple[Option, ...], ...] = ((Option("menu", "common.btn_menu"),),)
+        found = plans.find(snap, int(snap.data.get("plan") or 0))
+        if found is not None and found[1].is_open:  # done, moved or dropped from here
+            guide_rows = (
+                (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
+                (Option("drop", "plans.btn_drop"), Option("menu", "common.btn_menu")),
+            )
+        return (Reply(f"reminders.{guide}_guide", context, guide_rows),)
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """Opens the reminder settings, remembering the step to return to."""
@@ -116,6 +125,8 @@ class Reminders:
         if step is Step.GUIDE:
             if event.choice == "menu":
                 return go(HOME)
+            if event.choice in plans.ACTIONS:
+                return plans.begin(snap, int(snap.data.get("plan") or 0), event.choice)
             return stay(snap, note("common.use_buttons"))
         if step is Step.MAIN:
             return self._main(snap, event)
@@ -250,6 +261,9 @@ class Reminders:
             return self._open_exercise(snap, argument)
         if action in ("k", "t"):
             return self._open_guide(snap, action, argument)
+        if action == "f" and (asked := plans.parse_action(argument)) is not None:
+            # The follow-up a week after the date: done / not yet (a new date) / dropped.
+            return plans.begin(snap, *asked, followup=True)
         if action == "s" and argument in schedule.SNOOZES:
             if status == "snoozed":
                 return _toast(snap, "reminders.already_snoozed")
@@ -310,6 +324,7 @@ class Reminders:
             data={
                 "guide": "tie",
                 "ref": ref,
+                "plan": tie.tie_id,
                 "source": tie.source,
                 "target": tie.target,
                 "reason": tie.reason,

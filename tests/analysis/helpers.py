@@ -13,7 +13,13 @@ import pytest
 from coaching.analysis import Tie, build_graph
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES_DIR = REPO.parent / "shared" / "data" / "stages"
+# shared/data sits beside the checkout (/work/main → /work/shared), or beside the folder of
+# worktrees (/work/wt/<name> → /work/shared)
+DATA_DIR = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
+STAGES_DIR = DATA_DIR / "stages"
 KITE_CSV = REPO / "coaching" / "examples" / "kite.csv"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KITE_EDGES = [
@@ -44,6 +50,15 @@ def kite(order: list[str] | None = None) -> nx.Graph:
     edges = order if order is not None else KITE_EDGES
     pairs = [e.split("-") for e in edges]
     return build_graph([Tie(a, b) for a, b in pairs])
+
+
+def data_dir() -> Path:
+    """The shared example maps; skip when absent (fail in CI)."""
+    if DATA_DIR.is_dir():
+        return DATA_DIR
+    if IN_CI:
+        pytest.fail(f"{DATA_DIR} is required in CI")
+    pytest.skip(f"{DATA_DIR} is not there")
 
 
 def stages_dir() -> Path:

@@ -109,6 +109,9 @@ KITE_JSON = {
     "tie_list": [e.split("-") for e in KITE_EDGES],
     "approximate": False,
     "sampled_sources": 0,
+    # J's one tie is I: a cut point between J and everyone else
+    "gatekeepers": [{"name": "I", "dependents": ["J"]}],
+    "resources": {"holders": {}, "unheld": [], "needs": [], "unmet": []},
 }
 CONTRACT_KEYS = [
     "actors",

@@ -52,13 +52,23 @@ def test_warm_introductions_between_the_participants_groups() -> None:
     assert result.without_ego is not None and result.without_ego.stage.key == "scattered_fragments"
 
 
-def test_someone_hanging_on_one_tie_meets_a_contact_of_their_contact() -> None:
+def test_someone_hanging_on_one_tie_meets_a_contact_of_their_contact_directly() -> None:
+    # c is d's only tie (a gatekeeper): the new tie goes around c, not through him
     G = nx.Graph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
     first = suggest_ties(G)[0]
     assert first.kind == "triadic_closure"
-    assert (first.a, first.via) == ("d", "c")
+    assert (first.a, first.via) == ("d", None)
     assert first.b in {"a", "b"}
     assert first.cut_points_removed == ("c",)
+
+
+def test_the_participant_may_introduce_their_own_contacts() -> None:
+    # the weaver introduces people so that the map stops depending on them (Krebs & Holley)
+    G = build_graph([Tie("Saya", "A"), Tie("Saya", "B"), Tie("A", "B"), Tie("Saya", "C")])
+    result = analyse(G, ego="Saya")
+    assert result.gatekeepers == ()
+    first = result.suggestions[0]
+    assert (first.a, first.kind, first.via) == ("C", "triadic_closure", "Saya")
 
 
 def test_the_participant_reaches_a_cluster_they_do_not_reach() -> None:

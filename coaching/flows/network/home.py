@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_text
+from coaching.flows import plans
 from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.quick import quick_ties
@@ -47,6 +48,8 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         )
         if view.undo:
             rows += ((Option("undo", "network.btn_undo"),),)
+        if plans.has_plans(snap):
+            rows += ((Option("plans", "plans.btn_open"),),)
         rows += ((Option("menu", "common.btn_menu"),),)
     return (Reply("network.home", context, rows),)
 
@@ -72,6 +75,8 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go(Step.MAPS)
     if choice == "stage":
         return go("bab4.stage", data={"back": HOME})
+    if choice == "plans":
+        return go(plans.Step.LIST)
     if event.kind is EventKind.TEXT:
         if view.read_only:
             return stay(snap, note("network.read_only"))

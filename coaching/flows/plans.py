@@ -1,0 +1,300 @@
+"""Planned ties ("Rencana"): each new tie the participant planned, done, moved or dropped.
+
+Bab IV step 4 plans new ties to weave ("merajut jejaring"), each with an optional date, and
+reminders nudge about the most overdue one. Here the participant closes the loop, from the
+list (``/rencana``, the menu, the map home), from a nudge's guide, or from the follow-up a
+nudge asks a week after the date:
+
+- **done**, with a short note on how it went (stored and dated). If both people are actors on
+  the plan's map and not yet tied there, the tie is added to the map (one undoable change):
+  the tie the participant wove now exists. A tie already on the map is left as it is;
+- **moved** to a new date, typed (``20/12``, ``20 Des``, ``minggu depan``, ``7 hari``…) or
+  one of the quick buttons; the follow-up is asked again a week after the new date;
+- **dropped**, after a confirmation.
+
+Only a planned tie can be changed: storage re-checks the status, so a second press (or a
+stale message) changes nothing twice. Done and dropped ties are no longer nudged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from coaching import schedule
+from coaching.flows import picker
+from coaching.flows.common import go, note, stay
+from coaching.model import (
+    ChangeMap,
+    Effect,
+    Event,
+    EventKind,
+    Option,
+    Outcome,
+    Reply,
+    ResolvePlan,
+    Snapshot,
+)
+from coaching.network import AddTie, EditError, MapView, PlannedTie
+from coaching.validate import check_answer, is_number
+
+ACTIONS = {"done": "plans.note", "move": "plans.date", "drop": "plans.drop"}
+QUICK_DAYS = {"d7": 7, "d14": 14, "d30": 30}
+LIST_MAX = 8  # open plans with a button each; the rest are counted
+CLOSED_SHOWN = 5  # recently done or dropped, listed without buttons
+NOTE_MAX = 500
+AHEAD_MAX = timedelta(days=730)  # a later date is more likely a typo than a plan
+HOME = "menu.main"
+
+
+class Step(StrEnum):
+    LIST = "plans.list"
+    ITEM = "plans.item"
+    NOTE = "plans.note"
+    DATE = "plans.date"
+    DROP = "plans.drop"
+
+
+def all_plans(snap: Snapshot) -> list[tuple[MapView, PlannedTie]]:
+    """Every planned tie on the participant's own maps, the earliest date first."""
+    found = [(view, plan) for view in snap.maps for plan in view.planned if plan.id is not None]
+    far = datetime.max.replace(tzinfo=snap.now.tzinfo)
+    return sorted(found, key=lambda vp: (vp[1].due_at or far, vp[1].id or 0))
+
+
+def find(snap: Snapshot, plan_id: int) -> tuple[MapView, PlannedTie] | None:
+    return next(((v, p) for v, p in all_plans(snap) if p.id == plan_id), None)
+
+
+def has_plans(snap: Snapshot) -> bool:
+    return any(view.planned for view in snap.maps)
+
+
+def begin(snap: Snapshot, plan_id: int, action: str, *, followup: bool = False) -> Outcome:
+    """Opens done (its note), move (its date) or drop (its confirmation) for one open plan.
+
+    The reminders flow calls this for its guide's and follow-up's buttons, the list for its own.
+    """
+    found = find(snap, plan_id)
+    if found is None or action not in ACTIONS:
+        return _toast(snap, "common.stale_button")
+    if not found[1].is_open:
+        return _toast(snap, f"plans.already_{found[1].status}")
+    state = ACTIONS[action]
+    data: dict[str, Any] = {"plan": plan_id}
+    if followup:
+        data["followup"] = True
+    if snap.state == state and snap.data.get("plan") == plan_id:
+        return _toast(snap, "reminders.already_open")
+    return go(state, data=data)
+
+
+class Plans:
+    key = "plans"
+    steps = Step
+    commands = ("rencana",)
+
+    def on_command(self, snap: Snapshot, event: Event) -> Outcome:
+        return go(Step.LIST)
+
+    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        step = Step(snap.state)
+        if step is Step.LIST:
+            return (self._list(snap),)
+        found = find(snap, int(snap.data.get("plan") or 0))
+        if found is None:
+            return (self._list(snap),) if step is Step.ITEM else ()
+        view, plan = found
+        context = _plan_context(snap, view, plan)
+        back = (Option("back", "common.btn_back"),)
+        if step is Step.ITEM:
+            rows: list[tuple[Option, ...]] = []
+            if plan.is_open:
+                rows += [
+                    (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
+                    (Option("drop", "plans.btn_drop"),),
+                ]
+            rows.append(back)
+            return (Reply("plans.item", context, tuple(rows)),)
+        if not plan.is_open:
+            return ()  # closed meanwhile (another device, a repeated press): back to the menu
+        if step is Step.NOTE:
+            rows = [(Option("nonote", "plans.btn_no_note"),), back]
+            return (Reply("plans.ask_note", context, tuple(rows)),)
+        if step is Step.DATE:
+            quick = tuple(Option(k, f"plans.btn_{k}") for k in QUICK_DAYS)
+            return (Reply("plans.ask_date", context, (quick, back)),)
+        yes_no = (Option("yes", "plans.btn_drop_yes"), Option("no", "plans.btn_drop_no"))
+        return (Reply("plans.ask_drop", context, (yes_no,)),)
+
+    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+        step = Step(snap.state)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("common.bad_media", media=event.media or "document"))
+        if step is Step.LIST:
+            return self._pick(snap, event)
+        plan_id = int(snap.data.get("plan") or 0)
+        found = find(snap, plan_id)
+        if found is None:
+            return go(Step.LIST)
+        view, plan = found
+        if step is Step.ITEM:
+            if event.choice == "back":
+                return go(Step.LIST)
+            if event.choice in ACTIONS:
+                return begin(snap, plan_id, event.choice)
+            return stay(snap, note("common.use_buttons"))
+        if event.choice in ("back", "no"):
+            return go(Step.ITEM, data={"plan": plan_id})
+        if not plan.is_open:  # closed meanwhile (a second device): nothing left to decide
+            return go(Step.LIST)
+        followup = bool(snap.data.get("followup"))
+        if step is Step.NOTE:
+            return self._done(snap, event, view, plan, followup)
+        if step is Step.DATE:
+            return self._move(snap, event, plan, followup)
+        if event.choice == "yes":
+            effect = ResolvePlan(plan_id, "drop", followup=followup)
+            return go(Step.LIST, note("plans.dropped", **_names(plan)), effects=(effect,))
+        return stay(snap, note("common.use_buttons"))
+
+    # --- the list -----------------------------------------------------------------------------
+
+    def _list(self, snap: Snapshot) -> Reply:
+        plans = all_plans(snap)
+        opened = [(v, p) for v, p in plans if p.is_open]
+        closed = sorted(
+            (p for _, p in plans if not p.is_open),
+            key=lambda p: p.done_at or p.dropped_at or snap.now,
+            reverse=True,
+        )[:CLOSED_SHOWN]
+        rows: list[tuple[Option, ...]] = [
+            (Option(f"p:{i}", "plans.btn_plan", _plan_context(snap, v, p)),)
+            for i, (v, p) in enumerate(opened[:LIST_MAX])
+        ]
+        rows.append((Option("net", "plans.btn_map"), Option("menu", "common.btn_menu")))
+        context = {
+            "open": [_plan_context(snap, v, p) for v, p in opened[:LIST_MAX]],
+            "more": max(0, len(opened) - LIST_MAX),
+            "closed": [_plan_context(snap, None, p) for p in closed],
+        }
+        return Reply("plans.list", context, tuple(rows))
+
+    def _pick(self, snap: Snapshot, event: Event) -> Outcome:
+        if event.choice == "menu":
+            return go(HOME)
+        if event.choice == "net":
+            from coaching.flows import network  # network's home offers this list
+
+            return network.enter(snap)
+        opened = [p for _, p in all_plans(snap) if p.is_open][:LIST_MAX]
+        index = picker.index_of(event.choice, "p", len(opened))
+        if index is None:
+            return stay(snap, note("common.use_buttons"))
+        return go(Step.ITEM, data={"plan": opened[index].id})
+
+    # --- done, moved, dropped -----------------------------------------------------------------
+
+    def _done(
+        self, snap: Snapshot, event: Event, view: MapView, plan: PlannedTie, followup: bool
+    ) -> Outcome:
+        """Marks the tie done with the participant's note, and weaves it into the map."""
+        if event.choice == "nonote":
+            text: str | None = None
+        elif event.kind is EventKind.TEXT:
+            checked = check_answer(event.text)
+            if checked.value is None or len(checked.value) > NOTE_MAX:
+                return stay(snap, note(checked.problem or "plans.bad_note"), reprompt=False)
+            text = checked.value
+        else:
+            return stay(snap, note("common.use_buttons"))
+        effects: list[Effect] = [ResolvePlan(plan.id or 0, "done", note=text, followup=followup)]
+        woven = _weave(view, plan)
+        if woven is not None:
+            effects.append(woven)
+        on_map = "added" if woven is not None else ("tied" if _tied(view, plan) else None)
+        reply = note("plans.marked_done", on_map=on_map, **_names(plan))
+        return go(Step.LIST, reply, effects=tuple(effects))
+
+    def _move(self, snap: Snapshot, event: Event, plan: PlannedTie, followup: bool) -> Outcome:
+        """A new date: a quick button, or typed; never in the past, at most two years ahead."""
+        today = snap.now.astimezone(schedule.zone_of(snap.profile.timezone)).date()
+        if event.choice in QUICK_DAYS:
+            day: date | None = today + timedelta(days=QUICK_DAYS[event.choice])
+        elif event.kind is EventKind.TEXT:
+            day = schedule.parse_day(event.text, today)
+        else:
+            return stay(snap, note("common.use_buttons"))
+        if day is None:
+            return stay(snap, note("plans.bad_date"), reprompt=False)
+        if day < today or day - today > AHEAD_MAX:
+            return stay(snap, note("plans.date_out_of_range"), reprompt=False)
+        due = due_at(snap, day)
+        effect = ResolvePlan(plan.id or 0, "move", due_at=due, followup=followup)
+        when = schedule.local_parts(due, snap.profile.timezone)
+        return go(Step.LIST, note("plans.moved", due=when, **_names(plan)), effects=(effect,))
+
+
+def due_at(snap: Snapshot, day: date) -> datetime:
+    """A planned day as an instant: the participant's reminder time that day, in their zone."""
+    at = schedule.parse_hhmm(snap.profile.reminder_time) or schedule.parse_hhmm("08:00")
+    assert at is not None
+    return schedule.wall_clock(day, at, schedule.zone_of(snap.profile.timezone))
+
+
+def _weave(view: MapView, plan: PlannedTie) -> ChangeMap | None:
+    """The done tie added to its map, when both are actors there and not yet tied."""
+    if view.id is None or view.read_only or _tied(view, plan):
+        return None
+    a, b = view.find(plan.a), view.find(plan.b)
+    if a is None or b is None or a.key == b.key:
+        return None
+    try:
+        _, undo = view.apply((AddTie(a.name, b.name),))
+    except EditError:
+        return None
+    return ChangeMap(view.id, (AddTie(a.name, b.name),), undo)
+
+
+def _tied(view: MapView, plan: PlannedTie) -> bool:
+    a, b = view.find(plan.a), view.find(plan.b)
+    return a is not None and b is not None and any(t.joins(a.key, b.key) for t in view.ties)
+
+
+def _names(plan: PlannedTie) -> dict[str, Any]:
+    return {"a": plan.a, "b": plan.b}
+
+
+def _plan_context(snap: Snapshot, view: MapView | None, plan: PlannedTie) -> dict[str, Any]:
+    zone = snap.profile.timezone
+
+    def when(moment: datetime | None) -> dict[str, Any] | None:
+        return schedule.local_parts(moment, zone) if moment else None
+
+    return {
+        **_names(plan),
+        "reason": plan.reason or None,
+        "status": plan.status if plan.status != "planned" or plan.done_at is None else "done",
+        "due": when(plan.due_at),
+        "overdue": bool(plan.is_open and plan.due_at and plan.due_at <= snap.now),
+        "note": plan.note,
+        "closed": when(plan.done_at or plan.dropped_at),
+        "map": (view.title if view.kind == "case" else None) if view else None,
+    }
+
+
+def _toast(snap: Snapshot, key: str) -> Outcome:
+    return Outcome(snap.state, snap.data, toast=key, changed=False, reprompt=False)
+
+
+def parse_action(value: str) -> tuple[int, str] | None:
+    """``<plan id>:<d|m|x>`` (a follow-up button's tail) → (plan id, done|move|drop)."""
+    plan, _, code = value.partition(":")
+    action = {"d": "done", "m": "move", "x": "drop"}.get(code)
+    if not is_number(plan) or action is None:
+        return None
+    return int(plan), action
+
+
+FLOW = Plans()
