@@ -20,9 +20,13 @@ from storage.db import Database
 NAME_PROBLEMS = {
     "empty": "the cohort name is empty",
     "too_long": f"the cohort name is longer than {COHORT_NAME_MAX} characters",
-    "markup": (
-        "the cohort name contains < > & \" ' ` { } or control characters; it is shown in "
-        "chats and web pages, so use plain words (e.g. PKA Angkatan 12 Karawang)"
+    "control": "the cohort name contains control characters (type it again as plain text)",
+    "names.no_letters": "the cohort name needs at least one letter or digit",
+    "names.command": "the cohort name cannot start with /",
+    "names.formula": "the cohort name cannot start with = + - or @ (a spreadsheet formula)",
+    "names.chars": (
+        "the cohort name may hold only letters, digits, spaces and ordinary punctuation "
+        "(. , - / : & ( ) ' \"); use plain words, e.g. PKA Angkatan XII Kemenkeu & BPK"
     ),
 }
 FORMATS = ("csv", "graphml", "gexf", "json")
@@ -120,7 +124,8 @@ async def _cohort(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 coach_days=options.coach_days,
             )
         except cohorts.CohortNameError as error:
-            err.write(f"Not created: {NAME_PROBLEMS[error.problem]}.\n")
+            problem = NAME_PROBLEMS.get(error.problem, NAME_PROBLEMS["names.chars"])
+            err.write(f"Not created: {problem}.\n")
             return 2
         out.write(f"Cohort {created.id} created: {created.name}\n")
         until = (

@@ -97,6 +97,8 @@ viewer shrinks it to the screen's height, and the names with it, until the reade
 zoom): beyond this, the least central actors lose their names (counted in the legend) before
 the picture grows taller."""
 LABEL_LIMIT = 150
+CLUSTER_GAP = 1.5
+"""On a case map two clusters' members are drawn this many ties further apart than they are."""
 ALWAYS_NAMED = 12
 """A map this small names everyone, however long the names (the picture grows instead)."""
 """Maps above this size never name everyone (each name would be a few pixels of a huge map)."""
@@ -744,10 +746,12 @@ def _clusters_apart(
     shapes: dict[Hashable, _Shape],
     seed: int,
 ) -> dict[Hashable, tuple[float, float]]:
-    """Each cluster (and each piece outside them) laid out alone, then packed in rows with a
-    gap: ties between clusters run across the gaps instead of clusters melting together."""
+    """Each connected piece laid out with the distance between two clusters' members
+    stretched (so clusters stand apart and ties between them run across the gap, while actors
+    outside all clusters stay beside whoever they are tied to), then the pieces packed in rows."""
     rank = {v: i for i, v in enumerate(order)}
-    roomy = FONT_PX if len(order) <= 60 else 0.0  # small maps are drawn airy
+    # small maps are drawn airy: a tie at least 4 ems across or 3 down
+    roomy = FONT_PX * (1.35 if len(order) <= 20 else 1.0 if len(order) <= 60 else 0.0)
     # one tie is about one box apart: a box's width across, its height down (names are wide
     # and short, so a portrait picture fits more of them stacked than side by side)
     step = np.array(
@@ -756,16 +760,20 @@ def _clusters_apart(
             max(float(np.median([s.dy1 - s.dy0 for s in shapes.values()])), roomy * 2.5),
         ]
     )
-    parts: list[list[Hashable]] = []
-    for group in _groups(order, names, analysis.clusters):
-        sub = G.subgraph(group)
-        parts += sorted(
-            (sorted(c, key=rank.__getitem__) for c in nx.connected_components(sub)),
-            key=lambda c: (-len(c), rank[c[0]]),
-        )
+    by_name = {names[v]: v for v in order}
+    cluster_of = {
+        by_name[name]: i
+        for i, members in enumerate(analysis.clusters)
+        for name in members
+        if name in by_name
+    }
+    parts = sorted(
+        (sorted(c, key=rank.__getitem__) for c in nx.connected_components(G)),
+        key=lambda c: (-len(c), rank[c[0]]),
+    )
     blocks = []
     for part in parts:
-        coords = _component_layout(G, part, seed) * step
+        coords = _component_layout(G, part, seed, cluster_of) * step
         half_w = max(shapes[v].dx1 - shapes[v].dx0 for v in part) / 2
         half_h = max(shapes[v].dy1 - shapes[v].dy0 for v in part) / 2
         room = WIDTH_PX - 2 * MARGIN - 2 * half_w
@@ -804,7 +812,12 @@ def _fit_width(
     return {v: ((p[0] - centre) * scale + WIDTH_PX / 2, p[1]) for v, p in pos.items()}
 
 
-def _component_layout(G: nx.Graph, part: Sequence[Hashable], seed: int) -> np.ndarray:
+def _component_layout(
+    G: nx.Graph,
+    part: Sequence[Hashable],
+    seed: int,
+    cluster_of: dict[Hashable, int] | None = None,
+) -> np.ndarray:
     """Positions for one connected piece (rows in ``part`` order), one tie about one unit
     long, the longer axis down."""
     n = len(part)
@@ -823,7 +836,16 @@ def _component_layout(G: nx.Graph, part: Sequence[Hashable], seed: int) -> np.nd
         )
     )
     if n <= 300:
-        coords = _stress(distance_matrix(H, list(range(n))), seed)
+        dist = distance_matrix(H, list(range(n)))
+        if cluster_of:
+            groups = np.array([cluster_of.get(v, -1) for v in part])
+            apart = (
+                (groups[:, None] != groups[None, :])
+                & (groups[:, None] >= 0)
+                & (groups[None, :] >= 0)
+            )
+            dist = dist + apart * CLUSTER_GAP
+        coords = _stress(dist, seed)
     else:  # a ring is cheap and, for a cohort view this large, as readable as anything else
         angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
         coords = np.stack([np.cos(angles), np.sin(angles)], axis=1) * n / (2 * math.pi)
@@ -988,6 +1010,7 @@ def _lines(
 ) -> list[Line]:
     lines = []
     rank = {v: i for i, v in enumerate(ids)}
+    middle = tuple(np.mean(np.array(list(where.values())), axis=0)) if where else (0.0, 0.0)
     edges = []
     for u, v, data in G.edges(data=True):
         edges.append((u, v, data) if rank[u] < rank[v] else (v, u, data))
@@ -1004,17 +1027,26 @@ def _lines(
         for s in analysis.suggestions:
             if s.a in by_name and s.b in by_name:
                 a, b = ids[by_name[s.a]], ids[by_name[s.b]]
-                lines.append(Line(a, b, "suggested", _arc(where[a], where[b])))
+                lines.append(Line(a, b, "suggested", _arc(where[a], where[b], middle)))
     return lines
 
 
 def _arc(
-    start: tuple[float, float], end: tuple[float, float], bend: float = 0.18
+    start: tuple[float, float],
+    end: tuple[float, float],
+    middle: tuple[float, ...],
+    bend: float = 0.18,
 ) -> tuple[tuple[float, float], ...]:
-    """A gently curved line (quadratic Bézier), so a suggested tie never hides an existing one."""
+    """A gently curved line (quadratic Bézier), so a suggested tie never hides an existing one;
+    it bulges toward the map's middle, never out over the title or the legend."""
     p, q = np.array(start), np.array(end)
     direction = q - p
-    control = (p + q) / 2 + np.array([-direction[1], direction[0]]) * bend
+    normal = np.array([-direction[1], direction[0]]) * bend
+    centre = np.array(middle[:2])
+    control = (p + q) / 2 + normal
+    other = (p + q) / 2 - normal
+    if np.hypot(*(other - centre)) < np.hypot(*(control - centre)):
+        control = other
     t = np.linspace(0.0, 1.0, 16)[:, None]
     points = (1 - t) ** 2 * p + 2 * (1 - t) * t * control + t**2 * q
     return tuple((round(float(x), 1), round(float(y), 1)) for x, y in points)

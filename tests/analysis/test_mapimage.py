@@ -340,6 +340,8 @@ def test_role_badges_are_shapes_taken_from_the_analysis_as_they_are() -> None:
             assert [b.role for b in node.badges] == list(expected)
             # the name alone is the label: no letter sits next to it
             assert node.label is not None and " ".join(node.label.lines) == node.name
+    hub = next(n for n in scene.nodes if n.name == "h")  # on main the picture marked it P
+    assert "hubs" in hub.roles and "peripheral" not in hub.roles
     legend = {item.key for item in scene.legend if item.kind == "badge"}
     assert legend == {r for n in scene.nodes for r in n.roles}
 
