@@ -19,7 +19,7 @@ from telegram.ext import AIORateLimiter, Application, TypeHandler
 from bot.http import AiohttpRequest
 from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
-from bot.settings import Settings
+from bot.settings import Settings, dashboard_refusal
 from coaching.text import LOCALES, html_to_plain, render
 from storage.cohorts import DashboardLinks, configure_dashboard
 from storage.db import Database
@@ -133,7 +133,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         # The coach dashboard: on PORT beside polling, or sharing it with the webhook.
         links = DashboardLinks.from_env(token=settings.token, port=settings.port)
         configure_dashboard(links)
-        web = dashboard_app(db, links) if links else None
+        refused = dashboard_refusal(settings.host, links.public_url) if links else None
+        if refused:
+            log.error("%s", refused)  # the bot itself runs on
+        web = dashboard_app(db, links) if links and not refused else None
         background = [asyncio.create_task(run_sweeper(db, stop))]
         try:
             if settings.webhook_url and web is not None:
@@ -147,6 +150,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                 await poll(app, pipeline, stop)
         finally:
             stop.set()
+            await pipeline.settle()  # updates held by flood control are applied, not lost
             await sweeper
             await nudges
             await asyncio.gather(*background)

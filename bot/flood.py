@@ -1,6 +1,7 @@
 """Flood control: a participant sending more than ``limit`` updates in ``window`` seconds is
-slowed down — told once, and the rest of the burst is dropped — so one person cannot fill the
-database's write queue that every other participant shares.
+slowed down — told once, and the rest of the burst waits (``bot/pipeline.py``: applied later,
+in order, as the window frees up; refused to Telegram in webhook mode) — so one person cannot
+fill the database's write queue that every other participant shares.
 
 Telegram delivering the same update again (after a 500 while the database was away) is not the
 participant sending more: an update id already counted is let through uncounted, or a few
@@ -43,6 +44,19 @@ class FloodGuard:
             self._warned[key] = now
             return Verdict.WARN
         return Verdict.DROP
+
+    def admit(self, key: str, update_id: int | None = None) -> float:
+        """Count one more update if the window has room (0.0), else the seconds until it may.
+
+        For updates that waited: no warning, they were warned about already."""
+        now = self.clock()
+        stamps = self._seen.setdefault(key, deque())
+        while stamps and now - stamps[0][0] > self.window:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            stamps.append((now, update_id))
+            return 0.0
+        return max(0.001, stamps[0][0] + self.window - now + 0.001)
 
     def forget_idle(self) -> None:
         now = self.clock()

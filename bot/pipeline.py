@@ -10,8 +10,10 @@ the update is acknowledged: one poison update never pins the offset or blocks an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,9 +25,9 @@ from telegram.ext import ContextTypes
 
 from bot.flood import FloodGuard, Verdict
 from bot.translate import event_of, identity_of
-from coaching.model import Event
+from coaching.model import Event, EventKind
 from coaching.text import normalise_locale, render
-from storage.conversations import handle_event
+from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.deadletters import is_transient
 from storage.outbox import Deliverer
@@ -71,6 +73,13 @@ class Pipeline:
         self.locks = KeyedLocks()
         self.failed: set[int] = set()
         self.flood = flood or FloodGuard()
+        # Flood control: updates over the limit, per participant, waiting their turn (polling);
+        # update ids refused for it (webhook).
+        self._held: dict[str, deque[tuple[Update, Identity, Event]]] = {}
+        self._releasers: set[asyncio.Task[None]] = set()
+        self._hurry = asyncio.Event()
+        self._told: dict[str, float] = {}
+        self.refused: set[int] = set()
         # Updates whose HTTP request the transport answers (webhook): a button's answer rides
         # on that response instead of costing a request of its own (see ``reply_in_response``).
         self._replies: dict[int, dict[str, Any] | None] = {}
@@ -95,13 +104,19 @@ class Pipeline:
         who, event = identity_of(update), event_of(update)
         if who is None or event is None:
             return
-        verdict = self.flood.check(who.external_id, update.update_id)
+        key = who.external_id
+        if key in self._held:  # earlier updates of theirs wait: this one waits behind them
+            await self._hold(update, who, event)
+            return
+        verdict = self.flood.check(key, update.update_id)
         if verdict is not Verdict.ALLOW:
             if verdict is Verdict.WARN:
                 await self._slow_down(update, who.language_hint)
-            elif update.callback_query is not None:
-                await self._answer_button(update, None)
+            await self._hold(update, who, event)
             return
+        await self._handle(update, who, event)
+
+    async def _handle(self, update: Update, who: Identity, event: Event) -> None:
         event = await self._with_document(update, event)
         query = update.callback_query
         pressed = query.message.message_id if query is not None and query.message else None
@@ -133,22 +148,91 @@ class Pipeline:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id, handled.claimed)
 
+    # --- flood control: over the limit, an update waits; it is never dropped unannounced ---
+
+    async def _hold(self, update: Update, who: Identity, event: Event) -> None:
+        """An update over the flood limit. It may change state (a tap on "stop reminders", an
+        answer), so it is not dropped: the webhook refuses it (Telegram keeps it and delivers
+        it again, by when the window has room); polling keeps it here and applies it, in
+        order, as soon as the window has room. Past one window's worth waiting, the participant
+        is told it was not applied and to send it again. Media we cannot use change nothing."""
+        if event.kind is EventKind.UNSUPPORTED:
+            return
+        if update.update_id in self._replies:  # webhook
+            self.refused.add(update.update_id)
+            return
+        key = who.external_id
+        waiting = self._held.setdefault(key, deque())
+        if len(waiting) >= self.flood.limit:
+            await self._not_applied(update, who)
+            return
+        waiting.append((update, who, event))
+        if len(waiting) == 1:
+            task = asyncio.create_task(self._release(key, waiting))
+            self._releasers.add(task)
+            task.add_done_callback(self._releasers.discard)
+
+    async def _release(self, key: str, waiting: deque[tuple[Update, Identity, Event]]) -> None:
+        """Apply a participant's held updates in order, each when the flood window has room."""
+        while waiting:
+            update, who, event = waiting[0]
+            wait = 0.0 if self._hurry.is_set() else self.flood.admit(key, update.update_id)
+            if wait:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), wait)
+                continue
+            waiting.popleft()
+            try:
+                await self._handle(update, who, event)
+            except Exception:  # a bug here must not strand the ones behind it
+                log.exception("held update %s failed", update.update_id)
+        if self._held.get(key) is waiting:
+            del self._held[key]
+
+    async def settle(self) -> None:
+        """Apply every held update now (shutting down: nothing held is lost to a stop)."""
+        self._hurry.set()
+        await self.idle()
+
+    async def idle(self) -> None:
+        """Wait until no update is held (tests, shutdown)."""
+        while self._releasers:
+            await asyncio.gather(*list(self._releasers), return_exceptions=True)
+
+    def take_refused(self, update_ids: set[int]) -> set[int]:
+        """Updates refused for flood control (the webhook answers 429: delivered again)."""
+        refused = self.refused & update_ids
+        self.refused -= refused
+        return refused
+
+    async def _not_applied(self, update: Update, who: Identity) -> None:
+        """Too many held already: say so — a tap in its pop-up, a message once per window."""
+        locale = normalise_locale(who.language_hint)
+        if update.callback_query is not None:
+            await self._answer_button(update, render(locale, "common.flood_not_applied"))
+            return
+        now = asyncio.get_running_loop().time()
+        if now - self._told.get(who.external_id, -1e9) < self.flood.window:
+            return
+        self._told[who.external_id] = now
+        if len(self._told) > 10_000:  # forget old ones rather than grow
+            self._told = {k: t for k, t in self._told.items() if now - t < self.flood.window}
+        await self._notify(update, render(locale, "common.flood_not_applied"))
+
     async def _slow_down(self, update: Update, language: str | None) -> None:
+        locale = normalise_locale(language)
+        notice = render(
+            locale, "common.flood", limit=self.flood.limit, window=int(self.flood.window)
+        )
+        await self._notify(update, notice)
+
+    async def _notify(self, update: Update, html: str) -> None:
         """Best effort: this message is about the flood itself, not part of the conversation."""
         chat = update.effective_chat
         if chat is None:
             return
         try:
-            await update.get_bot().send_message(
-                chat.id,
-                render(
-                    normalise_locale(language),
-                    "common.flood",
-                    limit=self.flood.limit,
-                    window=int(self.flood.window),
-                ),
-                parse_mode=ParseMode.HTML,
-            )
+            await update.get_bot().send_message(chat.id, html, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.info("could not send the flood notice: %s", exc)
 

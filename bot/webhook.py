@@ -1,9 +1,12 @@
 """Webhook mode: Starlette under uvicorn. 200 only after the update is committed.
 
 Every request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``WEBHOOK_SECRET``;
-anything else gets 403 before the body is read. A failed commit answers 500 so Telegram
-redelivers. A button press is answered (``answerCallbackQuery``) in the 200 response itself,
-which Telegram runs as a Bot API call: one HTTP request less per press.
+anything else gets 403 before the body is read. A body over ``BODY_MAX`` is refused (413): from
+its Content-Length before a byte of it is read, or as soon as a body without one (chunked)
+passes the limit. Anything that is not a Telegram update object (JSON that is not an object, an
+``update_id`` that is not an integer in 0 … 2⁶³−1) gets 400. The database away answers 500 so
+Telegram redelivers. A button press is answered (``answerCallbackQuery``) in the 200 response
+itself, which Telegram runs as a Bot API call: one HTTP request less per press.
 """
 
 from __future__ import annotations
@@ -42,13 +45,20 @@ def webhook_app(
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return PlainTextResponse("forbidden", status_code=403)
-        body = await request.body()
-        if len(body) > BODY_MAX:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > BODY_MAX):
+            status = 413 if declared.isdigit() else 400
+            return PlainTextResponse("too large" if status == 413 else "bad length", status)
+        body = await _bounded_body(request, BODY_MAX)
+        if body is None:
             return PlainTextResponse("too large", status_code=413)
         try:
-            update = Update.de_json(json.loads(body), app.bot)
-        except (ValueError, TypeError, KeyError):
-            log.warning("webhook: unparseable update dropped")
+            data = json.loads(body)
+            if not is_update_object(data):
+                raise ValueError("not a Telegram update object")
+            update = Update.de_json(data, app.bot)
+        except Exception as exc:  # whatever a malformed body makes the parser raise
+            log.warning("webhook: not an update, refused (%s)", str(exc)[:200])
             return PlainTextResponse("bad update", status_code=400)
         pipeline.reply_in_response(update.update_id)
         try:
@@ -57,12 +67,41 @@ def webhook_app(
             reply = pipeline.take_reply(update.update_id)
         if pipeline.take_failed({update.update_id}):
             return PlainTextResponse("retry", status_code=500)
+        if pipeline.take_refused({update.update_id}):
+            # Over the flood limit: not applied yet, so not acknowledged. Telegram delivers
+            # it again, by when the participant's window has room.
+            wait = str(max(1, int(pipeline.flood.window)))
+            return PlainTextResponse("slow down", status_code=429, headers={"Retry-After": wait})
         return Response(status_code=200) if reply is None else JSONResponse(reply)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
     return Starlette(routes=[Route(path, receive, methods=["POST"]), Route("/healthz", health)])
+
+
+UPDATE_ID_MAX = 2**63 - 1  # processed_updates.update_id is a signed 64-bit integer
+
+
+def is_update_object(data: object) -> bool:
+    """A JSON object with an ``update_id`` Telegram could have sent (a non-negative integer
+    that fits our column; ``True`` is not one)."""
+    if not isinstance(data, dict):
+        return False
+    update_id = data.get("update_id")
+    return type(update_id) is int and 0 <= update_id <= UPDATE_ID_MAX
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes ``limit`` bytes (read no further)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def serve_webhook(

@@ -20,9 +20,13 @@ from storage.db import Database
 NAME_PROBLEMS = {
     "empty": "the cohort name is empty",
     "too_long": f"the cohort name is longer than {COHORT_NAME_MAX} characters",
-    "markup": (
-        "the cohort name contains < > & \" ' ` { } or control characters; it is shown in "
-        "chats and web pages, so use plain words (e.g. PKA Angkatan 12 Karawang)"
+    "control": "the cohort name contains control characters (type it again as plain text)",
+    "names.no_letters": "the cohort name needs at least one letter or digit",
+    "names.command": "the cohort name cannot start with /",
+    "names.formula": "the cohort name cannot start with = + - or @ (a spreadsheet formula)",
+    "names.chars": (
+        "the cohort name may hold only letters, digits, spaces and ordinary punctuation "
+        "(. , - / : & ( ) ' \"); use plain words, e.g. PKA Angkatan XII Kemenkeu & BPK"
     ),
 }
 FORMATS = ("csv", "graphml", "gexf", "json")
@@ -120,7 +124,8 @@ async def _cohort(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 coach_days=options.coach_days,
             )
         except cohorts.CohortNameError as error:
-            err.write(f"Not created: {NAME_PROBLEMS[error.problem]}.\n")
+            problem = NAME_PROBLEMS.get(error.problem, NAME_PROBLEMS["names.chars"])
+            err.write(f"Not created: {problem}.\n")
             return 2
         out.write(f"Cohort {created.id} created: {created.name}\n")
         until = (
@@ -173,7 +178,7 @@ async def _export(options: argparse.Namespace, err: TextIO) -> dict[str, bytes] 
 
 
 async def _dashboard(err: TextIO) -> int:
-    from bot.settings import Settings
+    from bot.settings import Settings, dashboard_refusal
     from web.app import dashboard_app
     from web.server import serve_http
 
@@ -181,6 +186,10 @@ async def _dashboard(err: TextIO) -> int:
     links = cohorts.DashboardLinks.from_env(token=settings.token, port=settings.port)
     if links is None:
         err.write("Set DASHBOARD_SECRET (or TELEGRAM_BOT_TOKEN) to sign login links.\n")
+        return 2
+    refused = dashboard_refusal(settings.host, links.public_url)
+    if refused:
+        err.write(refused[0].upper() + refused[1:] + "\n")
         return 2
     cohorts.configure_dashboard(links)
     db = Database.connect(settings.database_url)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from coaching import schedule
+from coaching.names import clean_name
 
 if TYPE_CHECKING:
     from coaching.network import MapView, PlannedTie
@@ -30,7 +31,6 @@ COHORT_NAME_MAX = 120
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 JOIN_CODE = re.compile(r"^[A-Za-z0-9]{6,32}$")
 COACH_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,58}$")
-_MARKUP = set("<>&\"'`{}")
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,23 @@ def parse_start(payload: str) -> tuple[str | None, str]:
 
 
 def check_cohort_name(name: str) -> tuple[str | None, str | None]:
-    """A cohort's name, tidied, or why not: names are shown in chats and web pages."""
-    tidy = " ".join(unicodedata.normalize("NFC", name).split())
-    if not tidy:
-        return None, "empty"
-    if len(tidy) > COHORT_NAME_MAX:
-        return None, "too_long"
-    if any(ch in _MARKUP for ch in tidy) or any(unicodedata.category(ch)[0] == "C" for ch in tidy):
-        return None, "markup"
-    return tidy, None
+    """A cohort's name as typed (white space folded), or why not.
+
+    "PKA Angkatan XII Kemenkeu & BPK", quotes and apostrophes are ordinary names: they are
+    stored as typed and escaped wherever they are shown (Telegram HTML, the dashboard, exports;
+    file names are made of ids, never of names). Control characters are refused rather than
+    removed (an operator typed them by mistake); otherwise the one validation of every name
+    (:func:`coaching.names.clean_name`) applies. Problems: ``empty``, ``too_long``, ``control``,
+    or the ``names.*`` key.
+    """
+    tidy = " ".join(name.split())
+    if any(unicodedata.category(ch)[0] == "C" for ch in tidy):
+        return None, "control"
+    checked = clean_name(tidy, limit=COHORT_NAME_MAX)
+    if checked.value is None:
+        problem = checked.problem or "names.chars"
+        return None, {"names.empty": "empty", "names.long": "too_long"}.get(problem, problem)
+    return checked.value, None
 
 
 @dataclass(frozen=True)

@@ -165,13 +165,42 @@ def next_due(pref: Preference, now: datetime) -> datetime | None:
     return None  # unreachable: two weeks always contain a Monday
 
 
+NIGHT_ENDS = time(4, 0)  # without quiet hours across midnight, the small hours end here
+
+
 def snooze_until(pref: Preference, now: datetime, choice: str) -> datetime:
-    """When a snoozed nudge comes back: in an hour, tomorrow or in a week at the reminder time."""
+    """When a snoozed nudge comes back: in an hour, tomorrow or in a week at the reminder time.
+
+    "Tomorrow" is the participant's next local calendar day as they live it: a tap in the
+    small hours (before their quiet hours end, or before 04:00) still belongs to the evening
+    before, so it means the coming day, not the one after. And it stays on that day: a
+    reminder time inside quiet hours (23:00 with quiet hours 21:00–07:00) would move past
+    midnight, so that day's end of quiet hours (the morning) is taken instead.
+    """
     if choice == "1h":
         return outside_quiet(now + timedelta(hours=1), pref)
-    days = 7 if choice == "wk" else 1
-    day = now.astimezone(pref.tz).date() + timedelta(days=days)
-    return outside_quiet(wall_clock(day, pref.at, pref.tz), pref)
+    tz = pref.tz
+    day = _waking_day(now, pref) + timedelta(days=7 if choice == "wk" else 1)
+    at = outside_quiet(wall_clock(day, pref.at, tz), pref)
+    span = quiet_span(pref)
+    if at.astimezone(tz).date() != day and span is not None:
+        morning = wall_clock(day, span[1], tz)
+        if not in_quiet(morning, pref):
+            at = morning
+    if at <= now:  # a reminder time in the small hours, already past: the day after
+        at = outside_quiet(wall_clock(day + timedelta(days=1), pref.at, tz), pref)
+    return at
+
+
+def _waking_day(now: datetime, pref: Preference) -> date:
+    """The local day ``now`` belongs to for someone awake in it: the small hours count as
+    the evening before (until quiet hours across midnight end, or until 04:00)."""
+    local = now.astimezone(pref.tz)
+    span = quiet_span(pref)
+    night_ends = span[1] if span is not None and span[0] > span[1] else NIGHT_ENDS
+    if local.time().replace(tzinfo=None) < night_ends:
+        return local.date() - timedelta(days=1)
+    return local.date()
 
 
 def paused(ignored_nudges: int) -> bool:

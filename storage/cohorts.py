@@ -90,7 +90,7 @@ class Forbidden(PermissionError):
 class CohortNameError(ValueError):
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
-        self.problem = problem  # empty | too_long | markup
+        self.problem = problem  # check_cohort_name: empty | too_long | control | names.*
 
 
 def digest(secret: str) -> str:
@@ -139,7 +139,7 @@ async def create_cohort(
     """A new cohort with its join code and a first single-use coach invite."""
     tidy, problem = check_cohort_name(name)
     if tidy is None:
-        raise CohortNameError(problem or "markup")
+        raise CohortNameError(problem or "names.chars")
     join_until = now + timedelta(days=join_days) if join_days else None
     async with db.transaction() as session:
         cohort = Cohort(

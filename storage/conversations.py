@@ -273,7 +273,16 @@ async def _handle(
     claim_as: str | None = None,
     retrying: int | None = None,
 ) -> Handled:
-    participant, created = await _locked_participant(session, who, now, default_locale)
+    # A button is never someone's first word: a tap on a message of a conversation deleted
+    # since (/hapus_data) finds nobody and must not bring their row — their Telegram id —
+    # back. It gets the stale button's pop-up and leaves nothing behind.
+    button = event.kind is EventKind.CHOICE
+    found, created = await _locked_participant(session, who, now, default_locale, create=not button)
+    if found is None:
+        locale = text.normalise_locale(who.language_hint or default_locale)
+        stale = text.render(locale, "common.stale_button")
+        return Handled(0, "", locale, toast=stale, duplicate=True)
+    participant = found
     # Under the participant's lock: the same update can only race with itself there.
     if update_id is not None and not await _first_time(session, update_id, participant.id, now):
         if created:  # a repeat of the /hapus_data that deleted them: they stay deleted
@@ -388,13 +397,20 @@ async def _lock_participant(
 ) -> Participant:
     """Fetch (creating if new) and row-lock the participant for the rest of the transaction."""
     participant, _ = await _locked_participant(session, who, now, default_locale)
+    assert participant is not None  # created if new
     return participant
 
 
 async def _locked_participant(
-    session: AsyncSession, who: Identity, now: datetime, default_locale: str
-) -> tuple[Participant, bool]:
-    """``_lock_participant``, and whether this transaction created them."""
+    session: AsyncSession,
+    who: Identity,
+    now: datetime,
+    default_locale: str,
+    *,
+    create: bool = True,
+) -> tuple[Participant | None, bool]:
+    """``_lock_participant``, and whether this transaction created them (without ``create``,
+    someone unknown is None)."""
     language = who.language_hint if who.language_hint in text.LOCALES else default_locale
     values: dict[str, Any] = {
         "external_id": who.external_id,
@@ -418,6 +434,8 @@ async def _locked_participant(
     # (two first updates of a new participant racing meet at the unique external_id).
     participant = (await session.execute(query, key)).scalar_one_or_none()
     created = False
+    if participant is None and not create:
+        return None, False
     if participant is None:
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
         inserted = await session.execute(

@@ -326,7 +326,7 @@ async def test_joining_happens_after_consent_and_is_announced(db: Database) -> N
 
 
 async def test_a_cohort_name_with_markup_is_refused_and_shown_escaped(db: Database) -> None:
-    for bad in ("<b>Angkatan</b>", "A & B", "   ", "x" * 121):
+    for bad in ("<b>Angkatan</b>", "A\x07B", "   ", "x" * 121):  # "A & B" is a name (issue 19)
         with pytest.raises(cohorts.CohortNameError):
             await cohorts.create_cohort(db, bad, now=NOW)
     created = await cohorts.create_cohort(db, "PKA Angkatan 12", now=NOW)

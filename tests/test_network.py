@@ -307,7 +307,7 @@ def test_csv_import_is_previewed_then_imported_as_a_new_map() -> None:
         b"from,to\nA,B\n",  # wrong header
         b"source\nA\n",  # missing column
         b"\x89PNG\r\n\x1a\n\x00\x00\x00",  # binary
-        "source,target\nÄ,B\n".encode("utf-16"),  # wrong encoding
+        "source,target\nÄ,B\n".encode("latin-1"),  # wrong encoding (UTF-16 is read: issue 18)
         b'source,target\n=HYPERLINK("x"),B\n',  # formula-like cell
         b"source,target\n" + b"".join(b"A%d,B%d\n" % (i, i) for i in range(100_000)),
     ],

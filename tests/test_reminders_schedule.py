@@ -103,7 +103,25 @@ def test_snoozing_into_quiet_hours_waits_for_morning() -> None:
     evening = utc(2026, 11, 29, 13, 30)  # 20:30 WIB; an hour later is 21:30, quiet
     assert schedule.snooze_until(pref, evening, "1h") == utc(2026, 11, 30, 0, 0)
     late = Preference("daily", time="23:00", zone="Asia/Jakarta")
-    assert schedule.snooze_until(late, evening, "tmr") == utc(2026, 12, 1, 0, 0)
+    # Tomorrow is Monday: 23:00 is quiet, so Monday's morning — not Tuesday's (a day skipped).
+    assert schedule.snooze_until(late, evening, "tmr") == utc(2026, 11, 30, 0, 0)
+
+
+def test_tomorrow_tapped_after_local_midnight_is_the_coming_day() -> None:
+    pref = Preference("daily", time="08:00", zone="Asia/Jakarta")
+    # A Monday evening's nudge, "Besok" tapped at 00:30 WIB on Tuesday: Tuesday 08:00.
+    after_midnight = utc(2026, 11, 30, 17, 30)
+    assert schedule.snooze_until(pref, after_midnight, "tmr") == utc(2026, 12, 1, 1, 0)
+    assert schedule.snooze_until(pref, after_midnight, "wk") == utc(2026, 12, 7, 1, 0)
+    # The same tap at 20:30 on Monday, or at 10:00 on Tuesday: the next calendar day.
+    assert schedule.snooze_until(pref, utc(2026, 11, 30, 13, 30), "tmr") == utc(2026, 12, 1, 1, 0)
+    assert schedule.snooze_until(pref, utc(2026, 12, 1, 3, 0), "tmr") == utc(2026, 12, 2, 1, 0)
+    # Without quiet hours the small hours end at 04:00.
+    awake = Preference(
+        "daily", time="08:00", zone="Asia/Jakarta", quiet_start="00:00", quiet_end="00:00"
+    )
+    assert schedule.snooze_until(awake, utc(2026, 11, 30, 20, 0), "tmr") == utc(2026, 12, 1, 1, 0)
+    assert schedule.snooze_until(awake, utc(2026, 11, 30, 21, 30), "tmr") == utc(2026, 12, 2, 1, 0)
 
 
 def test_three_ignored_nudges_pause() -> None:

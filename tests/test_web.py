@@ -173,7 +173,7 @@ async def test_participant_page_shows_map_analysis_stages_reflections_kltb(site:
         assert page.status_code == 200
         html = page.text
         assert '<svg id="map"' in html and html.count('class="actor') == 4
-        assert 'marker-end="url(#arrow)"' in html  # Budi → Dewi, one way
+        assert html.count('class="arrowhead"') == 2  # Budi → Dewi, one way; and its legend
         assert "&lt;script&gt;alert" in html and "<script>alert" not in html
         assert "Bab II Berjejaring · Latihan 1" in html  # labelled by its exercise
         assert "Budi" in html and 'class="reached"' in html  # KLTB pipeline

@@ -135,6 +135,17 @@ async def test_a_coach_follows_the_dasbor_link_and_reviews_a_participant(
             graph = nx.read_graphml(str(saved))
             assert {graph.nodes[n]["name"] for n in graph} == {"Sari Dewi", "Budi", "Ani", "Dewi"}
 
+            # a phone: the map's names (the bot picture's layout) stay at least 12 CSS px
+            await page.set_viewport_size({"width": 412, "height": 915})
+            await page.reload()
+            await page.wait_for_selector("svg#map g.actor")
+            sizes = await page.evaluate(
+                """() => Array.from(document.querySelectorAll('svg#map text')).map(
+                    (t) => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))"""
+            )
+            assert sizes and min(sizes) >= 12, sizes
+            await page.screenshot(path=str(tmp_path / "3b-phone.png"), full_page=True)
+
             await page.set_viewport_size({"width": 820, "height": 1180})  # a tablet
             await page.goto(f"{links.public_url}/participants/{w.sari_id}?lang=en")
             assert "Network map" in await page.content()
@@ -147,5 +158,5 @@ async def test_a_coach_follows_the_dasbor_link_and_reviews_a_participant(
         stop.set()
         await server
     assert problems == []
-    for name in ("1-cohorts", "2-cohort", "3-participant", "4-tablet-en"):
+    for name in ("1-cohorts", "2-cohort", "3-participant", "3b-phone", "4-tablet-en"):
         assert_not_blank(tmp_path / f"{name}.png")

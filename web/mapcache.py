@@ -66,11 +66,13 @@ def _template() -> jinja2.Template:
 
 def compute(view: MapView, locale: str, label: str) -> MapPage:
     """Draw and analyse ``view`` (run in the worker process)."""
-    drawing = svg.draw(view)
-    analysis = None
-    if len(view.actors) >= 2:
-        with contextlib.suppress(GraphError):
-            analysis = analysis_reply(analyse(view.graph()), locale=locale)
+    try:
+        result = analyse(view.graph())
+    except GraphError:
+        return MapPage(view.title, view.kind, view.counts(), None, None)
+    # the bot's picture's layout, drawn as SVG (one analysis for both)
+    drawing = svg.draw(view, result, locale=locale)
+    analysis = analysis_reply(result, locale=locale) if len(view.actors) >= 2 else None
     html = _template().render(drawing=drawing, label=label) if drawing.nodes else None
     return MapPage(view.title, view.kind, view.counts(), html, analysis)
 

@@ -2,19 +2,28 @@
 
 The format (``PRODUCT.md``): a header row with the columns ``source`` and ``target`` and,
 optionally, ``strength`` (``strong``/``weak`` or ``kuat``/``lemah``) and ``direction``
-(``both``/``out``) in any order; UTF-8 with or without a byte-order mark; comma or semicolon
-separated. At most 5,000 data rows and 1 MiB. Blank lines (and rows of only empty cells, as
-spreadsheets export them) are skipped.
+(``both``/``out``) in any order; UTF-8 with or without a byte-order mark, or UTF-16 (as Excel's
+"Unicode text" saves it); comma or semicolon separated. At most 5,000 data rows and 1 MiB.
+Blank lines (and rows of only empty cells, as spreadsheets export them) are skipped.
 
 Every problem raises a :class:`CsvError` subclass whose ``key`` names the message template in
 ``templates/<locale>/csv.j2`` and whose ``context`` gives the row (as a spreadsheet numbers it:
 the header is row 1) and the values involved. Nothing is returned unless the whole file is
-good.
+good. Problems of the file as a whole (its encoding, its header) stop the reading at once;
+problems of single rows are gathered over the whole file: one is raised as itself, several as
+one :class:`CsvRowsError` naming each offending row (the first :data:`ROWS_SHOWN`), so the
+participant can fix them all in one go.
 
-Cells starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) are refused: a
-spreadsheet would run them as formulas when the map is exported and opened again (CSV
-injection, OWASP). Actor names are text, so there is no number such a rule could wrongly
-refuse; the message tells the user to drop the leading sign.
+Actor names go through the one validation every name goes through
+(:func:`coaching.names.clean_name`): control, bidi and zero-width characters are removed (so
+"Bu\u200bdi" is Budi), and a name with no letter or digit, over :data:`NAME_MAX` characters
+or of characters no name needs is refused for its row. A NUL byte in a row is refused for that
+row: it means a damaged file, and no database would store it.
+
+Cells starting with ``=``, ``+``, ``-`` or ``@`` (after any white space, tabs and vertical tabs
+included) are refused: a spreadsheet would run them as formulas when the map is exported and
+opened again (CSV injection, OWASP). Actor names are text, so there is no number such a rule
+could wrongly refuse; the message tells the user to drop the leading sign.
 """
 
 from __future__ import annotations
@@ -27,7 +36,6 @@ from pathlib import Path
 import networkx as nx
 
 from coaching.analysis.graph import (
-    MAX_NAME_LENGTH,
     Direction,
     GraphError,
     Strength,
@@ -35,18 +43,24 @@ from coaching.analysis.graph import (
     build_graph,
     name_key,
 )
+from coaching.names import NAME_MAX, clean_name, normalise
 
 __all__ = [
     "COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
+    "NAME_MAX",
+    "ROWS_SHOWN",
     "BadDirectionError",
     "BadStrengthError",
     "BinaryFileError",
+    "CsvBadNameError",
     "CsvDuplicateTieError",
     "CsvEmptyNameError",
     "CsvError",
     "CsvNameTooLongError",
+    "CsvNulError",
+    "CsvRowsError",
     "CsvSelfTieError",
     "EdgeList",
     "EmptyFileError",
@@ -67,6 +81,8 @@ __all__ = [
 
 MAX_ROWS = 5000
 MAX_BYTES = 1024 * 1024
+ROWS_SHOWN = 20
+"""At most this many offending rows are listed in one message (with how many there are)."""
 COLUMNS: tuple[str, ...] = ("source", "target", "strength", "direction")
 
 _STRENGTH: dict[str, Strength | None] = {
@@ -77,7 +93,9 @@ _STRENGTH: dict[str, Strength | None] = {
     "lemah": "weak",
 }
 _DIRECTION: dict[str, Direction] = {"": "both", "both": "both", "out": "out"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "xlsx"),
     (b"\xd0\xcf\x11\xe0", "xls"),
@@ -167,9 +185,34 @@ class CsvEmptyNameError(CsvError):
 
 
 class CsvNameTooLongError(CsvError):
-    """A name longer than :data:`graph.MAX_NAME_LENGTH` characters."""
+    """A name longer than :data:`NAME_MAX` characters (after cleaning)."""
 
     key = "csv.name_too_long"
+
+
+class CsvBadNameError(CsvError):
+    """A name :func:`coaching.names.clean_name` refuses (``context["problem"]``: its key)."""
+
+    key = "csv.bad_name"
+
+
+class CsvNulError(CsvError):
+    """A row holding a NUL byte (a damaged file)."""
+
+    key = "csv.nul_byte"
+
+
+class CsvRowsError(CsvError):
+    """Several rows with problems: ``context["problems"]`` lists (key name, context) of the
+    first :data:`ROWS_SHOWN`, ``context["count"]`` says how many there are, ``errors`` holds
+    them all."""
+
+    key = "csv.rows"
+
+    def __init__(self, errors: list[CsvError]) -> None:
+        shown = [(e.key.partition(".")[2], dict(e.context)) for e in errors[:ROWS_SHOWN]]
+        super().__init__(f"{len(errors)} rows have problems", problems=shown, count=len(errors))
+        self.errors = tuple(errors)
 
 
 class BadStrengthError(CsvError):
@@ -235,38 +278,49 @@ def parse_csv(data: bytes) -> EdgeList:
         ties: list[Tie] = []
         actors: dict[str, str] = {}
         first_row: dict[frozenset[str], int] = {}
+        problems: list[CsvError] = []
         rows = 0
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             rows += 1
+            row = reader.line_num
             if rows > MAX_ROWS:
-                raise TooManyRowsError(
-                    f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=reader.line_num
-                )
-            tie = _tie(cells, columns, reader.line_num)
+                raise TooManyRowsError(f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=row)
+            tie, wrong = _tie(cells, columns, row)
+            problems += wrong
+            if tie is None:
+                continue
             a, b = name_key(tie.source), name_key(tie.target)
             if a == b:
-                raise CsvSelfTieError(
-                    f"row {reader.line_num} ties {tie.source!r} to itself",
-                    row=reader.line_num,
-                    name=tie.source,
+                problems.append(
+                    CsvSelfTieError(
+                        f"row {row} ties {tie.source!r} to itself", row=row, name=tie.source
+                    )
                 )
+                continue
             pair = frozenset((a, b))
             if pair in first_row:
-                raise CsvDuplicateTieError(
-                    f"row {reader.line_num} repeats the tie of row {first_row[pair]}",
-                    row=reader.line_num,
-                    first_row=first_row[pair],
-                    a=actors[a],
-                    b=actors[b],
+                problems.append(
+                    CsvDuplicateTieError(
+                        f"row {row} repeats the tie of row {first_row[pair]}",
+                        row=row,
+                        first_row=first_row[pair],
+                        a=actors[a],
+                        b=actors[b],
+                    )
                 )
-            first_row[pair] = reader.line_num
+                continue
+            first_row[pair] = row
             actors.setdefault(a, tie.source)
             actors.setdefault(b, tie.target)
             ties.append(tie)
     except csv.Error as exc:
         raise MalformedError(f"broken CSV: {exc}", row=reader.line_num) from exc
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise CsvRowsError(problems)
     if not ties:
         raise NoTiesError("the file has a header but no ties")
     return EdgeList(tuple(ties), tuple(actors.values()), delimiter)
@@ -297,13 +351,41 @@ def _decode(data: bytes) -> str:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise BinaryFileError(f"this is a {kind} file, not CSV text", kind=kind)
-    if b"\x00" in data[:8192]:
+    wide = _wide_encoding(data)
+    if wide is not None:
+        try:
+            return data.decode(wide).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise EncodingError(f"the file is not {wide}", row=1) from exc
+    # A text file may hold a stray NUL (reported for its row); a binary file holds many.
+    nuls = data[:8192].count(b"\x00")
+    if nuls >= 8 and nuls * 20 > min(len(data), 8192):
         raise BinaryFileError("this is not a text file", kind="other")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if b"\x00" in data[:8192]:  # neither UTF-8 nor free of NULs: not text at all
+            raise BinaryFileError("this is not a text file", kind="other") from exc
         line = data.count(b"\n", 0, exc.start) + 1
         raise EncodingError("the file is not UTF-8", row=line) from exc
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16 by their byte-order mark, or UTF-16 without one: text in a Latin script
+    saved as UTF-16 has a NUL in every other byte (Excel's "Unicode text")."""
+    if data.startswith(_UTF32_BOMS):
+        return "utf-32"
+    if data.startswith(_UTF16_BOMS):
+        return "utf-16"
+    sample = data[:8192]
+    half = len(sample) // 2
+    if half >= 4:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd * 10 >= half * 9 and even == 0:
+            return "utf-16-le"
+        if even * 10 >= half * 9 and odd == 0:
+            return "utf-16-be"
+    return None
 
 
 def _delimiter(text: str) -> str:
@@ -336,44 +418,73 @@ def _columns(header: list[str]) -> dict[str, int]:
     return columns
 
 
-def _tie(cells: list[str], columns: dict[str, int], row: int) -> Tie:
+def _tie(cells: list[str], columns: dict[str, int], row: int) -> tuple[Tie | None, list[CsvError]]:
+    """The row's tie, or None and every problem of the row."""
     width = len(columns)
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-        raise FieldCountError(
+        too_wide = FieldCountError(
             f"row {row} has {len(cells)} cells, the header {width}",
             row=row,
             expected=width,
             found=len(cells),
         )
+        return None, [too_wide]
+    if any("\x00" in cell for cell in cells):
+        return None, [CsvNulError(f"row {row} holds a NUL byte", row=row)]
     values: dict[str, str] = {}
+    problems: list[CsvError] = []
     for name, i in columns.items():
         raw = cells[i] if i < len(cells) else ""
-        if raw.lstrip(" ").startswith(_FORMULA_START):
-            raise FormulaCellError(
-                f"row {row}: {name} starts with a formula character",
-                row=row,
-                column=name,
-                value=raw.strip()[:40],
+        shown = normalise(raw)
+        if shown.startswith(_FORMULA_START):
+            problems.append(
+                FormulaCellError(
+                    f"row {row}: {name} starts with a formula character",
+                    row=row,
+                    column=name,
+                    value=shown[:40],
+                )
             )
-        values[name] = " ".join(raw.split())
-    for name in ("source", "target"):
-        if not values[name]:
-            raise CsvEmptyNameError(f"row {row}: {name} is empty", row=row, column=name)
-        if len(values[name]) > MAX_NAME_LENGTH:
-            raise CsvNameTooLongError(
-                f"row {row}: {name} is longer than {MAX_NAME_LENGTH} characters",
-                row=row,
-                column=name,
-                limit=MAX_NAME_LENGTH,
-            )
+            continue
+        values[name] = shown
+        if name in ("source", "target"):
+            checked = clean_name(raw, limit=NAME_MAX)
+            if checked.value is not None:
+                values[name] = checked.value
+            else:
+                problems.append(_name_error(checked.problem or "names.chars", row, name, shown))
+    if problems:
+        return None, problems
     strength = values.get("strength", "").casefold()
     if strength not in _STRENGTH:
-        raise BadStrengthError(
+        error: CsvError = BadStrengthError(
             f"row {row}: strength {strength!r}", row=row, value=values["strength"][:40]
         )
+        return None, [error]
     direction = values.get("direction", "").casefold()
     if direction not in _DIRECTION:
-        raise BadDirectionError(
+        error = BadDirectionError(
             f"row {row}: direction {direction!r}", row=row, value=values["direction"][:40]
         )
-    return Tie(values["source"], values["target"], _STRENGTH[strength], _DIRECTION[direction])
+        return None, [error]
+    tie = Tie(values["source"], values["target"], _STRENGTH[strength], _DIRECTION[direction])
+    return tie, []
+
+
+def _name_error(problem: str, row: int, column: str, shown: str) -> CsvError:
+    if problem == "names.empty":
+        return CsvEmptyNameError(f"row {row}: {column} is empty", row=row, column=column)
+    if problem == "names.long":
+        return CsvNameTooLongError(
+            f"row {row}: {column} is longer than {NAME_MAX} characters",
+            row=row,
+            column=column,
+            limit=NAME_MAX,
+        )
+    return CsvBadNameError(
+        f"row {row}: {column} is not a name ({problem})",
+        row=row,
+        column=column,
+        value=shown[:40],
+        problem=problem.partition(".")[2],
+    )

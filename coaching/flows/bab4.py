@@ -37,8 +37,9 @@ from coaching.model import (
     SelectMap,
     Snapshot,
 )
+from coaching.names import clean_name
 from coaching.network import Actor, MapView, TieView, parse_tie_line
-from coaching.validate import check_answer, normalise
+from coaching.validate import check_answer
 
 DUE_DAYS = {"due7": 7, "due14": 14, "due30": 30}
 TITLE_MAX = 120
@@ -203,8 +204,9 @@ class Mapping4:
         """Step 1: the case — the problem calling for a reorganised network."""
         if event.choice == "back":
             return go(Step.INTRO)
-        title = normalise(event.text) if event.kind is EventKind.TEXT else ""
-        if not 3 <= len(title) <= TITLE_MAX or title.startswith("/"):
+        text = event.text if event.kind is EventKind.TEXT else ""
+        title = clean_name(text, limit=TITLE_MAX).value  # the one validation of every name
+        if title is None or len(title) < 3:
             return stay(snap, note("bab4.bad_case"), reprompt=False)
         return go(Step.PURPOSE, data={"title": title})
 

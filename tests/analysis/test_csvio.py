@@ -17,6 +17,7 @@ from coaching.analysis.csvio import (
     CsvEmptyNameError,
     CsvError,
     CsvNameTooLongError,
+    CsvNulError,
     CsvSelfTieError,
     EmptyFileError,
     EncodingError,
@@ -80,7 +81,8 @@ BAD: list[tuple[bytes, type[CsvError], dict[str, object]]] = [
     (b"x" * (MAX_BYTES + 1), TooLargeError, {"limit": MAX_BYTES}),
     (b"PK\x03\x04rest-of-a-zip", BinaryFileError, {"kind": "xlsx"}),
     (b"%PDF-1.7", BinaryFileError, {"kind": "pdf"}),
-    (b"source,target\nA\x00,B\n", BinaryFileError, {"kind": "other"}),
+    (b"source,target\nA\x00,B\n", CsvNulError, {"row": 2}),  # a row error, not "binary"
+    (b"\x00\x01\x02\x03" * 40, BinaryFileError, {"kind": "other"}),
     (b"source,target\n\xe9t\xe9,B\n", EncodingError, {"row": 2}),
     (b"A,B\nC,D\n", HeaderError, {"found": ["A", "B"]}),
     (b"source,source,target\nA,B,C\n", HeaderError, {"found": ["source"]}),

@@ -25,17 +25,17 @@ from coaching.model import (
     SelectMap,
     Snapshot,
 )
+from coaching.names import clean_name
 from coaching.network import (
     AddActor,
     AddTie,
     EditError,
     MapView,
     Op,
-    check_actor_name,
     op_from_json,
     op_to_json,
 )
-from coaching.validate import check_answer, normalise
+from coaching.validate import check_answer
 
 CSV_MAX_BYTES = 1_048_576
 # Maps one participant may keep (their own; the examples do not count). Every update of theirs
@@ -95,8 +95,10 @@ def on_new_title(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Takes the case (the problem, mapping step 1) and asks its purpose."""
     if event.choice == "cancel":
         return go(Step.MAPS)
-    title = normalise(event.text) if event.kind is EventKind.TEXT else ""
-    if not 3 <= len(title) <= MAP_TITLE_MAX or title.startswith("/"):
+    title = (
+        clean_name(event.text, limit=MAP_TITLE_MAX).value if event.kind is EventKind.TEXT else None
+    )
+    if title is None or len(title) < 3:
         return stay(snap, note("network.bad_title"), reprompt=False)
     return go(Step.NEW_PURPOSE, data={"title": title})
 
@@ -144,18 +146,18 @@ def plan_import(sent: Document) -> ImportPlan:
         edges = parse_csv(sent.content)
     except CsvError as error:
         return ImportPlan(csv_error=error)
-    names: dict[str, str] = {}
-    for tie in edges.ties:
-        for name in (tie.source, tie.target):
-            checked, _ = check_actor_name(name)
-            names.setdefault(name, checked or name)
-    ops: list[Op] = [AddActor(name[:80]) for name in dict.fromkeys(names)]
+    # parse_csv has put every name through the one validation (and merged "Budi"/"budi").
+    names = edges.actors
+    ops: list[Op] = [AddActor(name) for name in names]
     ops += [AddTie(t.source, t.target, t.strength, t.direction) for t in edges.ties]
     try:
         MapView(None, "case", "import").apply(ops)
     except EditError as error:
         return ImportPlan(problem=error.key, context=dict(error.context))
-    title = normalise(sent.file_name.rsplit(".", 1)[0])[:MAP_TITLE_MAX] or "CSV"
+    title = (
+        clean_name(sent.file_name.rsplit(".", 1)[0][:MAP_TITLE_MAX], limit=MAP_TITLE_MAX).value
+        or "CSV"
+    )
     sample = [[t.source, t.target, t.strength or "", t.direction] for t in edges.ties[:5]]
     preview = {
         "title": title,
