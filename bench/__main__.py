@@ -33,7 +33,8 @@ BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("names", "bench.names", ["--json", "--runs", "3"], ["--json", "--runs", "20"], 60),
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),
     ("memory", "bench.memory", ["--json", "--quick"], ["--json", "--full"], 240),
-    ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 300),
+    ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 480),
+    ("starvation", "bench.starvation", ["--json", "--quick"], ["--json"], 300),
     ("throughput", "bench.throughput", ["--json", "--quick"], ["--json", "--full"], 420),
 )
 

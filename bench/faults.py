@@ -16,6 +16,17 @@ The emulator delivers updates the way Telegram does: one at a time to the webhoo
 after any non-2xx answer or connection failure. A second run on PostgreSQL restarts the
 database server under load (``pg_ctlcluster 15 main restart``; always started again).
 
+A third phase, *poison* (``run_poison_phase``), runs ``bench/_poisoned.py``: ``jejaring run``
+with two deterministic faults injected. A few participants each send one update that can never
+be stored (a real IntegrityError on SQLite, a real DataError on PostgreSQL) and later ask for a
+map picture whose drawing always raises, then for four more replies; meanwhile other
+participants onboard as above. Once in polling mode and once in webhook mode on SQLite, in
+webhook mode on PostgreSQL. Counted: poison updates injected and the participants told, whether
+their chats went on, the other chats' replies delivered (and lost), the longest step of another
+participant (reply to reply, their 0.2 s of reading included), the webhook's 500s, and the
+longest time a chat was held behind its undrawable picture (from asking for the map to the
+fourth later reply).
+
 Counted per journey (chat), from what the emulator recorded:
 
 - ``lost``: replies the participant never got (the journey is stuck);
@@ -41,6 +52,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bench._support import (
     JSON,
@@ -274,7 +286,153 @@ async def run_phase(
             worker.stop()
 
 
+POISON_CHAT = 80_000_000
+
+
+@dataclass
+class Poisoned:
+    chat: int
+    told_after: float | None = None  # seconds from the poison update to "could not be saved"
+    went_on: bool = False  # the next steps of the same chat were answered
+    held: float | None = None  # from /peta (an undrawable map) to the 4th later reply
+    later: int = 0  # replies after the undrawable picture that arrived
+
+
+async def _reply_where(emu: BenchEmulator, chat: int, after: int, wanted: Any) -> tuple[int, JSON]:
+    """The first message to ``chat`` after the ``after``-th for which ``wanted(message)``."""
+    n = after + 1
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"chat {chat}: no matching reply")
+        _, message = await emu.nth_reply(chat, n, left)
+        if wanted(message):
+            return n, message
+        n += 1
+
+
+def _says(words: str) -> Any:
+    return lambda message: words in str(message.get("text") or message.get("caption") or "")
+
+
+def _offers(suffix: str) -> Any:
+    return lambda message: any(data.endswith(suffix) for data in _buttons(message))
+
+
+async def poisoned_journey(emu: BenchEmulator, p: Poisoned) -> None:
+    from bench._poisoned import POISON_NAME, WEDGE_NAME
+
+    chat, seen = p.chat, 0
+
+    async def send(text: str, wanted: Any) -> JSON:
+        nonlocal seen
+        emu.user_sends_text(chat, text, first_name="Peserta", language_code="id")
+        seen, message = await _reply_where(emu, chat, seen, wanted)
+        return message
+
+    async def press(message: JSON, suffix: str, wanted: Any) -> JSON:
+        nonlocal seen
+        emu.user_presses(chat, message["message_id"], button_ending(message, suffix))
+        seen, reply = await _reply_where(emu, chat, seen, wanted)
+        return reply
+
+    try:
+        last = await send("/start", _offers(":agree"))
+        last = await press(last, "agree", _offers(":lang:id"))
+        await press(last, "lang:id", _says("nama"))
+        began = time.perf_counter()
+        await send(POISON_NAME, _says("tidak dapat disimpan"))
+        p.told_after = time.perf_counter() - began
+        await send("Sari Dewi", _says("Senang berkenalan"))
+        last = await send("Bappeda Kabupaten Karawang", _offers(":WIB"))
+        last = await press(last, "WIB", _offers(":daily"))
+        await press(last, "daily", lambda message: bool(_buttons(message)))
+        p.went_on = True
+        await send(f"/tambah {WEDGE_NAME}", lambda message: True)  # makes the map
+        await send(f"/tambah {WEDGE_NAME}", _says("ditambahkan"))
+        began = time.perf_counter()
+        await send("/peta", _says("Gambarnya tidak dapat dibuat"))
+        for _ in range(4):
+            await send("/bantuan", _says("Bantuan"))
+            p.later += 1
+        p.held = time.perf_counter() - began
+    except TimeoutError:
+        return
+
+
+def _buttons(message: JSON) -> list[str]:
+    markup = message.get("reply_markup") or {"inline_keyboard": []}
+    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+
+
+class _Calm(random.Random):
+    """Ordinary journeys for the poison phase: no double taps, no redeliveries."""
+
+    def random(self) -> float:
+        return 0.99
+
+
+async def run_poison_phase(kind: str, mode: str, poisoned: int, others: int, seed: int) -> JSON:
+    """Poison updates and undrawable pictures beside ordinary journeys (module docstring)."""
+    async with database(kind) as url, BenchEmulator(own_delivery=True) as emu:
+        command = [sys.executable, "-m", "bench._poisoned"]
+        worker = Worker(emu, url, webhook=mode == "webhook", command=command)
+        worker.start()
+        try:
+            if mode == "webhook":
+                await worker.ready()
+            chaos = Chaos()
+            victims = [Poisoned(POISON_CHAT + seed * 1_000 + i) for i in range(poisoned)]
+            people = [Journey(FIRST_CHAT + seed * 10_000 + i) for i in range(others)]
+            calm = [_Calm() for _ in people]
+            began = time.perf_counter()
+            await asyncio.gather(
+                *(poisoned_journey(emu, p) for p in victims),
+                *(journey(emu, j, r, chaos) for j, r in zip(people, calm, strict=True)),
+            )
+            seconds = time.perf_counter() - began
+            waits = [
+                arrived - previous
+                for j in people
+                for (previous, _), (arrived, _) in zip(
+                    [(j.started, None), *emu.arrivals.get(j.chat, [])],
+                    emu.arrivals.get(j.chat, []),
+                    strict=False,
+                )
+            ]
+            result = verdict(emu, people, chaos)
+            told = [p.told_after for p in victims if p.told_after is not None]
+            held = [p.held for p in victims if p.held is not None]
+            poison_ids = {a["update_id"] for a in emu.webhook_attempts if a.get("status") == 500}
+            log = worker.errors(tail=2_000_000)
+            return {
+                "database": kind,
+                "mode": mode,
+                "poison_updates": poisoned,
+                "poison_participants_told": len(told),
+                "poison_chats_went_on": sum(1 for p in victims if p.went_on),
+                "max_seconds_to_tell": round(max(told), 2) if told else None,
+                "undrawable_pictures": poisoned,
+                "later_replies_delivered": f"{sum(p.later for p in victims)}/{4 * poisoned}",
+                "max_seconds_chat_held": round(max(held), 2) if held else None,
+                "other_chats": others,
+                "other_chats_completed": result["completed"],
+                "other_replies_delivered": others * len(STEPS) - result["lost"],
+                "other_replies_lost": result["lost"],
+                "others_longest_step_seconds": round(max(waits), 2) if waits else None,
+                "webhook_500s": len(poison_ids),
+                "seconds": round(seconds, 1),
+                "tracebacks_in_log": log.count("Traceback"),
+            }
+        finally:
+            worker.stop()
+
+
 async def main_async(options: argparse.Namespace) -> JSON:
+    if options.poison_only:
+        poison = await poison_phases(options)
+        return {"poison": poison, "goal_met": poison_ok(poison), "machine": machine()}
     full = options.full
     phases: list[JSON] = []
     sqlite = await run_phase(
@@ -320,9 +478,38 @@ async def main_async(options: argparse.Namespace) -> JSON:
     }
     total["phases"] = phases
     total["seed"] = options.seed
-    total["goal_met"] = total["lost"] == 0 and total["duplicated"] == 0
+    poison = await poison_phases(options)
+    total["poison"] = poison
+    total["goal_met"] = total["lost"] == 0 and total["duplicated"] == 0 and poison_ok(poison)
     total["machine"] = machine()
     return total
+
+
+async def poison_phases(options: argparse.Namespace) -> list[JSON]:
+    poison: list[JSON] = []
+    plan = [("sqlite", "polling"), ("sqlite", "webhook")]
+    if postgres_reachable():
+        plan.append(("postgres", "webhook"))
+    for kind, mode in plan:
+        phase = await run_poison_phase(
+            kind, mode, poisoned=5, others=60 if options.full else 20, seed=options.seed
+        )
+        poison.append(phase)
+        print(f"poison {kind} {mode}: {phase}", file=sys.stderr, flush=True)
+    return poison
+
+
+def poison_ok(poison: Sequence[JSON]) -> bool:
+    """Every poisoned participant told and going on, every later reply there, nothing of the
+    others lost, no chat held more than 30 s."""
+    return all(
+        p["poison_participants_told"] == p["poison_updates"]
+        and p["poison_chats_went_on"] == p["poison_updates"]
+        and p["later_replies_delivered"] == f"{4 * p['poison_updates']}/{4 * p['poison_updates']}"
+        and p["other_replies_lost"] == 0
+        and (p["max_seconds_chat_held"] if p["max_seconds_chat_held"] is not None else 99) <= 30
+        for p in poison
+    )
 
 
 def main(argv: Sequence[str]) -> int:
@@ -332,6 +519,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--full", action="store_true", help="more kills, faults and restarts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--journeys", type=int, default=100)
+    parser.add_argument("--poison-only", action="store_true", help="only the poison phase")
     options = parser.parse_args(argv)
     try:
         result = asyncio.run(main_async(options))

@@ -44,6 +44,10 @@ class DeepLink:
     kind: str  # join | coach
     status: str
     cohort: str | None = None
+    # For a join link: the cohort the participant is in now (its name), and whether it is the
+    # link's own cohort. A consented participant is asked before joining another one.
+    current: str | None = None
+    member: bool = False
 
 
 def parse_start(payload: str) -> tuple[str | None, str]:
@@ -172,6 +176,10 @@ class Detail:
     stages: tuple[StageMark, ...]
     joined_at: datetime | None = None
     plans: tuple[PlannedTie, ...] = ()  # planned ties on every map: planned, done, dropped
+    # The map they worked on last, by id and ``maps.version`` (what caches of it are keyed by):
+    # set even when ``network`` was not loaded (the dashboard draws it from a cache).
+    network_id: int | None = None
+    network_version: int = 0
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,16 @@ from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
 from coaching.flows import onboarding as onboarding_flow
+from coaching.flows import privacy as privacy_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
+from coaching.flows.network import maps as network_maps
 from coaching.model import (
     ChangeMap,
     CompleteItem,
     CreateMap,
     Event,
     EventKind,
-    JoinCohort,
     Outcome,
     PlanKltb,
     PlanTie,
@@ -210,6 +211,16 @@ def _stale(snap: Snapshot) -> Outcome:
     )
 
 
+def prepare(event: Event) -> Event:
+    """What can be worked out from the event alone, before any snapshot: a CSV document's
+    import plan (seconds for 5,000 rows). Storage calls it outside the database's thread, so
+    one participant's big file does not hold up everyone else's transactions; ``handle``
+    works it out itself when it was not."""
+    if event.kind is EventKind.DOCUMENT:
+        return network_maps.prepare(event)
+    return event
+
+
 def onboarded(snap: Snapshot) -> bool:
     return snap.profile.consent_at is not None and not snap.state.startswith("onboarding.")
 
@@ -250,10 +261,16 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
             changed=False,
             reprompt=False,
         )
+    link = snap.link if snap.link is not None and snap.link.kind == "join" else None
+    if join and snap.profile.consent_at is not None and not (link and link.member):
+        # Their data would go to another cohort's coaches: they are asked first.
+        cohort, current = (link.cohort, link.current) if link else (None, None)
+        return privacy_flow.ask_join(snap, join, cohort, current)
+    if join and link and link.member:
+        link_replies = (note("privacy.join_already", cohort=link.cohort),)
     if onboarded(snap):
-        effects = (JoinCohort(join),) if join else ()
         welcome = note("common.welcome_back", name=snap.profile.name or "")
-        return go(HOME, welcome, *link_replies, effects=effects)
+        return go(HOME, welcome, *link_replies)
     data: dict[str, Any] = dict(snap.data)
     if join:
         data["join"] = join

@@ -54,7 +54,7 @@ from coaching.curriculum import EXERCISES, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, reminders
+from storage import networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -66,6 +66,7 @@ from storage.models import (
     CoachLogin,
     CoachSession,
     Cohort,
+    CohortMove,
     KltbEntry,
     NetworkMap,
     Participant,
@@ -238,6 +239,22 @@ async def check_link(
     return DeepLink("coach", "ok", name)
 
 
+async def _with_membership(
+    session: AsyncSession, link: DeepLink, code: str, external_id: str
+) -> DeepLink:
+    """The join link's verdict with the cohort the participant is in now, if any."""
+    found = (
+        await session.execute(
+            select(Cohort.name, Cohort.join_code)
+            .join(Participant, Participant.cohort_id == Cohort.id)
+            .where(Participant.external_id == external_id)
+        )
+    ).first()
+    if found is None:
+        return link
+    return dataclasses.replace(link, current=found.name, member=found.join_code == code)
+
+
 async def _invite_row(session: AsyncSession, token: str) -> CoachInvite | None:
     query = select(CoachInvite).where(CoachInvite.token_hash == digest(token))
     if session.get_bind().dialect.name == "postgresql":
@@ -283,7 +300,12 @@ async def redeem_invite(
 async def join_cohort(
     session: AsyncSession, participant: Participant, code: str, now: datetime
 ) -> bool:
-    """Put a consenting participant in the cohort of ``code`` (checked again: time passed)."""
+    """Put a consenting participant in the cohort of ``code`` (checked again: time passed).
+
+    A move from another cohort (the participant said yes to it) is recorded, and the old
+    cohort's coaches lose what they were sent about them: from now on they cannot open the
+    participant (``participant_detail`` checks the cohort), and their outbox copies are gone.
+    """
     if not JOIN_CODE.match(code):
         return False
     cohort = (
@@ -292,6 +314,19 @@ async def join_cohort(
     if cohort is None or (cohort.join_expires_at is not None and cohort.join_expires_at <= now):
         log.info("participant %s: cohort code no longer valid", participant.id)
         return False
+    if participant.cohort_id == cohort.id:
+        return True
+    if participant.cohort_id is not None:
+        session.add(
+            CohortMove(
+                participant_id=participant.id,
+                from_cohort_id=participant.cohort_id,
+                to_cohort_id=cohort.id,
+                moved_at=now,
+            )
+        )
+        await privacy.forget_copies(session, participant.id)
+        log.info("participant %s moved to cohort %s", participant.id, cohort.id)
     participant.cohort_id = cohort.id
     return True
 
@@ -343,9 +378,18 @@ async def roster(session: AsyncSession, coach_id: int, cohort_id: int, now: date
 
 
 async def participant_detail(
-    session: AsyncSession, coach_id: int, participant_id: int, now: datetime
+    session: AsyncSession,
+    coach_id: int,
+    participant_id: int,
+    now: datetime,
+    *,
+    network: bool = True,
 ) -> Detail:
-    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages."""
+    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
+
+    ``network=False`` leaves the map itself out (its id and version are there): the dashboard
+    loads it only when its cache has not drawn that version yet.
+    """
     participant = await session.get(Participant, participant_id)
     if participant is None or participant.cohort_id is None or participant.consent_at is None:
         raise Forbidden(f"participant {participant_id}")
@@ -372,26 +416,30 @@ async def participant_detail(
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
-    maps = await networks.load_maps(session, participant_id)
     latest = (
         await session.execute(
-            select(NetworkMap.id)
+            select(NetworkMap.id, NetworkMap.version)
             .where(NetworkMap.participant_id == participant_id)
             .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
             .limit(1)
         )
-    ).scalar_one_or_none()
-    network = next((m for m in maps if m.id == latest), None)
+    ).first()
+    view = None
+    if network and latest is not None:
+        loaded = await networks.load_maps(session, participant_id, only=latest.id)
+        view = loaded[0] if loaded else None
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
         modules=modules,
         reflections=reflections,
         kltb=await _kltb(session, participant_id),
-        network=network,
+        network=view,
         stages=await _stages(session, participant_id),
         joined_at=participant.consent_at,
-        plans=tuple(p for m in maps for p in m.planned),
+        network_id=latest.id if latest is not None else None,
+        network_version=latest.version if latest is not None else 0,
+        plans=await networks.planned_ties(session, participant_id),
     )
 
 
@@ -539,6 +587,8 @@ async def enrich(
         kind, code = parse_start(event.text)
         if kind is not None:
             link = await check_link(session, kind, code, tg, snap.now)
+        if kind == "join" and link is not None and link.status == "ok":
+            link = await _with_membership(session, link, code, external_id)
     wanted = coach_flow.focus(event)
     asks_help = event.kind is EventKind.COMMAND and event.command in ("bantuan", "help")
     if tg is None or (wanted is None and not asks_help):

@@ -7,6 +7,7 @@ commit leaves no trace (the update is redelivered and handled afresh).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -145,6 +146,10 @@ async def handle_event(
     came from (``jejaring dead-letters retry``): resolved with the commit, or counted again.
     """
     now = now or datetime.now(UTC)
+    if event.kind is EventKind.DOCUMENT:
+        # A big CSV's parsing and checking, on a thread of its own: the database's thread (on
+        # SQLite, everyone's) only gets the transaction (issue 18).
+        event = await _prepared(event)
 
     try:
         handled = await db.run(
@@ -232,6 +237,14 @@ async def _set_aside(
 
     await db.run(alone)
     return Handled(0, "", locale, failed=True)
+
+
+async def _prepared(event: Event) -> Event:
+    try:
+        return await asyncio.to_thread(engine.prepare, event)
+    except Exception:  # the engine meets it again in the transaction, and says so there
+        log.warning("preparing a document failed; handled in the transaction", exc_info=True)
+        return event
 
 
 async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import Table, Text, bindparam, delete, insert, or_, select, update
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.analysis import name_key
@@ -43,6 +47,25 @@ from storage.models import PlannedTie as PlannedTieRow
 from storage.models import Tie as TieRow
 
 EXAMPLE_PREFIX = "example:"
+_ACTORS = cast(Table, ActorRow.__table__)
+_TIES = cast(Table, TieRow.__table__)
+
+
+def _raw(column: Any) -> Any:
+    """A JSON column as its stored text: most lists are empty, and decoding 10,000 "[]" costs
+    a second on the writer's thread (:func:`_list` decodes only the others)."""
+    return sa_cast(column, Text).label(column.name)
+
+
+def _list(raw: str | None) -> tuple[str, ...]:
+    if raw is None or raw in ("[]", "null"):
+        return ()
+    return tuple(json.loads(raw))
+
+
+_ACTOR_COLUMNS = [
+    _raw(c) if c.name == "resources" else c for c in _ACTORS.c if c.name != "created_at"
+]
 
 
 _MAPS = (
@@ -52,26 +75,38 @@ _MAPS = (
 )  # built once: every update runs it
 
 
-async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView, ...]:
-    """Every map the participant owns, oldest first, with actors and ties."""
+async def load_maps(
+    session: AsyncSession, participant_id: int, *, only: int | None = None
+) -> tuple[MapView, ...]:
+    """Every map the participant owns, oldest first, with actors and ties (``only``: that one
+    of theirs, if it is theirs)."""
     maps = (await session.execute(_MAPS, {"participant": participant_id})).scalars().all()
+    if only is not None:
+        maps = [m for m in maps if m.id == only]
     if not maps:
         return ()
     ids = [m.id for m in maps]
+    # Plain rows, not ORM entities: an imported map has thousands of actors and ties, loaded
+    # for every update of its owner (entities cost five times as much, on the writer's thread).
     actor_rows = (
-        (
-            await session.execute(
-                select(ActorRow).where(ActorRow.map_id.in_(ids)).order_by(ActorRow.id)
-            )
+        await session.execute(
+            select(*_ACTOR_COLUMNS).where(_ACTORS.c.map_id.in_(ids)).order_by(_ACTORS.c.id)
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     tie_rows = (
-        (await session.execute(select(TieRow).where(TieRow.map_id.in_(ids)).order_by(TieRow.id)))
-        .scalars()
-        .all()
-    )
+        await session.execute(
+            select(
+                _TIES.c.map_id,
+                _TIES.c.source_id,
+                _TIES.c.target_id,
+                _TIES.c.strength,
+                _TIES.c.direction,
+                _raw(_TIES.c.flows),
+            )
+            .where(_TIES.c.map_id.in_(ids))
+            .order_by(_TIES.c.id)
+        )
+    ).all()
     keys = {row.id: row.name_key for row in actor_rows}
     kltb_rows = (
         (
@@ -103,14 +138,18 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
         )
     ).all()
     owner = {row.id: row.map_id for row in actor_rows}
+    actors_of: dict[int, list[Actor]] = defaultdict(list)
+    for row in actor_rows:
+        actors_of[row.map_id].append(_actor(row))
+    ties_of: dict[int, list[TieView]] = defaultdict(list)
+    for t in tie_rows:
+        ties_of[t.map_id].append(
+            TieView(keys[t.source_id], keys[t.target_id], t.strength, t.direction, _list(t.flows))
+        )
     views = []
     for network_map in maps:
-        actors = tuple(_actor(row) for row in actor_rows if row.map_id == network_map.id)
-        ties = tuple(
-            TieView(keys[t.source_id], keys[t.target_id], t.strength, t.direction, tuple(t.flows))
-            for t in tie_rows
-            if t.map_id == network_map.id
-        )
+        actors = tuple(actors_of[network_map.id])
+        ties = ties_of[network_map.id]
         views.append(
             MapView(
                 id=network_map.id,
@@ -126,23 +165,7 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
                     for k in kltb_rows
                     if owner.get(k.actor_id) == network_map.id
                 ),
-                planned=tuple(
-                    PlannedTie(
-                        p.id,
-                        p.source_name,
-                        p.target_name,
-                        p.reason,
-                        p.due_at,
-                        p.done_at,
-                        status=p.status,
-                        note=p.note,
-                        dropped_at=p.dropped_at,
-                        followup_at=p.followup_at,
-                        followup_answer=p.followup_answer,
-                    )
-                    for p in planned_rows
-                    if p.map_id == network_map.id
-                ),
+                planned=tuple(_planned(p) for p in planned_rows if p.map_id == network_map.id),
                 stages=tuple(
                     (at, stage)
                     for map_id, at, stage in stage_rows
@@ -151,6 +174,33 @@ async def load_maps(session: AsyncSession, participant_id: int) -> tuple[MapView
             )
         )
     return tuple(views)
+
+
+def _planned(p: PlannedTieRow) -> PlannedTie:
+    return PlannedTie(
+        p.id,
+        p.source_name,
+        p.target_name,
+        p.reason,
+        p.due_at,
+        p.done_at,
+        status=p.status,
+        note=p.note,
+        dropped_at=p.dropped_at,
+        followup_at=p.followup_at,
+        followup_answer=p.followup_answer,
+    )
+
+
+async def planned_ties(session: AsyncSession, participant_id: int) -> tuple[PlannedTie, ...]:
+    """The participant's planned ties on every map (without loading the maps themselves)."""
+    rows = await session.execute(
+        select(PlannedTieRow)
+        .join(NetworkMap, NetworkMap.id == PlannedTieRow.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+        .order_by(NetworkMap.id, PlannedTieRow.id)
+    )
+    return tuple(_planned(p) for p in rows.scalars().all())
 
 
 def active_view(participant: Participant, maps: Sequence[MapView]) -> MapView | None:
@@ -303,7 +353,78 @@ async def _owned_map(session: AsyncSession, participant: Participant, map_id: in
     return network_map
 
 
+# Rows per INSERT of an import's actors or ties: a CSV of 5,000 rows is a few statements, not
+# 10,000 round trips with a lookup each (that held SQLite's one writer for tens of seconds).
+BULK_CHUNK = 1_000
+
+
 async def _apply_ops(session: AsyncSession, map_id: int, ops: Sequence[Op], now: datetime) -> None:
+    """Apply ops in order; runs of added actors or ties (an import) go in bulk."""
+    ids: dict[str, int] | None = None  # name key → actor id, loaded when a run of ties needs it
+    for kind, run in itertools.groupby(ops, key=type):
+        group = list(run)
+        if kind is AddActor and len(group) > 1:
+            await _add_actors(session, map_id, cast(list[AddActor], group), now)
+            ids = None
+        elif kind is AddTie and len(group) > 1:
+            ids = ids if ids is not None else await _actor_ids(session, map_id)
+            await _add_ties(session, map_id, cast(list[AddTie], group), ids, now)
+        else:
+            await _apply_each(session, map_id, group, now)
+            ids = None
+
+
+async def _add_actors(
+    session: AsyncSession, map_id: int, ops: list[AddActor], now: datetime
+) -> None:
+    rows = [
+        {
+            "map_id": map_id,
+            "name": op.name,
+            "name_key": name_key(op.name),
+            "is_ego": op.is_ego,
+            "kind": op.attributes.get("kind"),
+            "role": op.attributes.get("role"),
+            "inside": op.attributes.get("inside"),
+            "resources": list(op.attributes.get("resources") or []),
+            "needs": op.attributes.get("needs"),
+            "ibarra": op.attributes.get("ibarra"),
+            "kltb_step": op.attributes.get("kltb_step"),
+            "created_at": now,
+        }
+        for op in ops
+    ]
+    for start in range(0, len(rows), BULK_CHUNK):
+        await session.execute(insert(_ACTORS), rows[start : start + BULK_CHUNK])
+
+
+async def _actor_ids(session: AsyncSession, map_id: int) -> dict[str, int]:
+    found = await session.execute(
+        select(_ACTORS.c.name_key, _ACTORS.c.id).where(_ACTORS.c.map_id == map_id)
+    )
+    return {key: actor_id for key, actor_id in found.all()}
+
+
+async def _add_ties(
+    session: AsyncSession, map_id: int, ops: list[AddTie], ids: dict[str, int], now: datetime
+) -> None:
+    rows = [
+        {
+            "map_id": map_id,
+            "source_id": ids[name_key(op.a)],
+            "target_id": ids[name_key(op.b)],
+            "strength": op.strength,
+            "direction": op.direction,
+            "flows": list(op.flows),
+            "created_at": now,
+        }
+        for op in ops
+    ]
+    for start in range(0, len(rows), BULK_CHUNK):
+        await session.execute(insert(_TIES), rows[start : start + BULK_CHUNK])
+
+
+async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now: datetime) -> None:
     for op in ops:
         if isinstance(op, AddActor):
             attributes = dict(op.attributes)
@@ -401,13 +522,16 @@ async def _actor_id(session: AsyncSession, map_id: int, name: str) -> int:
     return int(found.scalar_one())
 
 
-def _actor(row: ActorRow) -> Actor:
+def _actor(row: Any) -> Actor:
+    """An actor from its row (an entity or a plain row: the same attribute names)."""
     return Actor(
         name=row.name,
         kind=row.kind,
         role=row.role,
         inside=row.inside,
-        resources=tuple(row.resources or ()),
+        resources=_list(row.resources)
+        if isinstance(row.resources, str)
+        else tuple(row.resources or ()),
         needs=row.needs,
         ibarra=row.ibarra,
         kltb_step=row.kltb_step,

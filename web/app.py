@@ -20,6 +20,7 @@ Routes::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -36,16 +37,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coaching import text as chat_text
-from coaching.analysis import GraphError, analyse
-from coaching.analysis_text import analysis_reply
 from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
-from storage import cohorts, exports
+from coaching.network import MapView
+from storage import cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
-from web import svg
+from web.mapcache import MapCache, MapPage
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,19 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def dashboard_app(db: Database, links: DashboardLinks, *, clock: Clock = utcnow) -> ASGIApp:
-    """The dashboard as an ASGI app (Starlette inside the security-headers middleware)."""
+def dashboard_app(
+    db: Database,
+    links: DashboardLinks,
+    *,
+    clock: Clock = utcnow,
+    maps: MapCache | None = None,
+) -> ASGIApp:
+    """The dashboard as an ASGI app (Starlette inside the security-headers middleware).
+
+    ``maps`` draws and analyses participants' maps (cached per map version, in a process of
+    its own): one per app unless given.
+    """
+    maps = maps or MapCache()
     assets = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -253,13 +264,26 @@ def dashboard_app(db: Database, links: DashboardLinks, *, clock: Clock = utcnow)
 
     async def participant(request: Request, coach_id: int) -> Response:
         now = clock()
+        pid = request.path_params["participant_id"]
         async with db.transaction() as session:
-            detail = await cohorts.participant_detail(
-                session, coach_id, request.path_params["participant_id"], now
-            )
+            # Without the map: it is loaded (below) only if its version is not drawn yet.
+            detail = await cohorts.participant_detail(session, coach_id, pid, now, network=False)
         locale = pick_locale(request)
-        context = await asyncio.to_thread(_participant_context, detail, locale, now)
-        return page(request, "participant.html", **context)
+        mapview = None
+        if detail.network_id is not None:
+            map_id = detail.network_id
+
+            async def load() -> MapView | None:
+                async with db.transaction() as session:
+                    found = await networks.load_maps(session, pid, only=map_id)
+                return found[0] if found else None
+
+            # Seconds of CPU for a big map: cached per version, computed in another process.
+            key = (map_id, detail.network_version, locale)
+            mapview = await maps.get(key, load, label=str(translate(locale)("map")))
+        return page(
+            request, "participant.html", **_participant_context(detail, locale, now, mapview)
+        )
 
     async def cohort_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
@@ -339,21 +363,11 @@ def _member_row(member: Member, now: datetime) -> dict[str, Any]:
     return {**member.context(now), "date": last.date().isoformat() if last else None}
 
 
-def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str, Any]:
-    """Everything the participant page shows (CPU-bound parts: layout, analysis)."""
-    drawing = None
-    analysis = None
-    if detail.network is not None:
-        try:
-            result = analyse(detail.network.graph())
-        except GraphError:
-            result = None
-        if result is not None:
-            # the bot's picture's layout, drawn as SVG (one analysis for both)
-            drawing = svg.draw(detail.network, result, locale=locale)
-            if len(detail.network.actors) >= 2:
-                # Our own autoescaped Telegram-HTML templates: safe to embed as they are.
-                analysis = Markup(analysis_reply(result, locale=locale))
+def _participant_context(
+    detail: Detail, locale: str, now: datetime, mapview: MapPage | None = None
+) -> dict[str, Any]:
+    """Everything the participant page shows; the map's drawing and analysis (HTML of our own
+    autoescaped templates) come from :class:`web.mapcache.MapCache`."""
     by_module: dict[str, list[dict[str, Any]]] = {m.key: [] for m in MODULES}
     others: list[dict[str, Any]] = []
     for r in detail.reflections:
@@ -391,8 +405,12 @@ def _participant_context(detail: Detail, locale: str, now: datetime) -> dict[str
         "member": _member_row(detail.member, now),
         "modules": modules,
         "others": others,
-        "drawing": drawing,
-        "analysis": analysis,
+        "mapview": dataclasses.replace(
+            mapview, svg=Markup(mapview.svg) if mapview.svg is not None else None
+        )
+        if mapview is not None
+        else None,
+        "analysis": Markup(mapview.analysis) if mapview and mapview.analysis else None,
         "stages": [
             {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage}
             for s in detail.stages

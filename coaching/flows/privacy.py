@@ -1,8 +1,13 @@
-"""A participant's own data: ``/ekspor`` sends it to them, ``/hapus_data`` deletes it all.
+"""A participant's own data: ``/ekspor`` sends it to them, ``/hapus_data`` deletes it all, and
+a join link does not hand it to another cohort's coaches without asking.
 
 Deleting asks once more (a fresh button: an old message's button is stale) and then removes
 the participant row, from which everything of theirs cascades (``storage/privacy.py``). Both
 commands work before onboarding is finished: whoever consented has data to take or delete.
+
+``/start join_<code>`` from someone who has already consented asks first (:func:`ask_join`),
+saying what the new cohort's coaches will see and that the old cohort's stop seeing it; "no"
+changes nothing. Before consent the consent text says it, and joining happens on "agree".
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from coaching.flows.common import go, note, stay
 from coaching.model import (
     Event,
     ForgetParticipant,
+    JoinCohort,
     Option,
     Outcome,
     Reply,
@@ -26,6 +32,10 @@ GRAPHML_NAME = "jejaring-peta-saya.graphml"
 
 class Step(StrEnum):
     CONFIRM = "privacy.confirm"
+    JOIN = "privacy.join"
+
+
+HOME = "menu.main"
 
 
 class Privacy:
@@ -36,6 +46,10 @@ class Privacy:
     open_before_onboarding = True
 
     def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+        if snap.state == Step.JOIN:
+            context = {"cohort": snap.data.get("cohort"), "current": snap.data.get("current")}
+            buttons = ((Option("join", "privacy.btn_join"), Option("stay", "privacy.btn_stay")),)
+            return (Reply("privacy.join_confirm", context, buttons),)
         context = {
             "answers": len(snap.answers),
             "maps": len(snap.maps),
@@ -61,6 +75,8 @@ class Privacy:
 
     def handle(self, snap: Snapshot, event: Event) -> Outcome:
         """Deletes everything after "yes", or goes back to where the participant was."""
+        if snap.state == Step.JOIN:
+            return _join(snap, event)
         if event.choice == "delete":
             return Outcome(
                 "onboarding.consent",
@@ -76,6 +92,42 @@ class Privacy:
 
 
 FLOW = Privacy()
+
+
+def ask_join(snap: Snapshot, code: str, cohort: str | None, current: str | None) -> Outcome:
+    """A consented participant opened a join link: ask before their data goes to new coaches.
+
+    ``cohort`` is the link's cohort and ``current`` the one they are in now (storage's
+    verdict; None: none, or not looked up). They come back where they were either way.
+    """
+    onboarding = snap.state.startswith("onboarding.")
+    back = snap.state if onboarding else HOME
+    keep = {k: v for k, v in snap.data.items() if k != "join"} if onboarding else {}
+    data = {
+        "join": code,
+        "cohort": cohort,
+        "current": current,
+        "return_to": back,
+        "return_data": keep,
+    }
+    return go(Step.JOIN, data=data)
+
+
+def _join(snap: Snapshot, event: Event) -> Outcome:
+    back = str(snap.data.get("return_to") or HOME)
+    data = snap.data.get("return_data") or {}
+    cohort, current = snap.data.get("cohort"), snap.data.get("current")
+    if event.choice == "join" and snap.data.get("join"):
+        effect = JoinCohort(str(snap.data["join"]))
+        return go(
+            back,
+            note("privacy.joined", cohort=cohort, current=current),
+            data=data,
+            effects=(effect,),
+        )
+    if event.choice == "stay":
+        return go(back, note("privacy.join_declined", cohort=cohort, current=current), data=data)
+    return stay(snap, note("common.use_buttons"))
 
 
 def _export(snap: Snapshot) -> Outcome:
