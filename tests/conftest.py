@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,6 +25,13 @@ PG_ADMIN = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+# In CI the property tests draw the same examples every run (a submission lands or not on its
+# code, not on what one run happened to draw); local runs keep drawing new ones and keep the
+# failures they find in .hypothesis/ to replay.
+settings.register_profile("ci", derandomize=True, database=None)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def postgres_reachable() -> bool:
