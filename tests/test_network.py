@@ -378,6 +378,34 @@ def test_csv_import_is_previewed_then_imported_as_a_new_map() -> None:
     assert convo.snap.network is not None and len(convo.snap.network.ties) == 2
 
 
+def test_a_csvs_spellings_of_one_actor_become_one_node_as_in_the_chat() -> None:
+    convo = network_convo()
+    content = (
+        b"source,target,strength\n"
+        b"dr. Nia,Kominfo Provinsi,kuat\n"
+        b"dr nia,Pak Budi Santoso (Bappeda),lemah\n"
+        b"Kominfo Prov,Budi Santoso,kuat\n"  # Budi Santoso: row 2's Pak Budi
+        b"Bu Budi Santoso,Kominfo Provinsi,lemah\n"  # another person (other sex)
+        b"dr. Nia,dr nia,kuat\n"  # two spellings of one actor: no tie
+    )
+    send_csv(convo, content)
+    preview = convo.last[-1].plain
+    assert "4 aktor, 4 hubungan" in preview, preview
+    assert "“dr nia” disatukan dengan “dr. Nia”" in preview
+    assert "“Kominfo Prov” disatukan dengan “Kominfo Provinsi”" in preview
+    assert "“Budi Santoso” disatukan dengan “Pak Budi Santoso (Bappeda)”" in preview
+    convo.press("yes")
+    view = convo.snap.network
+    assert view is not None
+    assert sorted(a.name for a in view.actors) == [
+        "Bu Budi Santoso",
+        "Kominfo Provinsi",
+        "Pak Budi Santoso (Bappeda)",
+        "dr. Nia",
+    ]
+    assert len(view.ties) == 4
+
+
 @pytest.mark.parametrize(
     "content",
     [

@@ -25,7 +25,7 @@ from coaching.model import (
     SelectMap,
     Snapshot,
 )
-from coaching.names import clean_name
+from coaching.names import clean_name, match_key, resolve
 from coaching.network import (
     AddActor,
     AddTie,
@@ -146,10 +146,17 @@ def plan_import(sent: Document) -> ImportPlan:
         edges = parse_csv(sent.content)
     except CsvError as error:
         return ImportPlan(csv_error=error)
-    # parse_csv has put every name through the one validation (and merged "Budi"/"budi").
-    names = edges.actors
+    # parse_csv has put every name through the one validation (and merged "Budi"/"budi");
+    # the chat's resolver then merges what it would call the same actor ("dr nia", "dr. Nia").
+    spelling, merged = _one_spelling_each(edges.actors)
+    names = list(dict.fromkeys(spelling.values()))
     ops: list[Op] = [AddActor(name) for name in names]
-    ops += [AddTie(t.source, t.target, t.strength, t.direction) for t in edges.ties]
+    ties: dict[frozenset[str], AddTie] = {}
+    for t in edges.ties:
+        a, b = spelling[t.source], spelling[t.target]
+        if a != b:  # a row joining two spellings of one actor says nothing about a tie
+            ties.setdefault(frozenset((a, b)), AddTie(a, b, t.strength, t.direction))
+    ops += ties.values()
     try:
         MapView(None, "case", "import").apply(ops)
     except EditError as error:
@@ -158,15 +165,41 @@ def plan_import(sent: Document) -> ImportPlan:
         clean_name(sent.file_name.rsplit(".", 1)[0][:MAP_TITLE_MAX], limit=MAP_TITLE_MAX).value
         or "CSV"
     )
-    sample = [[t.source, t.target, t.strength or "", t.direction] for t in edges.ties[:5]]
+    sample = [[t.a, t.b, t.strength or "", t.direction] for t in list(ties.values())[:5]]
     preview = {
         "title": title,
         "actors": len(names),
-        "ties": len(edges.ties),
+        "ties": len(ties),
         "sample": sample,
+        "merged": merged[:_MERGED_SHOWN],
+        "merged_more": max(0, len(merged) - _MERGED_SHOWN),
         "ops": [op_to_json(op) for op in ops],
     }
     return ImportPlan(preview=preview)
+
+
+_MERGED_SHOWN = 5
+
+
+def _one_spelling_each(actors: tuple[str, ...]) -> tuple[dict[str, str], list[list[str]]]:
+    """Each name of the file mapped to the spelling its actor keeps (the first met), as the
+    chat's resolver matches names (titles, punctuation, a trailing "(Unit)"); the merges made.
+
+    Only names sharing a match key are compared, so a 5,000-row file costs one resolve each.
+    """
+    kept: dict[str, list[str]] = {}  # match key -> the spellings kept under it
+    spelling: dict[str, str] = {}
+    merged: list[list[str]] = []
+    for name in actors:
+        group = kept.setdefault(match_key(name), [])
+        found = resolve(name, group) if group else None
+        if found is not None and found.kind == "same" and found.name is not None:
+            spelling[name] = found.name
+            merged.append([name, found.name])
+        else:
+            group.append(name)
+            spelling[name] = name
+    return spelling, merged
 
 
 def prepare(event: Event) -> Event:
