@@ -28,9 +28,13 @@ class FloodGuard:
         self.limit, self.window, self.clock = limit, window, clock
         self._seen: dict[str, deque[tuple[float, int | None]]] = {}
         self._warned: dict[str, float] = {}
+        self._swept = clock()
 
     def check(self, key: str, update_id: int | None = None) -> Verdict:
         now = self.clock()
+        if now - self._swept > self.window:  # at most once a window: memory stays per active user
+            self._swept = now
+            self.forget_idle()
         stamps = self._seen.setdefault(key, deque())
         while stamps and now - stamps[0][0] > self.window:
             stamps.popleft()
@@ -57,6 +61,10 @@ class FloodGuard:
             stamps.append((now, update_id))
             return 0.0
         return max(0.001, stamps[0][0] + self.window - now + 0.001)
+
+    def tracked(self) -> int:
+        """How many participants the guard remembers."""
+        return len(self._seen)
 
     def forget_idle(self) -> None:
         now = self.clock()

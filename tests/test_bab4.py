@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+from coaching.flows.bab4 import stage_reply
 from coaching.model import CreateMap, PlanTie, SaveAnalysis, SaveAnswer
-from coaching.network import MapView
+from coaching.network import MapView, example_view
+from coaching.text import html_to_plain, render
 from tests.support import NOW, Conversation, telegram_html_errors
 
 
@@ -135,3 +137,16 @@ def test_stage_history_is_shown() -> None:
     convo.snap = dataclasses.replace(convo.snap, network=dataclasses.replace(view, stages=history))
     convo.press("stage")
     assert "Riwayat tahap" in convo.last[-1].plain
+
+
+def test_a_stage_near_its_threshold_is_said_to_be_borderline() -> None:
+    def shown(key: str, locale: str) -> str:
+        view = example_view(key)
+        assert view is not None
+        reply = stage_reply(view, {})
+        return html_to_plain(render(locale, reply.key, **reply.context))
+
+    # Karawang before: the middleman's degree ratio is within 10 % of the hub-and-spoke threshold
+    assert "di ambang batas" in shown("karawang_before", "id")
+    assert "borderline" in shown("karawang_before", "en")
+    assert "di ambang batas" not in shown("kite", "id")

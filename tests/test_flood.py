@@ -26,6 +26,16 @@ def test_the_guard_allows_the_limit_then_warns_once_then_drops() -> None:
     guard.forget_idle()
 
 
+def test_the_guard_forgets_participants_idle_for_a_window() -> None:
+    now = [0.0]
+    guard = FloodGuard(limit=20, window=10.0, clock=lambda: now[0])
+    for n in range(1000):
+        guard.check(f"p{n}")
+    now[0] = 25.0
+    guard.check("late")
+    assert guard.tracked() == 1  # only "late" is still remembered
+
+
 def test_a_redelivered_update_is_not_counted_again() -> None:
     """Telegram retrying one update after a 500 is not a flood: it must not be dropped."""
     guard = FloodGuard(limit=3, window=10.0, clock=lambda: 0.0)

@@ -337,14 +337,15 @@ def stage_reply(view: MapView, data: Mapping[str, Any]) -> Reply:
         "stage": None,
         "without": None,
         "history": history,
-        "flags": [],
+        "borderline": False,
         "nearest": None,
         "personal": False,
         "advice": None,
     }
     if result is not None:
         context["stage"] = result.stage.key
-        context["flags"] = list(result.stage.flags)
+        # a measure within 10 % of its threshold (flags "borderline_<measure>")
+        context["borderline"] = any(f.startswith("borderline") for f in result.stage.flags)
         context["nearest"] = result.stage.nearest
         # the same advice as /analisis: the stage's own, or the nearest one's
         context["advice"] = advice_stage(result.stage.key, result.stage.nearest)[0]
