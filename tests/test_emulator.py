@@ -503,8 +503,8 @@ async def test_webhook_delivery_with_secret_and_retry(emu: BotApiEmulator, bot: 
     try:
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="rahasia")
         update_id = emu.user_sends_text(CHAT, "lewat webhook")
-        for _ in range(300):
-            if received:
+        for _ in range(600):
+            if received and len(emu.webhook_attempts) >= 2 and not emu.pending_updates:
                 break
             await asyncio.sleep(0.05)
         assert [u["update_id"] for u in received] == [update_id]

@@ -1522,7 +1522,6 @@ class BotApiEmulator:
         if self.webhook["secret_token"]:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         attempt: JSON = {"update_id": item.update_id, "url": self.webhook["url"]}
-        self.webhook_attempts.append(attempt)
         try:
             async with self._session.post(
                 self.webhook["url"],
@@ -1537,6 +1536,8 @@ class BotApiEmulator:
             attempt["status"] = None
             error = "Connection timed out" if isinstance(exc, TimeoutError) else str(exc)
         attempt["error"] = error
+        # Recorded only once finished, so a reader never sees an attempt without its status.
+        self.webhook_attempts.append(attempt)
         if error is not None:
             self._last_webhook_error = (
                 int(time.time()),
