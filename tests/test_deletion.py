@@ -39,11 +39,11 @@ async def scan(db: Database, needles: Sequence[str]) -> list[str]:
     """Every place (table.column) where any needle occurs, in every table of the database
     as the database itself describes it (reflection, not our models: nothing is missed)."""
     meta = MetaData()
-    async with db.engine.connect() as conn:
-        await conn.run_sync(meta.reflect)
+    with db.engine.connect() as conn:
+        meta.reflect(conn)
         found = []
         for table in meta.sorted_tables:
-            for row in (await conn.execute(select(table))).mappings():
+            for row in conn.execute(select(table)).mappings():
                 for column, value in row.items():
                     flat = value if isinstance(value, str) else json.dumps(value, default=str)
                     flat = flat.casefold()
