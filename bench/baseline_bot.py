@@ -53,7 +53,7 @@ def our_texts() -> list[tuple[str, list[tuple[str, str]]]]:
 
     from coaching import engine, text
     from coaching.model import Event, EventKind, Profile, Snapshot
-    from storage.conversations import _render_all
+    from coaching.payloads import payloads
 
     snap = Snapshot(Profile(), "onboarding.consent", {}, 0, datetime.now(UTC))
     steps = [
@@ -65,7 +65,7 @@ def our_texts() -> list[tuple[str, list[tuple[str, str]]]]:
     for event in steps:
         outcome = engine.handle(snap, event)
         snap = engine.apply(snap, outcome)
-        payload = _render_all(text.normalise_locale(snap.locale), outcome.replies)[-1]
+        payload = payloads(text.normalise_locale(snap.locale), outcome.replies)[-1]
         pressed = [(b["value"], b["label"]) for row in payload["buttons"] for b in row]
         out.append((payload["text"], pressed))
     return out

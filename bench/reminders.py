@@ -27,13 +27,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.reminders import ReminderDispatcher
 from bot.app import build_application
 from bot.sender import TelegramSender
 from bot.settings import Settings
 from storage.db import Database, driver_url
 from storage.models import Reminder
 from storage.outbox import Deliverer
-from storage.reminders import ReminderDispatcher
 from tests.emulator import BotApiEmulator
 from tests.support import transaction
 from tests.test_reminders_storage import seed_due

@@ -16,16 +16,16 @@ import socket
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
+from app.dashboard import DashboardLinks
+from app.reminders import ReminderDispatcher
 from bot.http import AiohttpRequest
 from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from bot.settings import Settings, dashboard_refusal
 from coaching.text import LOCALES, html_to_plain, render
-from storage.cohorts import DashboardLinks, configure_dashboard
 from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
-from storage.reminders import ReminderDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +124,15 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         if released:
             log.warning("resending %d message(s) a crashed worker may not have sent", released)
         deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
-        pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
+        # The coach dashboard's links: signed here, served on PORT (below).
+        links = DashboardLinks.from_env(token=settings.token, port=settings.port)
+        pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale, dashboard=links)
         register(app, pipeline)
         await set_commands(app)
         sweeper = asyncio.create_task(deliverer.run(stop))
         dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
         nudges = asyncio.create_task(dispatcher.run(stop))
         # The coach dashboard: on PORT beside polling, or sharing it with the webhook.
-        links = DashboardLinks.from_env(token=settings.token, port=settings.port)
-        configure_dashboard(links)
         refused = dashboard_refusal(settings.host, links.public_url) if links else None
         if refused:
             log.error("%s", refused)  # the bot itself runs on

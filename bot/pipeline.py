@@ -23,11 +23,12 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from app.conversations import Identity, handle_event
+from app.dashboard import DashboardLinks
 from bot.flood import FloodGuard, Verdict
 from bot.translate import event_of, identity_of
 from coaching.model import Event, EventKind
 from coaching.text import normalise_locale, render
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.deadletters import is_transient
 from storage.outbox import Deliverer
@@ -66,8 +67,10 @@ class Pipeline:
         *,
         default_locale: str = "id",
         flood: FloodGuard | None = None,
+        dashboard: DashboardLinks | None = None,
     ) -> None:
         self.db = db
+        self.dashboard = dashboard
         self.deliverer = deliverer
         self.default_locale = default_locale
         self.locks = KeyedLocks()
@@ -131,6 +134,7 @@ class Pipeline:
                     pressed_message_id=pressed,
                     claim_as=self.deliverer.worker,
                     raw_update=update.to_dict,
+                    dashboard=self.dashboard,
                 )
             except Exception as exc:
                 if not is_transient(exc):

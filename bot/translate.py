@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from app.conversations import Identity
 from bot.callback import CallbackData
 from coaching.model import Document, Event, EventKind
-from storage.conversations import Identity
 
 INCOMING_TEXT_MAX = 10_000  # Telegram caps at 4096; this guards against anything else
 _MEDIA = (

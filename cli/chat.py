@@ -15,11 +15,11 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.conversations import Identity, handle_event, known, pending_prompt
 from bot.rendering import RenderError, picture_and_text
 from bot.rendering import render as render_picture
 from coaching.model import Event
 from coaching.text import html_to_plain
-from storage.conversations import Identity, handle_event, known, pending_prompt
 from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
 

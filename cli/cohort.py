@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from app.dashboard import DashboardLinks
 from coaching.cohort import COHORT_NAME_MAX
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
-from storage import cohorts, exports
+from storage import coach_views, cohorts, exports
 from storage.db import Database
 
 NAME_PROBLEMS = {
@@ -154,7 +155,7 @@ async def _export(options: argparse.Namespace, err: TextIO) -> dict[str, bytes] 
         if options.cohort is not None:
             try:
                 _, people = await exports.cohort_export(db, None, options.cohort, now)
-            except cohorts.Forbidden:
+            except coach_views.Forbidden:
                 err.write(f"There is no cohort {options.cohort}.\n")
                 return None
             stem = f"kohort-{options.cohort}"
@@ -183,7 +184,7 @@ async def _dashboard(err: TextIO) -> int:
     from web.server import serve_http
 
     settings = Settings.from_env()
-    links = cohorts.DashboardLinks.from_env(token=settings.token, port=settings.port)
+    links = DashboardLinks.from_env(token=settings.token, port=settings.port)
     if links is None:
         err.write("Set DASHBOARD_SECRET (or TELEGRAM_BOT_TOKEN) to sign login links.\n")
         return 2
@@ -191,7 +192,6 @@ async def _dashboard(err: TextIO) -> int:
     if refused:
         err.write(refused[0].upper() + refused[1:] + "\n")
         return 2
-    cohorts.configure_dashboard(links)
     db = Database.connect(settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -18,8 +18,8 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
+from app.conversations import Identity, handle_event
 from storage import deadletters, outbox
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import DeadLetter
 

@@ -44,6 +44,7 @@ from coaching.model import (
     Snapshot,
     UpdateProfile,
 )
+from coaching.needs import Needs
 from coaching.network import (
     AddActor,
     KltbView,
@@ -61,15 +62,19 @@ START_PAYLOAD_MAX = 64
 
 
 def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
-    """Decide what one event does to one participant's conversation."""
+    """Decide what one event does to one participant's conversation.
+
+    The outcome carries the snapshot as it will be once committed (``Outcome.after``): the
+    effects are applied once, here, for the prompts and for the caller.
+    """
     snap = _valid_state(snap, registry)
     stable = registry.button_flow(event.choice) if event.kind is EventKind.CHOICE else None
     if stable is not None and event.seq == 0:
         if not onboarded(snap) and not _open_before_onboarding(stable):
-            return _stale(snap)
+            return _unchanged(snap, _stale(snap))
         return _finish(snap, stable.on_button(snap, event), registry)
     if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
-        return _stale(snap)
+        return _unchanged(snap, _stale(snap))
     if event.kind is EventKind.COMMAND:
         outcome = _command(snap, event, registry)
     else:
@@ -77,9 +82,18 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         event = _as_choice(snap, event, flow)
         if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
-            return _stale(snap)
+            return _unchanged(snap, _stale(snap))
         outcome = flow.handle(snap, event)
     return _finish(snap, outcome, registry)
+
+
+def _unchanged(snap: Snapshot, outcome: Outcome) -> Outcome:
+    return dataclasses.replace(outcome, after=apply(snap, outcome))
+
+
+def needs(event: Event, registry: Registry = REGISTRY) -> Needs:
+    """What ``event`` needs loaded beyond the snapshot, as the flows declare it."""
+    return Needs.merge(flow.needs(event) for flow in registry.needers)
 
 
 def prompt(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[Reply, ...]:
@@ -331,23 +345,26 @@ def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
 
 
 def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
-    outcome = _earn(snap, outcome)
+    outcome, after = _earn(snap, outcome, apply(snap, outcome))
     if not outcome.reprompt:
-        return outcome
-    after, asked = _prompt(_valid_state(apply(snap, outcome), registry), registry)
+        return dataclasses.replace(outcome, after=after)
+    after, asked = _prompt(_valid_state(after, registry), registry)
     replies = outcome.replies + asked
-    return dataclasses.replace(outcome, state=after.state, data=after.data, replies=replies)
+    return dataclasses.replace(
+        outcome, state=after.state, data=after.data, replies=replies, after=after
+    )
 
 
-def _earn(snap: Snapshot, outcome: Outcome) -> Outcome:
+def _earn(snap: Snapshot, outcome: Outcome, after: Snapshot) -> tuple[Outcome, Snapshot]:
     """Network work the outcome did counts in the progress (coaching/progress.py)."""
     if not any(isinstance(e, NETWORK_EFFECTS) for e in outcome.effects):
-        return outcome
-    items = progress.earned(snap, outcome.effects, apply(snap, outcome))
+        return outcome, after
+    items = progress.earned(snap, outcome.effects, after)
     if not items:
-        return outcome
+        return outcome, after
     done = tuple(CompleteItem(item) for item in items)
-    return dataclasses.replace(outcome, effects=(*outcome.effects, *done))
+    earned = dataclasses.replace(after, completed=after.completed | frozenset(items))
+    return dataclasses.replace(outcome, effects=(*outcome.effects, *done)), earned
 
 
 def _prompt(snap: Snapshot, registry: Registry) -> tuple[Snapshot, tuple[Reply, ...]]:

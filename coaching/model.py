@@ -367,3 +367,6 @@ class Outcome:
     toast: str | None = None
     changed: bool = True
     reprompt: bool = True  # follow the replies with the (new) state's prompt
+    # The snapshot once the effects are committed, as ``engine.handle`` computed it while
+    # deciding (``engine.apply``): the effects are applied once per event, there.
+    after: Snapshot | None = field(default=None, compare=False, repr=False)

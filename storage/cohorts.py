@@ -16,61 +16,35 @@ conditional UPDATE so two clicks cannot both win).
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
-import hmac
 import logging
-import os
 import secrets
 import string
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from coaching import schedule
 from coaching.cohort import (
     COACH_TOKEN,
     JOIN_CODE,
-    CoachView,
-    CohortSummary,
     DeepLink,
-    Detail,
-    KltbLine,
-    Member,
-    Reflection,
-    Roster,
-    StageMark,
     check_cohort_name,
-    member_flags,
-    parse_start,
 )
-from coaching.curriculum import EXERCISES, progress_rows
-from coaching.flows import coach as coach_flow
-from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.curriculum import EXERCISES
 from coaching.validate import is_number
-from storage import networks, privacy, reminders
+from storage import privacy
+from storage.coach_views import coach_id_of
 from storage.db import Database
 from storage.models import (
-    Actor,
-    AnalysisSnapshot,
-    Answer,
     Coach,
     CoachCohort,
     CoachInvite,
-    CoachLogin,
-    CoachSession,
     Cohort,
     CohortMove,
-    KltbEntry,
-    NetworkMap,
     Participant,
-    Progress,
 )
 
 log = logging.getLogger(__name__)
@@ -81,10 +55,6 @@ COACH_INVITE_DAYS = 7
 LOGIN_MINUTES = 15
 SESSION_HOURS = 12
 _EXERCISE_ORDER = {key: index for index, key in enumerate(EXERCISES)}
-
-
-class Forbidden(PermissionError):
-    """The coach does not coach that cohort (or the participant is in none of theirs)."""
 
 
 class CohortNameError(ValueError):
@@ -330,498 +300,15 @@ def join_cohort(session: Session, participant: Participant, code: str, now: date
     return True
 
 
-# --- what a coach sees --------------------------------------------------------------------------
-
-
-def coach_id_of(session: Session, telegram_user_id: int) -> int | None:
-    found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
-    return found.scalar_one_or_none()
-
-
-def owns_cohort(session: Session, coach_id: int, cohort_id: int) -> bool:
-    return session.get(CoachCohort, (coach_id, cohort_id)) is not None
-
-
-def cohorts_of(session: Session, coach_id: int, now: datetime) -> tuple[CohortSummary, ...]:
-    """The coach's cohorts with participants, how many need attention, and how many left."""
-    cohorts = (
-        (
-            session.execute(
-                select(Cohort)
-                .join(CoachCohort, CoachCohort.cohort_id == Cohort.id)
-                .where(CoachCohort.coach_id == coach_id)
-                .order_by(Cohort.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    members = _members(session, [c.id for c in cohorts], now)
-    return tuple(_summary(c, members.get(c.id, ())) for c in cohorts)
-
-
-def roster(session: Session, coach_id: int, cohort_id: int, now: datetime) -> Roster:
-    """A cohort's participants for its coach: progress, last active, needs attention."""
-    cohort = _owned_cohort(session, coach_id, cohort_id)
-    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
-    counts = [m.behind_count for m in members]
-    return Roster(
-        _summary(cohort, members),
-        tuple(m.member for m in members),
-        schedule.cohort_pace(counts),
-    )
-
-
-def participant_detail(
-    session: Session,
-    coach_id: int,
-    participant_id: int,
-    now: datetime,
-    *,
-    network: bool = True,
-) -> Detail:
-    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
-
-    ``network=False`` leaves the map itself out (its id and version are there): the dashboard
-    loads it only when its cache has not drawn that version yet.
-    """
-    participant = session.get(Participant, participant_id)
-    if participant is None or participant.cohort_id is None or participant.consent_at is None:
-        raise Forbidden(f"participant {participant_id}")
-    cohort = _owned_cohort(session, coach_id, participant.cohort_id)
-    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
-    member = next((m.member for m in members if m.member.id == participant_id), None)
-    if member is None:
-        raise Forbidden(f"participant {participant_id}")
-    completed = frozenset(
-        (
-            session.execute(
-                select(Progress.item_key).where(Progress.participant_id == participant_id)
-            )
-        ).scalars()
-    )
-    modules = progress_rows(completed)  # the chapters, then the network work
-    answers = (
-        (session.execute(select(Answer).where(Answer.participant_id == participant_id)))
-        .scalars()
-        .all()
-    )
-    reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
-        for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
-        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
-    )
-    latest = (
-        session.execute(
-            select(NetworkMap.id, NetworkMap.version)
-            .where(NetworkMap.participant_id == participant_id)
-            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
-            .limit(1)
-        )
-    ).first()
-    view = None
-    if network and latest is not None:
-        loaded = networks.load_maps(session, participant_id, only=latest.id)
-        view = loaded[0] if loaded else None
-    return Detail(
-        member=member,
-        cohort=_summary(cohort, members),
-        modules=modules,
-        reflections=reflections,
-        kltb=_kltb(session, participant_id),
-        network=view,
-        stages=_stages(session, participant_id),
-        joined_at=participant.consent_at,
-        network_id=latest.id if latest is not None else None,
-        network_version=latest.version if latest is not None else 0,
-        plans=networks.planned_ties(session, participant_id),
-    )
-
-
-def participant_cohort(session: Session, coach_id: int, participant_id: int) -> int:
-    """The participant's cohort id if the coach coaches it (exports use this check)."""
-    participant = session.get(Participant, participant_id)
-    if participant is None or participant.cohort_id is None or participant.consent_at is None:
-        raise Forbidden(f"participant {participant_id}")
-    _owned_cohort(session, coach_id, participant.cohort_id)
-    return participant.cohort_id
-
-
-def _owned_cohort(session: Session, coach_id: int, cohort_id: int) -> Cohort:
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None or not owns_cohort(session, coach_id, cohort_id):
-        raise Forbidden(f"cohort {cohort_id}")
-    return cohort
-
-
-@dataclass(frozen=True)
-class _Row:
-    member: Member
-    behind_count: int  # every progress row, as reminders' "behind" counts them
-
-
-def _members(
-    session: Session, cohort_ids: Sequence[int], now: datetime
-) -> dict[int, tuple[_Row, ...]]:
-    """Consenting participants per cohort, with the counts that flag them."""
-    if not cohort_ids:
-        return {}
-    people = (
-        (
-            session.execute(
-                select(Participant)
-                .where(Participant.cohort_id.in_(cohort_ids), Participant.consent_at.is_not(None))
-                .order_by(Participant.name, Participant.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    ids = [p.id for p in people]
-    done: Counter[int] = Counter()
-    every: Counter[int] = Counter()
-    if ids:
-        for pid, key in session.execute(
-            select(Progress.participant_id, Progress.item_key).where(
-                Progress.participant_id.in_(ids)
-            )
-        ):
-            every[pid] += 1
-            if key in EXERCISES:
-                done[pid] += 1
-    by_cohort: dict[int, list[Participant]] = defaultdict(list)
-    for person in people:
-        if person.cohort_id is not None:
-            by_cohort[person.cohort_id].append(person)
-    result: dict[int, tuple[_Row, ...]] = {}
-    for cohort_id, group in by_cohort.items():
-        pace = schedule.cohort_pace([every[p.id] for p in group])
-        rows = []
-        for p in group:
-            idle, behind = member_flags(
-                done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
-            )
-            member = Member(
-                id=p.id,
-                name=p.name or "—",
-                unit=p.unit,
-                done=done[p.id],
-                total=len(EXERCISES),
-                last_active_at=p.last_active_at,
-                idle=idle,
-                behind=behind,
-            )
-            rows.append(_Row(member, every[p.id]))
-        result[cohort_id] = tuple(rows)
-    return result
-
-
-def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
-    return CohortSummary(
-        id=cohort.id,
-        name=cohort.name,
-        members=len(members),
-        flagged=sum(1 for m in members if m.member.flagged),
-        left=cohort.left_count or 0,
-    )
-
-
-def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
-    actors = (
-        session.execute(
-            select(Actor.id, Actor.name, Actor.kltb_step)
-            .join(NetworkMap, NetworkMap.id == Actor.map_id)
-            .where(NetworkMap.participant_id == participant_id, Actor.is_ego.is_(False))
-            .order_by(Actor.name, Actor.id)
-        )
-    ).all()
-    notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
-    for actor_id, entry_step, note, action in session.execute(
-        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
-        .join(Actor, Actor.id == KltbEntry.actor_id)
-        .join(NetworkMap, NetworkMap.id == Actor.map_id)
-        .where(NetworkMap.participant_id == participant_id)
-    ):
-        notes[actor_id].append((entry_step, note, action))
-    lines = []
-    seen: set[str] = set()
-    for actor_id, name, step in actors:
-        if step is None and actor_id not in notes:
-            continue
-        if name in seen and actor_id not in notes:
-            continue  # the same stakeholder on two maps: once is enough
-        seen.add(name)
-        steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
-        lines.append(KltbLine(name, step, steps))
-    return tuple(lines)
-
-
-def _stages(session: Session, participant_id: int) -> tuple[StageMark, ...]:
-    rows = session.execute(
-        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
-        .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
-        .where(NetworkMap.participant_id == participant_id)
-        .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
-    )
-    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
-
-
-# --- the conversation: a coach's snapshot, and what their buttons do -------------------------
-
-
-def enrich(session: Session, snap: Snapshot, external_id: str, event: Event | None) -> Snapshot:
-    """Add a deep link's verdict, and for a coach's command or button what they asked for."""
-    if event is None:
-        return snap
-    tg = telegram_user(external_id)
-    link = None
-    if event.kind is EventKind.COMMAND and event.command == "start":
-        kind, code = parse_start(event.text)
-        if kind is not None:
-            link = check_link(session, kind, code, tg, snap.now)
-        if kind == "join" and link is not None and link.status == "ok":
-            link = _with_membership(session, link, code, external_id)
-    wanted = coach_flow.focus(event)
-    asks_help = event.kind is EventKind.COMMAND and event.command in ("bantuan", "help")
-    if tg is None or (wanted is None and not asks_help):
-        return dataclasses.replace(snap, link=link) if link else snap
-    coach_id = coach_id_of(session, tg)
-    if coach_id is None:
-        return dataclasses.replace(snap, link=link) if link else snap
-    view = coach_view(session, coach_id, tg, wanted or coach_flow.Focus(), snap.now)
-    return dataclasses.replace(snap, link=link, coach=view)
-
-
-def coach_view(
-    session: Session, coach_id: int, telegram_user_id: int, wanted: Any, now: datetime
-) -> CoachView:
-    cohorts = cohorts_of(session, coach_id, now)
-    view = CoachView(telegram_user_id, cohorts)
-    try:
-        if wanted.cohort_id is not None:
-            view = dataclasses.replace(
-                view, roster=roster(session, coach_id, wanted.cohort_id, now)
-            )
-        elif wanted.participant_id is not None:
-            detail = participant_detail(session, coach_id, wanted.participant_id, now)
-            view = dataclasses.replace(view, detail=detail)
-        elif wanted.only_cohort and len(cohorts) == 1:
-            view = dataclasses.replace(view, roster=roster(session, coach_id, cohorts[0].id, now))
-    except Forbidden:
-        log.warning("coach %s asked for something not theirs", coach_id)
-        view = dataclasses.replace(view, denied=True)
-    if wanted.login:
-        links = dashboard_links()
-        if links is None:
-            view = dataclasses.replace(view, dashboard=False)
-        else:
-            url = mint_login(session, coach_id, now, links)
-            view = dataclasses.replace(view, login_url=url, login_minutes=LOGIN_MINUTES)
-    return view
-
-
-async def nudge(
-    db: Database, telegram_user_id: int, effect: NudgeParticipants, now: datetime
-) -> Reply:
-    """Run a coach's nudge (after the commit: reminders open their own transactions)."""
-
-    def job(session: Session) -> tuple[bool, str | None]:
-        coach_id = coach_id_of(session, telegram_user_id)
-        if coach_id is None or not owns_cohort(session, coach_id, effect.cohort_id):
-            return False, None
-        name = None
-        if effect.participant_ids is not None:
-            rows = (
-                session.execute(
-                    select(Participant.id, Participant.name).where(
-                        Participant.id.in_(effect.participant_ids),
-                        Participant.cohort_id == effect.cohort_id,
-                    )
-                )
-            ).all()
-            if len(rows) != len(set(effect.participant_ids)):
-                return False, None
-            name = rows[0][1] if len(rows) == 1 else None
-        return True, name
-
-    allowed, name = await db.run(job)
-    if not allowed:
-        return Reply("coach.denied")
-    if effect.participant_ids is None:
-        results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
-    else:
-        results = [
-            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
-            for pid in effect.participant_ids
-        ]
-    counts = Counter(r.status for r in results)
-    context = {
-        "name": name,
-        "total": len(results),
-        "queued": counts["queued"],
-        "already": counts["already_queued"],
-        "off": counts["off"],
-        "inactive": counts["inactive"] + counts["no_consent"] + counts["not_found"],
-    }
-    return Reply("coach.nudged", context)
-
-
-# --- dashboard login links and sessions ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DashboardLinks:
-    """Where the dashboard is and the key its links are signed with."""
-
-    public_url: str
-    secret: bytes
-
-    @classmethod
-    def from_env(
-        cls,
-        env: Mapping[str, str] | None = None,
-        *,
-        token: str | None = None,
-        port: int | None = None,
-    ) -> DashboardLinks | None:
-        """``PUBLIC_URL`` (default ``http://127.0.0.1:$PORT``) and ``DASHBOARD_SECRET``.
-
-        Without ``DASHBOARD_SECRET`` the key is derived from the bot token (HMAC of a fixed
-        label), so one secret configures everything; None if there is neither.
-        """
-        env = os.environ if env is None else env
-        port = port or int(env.get("PORT") or 8080)
-        public = (env.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
-        given = env.get("DASHBOARD_SECRET")
-        token = token or env.get("TELEGRAM_BOT_TOKEN")
-        if given:
-            secret = given.encode()
-        elif token:
-            secret = hmac.new(token.encode(), b"jejaring-dashboard-v1", hashlib.sha256).digest()
-        else:
-            return None
-        return cls(public, secret)
-
-    @property
-    def secure(self) -> bool:
-        return self.public_url.startswith("https://")
-
-
-_configured: DashboardLinks | None = None
-
-
-def configure_dashboard(links: DashboardLinks | None) -> None:
-    """Set the links' configuration for this process (``jejaring run`` does, from its settings)."""
-    global _configured
-    _configured = links
-
-
-def dashboard_links() -> DashboardLinks | None:
-    return _configured or DashboardLinks.from_env()
-
-
-def _sign(secret: bytes, message: str) -> str:
-    mac = hmac.new(secret, message.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-
-def mint_login(session: Session, coach_id: int, now: datetime, links: DashboardLinks) -> str:
-    """A fresh login link for this coach (its nonce's hash stored, unused)."""
-    nonce = secrets.token_urlsafe(18)
-    expires = now + timedelta(minutes=LOGIN_MINUTES)
-    stamp = int(expires.timestamp())
-    session.add(
-        CoachLogin(
-            coach_id=coach_id,
-            nonce_hash=digest(nonce),
-            expires_at=expires,
-            used_at=None,
-            created_at=now,
-        )
-    )
-    session.flush()
-    body = f"{coach_id}.{stamp}.{nonce}"
-    return f"{links.public_url}/login/{body}.{_sign(links.secret, 'login.' + body)}"
-
-
-@dataclass(frozen=True)
-class Login:
-    """A redeemed login link: the new session's cookie value, or why not."""
-
-    session_token: str | None
-    coach_id: int | None
-    problem: str | None = None  # malformed | signature | expired | used
-
-
-async def redeem_login(db: Database, token: str, now: datetime, links: DashboardLinks) -> Login:
-    """Check a login link (signature, time, single use) and open a session for its coach."""
-    parts = token.split(".")
-    if len(parts) != 4 or not is_number(parts[0]) or not is_number(parts[1]) or len(token) > 200:
-        return Login(None, None, "malformed")
-    coach_text, stamp, nonce, signature = parts
-    expected = _sign(links.secret, f"login.{coach_text}.{stamp}.{nonce}")
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
-        return Login(None, None, "signature")
-    if int(stamp) <= now.timestamp():
-        return Login(None, None, "expired")
-    coach_id = int(coach_text)
-
-    def job(session: Session) -> Login:
-        used = session.execute(
-            update(CoachLogin)
-            .where(
-                CoachLogin.nonce_hash == digest(nonce),
-                CoachLogin.coach_id == coach_id,
-                CoachLogin.used_at.is_(None),
-                CoachLogin.expires_at > now,
-            )
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(used, "rowcount", 0) != 1:
-            return Login(None, None, "used")
-        session_token = secrets.token_urlsafe(32)
-        session.add(
-            CoachSession(
-                coach_id=coach_id,
-                token_hash=digest(session_token),
-                expires_at=now + timedelta(hours=SESSION_HOURS),
-                created_at=now,
-            )
-        )
-        return Login(session_token, coach_id)
-
-    return await db.run(job)
-
-
-async def session_coach(db: Database, session_token: str, now: datetime) -> int | None:
-    """The coach whose live session this cookie is, else None."""
-    if not session_token or len(session_token) > 100:
-        return None
-
-    def job(session: Session) -> int | None:
-        found = session.execute(
-            select(CoachSession.coach_id).where(
-                CoachSession.token_hash == digest(session_token), CoachSession.expires_at > now
-            )
-        )
-        return found.scalar_one_or_none()
-
-    return await db.run(job)
-
-
-async def end_session(db: Database, session_token: str) -> None:
-    def job(session: Session) -> None:
-        session.execute(
-            delete(CoachSession).where(CoachSession.token_hash == digest(session_token))
-        )
-
-    await db.run(job)
-
-
-async def cohort_name(db: Database, coach_id: int, cohort_id: int) -> str:
-    def job(session: Session) -> str:
-        return (_owned_cohort(session, coach_id, cohort_id)).name
-
-    return await db.run(job)
+# --- a deep link's verdict -------------------------------------------------------------------
+
+
+def link_verdict(
+    session: Session, link: tuple[str, str], external_id: str, now: datetime
+) -> DeepLink:
+    """What a ``/start`` deep link (``(kind, code)``, see ``parse_start``) would do for them."""
+    kind, code = link
+    verdict = check_link(session, kind, code, telegram_user(external_id), now)
+    if kind == "join" and verdict is not None and verdict.status == "ok":
+        verdict = _with_membership(session, verdict, code, external_id)
+    return verdict

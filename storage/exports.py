@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coaching.exports import FORMAT
 from coaching.network import MapView
-from storage import cohorts, networks
+from storage import coach_views, maps
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -90,7 +90,7 @@ def participant_data(
 
 def _maps(session: Session, participant_id: int) -> list[dict[str, Any]]:
     """The participant's maps as the conversation knows them, plus when each was made."""
-    views = networks.load_maps(session, participant_id)
+    views = maps.load_maps(session, participant_id)
     rows = (
         session.execute(
             select(
@@ -172,10 +172,10 @@ def _map_dict(
 async def coach_participant_export(
     db: Database, coach_id: int, participant_id: int, now: datetime
 ) -> list[dict[str, Any]]:
-    """One participant's data for a coach of their cohort (``cohorts.Forbidden`` otherwise)."""
+    """One participant's data for a coach of their cohort (``coach_views.Forbidden`` otherwise)."""
 
     def job(session: Session) -> list[dict[str, Any]]:
-        cohorts.participant_cohort(session, coach_id, participant_id)
+        coach_views.participant_cohort(session, coach_id, participant_id)
         return [participant_data(session, participant_id, now, bookmarks=False)]
 
     return await db.run(job)
@@ -189,9 +189,9 @@ async def cohort_export(
     def job(session: Session) -> tuple[str, list[dict[str, Any]]]:
         cohort = session.get(Cohort, cohort_id)
         if cohort is None:
-            raise cohorts.Forbidden(f"cohort {cohort_id}")
-        if coach_id is not None and not cohorts.owns_cohort(session, coach_id, cohort_id):
-            raise cohorts.Forbidden(f"cohort {cohort_id}")
+            raise coach_views.Forbidden(f"cohort {cohort_id}")
+        if coach_id is not None and not coach_views.owns_cohort(session, coach_id, cohort_id):
+            raise coach_views.Forbidden(f"cohort {cohort_id}")
         ids = (
             session.execute(
                 select(Participant.id)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,8 +35,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from coaching.cohort import CoachView
-from coaching.model import Event, EventKind, Snapshot
-from storage import exports
 from storage.db import Database
 from storage.logs import pseudonym as pseudonym  # re-exported: conversations' log line
 from storage.models import (
@@ -110,16 +107,6 @@ def forget_copies(session: Session, participant_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def enrich(session: Session, snap: Snapshot, participant_id: int, event: Event) -> Snapshot:
-    """For ``/ekspor`` only: the participant's whole record, to send back to them."""
-    if event.kind is not EventKind.COMMAND or event.command != "ekspor":
-        return snap
-    if snap.profile.consent_at is None:
-        return snap
-    data = exports.participant_data(session, participant_id, snap.now)
-    return dataclasses.replace(snap, export=data)
 
 
 def forget(

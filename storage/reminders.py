@@ -17,34 +17,25 @@ routine reminder per participant" holds without a race.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from coaching import schedule, text
+from coaching import schedule
 from coaching.model import (
     DueTie,
-    Event,
-    EventKind,
     KltbNext,
-    Reply,
-    Snapshot,
     SnoozeReminder,
     StopReminders,
     Waiting,
 )
-from coaching.nudges import PREFIX, compose, due_kltb, due_ties, follow_up_of, kltb_next
+from coaching.nudges import due_kltb, due_ties, kltb_next
 from storage.db import Database
-from storage.logs import pseudonym
 from storage.models import (
     Actor,
     KltbEntry,
@@ -54,7 +45,6 @@ from storage.models import (
     Progress,
     Reminder,
 )
-from storage.outbox import Clock, Deliverer, enqueue, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +70,7 @@ def preference_of(participant: Participant) -> schedule.Preference:
     )
 
 
-def _wants_routine(participant: Participant) -> bool:
+def wants_routine(participant: Participant) -> bool:
     return (
         participant.consent_at is not None
         and participant.active
@@ -100,7 +90,7 @@ def reschedule(
     ``replace=False`` only fills a gap (a participant back after a pause or after blocking the
     bot): an existing pending reminder, routine or snoozed, is left as it is.
     """
-    wanted = _wants_routine(participant)
+    wanted = wants_routine(participant)
     if not wanted and not replace:
         return  # nothing to create; cancelling is for explicit changes and the dispatcher
     pending = list(
@@ -152,26 +142,15 @@ def _new(
 # --- a nudge's buttons ---------------------------------------------------------------------------
 
 
-def is_nudge_button(event: Event) -> bool:
-    return (
-        event.kind is EventKind.CHOICE and event.seq == 0 and event.choice.startswith(f"{PREFIX}:")
-    )
-
-
-def enrich(session: Session, snap: Snapshot, participant_id: int, event: Event) -> Snapshot:
-    """For a nudge's button only: the participant's own recent nudges and what is waiting."""
-    if not is_nudge_button(event):
-        return snap
+def recent(session: Session, participant_id: int) -> dict[int, str]:
+    """The participant's own recent nudges (id → status): what a nudge's button may act on."""
     rows = session.execute(
         select(Reminder.id, Reminder.status)
         .where(Reminder.participant_id == participant_id, Reminder.status.in_(BUTTONED))
         .order_by(Reminder.id.desc())
         .limit(RECENT)
     )
-    waiting = (load_waiting(session, [participant_id], snap.now)).get(participant_id)
-    return dataclasses.replace(
-        snap, reminders={rid: status for rid, status in rows.all()}, waiting=waiting
-    )
+    return {rid: status for rid, status in rows.all()}
 
 
 def _own(session: Session, participant: Participant, reminder_id: int) -> Reminder | None:
@@ -311,220 +290,44 @@ def load_waiting(
     }
 
 
-def render(locale: str, reply: Reply, reminder_id: int) -> dict[str, Any]:
-    """A nudge as an outbox payload: one message, stable buttons (seq 0), its reminder's id."""
-    html = text.render(locale, reply.key, **reply.context)
-    buttons = [
-        [
-            {
-                "label": text.html_to_plain(text.render(locale, o.label, **o.context)),
-                "value": o.value,
-            }
-            for o in row
-        ]
-        for row in reply.options
-    ]
-    # Short by construction (names ≤ 80, notes cut to 120): one message carries the buttons.
-    return {
-        "text": text.split_message(html)[0],
-        "buttons": buttons,
-        "seq": 0,
-        "reminder_id": reminder_id,
-    }
+# --- what the dispatcher claims (app/reminders.py) -----------------------------------------------
 
 
-# --- the dispatcher -----------------------------------------------------------------------------
-
-
-@dataclass
-class Claimed:
-    reminders: int = 0  # rows taken off the pending list (queued, skipped, cancelled, postponed)
-    chats: list[int] = dataclasses.field(default_factory=list)  # chats with a nudge queued
-
-
-class ReminderDispatcher:
-    """Claims due reminders, renders their nudges into the outbox, and has them delivered.
-
-    Claiming and rendering happen in one transaction: a crash before the commit leaves the
-    reminders pending, after it leaves nudges in the outbox, which delivers each exactly once
-    (but for the at-least-once window the outbox documents). At most ``window`` chats are being
-    delivered at once, so nothing waits long behind the 30/s limit holding a lease.
-    """
-
-    def __init__(
-        self,
-        db: Database,
-        deliverer: Deliverer,
-        *,
-        worker: str,
-        clock: Clock = utcnow,
-        batch: int = 100,
-        window: int = 90,
-        interval: float = 1.0,
-    ) -> None:
-        self.db, self.deliverer, self.worker, self.clock = db, deliverer, worker, clock
-        self.batch, self.window, self.interval = batch, window, interval
-        self.prefix = CHANNEL_PREFIX.get(deliverer.sender.channel, f"{deliverer.sender.channel}:")
-        self._inflight: set[asyncio.Task[int]] = set()
-
-    async def tick(self, limit: int | None = None) -> int:
-        """Claim up to ``limit`` due reminders and start delivering their nudges."""
-        claimed = await self.claim(limit or self.batch)
-        for chat in claimed.chats:
-            task = asyncio.create_task(self._deliver(chat))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        return claimed.reminders
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Dispatch until ``stop`` is set, then let the nudges in flight finish."""
-        while not stop.is_set():
-            free = self.window - len(self._inflight)
-            want = min(self.batch, free)
-            taken = 0
-            if want >= min(self.batch, max(1, self.window // 3)):
-                try:
-                    taken = await self.tick(want)
-                except Exception:
-                    log.exception("reminder dispatch failed; retrying")
-            if taken and taken >= want:
-                continue  # more may be due: claim again as soon as there is room
-            await self._pause(stop)
-        await self.idle()
-
-    async def drain(self) -> int:
-        """Dispatch everything due now and wait for its delivery (tests, the benchmark)."""
-        total = 0
-        while True:
-            free = self.window - len(self._inflight)
-            taken = await self.tick(min(self.batch, free)) if free > 0 else 0
-            total += taken
-            if taken == 0 and not self._inflight:
-                return total
-            if taken == 0 or free <= 0:
-                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
-
-    async def idle(self) -> None:
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
-
-    async def _pause(self, stop: asyncio.Event) -> None:
-        waiter = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait(
-                {waiter, *self._inflight},
-                timeout=self.interval,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            waiter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await waiter
-
-    async def _deliver(self, chat: int) -> int:
-        try:
-            return await self.deliverer.flush(chat)
-        except Exception:
-            log.exception(
-                "delivery to chat %s failed; the outbox sweep will retry", pseudonym(chat)
-            )
-            return 0
-
-    async def claim(self, limit: int) -> Claimed:
-        """One transaction: take due reminders, queue their nudges, schedule the next ones."""
-        now = self.clock()
-
-        def job(session: Session) -> Claimed:
-            query = (
-                select(Reminder, Participant)
-                .join(Participant, Participant.id == Reminder.participant_id)
-                .where(
-                    Reminder.status == PENDING,
-                    Reminder.due_at <= now,
-                    Participant.external_id.like(f"{self.prefix}%"),
-                )
-                .order_by(Reminder.due_at, Reminder.id)
-                .limit(limit)
-            )
-            if self.db.dialect == "postgresql":
-                # Locks both rows; rows another dispatcher (or a participant's own update) holds
-                # are skipped, never waited for, so two dispatchers never take the same one.
-                query = query.with_for_update(skip_locked=True)
-            found = (session.execute(query)).all()
-            if not found:
-                return Claimed()
-            # A coach's nudge due with a routine one is the one sent: it says who asked.
-            rows = sorted(found, key=lambda row: row[0].kind != COACH)
-            waiting = load_waiting(session, {p.id for _, p in rows}, now)
-            nudged: set[int] = set()
-            queued: list[tuple[Reminder, Participant, dict[str, Any]]] = []
-            asked: list[int] = []
-            for reminder, participant in rows:
-                payload, tie = self._decide(session, reminder, participant, waiting, nudged, now)
-                if payload is not None:
-                    queued.append((reminder, participant, payload))
-                if tie is not None:
-                    asked.append(tie)
-            if asked:  # the follow-up is asked once per date (again only after a new one)
-                session.execute(
-                    update(PlannedTie).where(PlannedTie.id.in_(asked)).values(followup_at=now)
-                )
-            channel = self.deliverer.sender.channel
-            chats = [int(participant.chat_id or 0) for _, participant, _ in queued]
-            for (_, participant, payload), chat in zip(queued, chats, strict=True):
-                enqueue(session, participant.id, channel, chat, [payload], now)
-            return Claimed(len(rows), chats)
-
-        return await self.db.run(job)
-
-    def _decide(
-        self,
-        session: Session,
-        reminder: Reminder,
-        participant: Participant,
-        waiting: dict[int, Waiting],
-        nudged: set[int],
-        now: datetime,
-    ) -> tuple[dict[str, Any] | None, int | None]:
-        """What one due reminder becomes: the nudge's payload if one is to be sent, and the
-        planned tie whose follow-up it asks."""
-        pref = preference_of(participant)
-        reachable = (
-            participant.active and participant.consent_at is not None and participant.chat_id
+def claim_due(
+    session: Session, prefix: str, limit: int, now: datetime, *, skip_locked: bool
+) -> list[tuple[Reminder, Participant]]:
+    """Due pending reminders of participants on one transport, with their participants; with
+    ``skip_locked`` (PostgreSQL) both rows are locked and rows another dispatcher (or a
+    participant's own update) holds are skipped, never waited for."""
+    query = (
+        select(Reminder, Participant)
+        .join(Participant, Participant.id == Reminder.participant_id)
+        .where(
+            Reminder.status == PENDING,
+            Reminder.due_at <= now,
+            Participant.external_id.like(f"{prefix}%"),
         )
-        wanted = pref.routine if reminder.kind == ROUTINE else pref.frequency != "off"
-        if not reachable or not wanted:
-            reminder.status = CANCELLED  # blocked, gone or opted out: they come back by writing
-            return None, None
-        if schedule.in_quiet(now, pref):
-            reminder.due_at = schedule.quiet_ends(now, pref)  # never in quiet hours: later
-            return None, None
-        scheduled = reminder.kind in SCHEDULED
-        reply = None
-        if participant.id not in nudged:  # two due at once (a coach's and a routine one): one
-            reply = compose(
-                reminder.id,
-                waiting.get(participant.id, Waiting()),
-                name=participant.name,
-                zone=participant.timezone,
-                coach=reminder.kind == COACH,
-            )
-        if reply is None:
-            reminder.status = SKIPPED  # nothing waiting: no nudge at all
-        else:
-            nudged.add(participant.id)
-            reminder.status, reminder.claimed_by = QUEUED, self.worker
-            reminder.attempts += 1
-            if scheduled:
-                participant.ignored_nudges += 1  # reset to 0 by anything they do
-        if scheduled and _wants_routine(participant):
-            due = schedule.next_due(pref, now)
-            if due is not None:
-                session.add(_new(participant.id, ROUTINE, due, now))
-        if reply is None:
-            return None, None
-        payload = render(text.normalise_locale(participant.language), reply, reminder.id)
-        return payload, follow_up_of(reply)
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return [(reminder, participant) for reminder, participant in session.execute(query).all()]
+
+
+def asked_followups(session: Session, planned_tie_ids: Collection[int], now: datetime) -> None:
+    """The follow-up of these planned ties was asked now (once per date)."""
+    session.execute(
+        update(PlannedTie).where(PlannedTie.id.in_(planned_tie_ids)).values(followup_at=now)
+    )
+
+
+def schedule_routine(session: Session, participant: Participant, now: datetime) -> None:
+    """After a routine nudge went (or was skipped): the next one, if they want one."""
+    if wants_routine(participant):
+        due = schedule.next_due(preference_of(participant), now)
+        if due is not None:
+            session.add(_new(participant.id, ROUTINE, due, now))
 
 
 # --- coach nudges -------------------------------------------------------------------------------

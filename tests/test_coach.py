@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.conversations import Handled, Identity, handle_event
 from cli.cohort import bot_username
 from coaching.cohort import PAYLOAD
 from coaching.model import Event, EventKind
-from storage import cohorts
-from storage.conversations import Handled, Identity, handle_event
+from storage import coach_views, cohorts
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -405,7 +405,7 @@ async def test_needs_attention_means_silent_for_a_week_or_behind_the_cohorts_pac
     await give_data(db, (await lina.row()).id, "Lina")
     coach = await coach_id(db, 5001)
     with transaction(db) as session:
-        roster = cohorts.roster(session, coach, w.a.id, NOW)
+        roster = coach_views.roster(session, coach, w.a.id, NOW)
     flags = {m.name: (m.idle, m.behind) for m in roster.members}
     # Two items done by the median participant: Tono (none, silent 8 days) is both.
     assert flags == {"Lina": (False, False), "Sari Dewi": (False, False), "Tono": (True, True)}
@@ -414,7 +414,7 @@ async def test_needs_attention_means_silent_for_a_week_or_behind_the_cohorts_pac
 
 async def coach_id(db: Database, telegram_user_id: int) -> int:
     with transaction(db) as session:
-        found = cohorts.coach_id_of(session, telegram_user_id)
+        found = coach_views.coach_id_of(session, telegram_user_id)
     assert found is not None
     return found
 
@@ -432,14 +432,14 @@ async def test_coach_a_cannot_open_coach_bs_cohort_or_participant(db: Database) 
             )
             == 0
         )
-        a_id = cohorts.coach_id_of(session, 5001)
+        a_id = coach_views.coach_id_of(session, 5001)
         assert a_id is not None
-        with pytest.raises(cohorts.Forbidden):
-            cohorts.roster(session, a_id, w.b.id, NOW)
-        with pytest.raises(cohorts.Forbidden):
-            cohorts.participant_detail(session, a_id, w.rudi_id, NOW)
-        with pytest.raises(cohorts.Forbidden):
-            cohorts.participant_detail(session, a_id, 999_999, NOW)
+        with pytest.raises(coach_views.Forbidden):
+            coach_views.roster(session, a_id, w.b.id, NOW)
+        with pytest.raises(coach_views.Forbidden):
+            coach_views.participant_detail(session, a_id, w.rudi_id, NOW)
+        with pytest.raises(coach_views.Forbidden):
+            coach_views.participant_detail(session, a_id, 999_999, NOW)
 
 
 async def test_ingatkan_nudges_one_participant_or_everyone_flagged(db: Database) -> None:
@@ -467,7 +467,6 @@ async def test_dasbor_sends_a_login_link_only_to_coaches(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = await world(db)
-    monkeypatch.setattr(cohorts, "_configured", None)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("DASHBOARD_SECRET", raising=False)
     off = await w.coach_a.answer(w.coach_a.say("/dasbor"))

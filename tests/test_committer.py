@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.conversations import Identity, handle_event
 from coaching.model import Event
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import OutboxMessage, ProcessedUpdate
 from storage.outbox import Deliverer, handoff_name, release_orphans

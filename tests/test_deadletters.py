@@ -30,9 +30,7 @@ Poison = Callable[[Session, int], None]
 
 def null_state(session: Session, participant_id: int) -> None:
     """A real IntegrityError on both databases (participants.state is NOT NULL)."""
-    session.execute(
-        update(Participant).where(Participant.id == participant_id).values(state=None)
-    )
+    session.execute(update(Participant).where(Participant.id == participant_id).values(state=None))
 
 
 def too_long(session: Session, participant_id: int) -> None:
@@ -160,7 +158,7 @@ async def test_a_deterministic_failure_is_set_aside_told_and_the_chat_goes_on(
 async def test_an_engine_failure_is_a_dead_letter_too(
     bot: Harness, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage import conversations
+    from app import conversations
 
     await to_name_step(bot, bot.sari)
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import bot.pipeline
+from app.conversations import Identity, handle_event
 from bot.app import chat_pacer, rate_limited
 from coaching.model import Event
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.outbox import ChatPacer, Unpaced
 from tests.emulator import BotApiEmulator

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from app import conversations
 from bot.app import command_menu, register, set_commands
 from bot.callback import CallbackData
 from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
-from storage import conversations
 from storage.db import Database
 from storage.models import Participant
 from storage.outbox import ChatPacer, Deliverer

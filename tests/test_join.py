@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage import cohorts
+from storage import coach_views, cohorts
 from storage.db import Database
 from storage.models import CohortMove, OutboxAbout, OutboxMessage, Participant
 from tests.ptb import Person
@@ -105,12 +105,12 @@ async def test_a_join_link_to_another_cohort_asks_and_no_changes_nothing_yes_mov
         assert [(m.participant_id, m.from_cohort_id, m.to_cohort_id) for m in moves] == [
             (me.id, a.id, b.id)
         ]
-        coach_a_id = cohorts.coach_id_of(session, 5201)
-        coach_b_id = cohorts.coach_id_of(session, 5202)
+        coach_a_id = coach_views.coach_id_of(session, 5201)
+        coach_b_id = coach_views.coach_id_of(session, 5202)
         assert coach_a_id is not None and coach_b_id is not None
-        with pytest.raises(cohorts.Forbidden):
-            cohorts.participant_detail(session, coach_a_id, me.id, NOW)
-        cohorts.participant_detail(session, coach_b_id, me.id, NOW)
+        with pytest.raises(coach_views.Forbidden):
+            coach_views.participant_detail(session, coach_a_id, me.id, NOW)
+        coach_views.participant_detail(session, coach_b_id, me.id, NOW)
         # What coach A was sent about her is gone from the outbox.
         kept = (
             session.execute(select(OutboxMessage.payload).where(OutboxMessage.chat_id == 5201))

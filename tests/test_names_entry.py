@@ -21,6 +21,7 @@ import networkx as nx
 import pytest
 from sqlalchemy import select
 
+from app.conversations import handle_event
 from coaching.analysis.csvio import (
     ROWS_SHOWN,
     CsvBadNameError,
@@ -36,7 +37,6 @@ from coaching.model import Document, Event, EventKind
 from coaching.names import KEY_MAX, NAME_MAX
 from coaching.text import LOCALES
 from storage import cohorts
-from storage.conversations import handle_event
 from storage.db import Database
 from storage.models import Actor, Cohort, NetworkMap, Participant
 from tests.support import NOW, telegram_html_errors, transaction

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.conversations import Identity, handle_event
 from coaching.model import Document, Event, EventKind
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import Actor, AnalysisSnapshot, NetworkMap, Participant, Tie
 from tests.support import NOW, transaction

@@ -164,8 +164,8 @@ async def test_hapus_data_before_consent_forgets_the_conversation(db: Database) 
 async def test_a_redelivered_hapus_data_confirmation_does_not_bring_the_participant_back(
     db: Database,
 ) -> None:
+    from app.conversations import handle_event
     from coaching.model import Event, EventKind
-    from storage.conversations import handle_event
     from storage.models import Participant
 
     w = await world(db)

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from app.conversations import Identity, handle_event
+from app.reminders import ReminderDispatcher
 from coaching.model import Event, EventKind
-from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -24,7 +25,7 @@ from storage.models import (
     Reminder,
 )
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
-from storage.reminders import ReminderDispatcher, nudge_behind, nudge_participant
+from storage.reminders import nudge_behind, nudge_participant
 from tests.support import NOW, transaction
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")

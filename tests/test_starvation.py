@@ -57,7 +57,7 @@ async def test_a_5000_row_import_is_stored_whole_in_bulk(db: Database) -> None:
     await sari.say("/menu")
     await sari.press("net")
     sari.update += 1
-    from storage.conversations import handle_event
+    from app.conversations import handle_event
 
     await handle_event(db, sari.who, document(content), update_id=sari.update, now=NOW)
     assert (await sari.row()).state == "network.import"
@@ -245,8 +245,8 @@ async def test_a_csv_is_parsed_and_checked_before_its_transaction(
     """The database's thread (on SQLite, everyone's) gets the event with its plan made."""
     import threading
 
+    from app import conversations
     from coaching.flows.network import maps
-    from storage import conversations
 
     sari = await onboarded(db, 1303)
     planned_on: list[str] = []

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from app.conversations import Identity, handle_event, known, pending_prompt
 from coaching.model import Event, EventKind
-from storage.conversations import Identity, handle_event, known, pending_prompt
 from storage.db import Database, database_url
 from storage.models import Answer, Base, OutboxMessage, Participant, ProcessedUpdate, Progress
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
@@ -251,7 +251,7 @@ async def test_a_slow_decision_does_not_block_the_event_loop(
     """One participant's heavy step (/analisis of a big imported map) leaves others answered."""
     import time
 
-    from storage import conversations
+    from app import conversations
 
     real = conversations.engine.handle
 

@@ -14,8 +14,8 @@ import httpx
 import networkx as nx
 import pytest
 
-from storage import cohorts
-from storage.cohorts import DashboardLinks
+from app.dashboard import DashboardLinks
+from storage import coach_views
 from storage.db import Database
 from tests.support import NOW, transaction
 from tests.test_coach import Person, World, texts, world
@@ -65,7 +65,9 @@ class Site:
 
 async def site_for(db: Database, monkeypatch: pytest.MonkeyPatch, public: str = PUBLIC) -> Site:
     links = DashboardLinks(public, b"test-secret")
-    monkeypatch.setattr(cohorts, "_configured", links)
+    # The bot's /dasbor signs with the configuration the environment gives (no process global).
+    monkeypatch.setenv("DASHBOARD_SECRET", "test-secret")
+    monkeypatch.setenv("PUBLIC_URL", public)
     return Site(await world(db), Clock(), links)
 
 
@@ -121,7 +123,7 @@ async def test_reused_expired_or_altered_links_are_refused(site: Site) -> None:
 
 async def _coach_id(site: Site, telegram_user_id: int) -> int:
     with transaction(site.world.db) as session:
-        found = cohorts.coach_id_of(session, telegram_user_id)
+        found = coach_views.coach_id_of(session, telegram_user_id)
     assert found is not None
     return found
 
@@ -273,7 +275,6 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
     from bot.settings import Settings
     from tests.emulator import BotApiEmulator
 
-    monkeypatch.setattr(cohorts, "_configured", None)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])

@@ -19,8 +19,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from storage import cohorts
-from storage.cohorts import DashboardLinks
+from app.dashboard import DashboardLinks
 from storage.db import Database
 from tests.conftest import IN_CI
 from tests.test_coach import texts, world
@@ -84,7 +83,9 @@ async def test_a_coach_follows_the_dasbor_link_and_reviews_a_participant(
 
     port = free_port()
     links = DashboardLinks(f"http://127.0.0.1:{port}", b"browser-test-secret")
-    monkeypatch.setattr(cohorts, "_configured", links)
+    # The bot's /dasbor signs with the configuration the environment gives (no process global).
+    monkeypatch.setenv("DASHBOARD_SECRET", "browser-test-secret")
+    monkeypatch.setenv("PUBLIC_URL", links.public_url)
     w = await world(db)
     stop = asyncio.Event()
     server = asyncio.create_task(serve_http(dashboard_app(db, links), "127.0.0.1", port, stop))

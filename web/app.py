@@ -36,13 +36,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import dashboard
+from app.dashboard import DashboardLinks
 from coaching import text as chat_text
 from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
 from coaching.network import MapView
-from storage import cohorts, exports, networks
-from storage.cohorts import DashboardLinks, Forbidden
+from storage import coach_views, exports
+from storage import maps as stored_maps
+from storage.coach_views import Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
 from web.mapcache import MapCache, MapPage
@@ -201,7 +204,7 @@ def dashboard_app(
 
     async def coach_of(request: Request) -> int | None:
         token = request.cookies.get(SESSION_COOKIE, "")
-        return await cohorts.session_coach(db, token, clock()) if token else None
+        return await dashboard.session_coach(db, token, clock()) if token else None
 
     Handler = Callable[[Request, int], Awaitable[Response]]
 
@@ -221,14 +224,14 @@ def dashboard_app(
         return endpoint
 
     async def login(request: Request) -> Response:
-        result = await cohorts.redeem_login(db, request.path_params["token"], clock(), links)
+        result = await dashboard.redeem_login(db, request.path_params["token"], clock(), links)
         if result.session_token is None:
             return page(request, "message.html", 403, kind="login_failed", problem=result.problem)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             result.session_token,
-            max_age=cohorts.SESSION_HOURS * 3600,
+            max_age=dashboard.SESSION_HOURS * 3600,
             httponly=True,
             samesite="lax",  # Strict would drop the cookie on the redirect from Telegram
             secure=links.secure,
@@ -239,20 +242,20 @@ def dashboard_app(
     async def logout(request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            await cohorts.end_session(db, token)
+            await dashboard.end_session(db, token)
         response = page(request, "message.html", 200, kind="logged_out")
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
         return response
 
     async def home(request: Request, coach_id: int) -> Response:
         now = clock()
-        mine = await db.run(lambda session: cohorts.cohorts_of(session, coach_id, now))
+        mine = await db.run(lambda session: coach_views.cohorts_of(session, coach_id, now))
         return page(request, "cohorts.html", cohorts=mine)
 
     async def cohort(request: Request, coach_id: int) -> Response:
         now = clock()
         cohort_id = request.path_params["cohort_id"]
-        roster = await db.run(lambda session: cohorts.roster(session, coach_id, cohort_id, now))
+        roster = await db.run(lambda session: coach_views.roster(session, coach_id, cohort_id, now))
         sort = request.query_params.get("sort", "name")
         sort = sort if sort in SORTS else "name"
         desc = request.query_params.get("desc") == "1"
@@ -267,7 +270,9 @@ def dashboard_app(
         pid = request.path_params["participant_id"]
         # Without the map: it is loaded (below) only if its version is not drawn yet.
         detail = await db.run(
-            lambda session: cohorts.participant_detail(session, coach_id, pid, now, network=False)
+            lambda session: coach_views.participant_detail(
+                session, coach_id, pid, now, network=False
+            )
         )
         locale = pick_locale(request)
         mapview = None
@@ -275,7 +280,9 @@ def dashboard_app(
             map_id = detail.network_id
 
             async def load() -> MapView | None:
-                found = await db.run(lambda session: networks.load_maps(session, pid, only=map_id))
+                found = await db.run(
+                    lambda session: stored_maps.load_maps(session, pid, only=map_id)
+                )
                 return found[0] if found else None
 
             # Seconds of CPU for a big map: cached per version, computed in another process.

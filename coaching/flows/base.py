@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from coaching.model import Event, Outcome, Reply, Snapshot
+from coaching.needs import Needs
 
 
 class Flow(Protocol):
@@ -67,12 +68,21 @@ class ModuleFlow(Flow, Protocol):
         ...
 
 
+class NeedsFlow(Flow, Protocol):
+    """Needs more than the snapshot for some events: says what (see ``coaching.needs``)."""
+
+    def needs(self, event: Event) -> Needs | None:
+        """What ``event`` needs loaded, or None if this flow needs nothing for it."""
+        ...
+
+
 @dataclass
 class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
     commands: dict[str, CommandFlow] = field(default_factory=dict)
     buttons: dict[str, ButtonFlow] = field(default_factory=dict)
     modules: dict[str, ModuleFlow] = field(default_factory=dict)
+    needers: list[NeedsFlow] = field(default_factory=list)
 
     @classmethod
     def of(cls, flows: Iterable[Flow]) -> Registry:
@@ -93,6 +103,8 @@ class Registry:
                 if module in registry.modules:
                     raise ValueError(f"module {module!r} opened by two flows")
                 registry.modules[module] = flow  # type: ignore[assignment]
+            if callable(getattr(flow, "needs", None)):
+                registry.needers.append(flow)  # type: ignore[arg-type]
         return registry
 
     def button_flow(self, value: str) -> ButtonFlow | None:

@@ -13,7 +13,6 @@ Button values: ``ko:l`` cohorts, ``ko:c:<cohort>`` roster, ``ko:p:<participant>`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -35,31 +34,24 @@ from coaching.model import (
     BecomeCoach,
     Effect,
     Event,
+    EventKind,
     NudgeParticipants,
     Option,
     Outcome,
     Reply,
     Snapshot,
 )
+from coaching.needs import Focus, Needs
 from coaching.network import MapView
 from coaching.validate import is_number
 
 PREFIX = "ko"
+HELP = ("bantuan", "help")
 REFLECTION_PREVIEW = 280  # characters of each reflection in chat; the dashboard shows it whole
 
 
 class Step(StrEnum):
     """No steps: coach screens are answers, not places in a conversation."""
-
-
-@dataclass(frozen=True)
-class Focus:
-    """What a coach event asks storage to load (storage checks the coach owns it)."""
-
-    cohort_id: int | None = None
-    participant_id: int | None = None
-    only_cohort: bool = False  # the coach's cohort, when they have exactly one
-    login: bool = False  # /dasbor: mint a login link
 
 
 def focus(event: Event) -> Focus | None:
@@ -88,6 +80,20 @@ class Coach:
     button_prefixes = (PREFIX,)
     # A coach need not be a participant: their commands work without onboarding.
     open_before_onboarding = True
+
+    def needs(self, event: Event) -> Needs | None:
+        """A deep link to check (``/start <payload>``); for a coach's command or button, what
+        it names; for ``/bantuan``, the coach's cohorts (their help lists coach commands)."""
+        link = None
+        if event.kind is EventKind.COMMAND and event.command == "start":
+            kind, code = parse_start(event.text)
+            link = (kind, code) if kind is not None else None
+        wanted = focus(event)
+        if wanted is None and event.kind is EventKind.COMMAND and event.command in HELP:
+            wanted = Focus()
+        if link is None and wanted is None:
+            return None
+        return Needs(link=link, coach=wanted)
 
     def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
         return ()

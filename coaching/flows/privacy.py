@@ -18,6 +18,7 @@ from typing import Any
 from coaching.flows.common import go, note, stay
 from coaching.model import (
     Event,
+    EventKind,
     ForgetParticipant,
     JoinCohort,
     Option,
@@ -25,6 +26,7 @@ from coaching.model import (
     Reply,
     Snapshot,
 )
+from coaching.needs import Needs
 
 JSON_NAME = "jejaring-data-saya.json"
 GRAPHML_NAME = "jejaring-peta-saya.graphml"
@@ -44,6 +46,12 @@ class Privacy:
     commands = ("ekspor", "hapus_data")
     # Someone halfway through onboarding has already consented and typed things: theirs too.
     open_before_onboarding = True
+
+    def needs(self, event: Event) -> Needs | None:
+        """``/ekspor`` sends the participant's whole record: it is loaded for it."""
+        if event.kind is EventKind.COMMAND and event.command == "ekspor":
+            return Needs(export=True)
+        return None
 
     def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
         if snap.state == Step.JOIN:

@@ -36,6 +36,7 @@ from coaching.model import (
     UpdateProfile,
     Waiting,
 )
+from coaching.needs import Needs
 from coaching.nudges import PREFIX
 from coaching.validate import ZONES, check_timezone, is_number
 
@@ -69,6 +70,13 @@ class Reminders:
     steps = Step
     commands = ("pengingat",)
     button_prefixes = (PREFIX,)
+
+    def needs(self, event: Event) -> Needs | None:
+        """A nudge's button: the participant's recent nudges and what is waiting for them."""
+        nudge = f"{PREFIX}:"
+        if event.kind is EventKind.CHOICE and event.seq == 0 and event.choice.startswith(nudge):
+            return Needs(nudges=True)
+        return None
 
     # --- /pengingat --------------------------------------------------------------------------
 

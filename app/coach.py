@@ -1,0 +1,93 @@
+"""A coach in the conversation: the screens they ask for, and the nudges they send.
+
+What a coach may see is checked by storage (``storage/cohorts.py`` raises ``Forbidden``); what
+to load is what the coach flow declared (``coaching.needs.Focus``); a login link for the
+dashboard is minted here when ``/dasbor`` asks for one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.dashboard import LOGIN_MINUTES, DashboardLinks, mint_login
+from coaching.cohort import CoachView
+from coaching.model import NudgeParticipants, Reply
+from coaching.needs import Focus
+from storage import coach_views, cohorts, reminders
+from storage.coach_views import Forbidden
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def view(
+    session: Session,
+    external_id: str,
+    wanted: Focus,
+    now: datetime,
+    links: DashboardLinks | None,
+) -> CoachView | None:
+    """What a coach's command or button shows; None if the sender coaches nobody."""
+    tg = cohorts.telegram_user(external_id)
+    coach_id = coach_views.coach_id_of(session, tg) if tg is not None else None
+    if tg is None or coach_id is None:
+        return None
+    mine = coach_views.cohorts_of(session, coach_id, now)
+    shown = CoachView(tg, mine)
+    try:
+        if wanted.cohort_id is not None:
+            roster = coach_views.roster(session, coach_id, wanted.cohort_id, now)
+            shown = dataclasses.replace(shown, roster=roster)
+        elif wanted.participant_id is not None:
+            detail = coach_views.participant_detail(session, coach_id, wanted.participant_id, now)
+            shown = dataclasses.replace(shown, detail=detail)
+        elif wanted.only_cohort and len(mine) == 1:
+            roster = coach_views.roster(session, coach_id, mine[0].id, now)
+            shown = dataclasses.replace(shown, roster=roster)
+    except Forbidden:
+        log.warning("coach %s asked for something not theirs", coach_id)
+        shown = dataclasses.replace(shown, denied=True)
+    if wanted.login:
+        if links is None:
+            shown = dataclasses.replace(shown, dashboard=False)
+        else:
+            url = mint_login(session, coach_id, now, links)
+            shown = dataclasses.replace(shown, login_url=url, login_minutes=LOGIN_MINUTES)
+    return shown
+
+
+async def nudge(
+    db: Database, telegram_user_id: int, effect: NudgeParticipants, now: datetime
+) -> Reply:
+    """Run a coach's nudge (after the commit: reminders open their own transactions)."""
+
+    def job(session: Session) -> tuple[bool, str | None]:
+        return coach_views.nudge_allowed(
+            session, telegram_user_id, effect.cohort_id, effect.participant_ids
+        )
+
+    allowed, name = await db.run(job)
+    if not allowed:
+        return Reply("coach.denied")
+    if effect.participant_ids is None:
+        results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
+    else:
+        results = [
+            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
+            for pid in effect.participant_ids
+        ]
+    counts = Counter(r.status for r in results)
+    context = {
+        "name": name,
+        "total": len(results),
+        "queued": counts["queued"],
+        "already": counts["already_queued"],
+        "off": counts["off"],
+        "inactive": counts["inactive"] + counts["no_consent"] + counts["not_found"],
+    }
+    return Reply("coach.nudged", context)

@@ -1,0 +1,320 @@
+"""What a coach may see — checked here, once, for every caller.
+
+Telegram (``/kohort``…), the web dashboard and the CLI all go through these functions, and each
+loader that takes a cohort or participant id also takes the coach and raises :class:`Forbidden`
+unless that coach is linked to the cohort (``coach_cohorts``). Nothing else in the code base
+reads another participant's rows for a coach.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching import schedule
+from coaching.cohort import (
+    CohortSummary,
+    Detail,
+    KltbLine,
+    Member,
+    Reflection,
+    Roster,
+    StageMark,
+    member_flags,
+)
+from coaching.curriculum import EXERCISES, progress_rows
+from storage import maps
+from storage.db import Database
+from storage.models import (
+    Actor,
+    AnalysisSnapshot,
+    Answer,
+    Coach,
+    CoachCohort,
+    Cohort,
+    KltbEntry,
+    NetworkMap,
+    Participant,
+    Progress,
+)
+
+log = logging.getLogger(__name__)
+
+_EXERCISE_ORDER = {key: index for index, key in enumerate(EXERCISES)}
+
+
+class Forbidden(PermissionError):
+    """The coach does not coach that cohort (or the participant is in none of theirs)."""
+
+
+# --- what a coach sees --------------------------------------------------------------------------
+
+
+def coach_id_of(session: Session, telegram_user_id: int) -> int | None:
+    found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
+    return found.scalar_one_or_none()
+
+
+def owns_cohort(session: Session, coach_id: int, cohort_id: int) -> bool:
+    return session.get(CoachCohort, (coach_id, cohort_id)) is not None
+
+
+def cohorts_of(session: Session, coach_id: int, now: datetime) -> tuple[CohortSummary, ...]:
+    """The coach's cohorts with participants, how many need attention, and how many left."""
+    cohorts = (
+        (
+            session.execute(
+                select(Cohort)
+                .join(CoachCohort, CoachCohort.cohort_id == Cohort.id)
+                .where(CoachCohort.coach_id == coach_id)
+                .order_by(Cohort.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    members = _members(session, [c.id for c in cohorts], now)
+    return tuple(_summary(c, members.get(c.id, ())) for c in cohorts)
+
+
+def roster(session: Session, coach_id: int, cohort_id: int, now: datetime) -> Roster:
+    """A cohort's participants for its coach: progress, last active, needs attention."""
+    cohort = _owned_cohort(session, coach_id, cohort_id)
+    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
+    counts = [m.behind_count for m in members]
+    return Roster(
+        _summary(cohort, members),
+        tuple(m.member for m in members),
+        schedule.cohort_pace(counts),
+    )
+
+
+def participant_detail(
+    session: Session,
+    coach_id: int,
+    participant_id: int,
+    now: datetime,
+    *,
+    network: bool = True,
+) -> Detail:
+    """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
+
+    ``network=False`` leaves the map itself out (its id and version are there): the dashboard
+    loads it only when its cache has not drawn that version yet.
+    """
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id is None or participant.consent_at is None:
+        raise Forbidden(f"participant {participant_id}")
+    cohort = _owned_cohort(session, coach_id, participant.cohort_id)
+    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
+    member = next((m.member for m in members if m.member.id == participant_id), None)
+    if member is None:
+        raise Forbidden(f"participant {participant_id}")
+    completed = frozenset(
+        (
+            session.execute(
+                select(Progress.item_key).where(Progress.participant_id == participant_id)
+            )
+        ).scalars()
+    )
+    modules = progress_rows(completed)  # the chapters, then the network work
+    answers = (
+        (session.execute(select(Answer).where(Answer.participant_id == participant_id)))
+        .scalars()
+        .all()
+    )
+    reflections = tuple(
+        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
+        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
+    )
+    latest = (
+        session.execute(
+            select(NetworkMap.id, NetworkMap.version)
+            .where(NetworkMap.participant_id == participant_id)
+            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
+            .limit(1)
+        )
+    ).first()
+    view = None
+    if network and latest is not None:
+        loaded = maps.load_maps(session, participant_id, only=latest.id)
+        view = loaded[0] if loaded else None
+    return Detail(
+        member=member,
+        cohort=_summary(cohort, members),
+        modules=modules,
+        reflections=reflections,
+        kltb=_kltb(session, participant_id),
+        network=view,
+        stages=_stages(session, participant_id),
+        joined_at=participant.consent_at,
+        network_id=latest.id if latest is not None else None,
+        network_version=latest.version if latest is not None else 0,
+        plans=maps.planned_ties(session, participant_id),
+    )
+
+
+def participant_cohort(session: Session, coach_id: int, participant_id: int) -> int:
+    """The participant's cohort id if the coach coaches it (exports use this check)."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id is None or participant.consent_at is None:
+        raise Forbidden(f"participant {participant_id}")
+    _owned_cohort(session, coach_id, participant.cohort_id)
+    return participant.cohort_id
+
+
+def _owned_cohort(session: Session, coach_id: int, cohort_id: int) -> Cohort:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or not owns_cohort(session, coach_id, cohort_id):
+        raise Forbidden(f"cohort {cohort_id}")
+    return cohort
+
+
+@dataclass(frozen=True)
+class _Row:
+    member: Member
+    behind_count: int  # every progress row, as reminders' "behind" counts them
+
+
+def _members(
+    session: Session, cohort_ids: Sequence[int], now: datetime
+) -> dict[int, tuple[_Row, ...]]:
+    """Consenting participants per cohort, with the counts that flag them."""
+    if not cohort_ids:
+        return {}
+    people = (
+        (
+            session.execute(
+                select(Participant)
+                .where(Participant.cohort_id.in_(cohort_ids), Participant.consent_at.is_not(None))
+                .order_by(Participant.name, Participant.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    ids = [p.id for p in people]
+    done: Counter[int] = Counter()
+    every: Counter[int] = Counter()
+    if ids:
+        for pid, key in session.execute(
+            select(Progress.participant_id, Progress.item_key).where(
+                Progress.participant_id.in_(ids)
+            )
+        ):
+            every[pid] += 1
+            if key in EXERCISES:
+                done[pid] += 1
+    by_cohort: dict[int, list[Participant]] = defaultdict(list)
+    for person in people:
+        if person.cohort_id is not None:
+            by_cohort[person.cohort_id].append(person)
+    result: dict[int, tuple[_Row, ...]] = {}
+    for cohort_id, group in by_cohort.items():
+        pace = schedule.cohort_pace([every[p.id] for p in group])
+        rows = []
+        for p in group:
+            idle, behind = member_flags(
+                done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
+            )
+            member = Member(
+                id=p.id,
+                name=p.name or "—",
+                unit=p.unit,
+                done=done[p.id],
+                total=len(EXERCISES),
+                last_active_at=p.last_active_at,
+                idle=idle,
+                behind=behind,
+            )
+            rows.append(_Row(member, every[p.id]))
+        result[cohort_id] = tuple(rows)
+    return result
+
+
+def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
+    return CohortSummary(
+        id=cohort.id,
+        name=cohort.name,
+        members=len(members),
+        flagged=sum(1 for m in members if m.member.flagged),
+        left=cohort.left_count or 0,
+    )
+
+
+def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
+    actors = (
+        session.execute(
+            select(Actor.id, Actor.name, Actor.kltb_step)
+            .join(NetworkMap, NetworkMap.id == Actor.map_id)
+            .where(NetworkMap.participant_id == participant_id, Actor.is_ego.is_(False))
+            .order_by(Actor.name, Actor.id)
+        )
+    ).all()
+    notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    for actor_id, entry_step, note, action in session.execute(
+        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
+        .join(Actor, Actor.id == KltbEntry.actor_id)
+        .join(NetworkMap, NetworkMap.id == Actor.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+    ):
+        notes[actor_id].append((entry_step, note, action))
+    lines = []
+    seen: set[str] = set()
+    for actor_id, name, step in actors:
+        if step is None and actor_id not in notes:
+            continue
+        if name in seen and actor_id not in notes:
+            continue  # the same stakeholder on two maps: once is enough
+        seen.add(name)
+        steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
+        lines.append(KltbLine(name, step, steps))
+    return tuple(lines)
+
+
+def _stages(session: Session, participant_id: int) -> tuple[StageMark, ...]:
+    rows = session.execute(
+        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
+        .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
+        .where(NetworkMap.participant_id == participant_id)
+        .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
+    )
+    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
+
+
+def nudge_allowed(
+    session: Session,
+    telegram_user_id: int,
+    cohort_id: int,
+    participant_ids: Sequence[int] | None,
+) -> tuple[bool, str | None]:
+    """Whether this coach may nudge these participants of their cohort (None: everyone behind);
+    with the one participant's name when one is named."""
+    coach_id = coach_id_of(session, telegram_user_id)
+    if coach_id is None or not owns_cohort(session, coach_id, cohort_id):
+        return False, None
+    if participant_ids is None:
+        return True, None
+    rows = session.execute(
+        select(Participant.id, Participant.name).where(
+            Participant.id.in_(participant_ids), Participant.cohort_id == cohort_id
+        )
+    ).all()
+    if len(rows) != len(set(participant_ids)):
+        return False, None
+    return True, rows[0][1] if len(rows) == 1 else None
+
+
+async def cohort_name(db: Database, coach_id: int, cohort_id: int) -> str:
+    def job(session: Session) -> str:
+        return (_owned_cohort(session, coach_id, cohort_id)).name
+
+    return await db.run(job)

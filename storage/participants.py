@@ -1,0 +1,291 @@
+"""A participant's own rows: the row lock, repeats, the snapshot, effects stored, replies queued.
+
+Repository functions of a ``Session``, run inside the application's transaction for an event
+(``app/conversations.py``): nothing here runs the engine or renders a reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from coaching import text
+from coaching.curriculum import EXERCISES
+from coaching.model import (
+    BecomeCoach,
+    ChangeMap,
+    CompleteItem,
+    CreateMap,
+    Effect,
+    JoinCohort,
+    PlanKltb,
+    PlanTie,
+    Profile,
+    RecordConsent,
+    RecordKltb,
+    ResolvePlan,
+    SaveAnalysis,
+    SaveAnswer,
+    SelectMap,
+    Snapshot,
+    SnoozeReminder,
+    StopReminders,
+    UpdateProfile,
+)
+from storage import cohorts, maps, networks, outbox, plans, reminders
+from storage.models import Answer, Participant, ProcessedUpdate, Progress
+from storage.outbox import Pending
+
+PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"}) | frozenset(
+    {"reminder_time", "quiet_start", "quiet_end"}
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is talking, as the transport knows them."""
+
+    external_id: str  # "tg:<user id>" or "term:<name>"
+    channel: str  # "telegram" | "terminal"
+    chat_id: int
+    language_hint: str | None = None  # Telegram's language_code, used before they choose
+
+
+class InviteLost(Exception):
+    """A coach invite checked in this transaction could not be redeemed in it."""
+
+
+# Statements every update runs, built once (building them cost as much as running them).
+_PARTICIPANT = select(Participant).where(Participant.external_id == bindparam("external_id"))
+_PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
+_ANSWER_T = cast(Table, Answer.__table__)
+_ANSWERS = select(_ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
+    _ANSWER_T.c.participant_id == bindparam("participant")
+)
+_PROGRESS_T = cast(Table, Progress.__table__)
+_PROGRESS = select(_PROGRESS_T.c.item_key).where(
+    _PROGRESS_T.c.participant_id == bindparam("participant")
+)
+_PROCESSED_T = cast(Table, ProcessedUpdate.__table__)
+# The duplicate check and the mark in one statement (RETURNING: psycopg's rowcount is -1 here).
+_FIRST_TIME = {
+    dialect: insert(_PROCESSED_T)
+    .values(
+        update_id=bindparam("update"),
+        participant_id=bindparam("participant"),
+        processed_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_PROCESSED_T.c.update_id)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def first_time(session: Session, update_id: int, participant_id: int, now: datetime) -> bool:
+    """Record the update as handled; False if it already was (Telegram redelivered it)."""
+    statement = _FIRST_TIME[session.get_bind().dialect.name]
+    params = {"update": update_id, "participant": participant_id, "now": now}
+    return (session.execute(statement, params)).first() is not None
+
+
+def lock(session: Session, who: Identity, now: datetime, default_locale: str) -> Participant:
+    """Fetch (creating if new) and row-lock the participant for the rest of the transaction."""
+    participant, _ = locked(session, who, now, default_locale)
+    assert participant is not None  # created if new
+    return participant
+
+
+def locked(
+    session: Session,
+    who: Identity,
+    now: datetime,
+    default_locale: str,
+    *,
+    create: bool = True,
+) -> tuple[Participant | None, bool]:
+    """``_lock_participant``, and whether this transaction created them (without ``create``,
+    someone unknown is None)."""
+    language = who.language_hint if who.language_hint in text.LOCALES else default_locale
+    values: dict[str, Any] = {
+        "external_id": who.external_id,
+        "chat_id": who.chat_id,
+        "language": language,
+        "state": "onboarding.consent",
+        "state_data": {},
+        "seq": 0,
+        "active": True,
+        "ignored_nudges": 0,
+        "reminder_time": "08:00",
+        "quiet_start": "21:00",
+        "quiet_end": "07:00",
+        "created_at": now,
+        "updated_at": now,
+    }
+    bind = session.get_bind()
+    query = _PARTICIPANT_FOR_UPDATE if bind.dialect.name == "postgresql" else _PARTICIPANT
+    key = {"external_id": who.external_id}
+    # Someone we know (nearly every update): one statement. Someone new: created, then locked
+    # (two first updates of a new participant racing meet at the unique external_id).
+    participant = (session.execute(query, key)).scalar_one_or_none()
+    created = False
+    if participant is None and not create:
+        return None, False
+    if participant is None:
+        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        inserted = session.execute(
+            insert(Participant)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["external_id"])
+            .returning(Participant.id)
+        )
+        created = inserted.first() is not None
+        participant = (session.execute(query, key)).scalar_one()
+    if not participant.active:
+        participant.active = True  # they wrote to us: they are back
+        participant.ignored_nudges = 0
+    return participant, created
+
+
+def snapshot(session: Session, participant: Participant, now: datetime) -> Snapshot:
+    rows = session.execute(_ANSWERS, {"participant": participant.id})
+    answers = {key: answer for key, answer in rows.all()}
+    completed = frozenset((session.execute(_PROGRESS, {"participant": participant.id})).scalars())
+    profile = Profile(
+        name=participant.name,
+        unit=participant.unit,
+        language=text.normalise_locale(participant.language),
+        timezone=participant.timezone,
+        reminder=participant.reminder,
+        consent_at=participant.consent_at,
+        reminder_time=participant.reminder_time,
+        quiet_start=participant.quiet_start,
+        quiet_end=participant.quiet_end,
+    )
+    views = maps.load_maps(session, participant.id)
+    network = maps.active_view(participant, views)
+    return Snapshot(
+        profile=profile,
+        state=participant.state,
+        data=dict(participant.state_data or {}),
+        seq=participant.seq,
+        now=now,
+        answers=answers,
+        completed=completed,
+        network=network,
+        maps=views,
+        last_analysis=maps.last_analysis(session, network.id if network else None),
+    )
+
+
+def store_effects(
+    session: Session,
+    participant: Participant,
+    effects: Sequence[Effect],
+    now: datetime,
+    who: Identity | None = None,
+) -> None:
+    for effect in effects:
+        if isinstance(effect, UpdateProfile):
+            for field, value in effect.fields.items():
+                if field not in PROFILE_FIELDS:
+                    raise ValueError(f"not a profile field: {field}")
+                setattr(participant, field, value)
+                if field == "name" and value:
+                    networks.rename_ego(session, participant, str(value))
+            if reminders.SCHEDULE_FIELDS & set(effect.fields):
+                reminders.reschedule(session, participant, now)
+        elif isinstance(effect, RecordConsent):
+            participant.consent_at = now
+            participant.consent_version = effect.version
+        elif isinstance(effect, SaveAnswer):
+            save_answer(session, participant, effect, now)
+        elif isinstance(effect, CompleteItem):
+            complete(session, participant, effect.item, now)
+        elif isinstance(effect, JoinCohort):
+            cohorts.join_cohort(session, participant, effect.code, now)
+        elif isinstance(effect, BecomeCoach):
+            user = cohorts.telegram_user(who.external_id) if who else None
+            cohort = cohorts.redeem_invite(session, user, effect.token, now) if user else None
+            if cohort is None:
+                # Checked in this transaction under the invite's lock: cannot happen; if it
+                # does, nothing is committed and the coach is told something went wrong.
+                raise InviteLost(participant.state)
+        elif isinstance(
+            effect,
+            CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
+        ):
+            networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, ResolvePlan):
+            plans.resolve(session, participant, effect, now)
+        elif isinstance(effect, SnoozeReminder):
+            reminders.apply_snooze(session, participant, effect, now)
+        elif isinstance(effect, StopReminders):
+            reminders.apply_stop(session, participant, effect, now)
+
+
+def save_answer(
+    session: Session, participant: Participant, effect: SaveAnswer, now: datetime
+) -> None:
+    answer = (
+        session.execute(
+            select(Answer).where(
+                Answer.participant_id == participant.id, Answer.exercise_key == effect.exercise
+            )
+        )
+    ).scalar_one_or_none()
+    if answer is None:
+        session.add(
+            Answer(
+                participant_id=participant.id,
+                exercise_key=effect.exercise,
+                text=effect.text,
+                data=dict(effect.data or {}),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        answer.text, answer.updated_at = effect.text, now
+        if effect.data is not None:
+            answer.data = dict(effect.data)
+    if effect.exercise in EXERCISES:
+        complete(session, participant, effect.exercise, now)
+
+
+def complete(session: Session, participant: Participant, item: str, now: datetime) -> None:
+    """One progress row per item (an exercise answered, a piece of network work done)."""
+    if session.get(Progress, (participant.id, item)) is None:
+        session.add(Progress(participant_id=participant.id, item_key=item, completed_at=now))
+
+
+def queue(
+    session: Session,
+    participant: Participant,
+    who: Identity,
+    payloads: Sequence[dict[str, Any]],
+    seq: int,
+    now: datetime,
+    *,
+    claim_as: str | None = None,
+) -> tuple[tuple[int, ...], Pending | None]:
+    """Queue the payloads; with ``claim_as``, the first leased to that deliverer if it may be.
+
+    See ``outbox.enqueue``: the caller sends it at once after the commit.
+    """
+    messages = [
+        {
+            **{k: v for k, v in payload.items() if k != "stable"},
+            "seq": 0 if payload.get("stable") else seq,
+        }
+        for payload in payloads
+    ]
+    return outbox.enqueue(
+        session, participant.id, who.channel, who.chat_id, messages, now, claim_as=claim_as
+    )
