@@ -82,7 +82,7 @@ def test_a_step_table_refuses_a_flow_with_a_step_missing() -> None:
         key = "onboarding"
 
     Half.table = table
-    with pytest.raises(TypeError, match="onboarding.consent \\(handler\\)"):
+    with pytest.raises(TypeError, match=r"onboarding\.consent \(handler\)"):
         Half()
 
     @table.handler(*OnboardingStep)
@@ -96,7 +96,7 @@ def test_a_step_table_refuses_a_flow_with_a_step_missing() -> None:
 
 def test_the_menu_opens_every_guided_module_where_its_flow_guides_it() -> None:
     opened = {m: f for f in FLOWS for m in getattr(f, "opens", ())}
-    assert menu.GUIDES == opened
+    assert opened == menu.GUIDES
 
 
 def test_jumps_name_states_by_their_enum() -> None:
