@@ -88,6 +88,21 @@ def exercise_rows(
     )
 
 
+def done_rows(snap: Snapshot, module: str) -> tuple[tuple[Option, ...], ...]:
+    """A lesson's last screen: any Latihan skipped on the way (offered again), the Evaluasi,
+    and the menu."""
+    skipped = tuple(
+        row
+        for row in exercise_rows(snap, module, ("latihan",))
+        if row[0].value.removeprefix("x:") not in snap.completed
+    )
+    return (
+        *skipped,
+        *exercise_rows(snap, module, ("evaluasi",)),
+        (Option("menu", "common.btn_menu"),),
+    )
+
+
 def open_exercise(choice: str, module: str) -> Outcome | None:
     """An exercise button: answer it in the exercise flow (which returns to the module's list)."""
     key = choice.removeprefix("x:")
