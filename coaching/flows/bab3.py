@@ -16,14 +16,15 @@ Stored: ``bab3.latihan1`` (the exercise: it counts for progress) and the bookmar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.flows import lesson
-from coaching.flows import network as network_flow
-from coaching.flows.common import go, note, personal_map, stay
+from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.states import Bab3Step as Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow, Steps
 from coaching.model import Event, Option, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.network import MapView, example_view
 
@@ -31,22 +32,6 @@ MODULE = "bab3"
 LATIHAN = "bab3.latihan1"
 KITE = "kite"
 TOP = 3  # actors named per measure on one's own map: enough to see who, short on a phone
-
-
-class Step(StrEnum):
-    HOME = "bab3.home"
-    SNA = "bab3.sna"
-    SIZE = "bab3.size"
-    DENSITY = "bab3.density"
-    DEGREE = "bab3.degree"
-    BETWEENNESS = "bab3.betweenness"
-    CLOSENESS = "bab3.closeness"
-    SPANNER = "bab3.spanner"
-    PERIPHERAL = "bab3.peripheral"
-    CLUSTERS = "bab3.clusters"
-    LATIHAN = "bab3.latihan"
-    DONE = "bab3.done"
-
 
 # The pages that teach one measure each, in the module's order.
 MEASURES: tuple[Step, ...] = (
@@ -65,88 +50,115 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
     (Step.LATIHAN, {}),
     (Step.DONE, {}),
 )
+_ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
+
+STEPS = Steps(Step)
 
 
-class Bab3:
+@STEPS.prompt(Step.HOME)
+def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
+    return (lesson.home_reply(snap, MODULE, Step),)
+
+
+@STEPS.handler(Step.HOME)
+def on_home(snap: Snapshot, event: Event) -> Outcome:
+    """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
+    return lesson.on_home(snap, event, MODULE, Step, lambda: _ROUTE.to(0))
+
+
+@STEPS.prompt(Step.SNA)
+def ask_sna(snap: Snapshot) -> tuple[Reply, ...]:
+    """The kite's picture, then what social network analysis is for."""
+    kite = example_view(KITE)
+    assert kite is not None  # bundled with the code
+    picture = Reply("bab3.kite_caption", {}, attachment=kite.picture(snap.locale))
+    return (picture, Reply("bab3.sna", {}, lesson.nav()))
+
+
+@STEPS.prompt(*MEASURES)
+def ask_measure(snap: Snapshot) -> tuple[Reply, ...]:
+    """One measure: what the module says of it on the kite, then the same on one's own map."""
+    step = Step(snap.state)
+    own = own_map(snap)
+    context: dict[str, Any] = {
+        "kite": kite_facts(),
+        "own": own_facts(own),
+        "page": MEASURES.index(step) + 2,
+    }
+    rows = lesson.nav()
+    if own is None:
+        rows = ((Option("map", "bab3.btn_map"),), *rows)
+    return (Reply(str(step), context, rows),)
+
+
+@STEPS.handler(Step.SNA, *MEASURES)
+def on_page(snap: Snapshot, event: Event) -> Outcome:
+    """On, back, or (no map to measure yet) to the map."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    if event.choice == "map":
+        return open_map(snap)
+    if event.choice == "next":
+        return _ROUTE.move(snap, +1)
+    if event.choice == "back":
+        return _ROUTE.move(snap, -1)
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.LATIHAN)
+def ask_latihan(snap: Snapshot) -> tuple[Reply, ...]:
+    previous = lesson.excerpt(snap.answers.get(LATIHAN))
+    return (Reply("bab3.latihan", {"previous": previous}, lesson.answer_nav()),)
+
+
+@STEPS.handler(Step.LATIHAN)
+def on_latihan(snap: Snapshot, event: Event) -> Outcome:
+    """Stores Latihan III and goes on to the summary; or skips it (offered there again)."""
+    if event.choice == "skip":
+        return _ROUTE.move(snap, +1)
+    if event.choice == "back":
+        return _ROUTE.move(snap, -1)
+    if event.choice:
+        return stay(snap, note("common.use_buttons"))
+    answer = lesson.typed_answer(snap, event, "bab3.need_text")
+    if isinstance(answer, Outcome):
+        return answer
+    saved = note("bab3.saved")
+    return _ROUTE.move(snap, +1, saved, effects=(SaveAnswer(LATIHAN, answer),))
+
+
+@STEPS.prompt(Step.DONE)
+def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
+    done, total = lesson.progress(snap, MODULE)
+    context = {"latihan": LATIHAN in snap.completed, "done": done, "total": total}
+    return (Reply("bab3.done", context, lesson.done_rows(snap, MODULE)),)
+
+
+@STEPS.handler(Step.DONE)
+def on_done(snap: Snapshot, event: Event) -> Outcome:
+    """A skipped Latihan III or an Evaluasi, answered in the exercise flow."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+
+
+class Bab3(StepFlow):
     key = "bab3"
-    steps = Step
-    opens = (MODULE,)
+    table = STEPS
+    opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
         return go(Step.HOME)
 
-    # --- prompts ------------------------------------------------------------------------------
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        if step is Step.HOME:
-            return (lesson.home_reply(snap, MODULE, Step),)
-        if step is Step.SNA:
-            kite = example_view(KITE)
-            assert kite is not None  # bundled with the code
-            picture = Reply("bab3.kite_caption", {}, attachment=kite.picture(snap.locale))
-            return (picture, Reply("bab3.sna", {}, lesson.nav()))
-        if step in MEASURES:
-            own = own_map(snap)
-            context: dict[str, Any] = {
-                "kite": kite_facts(),
-                "own": own_facts(own),
-                "page": _page(step),
-            }
-            rows = lesson.nav()
-            if own is None:
-                rows = ((Option("map", "bab3.btn_map"),), *rows)
-            return (Reply(str(step), context, rows),)
-        if step is Step.LATIHAN:
-            previous = lesson.excerpt(snap.answers.get(LATIHAN))
-            return (Reply("bab3.latihan", {"previous": previous}, lesson.answer_nav()),)
-        done, total = lesson.progress(snap, MODULE)
-        context = {"latihan": LATIHAN in snap.completed, "done": done, "total": total}
-        return (Reply("bab3.done", context, lesson.done_rows(snap, MODULE)),)
-
-    # --- events -------------------------------------------------------------------------------
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
-        if event.choice == "menu":
-            return go("menu.main")
-        if step is Step.HOME:
-            return lesson.on_home(snap, event, MODULE, Step, lambda: _ROUTE.to(0))
-        if step is Step.LATIHAN:
-            return self._on_latihan(snap, event)
-        refused = lesson.refuse_media(snap, event)
-        if refused is not None:
-            return refused
-        if step is Step.DONE:
-            return lesson.open_exercise(event.choice, MODULE) or stay(
-                snap, note("common.use_buttons")
-            )
-        if event.choice == "map":
-            return network_flow.enter(snap)
-        if event.choice == "next":
-            return _ROUTE.move(snap, +1)
-        if event.choice == "back":
-            return _ROUTE.move(snap, -1)
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_latihan(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores Latihan III and goes on to the summary; or skips it (offered there again)."""
-        if event.choice == "skip":
-            return _ROUTE.move(snap, +1)
-        if event.choice == "back":
-            return _ROUTE.move(snap, -1)
-        if event.choice:
-            return stay(snap, note("common.use_buttons"))
-        answer = lesson.typed_answer(snap, event, "bab3.need_text")
-        if isinstance(answer, Outcome):
-            return answer
-        saved = note("bab3.saved")
-        return _ROUTE.move(snap, +1, saved, effects=(SaveAnswer(LATIHAN, answer),))
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        """The menu button on any page."""
+        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 FLOW = Bab3()
-_ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
 
 
 # --- the kite and the participant's map ---------------------------------------------------------
@@ -250,8 +262,3 @@ def _outside(result: Analysis) -> list[str]:
 
 def _reachable(result: Analysis, a: str, b: str) -> bool:
     return any(a in piece and b in piece for piece in result.pieces) or not result.pieces
-
-
-def _page(step: Step) -> int:
-    """The page's number in the lesson (1 is the introduction)."""
-    return MEASURES.index(step) + 2
