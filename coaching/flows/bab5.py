@@ -119,7 +119,6 @@ class Bab5:
         if step is Step.LATIHAN:
             context = {"case": case, "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
             return (Reply("bab5.latihan", context, _answer_nav()),)
-        rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
         done, total = lesson.progress(snap, MODULE)
         stages = sum(
             1
@@ -136,7 +135,7 @@ class Bab5:
             "done": done,
             "total": total,
         }
-        return (Reply("bab5.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+        return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
 
     # --- events -------------------------------------------------------------------------------
 
