@@ -30,9 +30,7 @@ Poison = Callable[[Session, int], None]
 
 def null_state(session: Session, participant_id: int) -> None:
     """A real IntegrityError on both databases (participants.state is NOT NULL)."""
-    session.execute(
-        update(Participant).where(Participant.id == participant_id).values(state=None)
-    )
+    session.execute(update(Participant).where(Participant.id == participant_id).values(state=None))
 
 
 def too_long(session: Session, participant_id: int) -> None:
