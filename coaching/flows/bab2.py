@@ -234,11 +234,11 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.DONE)
 def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
-    rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
     saved = [key for key in _stored_keys() if snap.answers.get(key)]
     done, total = lesson.progress(snap, MODULE)
-    context = {"saved": saved, "done": done, "total": total}
-    return (Reply("bab2.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+    skipped = [key for key in LATIHAN if key not in snap.completed]
+    context = {"saved": saved, "done": done, "total": total, "skipped": skipped}
+    return (Reply("bab2.done", context, lesson.done_rows(snap, MODULE)),)
 
 
 @STEPS.handler(Step.DONE)

@@ -266,7 +266,6 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.DONE)
 def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
-    rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
     done, total = lesson.progress(snap, MODULE)
     stages = sum(
         1
@@ -283,7 +282,7 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
         "done": done,
         "total": total,
     }
-    return (Reply("bab5.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+    return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
 
 
 @STEPS.handler(Step.DONE)

@@ -88,6 +88,21 @@ class Bab2Step(StrEnum):
     DONE = "bab2.done"
 
 
+class Bab3Step(StrEnum):
+    HOME = "bab3.home"
+    SNA = "bab3.sna"
+    SIZE = "bab3.size"
+    DENSITY = "bab3.density"
+    DEGREE = "bab3.degree"
+    BETWEENNESS = "bab3.betweenness"
+    CLOSENESS = "bab3.closeness"
+    SPANNER = "bab3.spanner"
+    PERIPHERAL = "bab3.peripheral"
+    CLUSTERS = "bab3.clusters"
+    LATIHAN = "bab3.latihan"
+    DONE = "bab3.done"
+
+
 class Bab4Step(StrEnum):
     INTRO = "bab4.intro"
     CASE = "bab4.case"
