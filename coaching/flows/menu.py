@@ -38,6 +38,7 @@ class Menu:
             rows = (*rows, (Option("plans", "plans.btn_open"),))
         if upcoming is not None:
             rows = ((Option("next", "menu.btn_next"),), *rows)
+        rows = (*rows, (Option("miniapp", "network.btn_miniapp", web_app="/app"),))  # last
         context = {
             "name": snap.profile.name or "",
             "modules": modules,
