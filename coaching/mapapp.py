@@ -163,6 +163,10 @@ def scene(view: MapView, *, locale: str) -> dict[str, Any]:
     }
 
 
+def warm() -> None:
+    """Nothing: importing this module (in a fresh worker process) was the work."""
+
+
 def compare(previous: Mapping[str, Any] | None, view: MapView, *, locale: str) -> dict[str, Any]:
     """A stored analysis snapshot (before) against the map now (after): the chat's "what
     changed" text and the names added and gone, for the app to mark on the map."""

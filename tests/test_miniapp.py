@@ -288,3 +288,58 @@ async def test_a_coach_sees_their_cohorts_maps_read_only_and_no_other(app: App) 
         assert response.status_code == 401
     async with app.client() as anonymous:
         assert (await anonymous.get(f"/app/api/coach/{w.sari_id}/map")).status_code == 401
+
+
+# --- where it opens from ---------------------------------------------------------------------
+
+
+def test_the_map_page_and_menu_offer_the_app_only_over_https(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.sender import keyboard
+
+    payload = {
+        "seq": 3,
+        "buttons": [
+            [{"label": "Menu", "value": "menu"}],
+            [{"label": "Peta interaktif", "value": "miniapp", "web_app": "/app"}],
+        ],
+    }
+    monkeypatch.setattr(cohorts, "_configured", DashboardLinks(PUBLIC, b"k"))
+    markup = keyboard(payload)
+    assert markup is not None
+    opener = markup.inline_keyboard[1][0]
+    assert opener.web_app is not None and opener.web_app.url == f"{PUBLIC}/app"
+    assert opener.callback_data is None
+    monkeypatch.setattr(cohorts, "_configured", DashboardLinks("http://127.0.0.1:8080", b"k"))
+    markup = keyboard(payload)
+    assert markup is not None and len(markup.inline_keyboard) == 1  # no https: no app button
+
+
+async def test_the_menu_button_opens_the_app_only_over_https() -> None:
+    from bot.app import set_menu_button
+
+    class Bot:
+        def __init__(self) -> None:
+            self.calls: list[Any] = []
+
+        async def set_chat_menu_button(self, **kwargs: Any) -> bool:
+            self.calls.append(kwargs["menu_button"])
+            return True
+
+    class App:
+        bot = Bot()
+
+    await set_menu_button(App(), "http://127.0.0.1:8080")  # type: ignore[arg-type]
+    assert App.bot.calls == []
+    await set_menu_button(App(), PUBLIC)  # type: ignore[arg-type]
+    (button,) = App.bot.calls
+    assert button.type == "web_app" and button.web_app.url == f"{PUBLIC}/app"
+
+
+async def test_the_chats_map_page_and_menu_carry_the_app_button(app: App) -> None:
+    sari = app.w.sari
+    said = await sari.answer(sari.say("/peta"))
+    assert any(b.get("web_app") == "/app" for p in said for row in p["buttons"] for b in row)
+    said = await sari.answer(sari.say("/menu"))
+    assert any(b.get("web_app") == "/app" for p in said for row in p["buttons"] for b in row)

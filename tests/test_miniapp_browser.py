@@ -152,6 +152,19 @@ async def test_a_participant_builds_the_map_by_touch_and_the_chat_sees_it(
         )
         await page.locator("#sheet-close").tap()
 
+        # seeing: colour and filter by KLTB step, highlight a role, the analysis in a panel
+        await page.locator("#btn-view").tap()
+        await page.locator("#sheet input[name=colour][value=kltb_step]").check()
+        await page.locator("#sheet select[name=only]").select_option("=trust")
+        assert await page.locator("g.actor:not(.dim)").count() == 1  # Budi, at TRUST
+        assert await page.get_attribute('g.actor[data-name="Budi"]', "class") == "actor"
+        await page.locator("#sheet input[value=hubs]").check()
+        assert await page.locator("body.roles-on").count() == 1
+        await page.locator("#sheet-close").tap()
+        await page.locator("#btn-analysis").tap()
+        assert len(await page.locator("#sheet .analysis").inner_text()) > 50
+        await page.locator("#sheet-close").tap()
+
         # undo: the tie goes, in the app and in the chat
         await page.locator("#btn-undo").tap()
         await page.wait_for_selector(tie, state="detached")

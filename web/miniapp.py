@@ -23,6 +23,7 @@ coach's carry the dashboard's session cookie: only their own cohorts' participan
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -53,16 +54,19 @@ BODY_MAX = 16_384
 
 
 class SceneCache(MapCache):
-    """The app's scenes, computed in the dashboard's kind of worker process, per map version."""
+    """The app's scenes, computed in the dashboard's kind of worker process (spawned, at a
+    lower priority), per map version. The worker imports only ``coaching``."""
 
     async def _run(self, view: MapView, locale: str, label: str) -> Any:
         self.computed += 1
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), _scene, view, label)
+        work = functools.partial(mapapp.scene, locale=label)
+        return await loop.run_in_executor(self._executor(), work, view)
 
-
-def _scene(view: MapView, locale: str) -> dict[str, Any]:
-    return mapapp.scene(view, locale=locale)
+    def warm(self) -> None:
+        """Start the worker now (the page is opening: its first scene is a second away)."""
+        if self._pool is None:
+            self._executor().submit(mapapp.warm)
 
 
 def miniapp_routes(
@@ -86,6 +90,7 @@ def miniapp_routes(
         return token_subject(token.strip(), links.secret, now=clock())
 
     async def shell(request: Request) -> Response:
+        scenes.warm()
         return page(request, "miniapp.html", texts_json=_json(texts), mode="participant", pid=0)
 
     async def coach_shell(request: Request) -> Response:
