@@ -336,9 +336,10 @@ def _name(view: MapView, given: Any) -> str:
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "kind": ACTOR_KINDS,
     "ibarra": IBARRA,
-    "kltb_step": KLTB_STEPS,
     "inside": (True, False),
 }
+"""What the card edits, as the chat's card does. The KLTB step is shown, not set here: it is
+reached in the chat's Know-Like-Trust-Buy pipeline, in order, with notes (never skipped)."""
 
 
 def _checked_attributes(given: Mapping[str, Any]) -> dict[str, Any]:

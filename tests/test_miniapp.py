@@ -120,6 +120,11 @@ def test_new_names_go_through_the_chats_resolver() -> None:
     assert isinstance(self_tie, Refused) and self_tie.key == "network.err_self_tie"
     bad = plan_change(view, {"op": "update_actor", "key": "ani", "attributes": {"kind": "x"}})
     assert isinstance(bad, Refused)
+    # the KLTB step is reached in the chat's pipeline, in order: the card does not set it
+    skip = plan_change(
+        view, {"op": "update_actor", "key": "ani", "attributes": {"kltb_step": "buy"}}
+    )
+    assert isinstance(skip, Refused)
 
 
 # --- over HTTP -------------------------------------------------------------------------------

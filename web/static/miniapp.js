@@ -409,6 +409,7 @@
     needs.value = a.needs || "";
     const ibarra = select("ibarra", choices.ibarra, a.ibarra, (v) => T["ib_" + v]);
     const kltb = select("kltb_step", choices.kltb_step, a.kltb_step, (v) => T["kltb_" + v]);
+    kltb.dataset.fixed = "1"; // reached in the chat's KLTB pipeline, in order, with notes
     const roles = el(
       "p",
       { class: "roles" },
@@ -439,7 +440,8 @@
       el("p", { class: "label", text: T.tie }),
       ties
     );
-    for (const c of form.querySelectorAll("input, select, textarea")) c.disabled = ro;
+    form.insertBefore(el("p", { class: "muted", text: T.kltb_in_chat }), ties.previousSibling);
+    for (const c of form.querySelectorAll("input, select, textarea")) c.disabled = ro || !!c.dataset.fixed;
     if (!ro) {
       const save = button(T.save, async () => {
         const attributes = {
@@ -449,7 +451,6 @@
           resources: checked(resources),
           needs: needs.value.trim() || null,
           ibarra: ibarra.value || null,
-          kltb_step: kltb.value || null,
         };
         const was = node.attributes;
         const differs = Object.keys(attributes).some(
