@@ -124,6 +124,7 @@ class Bab5Step(StrEnum):
     RESULTS = "bab5.results"
     CASE = "bab5.case"
     MODEL = "bab5.model"
+    NOW = "bab5.now"
     STAGE = "bab5.stage"
     TRANSITION = "bab5.transition"
     LATIHAN = "bab5.latihan"
