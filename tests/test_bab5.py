@@ -421,6 +421,8 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     await chat.send("Kami satu almamater.")
     for _ in range(2):
         await chat.press("skip")
+    for _ in range(3):  # levels of networking, KNOW → LIKE → TRUST → BUY, the skills
+        await chat.press("next")
     await chat.send("Latihan II.1 dari dalam pelajaran.")
     # Bab V: the self-assessment, then leave in the middle of the stages
     await chat.send("/menu")

@@ -84,6 +84,9 @@ class Bab2Step(StrEnum):
     BALANCE = "bab2.balance"
     ANKLAM = "bab2.anklam"
     PRINCIPLE = "bab2.principle"
+    LEVELS = "bab2.levels"
+    KLTB = "bab2.kltb"
+    SKILLS = "bab2.skills"
     LATIHAN = "bab2.latihan"
     DONE = "bab2.done"
 
