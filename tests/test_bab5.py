@@ -25,7 +25,7 @@ from coaching.network import AddActor, AddTie, MapView
 from coaching.pictures import render_attachment
 from storage.db import Database
 from storage.models import Actor, Answer, OutboxMessage, Participant, Progress
-from tests.support import Conversation, Said, telegram_html_errors
+from tests.support import Conversation, Said, telegram_html_errors, transaction
 from tests.test_network_storage import Chat
 
 SCORES = [4, 3, 5, 2, 4, 4, 3, 2, 4, 4, 5, 3, 1, 4]  # the module's order: 6 LLC, then 8 Anklam
@@ -443,13 +443,13 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
 
     db = Database.connect(database_url)
     chat.db = db
-    async with db.transaction() as session:
-        answers = {a.exercise_key: a for a in (await session.execute(select(Answer))).scalars()}
-        progress = set((await session.execute(select(Progress.item_key))).scalars())
-        kinds = {a.name: a.ibarra for a in (await session.execute(select(Actor))).scalars()}
+    with transaction(db) as session:
+        answers = {a.exercise_key: a for a in (session.execute(select(Answer))).scalars()}
+        progress = set((session.execute(select(Progress.item_key))).scalars())
+        kinds = {a.name: a.ibarra for a in (session.execute(select(Actor))).scalars()}
         charts = [
             m.payload["attachment"]
-            for m in (await session.execute(select(OutboxMessage))).scalars()
+            for m in (session.execute(select(OutboxMessage))).scalars()
             if m.payload.get("attachment", {}).get("type") == "scores"
         ]
     assert kinds == {"Sari Dewi": None, "Ani": "strategic", "Budi": "personal"}
@@ -468,8 +468,8 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     # back where they left: the first transition question after Tahap I
     await chat.press("m:bab5")
     await chat.press("go")
-    async with db.transaction() as session:
-        participant = (await session.execute(select(Participant))).scalar_one()
+    with transaction(db) as session:
+        participant = (session.execute(select(Participant))).scalar_one()
     assert participant.state == "bab5.transition"
     assert participant.state_data == {"stage": 0, "aspect": 0}  # its first adjustment
     await db.dispose()
