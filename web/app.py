@@ -261,14 +261,14 @@ def dashboard_app(
         return response
 
     async def home(request: Request, coach_id: int) -> Response:
-        async with db.transaction() as session:
-            mine = await cohorts.cohorts_of(session, coach_id, clock())
+        now = clock()
+        mine = await db.run(lambda session: cohorts.cohorts_of(session, coach_id, now))
         return page(request, "cohorts.html", cohorts=mine)
 
     async def cohort(request: Request, coach_id: int) -> Response:
         now = clock()
-        async with db.transaction() as session:
-            roster = await cohorts.roster(session, coach_id, request.path_params["cohort_id"], now)
+        cohort_id = request.path_params["cohort_id"]
+        roster = await db.run(lambda session: cohorts.roster(session, coach_id, cohort_id, now))
         sort = request.query_params.get("sort", "name")
         sort = sort if sort in SORTS else "name"
         desc = request.query_params.get("desc") == "1"
@@ -281,17 +281,17 @@ def dashboard_app(
     async def participant(request: Request, coach_id: int) -> Response:
         now = clock()
         pid = request.path_params["participant_id"]
-        async with db.transaction() as session:
-            # Without the map: it is loaded (below) only if its version is not drawn yet.
-            detail = await cohorts.participant_detail(session, coach_id, pid, now, network=False)
+        # Without the map: it is loaded (below) only if its version is not drawn yet.
+        detail = await db.run(
+            lambda session: cohorts.participant_detail(session, coach_id, pid, now, network=False)
+        )
         locale = pick_locale(request)
         mapview = None
         if detail.network_id is not None:
             map_id = detail.network_id
 
             async def load() -> MapView | None:
-                async with db.transaction() as session:
-                    found = await networks.load_maps(session, pid, only=map_id)
+                found = await db.run(lambda session: networks.load_maps(session, pid, only=map_id))
                 return found[0] if found else None
 
             # Seconds of CPU for a big map: cached per version, computed in another process.
