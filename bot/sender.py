@@ -11,39 +11,50 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from app.dashboard import DashboardLinks
 from bot.callback import CallbackData
 from bot.rendering import RenderError, picture_and_text
 from bot.rendering import render as render_picture
 from storage.outbox import SendResult, Verdict
 
 
-def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("buttons") or []
-    if not rows:
-        return None
+def keyboard(
+    payload: dict[str, Any], links: DashboardLinks | None = None
+) -> InlineKeyboardMarkup | None:
+    """The payload's buttons; a Mini App button opens ``PUBLIC_URL`` + its path, and is left
+    out unless that address is public HTTPS (Telegram opens nothing else). ``links``: the
+    service's configuration, else the environment's."""
     seq = int(payload.get("seq", 0))
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    b["label"], callback_data=CallbackData(seq, b["value"]).encode()
-                )
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
+    if links is None and any(b.get("web_app") for row in payload.get("buttons") or [] for b in row):
+        links = DashboardLinks.from_env()
+    public = links.public_url if links is not None and links.secure else None
+    rows = []
+    for row in payload.get("buttons") or []:
+        buttons = []
+        for b in row:
+            if b.get("web_app"):
+                if public:
+                    url = public.rstrip("/") + str(b["web_app"])
+                    buttons.append(InlineKeyboardButton(b["label"], web_app=WebAppInfo(url)))
+                continue
+            data = CallbackData(seq, b["value"]).encode()
+            buttons.append(InlineKeyboardButton(b["label"], callback_data=data))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 class TelegramSender:
     channel = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, links: DashboardLinks | None = None) -> None:
         self.bot = bot
+        self.links = links  # where a Mini App button points (None: the environment says)
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         problem: str | None = None
@@ -59,7 +70,7 @@ class TelegramSender:
                     chat_id,
                     payload["text"],
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(payload),
+                    reply_markup=keyboard(payload, self.links),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
         except RenderError as exc:  # the renderer died: a fresh one may draw it
@@ -84,7 +95,7 @@ class TelegramSender:
                 chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(payload),
+                reply_markup=keyboard(payload, self.links),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
             return problem
@@ -93,7 +104,7 @@ class TelegramSender:
             InputFile(io.BytesIO(png), filename="peta-jejaring.png"),
             caption=text,
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(payload),
+            reply_markup=keyboard(payload, self.links),
         )
         return None
 
@@ -105,7 +116,7 @@ class TelegramSender:
             InputFile(io.BytesIO(data), filename=name),
             caption=payload["text"],
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(payload),
+            reply_markup=keyboard(payload, self.links),
         )
 
     async def _edit(self, chat_id: int, payload: dict[str, Any]) -> bool:
@@ -116,7 +127,7 @@ class TelegramSender:
                 chat_id=chat_id,
                 message_id=int(payload["edit_message_id"]),
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(payload),
+                reply_markup=keyboard(payload, self.links),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except BadRequest as exc:

@@ -17,9 +17,17 @@ Payload = dict[str, Any]
 
 
 def buttons(locale: str, options: Sequence[Sequence[Option]]) -> list[list[dict[str, str]]]:
-    """Rows of ``{"label", "value"}``: each label plain, one line and capped (``button_label``)."""
+    """Rows of ``{"label", "value"}`` (and ``web_app``, a Mini App's address, when it has one):
+    each label plain, one line and capped (``button_label``)."""
     return [
-        [{"label": text.button_label(locale, o.label, **o.context), "value": o.value} for o in row]
+        [
+            {
+                "label": text.button_label(locale, o.label, **o.context),
+                "value": o.value,
+                **({"web_app": o.web_app} if o.web_app else {}),
+            }
+            for o in row
+        ]
         for row in options
     ]
 
