@@ -105,6 +105,8 @@ class Member:
     last_active_at: datetime | None
     idle: bool = False  # silent ≥ 7 days, or never active
     behind: bool = False  # fewer exercises than the cohort's median participant
+    # Whether a coach's nudge can reach them: ``ok``, ``off`` (reminders off), ``inactive``.
+    nudge: str = "ok"
 
     @property
     def flagged(self) -> bool:
@@ -121,6 +123,7 @@ class Member:
             "days": days_since(self.last_active_at, now),
             "idle": self.idle,
             "behind": self.behind,
+            "nudge": self.nudge,
         }
 
 

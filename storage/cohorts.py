@@ -50,7 +50,7 @@ from coaching.cohort import (
     member_flags,
     parse_start,
 )
-from coaching.curriculum import EXERCISES, progress_rows
+from coaching.curriculum import EXERCISES, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
@@ -331,6 +331,25 @@ async def join_cohort(
     return True
 
 
+async def coach_chats(db: Database) -> list[tuple[int, str]]:
+    """(Telegram user id, language) of every coach: their chats get the coach command menu.
+
+    The language is their own participant row's, if they have one, else Indonesian.
+    """
+    async with db.transaction() as session:
+        users = [int(u) for u in (await session.execute(select(Coach.telegram_user_id))).scalars()]
+        languages = dict(
+            (
+                await session.execute(
+                    select(Participant.external_id, Participant.language).where(
+                        Participant.external_id.in_([f"tg:{u}" for u in users])
+                    )
+                )
+            ).all()
+        )
+    return [(user, languages.get(f"tg:{user}") or "id") for user in users]
+
+
 # --- what a coach sees --------------------------------------------------------------------------
 
 
@@ -483,8 +502,8 @@ async def _members(
         .all()
     )
     ids = [p.id for p in people]
-    done: Counter[int] = Counter()
     every: Counter[int] = Counter()
+    completed: dict[int, set[str]] = defaultdict(set)
     if ids:
         for pid, key in await session.execute(
             select(Progress.participant_id, Progress.item_key).where(
@@ -492,8 +511,7 @@ async def _members(
             )
         ):
             every[pid] += 1
-            if key in EXERCISES:
-                done[pid] += 1
+            completed[pid].add(key)
     by_cohort: dict[int, list[Participant]] = defaultdict(list)
     for person in people:
         if person.cohort_id is not None:
@@ -506,19 +524,32 @@ async def _members(
             idle, behind = member_flags(
                 done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
             )
+            # What the participant's own menu counts: exercises and network work (map, KLTB).
+            done, total = overall_progress(frozenset(completed[p.id]))
             member = Member(
                 id=p.id,
                 name=p.name or "—",
                 unit=p.unit,
-                done=done[p.id],
-                total=len(EXERCISES),
+                done=done,
+                total=total,
                 last_active_at=p.last_active_at,
                 idle=idle,
                 behind=behind,
+                nudge=_nudgeable(p),
             )
             rows.append(_Row(member, every[p.id]))
         result[cohort_id] = tuple(rows)
     return result
+
+
+def _nudgeable(participant: Participant) -> str:
+    """``ok`` if a coach's nudge can reach them, else why not: ``off`` (they turned reminders
+    off) or ``inactive`` (blocked the bot, or no chat) — as ``reminders._nudge`` decides."""
+    if not participant.active or not participant.chat_id:
+        return "inactive"
+    if participant.reminder == "off":
+        return "off"
+    return "ok"
 
 
 def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:

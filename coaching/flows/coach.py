@@ -8,7 +8,12 @@ participant only if the coach owns it (``storage/cohorts.py``), and this flow an
 ``coach.denied`` when storage found nothing.
 
 Button values: ``ko:l`` cohorts, ``ko:c:<cohort>`` roster, ``ko:p:<participant>`` detail,
-``ko:n:<participant>`` nudge one, ``ko:a:<cohort>`` nudge everyone flagged.
+``ko:n:<participant>`` nudge one, ``ko:a:<cohort>`` nudge everyone flagged, ``ko:me`` start
+(or go on with) the coach's own participant onboarding from the coach home.
+
+``/start`` and ``/menu`` from a coach open the coach home (:func:`home`): their cohorts and
+commands; a coach who is also a participant gets it beside their own menu, as a message of
+its own.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from coaching.cohort import (
     plan_line,
 )
 from coaching.curriculum import EXERCISES
+from coaching.flows import onboarding
 from coaching.flows.common import note, stay
 from coaching.model import (
     BecomeCoach,
@@ -63,13 +69,19 @@ class Focus:
 
 
 def focus(event: Event) -> Focus | None:
-    """The cohort or participant a coach command or button names; None: not a coach event."""
+    """The cohort or participant a coach command or button names; None: not a coach event.
+
+    ``/start`` (without a link's payload) and ``/menu`` ask for the coach home: storage loads
+    it only if the sender is a coach.
+    """
     if event.command in ("kohort", "ingatkan"):
         return Focus(only_cohort=True)
     if event.command == "dasbor":
         return Focus(login=True)
+    if event.command == "menu" or (event.command == "start" and not event.text.strip()):
+        return Focus()
     parts = event.choice.split(":") if event.choice.startswith(f"{PREFIX}:") else []
-    if len(parts) == 2 and parts[1] == "l":
+    if len(parts) == 2 and parts[1] in ("l", "me"):
         return Focus()
     if len(parts) != 3 or not is_number(parts[2]) or len(parts[2]) > 12:
         return None
@@ -124,6 +136,8 @@ class Coach:
         action = event.choice.split(":")[1] if event.choice.count(":") >= 1 else ""
         if action == "l":
             return _answer(snap, _cohorts(coach, snap))
+        if action == "me":
+            return _as_participant(snap)
         if coach.denied or focus(event) is None:
             return _answer(snap, note("coach.denied"))
         if action == "c" and coach.roster is not None:
@@ -135,12 +149,41 @@ class Coach:
             return _answer(snap, *_detail(coach.detail, snap))
         if action == "n" and coach.detail is not None:
             detail = coach.detail
+            if detail.member.nudge != "ok":  # an old button: say why, send nothing
+                why = {"name": detail.member.name, "reason": detail.member.nudge}
+                return _answer(snap, note("coach.cannot_nudge", **why))
             effect = NudgeParticipants(detail.cohort.id, (detail.member.id,))
             return _answer(snap, effects=(effect,), toast="coach.nudge_toast")
         return _answer(snap, note("coach.denied"))
 
 
 FLOW = Coach()
+
+
+def home(snap: Snapshot, *, participant: bool) -> Reply:
+    """The coach home ``/start`` and ``/menu`` open for a coach: cohorts, commands, and for a
+    coach who is not (yet) a participant the way to start as one."""
+    coach = snap.coach
+    cohorts = coach.cohorts if coach is not None else ()
+    rows: list[tuple[Option, ...]] = [
+        (Option(f"{PREFIX}:c:{c.id}", "coach.btn_cohort", _cohort_context(c)),) for c in cohorts
+    ]
+    if not participant:
+        rows.append((Option(f"{PREFIX}:me", "coach.btn_as_participant"),))
+    context = {
+        "cohorts": [_cohort_context(c) for c in cohorts],
+        "participant": participant,
+    }
+    return Reply("coach.home", context, tuple(rows), stable=True)
+
+
+def _as_participant(snap: Snapshot) -> Outcome:
+    """The coach chose to learn as a participant too: their own onboarding starts (or goes
+    on where it was); an onboarded coach just gets their menu."""
+    if snap.profile.consent_at is not None and not snap.state.startswith("onboarding."):
+        return Outcome("menu.main", {}, changed=True)
+    state = snap.state if snap.state.startswith("onboarding.") else str(onboarding.FIRST)
+    return Outcome(state, dict(snap.data), replies=(note("onboarding.welcome"),), changed=True)
 
 
 def deep_link(
@@ -214,13 +257,14 @@ def _roster(roster: Roster, snap: Snapshot) -> Reply:
     members = [m.context(snap.now) for m in roster.members]
     buttons = [Option(f"{PREFIX}:p:{m['id']}", "coach.btn_member", m) for m in members]
     rows: list[tuple[Option, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-    if roster.cohort.flagged:
+    reachable = sum(1 for m in roster.members if m.flagged and m.nudge == "ok")
+    if reachable:
         rows.append(
             (
                 Option(
                     f"{PREFIX}:a:{roster.cohort.id}",
                     "coach.btn_nudge_all",
-                    {"count": roster.cohort.flagged},
+                    {"count": reachable},
                 ),
             )
         )
@@ -230,21 +274,29 @@ def _roster(roster: Roster, snap: Snapshot) -> Reply:
 
 
 def _nudge_pick(roster: Roster, snap: Snapshot) -> Reply:
-    flagged = [m.context(snap.now) for m in roster.members if m.flagged]
+    # Whoever needs attention first, then everyone else: a coach may nudge anyone. A nudge is
+    # offered only where it can be delivered; the others are named with the reason.
+    members = sorted(roster.members, key=lambda m: not m.flagged)
+    everyone = [m.context(snap.now) for m in members]
+    flagged = [m for m in everyone if m["idle"] or m["behind"]]
+    reachable = [m for m in flagged if m["nudge"] == "ok"]
     rows: list[tuple[Option, ...]] = []
-    if flagged:
+    if reachable:
         rows.append(
             (
                 Option(
-                    f"{PREFIX}:a:{roster.cohort.id}", "coach.btn_nudge_all", {"count": len(flagged)}
+                    f"{PREFIX}:a:{roster.cohort.id}",
+                    "coach.btn_nudge_all",
+                    {"count": len(reachable)},
                 ),
             )
         )
     rows += [
         (Option(f"{PREFIX}:n:{m['id']}", "coach.btn_nudge_one", {"name": m["name"]}),)
-        for m in flagged
+        for m in everyone
+        if m["nudge"] == "ok"
     ]
-    context = {"cohort": _cohort_context(roster.cohort), "members": flagged}
+    context = {"cohort": _cohort_context(roster.cohort), "members": everyone}
     return Reply("coach.nudge_pick", context, tuple(rows), stable=True)
 
 
@@ -276,12 +328,10 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
         "stages": stages,
         "plans": plans,
     }
-    actions = (
-        (
-            Option(f"{PREFIX}:n:{member.id}", "coach.btn_nudge_one", {"name": member.name}),
-            Option(f"{PREFIX}:c:{detail.cohort.id}", "coach.btn_back_cohort"),
-        ),
-    )
+    back = Option(f"{PREFIX}:c:{detail.cohort.id}", "coach.btn_back_cohort")
+    nudge = Option(f"{PREFIX}:n:{member.id}", "coach.btn_nudge_one", {"name": member.name})
+    # Offered only if it can reach them; otherwise the detail says why (coach.detail).
+    actions = ((nudge, back),) if member.nudge == "ok" else ((back,),)
     replies: list[Reply] = [Reply("coach.detail", context)]
     view = detail.network
     if view is not None and len(view.actors) >= 2:

@@ -1,0 +1,138 @@
+"""Coaches in Telegram (issue 15): their own home and command menu, progress that counts map
+work, and nudges offered only where they can be delivered — through the real PTB Application
+with real ``Update`` objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from storage import cohorts
+from storage.db import Database
+from storage.models import Reminder
+from tests.ptb import Person
+from tests.support import NOW
+from tests.test_join import Room, said
+
+
+@pytest.fixture
+async def room(db: Database) -> AsyncIterator[Room]:
+    harness = Room(db)
+    async with harness.app:
+        yield harness
+
+
+def offered(room: Room, messages: list[dict[str, Any]]) -> list[str]:
+    """The values of the buttons offered (without the ``j1:<seq>:`` envelope)."""
+    return [b.split(":", 2)[2] for m in messages for b in room.buttons(m)]
+
+
+async def onboard(room: Room, who: Person, code: str, name: str, reminders: str) -> None:
+    await room.say(who, f"/start join_{code}")
+    await room.tap(who, "agree")
+    await room.tap(who, "lang:id")
+    await room.say(who, name)
+    await room.say(who, "Bappeda Karawang")
+    await room.tap(who, "WIB")
+    await room.tap(who, reminders)
+
+
+def coach_menus(room: Room) -> list[dict[str, Any]]:
+    calls = [p for m, p in room.request.calls if m == "setMyCommands" and p.get("scope")]
+    for call in calls:
+        for key in ("scope", "commands"):
+            if isinstance(call[key], str):
+                call[key] = json.loads(call[key])
+    return calls
+
+
+async def test_a_coach_gets_the_coach_home_and_menu_not_the_consent(
+    room: Room, db: Database
+) -> None:
+    cohort = await cohorts.create_cohort(db, "PKA Angkatan 40", now=NOW)
+    coach = Person(room.app, 6001)
+    welcome = await room.say(coach, f"/start coach_{cohort.coach_token}")
+    assert "pendamping" in said(welcome)
+    menus = coach_menus(room)
+    assert len(menus) == 1
+    assert menus[0]["scope"] == {"type": "chat", "chat_id": 6001}
+    names = [c["command"] for c in menus[0]["commands"]]
+    assert names[:3] == ["kohort", "ingatkan", "dasbor"] and "menu" in names
+
+    for command in ("/start", "/menu"):
+        home = await room.say(coach, command)
+        text = said(home)
+        assert "Beranda pendamping" in text and "PKA Angkatan 40" in text, command
+        assert "Persetujuan" not in text, command
+        assert f"ko:c:{cohort.id}" in offered(room, home) and "ko:me" in offered(room, home)
+    # the coach may choose to learn as a participant too: then, and only then, the consent
+    consent = await room.tap(coach, "ko:me", stable=True)
+    assert "Persetujuan penyimpanan data" in said(consent)
+
+
+async def test_a_coach_who_is_also_a_participant_has_both_apart(room: Room, db: Database) -> None:
+    theirs = await cohorts.create_cohort(db, "PKA Angkatan 41", now=NOW)
+    coached = await cohorts.create_cohort(db, "PKA Angkatan 42", now=NOW)
+    nia = Person(room.app, 6002)
+    await onboard(room, nia, theirs.join_code, "Nia Kurnia", "daily")
+    await room.say(nia, f"/start coach_{coached.coach_token}")
+    shown = await room.say(nia, "/menu")
+    assert len(shown) == 2  # two messages: the coach home, then her own menu
+    assert "Beranda pendamping" in shown[0]["text"] and "PKA Angkatan 42" in shown[0]["text"]
+    assert "ko:me" not in offered(room, shown[:1])
+    assert "Beranda pendamping" not in shown[1]["text"] and "Bab II" in shown[1]["text"]
+    again = await room.say(nia, "/start")
+    assert "Beranda pendamping" in again[0]["text"] and "Nia Kurnia" in said(again[1:])
+
+
+async def test_roster_counts_map_work_and_a_nudge_is_offered_only_where_it_reaches(
+    room: Room, db: Database
+) -> None:
+    cohort = await cohorts.create_cohort(db, "PKA Angkatan 43", now=NOW)
+    coach = Person(room.app, 6003)
+    await room.say(coach, f"/start coach_{cohort.coach_token}")
+    sari, tono = Person(room.app, 6004), Person(room.app, 6005)
+    await onboard(room, sari, cohort.join_code, "Sari Dewi", "daily")
+    await onboard(room, tono, cohort.join_code, "Tono Wijaya", "off")
+    # Sari builds her map in the chat: network work counts in what her coach sees
+    await room.say(sari, "/hubung Pak Budi - Bu Ani kuat")
+    sari_id = (await room.row(6004)).id
+    tono_id = (await room.row(6005)).id
+
+    roster = await room.tap(coach, f"ko:c:{cohort.id}", stable=True)
+    text = said(roster)
+    labels = [b["text"] for m in roster for row in _rows(m) for b in row]
+    sari_label = next(label for label in labels if "Sari Dewi" in label)
+    done, total = (int(x) for x in sari_label.rsplit(" ", 1)[-1].split("/"))
+    assert done >= 1 and total > 18, sari_label  # 18 exercises + the network work
+    assert "Tono Wijaya" in text
+
+    # Tono turned reminders off: no "Ingatkan Tono" anywhere, and the coach is told why
+    detail = await room.tap(coach, f"ko:p:{tono_id}", stable=True)
+    assert f"ko:n:{tono_id}" not in offered(room, detail)
+    assert "pengingat dimatikan" in said(detail)
+    pick = await room.say(coach, "/ingatkan")
+    assert f"ko:n:{tono_id}" not in offered(room, pick)
+    assert "Tono Wijaya" in said(pick) and "pengingat dimatikan" in said(pick)
+    # an old button still refuses with the reason; nothing is queued
+    old = await room.tap(coach, f"ko:n:{tono_id}", stable=True)
+    assert "tidak dikirim" in said(old) and "mematikan pengingat" in said(old)
+    assert not [a for a in room.request.answers() if "Mengirim" in str(a.get("text"))][-1:]
+    async with db.transaction() as session:
+        assert (
+            await session.execute(select(Reminder).where(Reminder.participant_id == tono_id))
+        ).first() is None
+    sari_detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
+    assert f"ko:n:{sari_id}" in offered(room, sari_detail)
+
+
+def _rows(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    markup = message.get("reply_markup")
+    if not markup:
+        return []
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return list(markup["inline_keyboard"])
