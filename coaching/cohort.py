@@ -22,6 +22,7 @@ from coaching import schedule
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
+    from coaching.compare import Comparison
     from coaching.network import MapView, PlannedTie
 
 JOIN_PREFIX = "join_"
@@ -107,6 +108,8 @@ class Member:
     behind: bool = False  # fewer exercises than the cohort's median participant
     # Whether a coach's nudge can reach them: ``ok``, ``off`` (reminders off), ``inactive``.
     nudge: str = "ok"
+    # (chapter key, done, total) per chapter, then the network work (``progress_rows``)
+    chapters: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -157,6 +160,7 @@ class KltbLine:
     actor: str
     step: str | None
     notes: tuple[tuple[str, str | None, str | None], ...] = ()  # (step, note, next action)
+    due: datetime | None = None  # when the latest planned next action is due
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,28 @@ class StageMark:
     map_title: str
     stage: str | None
     at: datetime
+    map_id: int | None = None
+    id: int | None = None  # the analysis snapshot's id (a before/after view picks two)
+
+
+@dataclass(frozen=True)
+class MapSummary:
+    """One of a participant's maps, for a coach to pick."""
+
+    id: int
+    kind: str  # personal | case
+    title: str
+    actors: int
+    updated_at: datetime
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "actors": self.actors,
+            "date": self.updated_at.date().isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -183,6 +209,12 @@ class Detail:
     # set even when ``network`` was not loaded (the dashboard draws it from a cache).
     network_id: int | None = None
     network_version: int = 0
+    # Every map of theirs (most recently changed first); the shown one is ``network_id``.
+    maps: tuple[MapSummary, ...] = ()
+    # Before/after of the shown map: two of its analyses (the first and the last unless the
+    # coach chose), compared by ``coaching.compare``.
+    comparison: Comparison | None = None
+    compared: tuple[StageMark, StageMark] | None = None
 
 
 @dataclass(frozen=True)

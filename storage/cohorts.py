@@ -42,6 +42,7 @@ from coaching.cohort import (
     DeepLink,
     Detail,
     KltbLine,
+    MapSummary,
     Member,
     Reflection,
     Roster,
@@ -50,6 +51,7 @@ from coaching.cohort import (
     member_flags,
     parse_start,
 )
+from coaching.compare import Comparison, compare
 from coaching.curriculum import EXERCISES, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
@@ -403,6 +405,9 @@ async def participant_detail(
     now: datetime,
     *,
     network: bool = True,
+    map_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
 ) -> Detail:
     """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
 
@@ -435,18 +440,21 @@ async def participant_detail(
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
+    maps = await _map_summaries(session, participant_id)
+    if map_id is not None and all(m.id != map_id for m in maps):
+        raise Forbidden(f"map {map_id}")  # not this participant's (a forged id): nothing shown
+    shown_id = map_id if map_id is not None else (maps[0].id if maps else None)
     latest = (
         await session.execute(
-            select(NetworkMap.id, NetworkMap.version)
-            .where(NetworkMap.participant_id == participant_id)
-            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
-            .limit(1)
+            select(NetworkMap.id, NetworkMap.version).where(NetworkMap.id == shown_id)
         )
     ).first()
     view = None
     if network and latest is not None:
         loaded = await networks.load_maps(session, participant_id, only=latest.id)
         view = loaded[0] if loaded else None
+    stages = await _stages(session, participant_id)
+    comparison, compared = await _comparison(session, stages, shown_id, before, after)
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
@@ -454,12 +462,71 @@ async def participant_detail(
         reflections=reflections,
         kltb=await _kltb(session, participant_id),
         network=view,
-        stages=await _stages(session, participant_id),
+        stages=stages,
         joined_at=participant.consent_at,
         network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
         plans=await networks.planned_ties(session, participant_id),
+        maps=maps,
+        comparison=comparison,
+        compared=compared,
     )
+
+
+async def _map_summaries(session: AsyncSession, participant_id: int) -> tuple[MapSummary, ...]:
+    """Every map of the participant's, most recently changed first, with its actor count."""
+    counts = dict(
+        (
+            await session.execute(
+                select(Actor.map_id, func.count())
+                .join(NetworkMap, NetworkMap.id == Actor.map_id)
+                .where(NetworkMap.participant_id == participant_id)
+                .group_by(Actor.map_id)
+            )
+        ).all()
+    )
+    rows = (
+        await session.execute(
+            select(NetworkMap.id, NetworkMap.kind, NetworkMap.title, NetworkMap.updated_at)
+            .where(NetworkMap.participant_id == participant_id)
+            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
+        )
+    ).all()
+    return tuple(
+        MapSummary(i, kind, title, int(counts.get(i, 0)), updated)
+        for i, kind, title, updated in rows
+    )
+
+
+async def _comparison(
+    session: AsyncSession,
+    stages: Sequence[StageMark],
+    map_id: int | None,
+    before: int | None,
+    after: int | None,
+) -> tuple[Comparison | None, tuple[StageMark, StageMark] | None]:
+    """Before/after of the shown map: the chosen analyses, else its first and last."""
+    mine = [s for s in stages if s.map_id == map_id and map_id is not None]
+    if len(mine) < 2:
+        return None, None
+    by_id = {s.id: s for s in mine}
+    first = by_id.get(before) if before is not None else None
+    last = by_id.get(after) if after is not None else None
+    first, last = first or mine[0], last or mine[-1]
+    if first.id == last.id:
+        return None, None
+    if first.at > last.at:
+        first, last = last, first
+    results: dict[int | None, dict[str, Any]] = dict(
+        (
+            await session.execute(
+                select(AnalysisSnapshot.id, AnalysisSnapshot.result).where(
+                    AnalysisSnapshot.id.in_([first.id, last.id])
+                )
+            )
+        ).all()
+    )
+    return compare(results.get(first.id) or {}, results.get(last.id) or {}), (first, last)
 
 
 async def participant_cohort(session: AsyncSession, coach_id: int, participant_id: int) -> int:
@@ -536,6 +603,7 @@ async def _members(
                 idle=idle,
                 behind=behind,
                 nudge=_nudgeable(p),
+                chapters=progress_rows(frozenset(completed[p.id])),
             )
             rows.append(_Row(member, every[p.id]))
         result[cohort_id] = tuple(rows)
@@ -572,14 +640,24 @@ async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, .
         )
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    dues: dict[int, tuple[int, datetime]] = {}
     order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
-    for actor_id, entry_step, note, action in await session.execute(
-        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
+    for actor_id, entry_step, note, action, due in await session.execute(
+        select(
+            KltbEntry.actor_id,
+            KltbEntry.step,
+            KltbEntry.note,
+            KltbEntry.next_action,
+            KltbEntry.due_at,
+        )
         .join(Actor, Actor.id == KltbEntry.actor_id)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
         .where(NetworkMap.participant_id == participant_id)
     ):
         notes[actor_id].append((entry_step, note, action))
+        rank = order.get(entry_step, 9)
+        if due is not None and (actor_id not in dues or rank >= dues[actor_id][0]):
+            dues[actor_id] = (rank, due)
     lines = []
     seen: set[str] = set()
     for actor_id, name, step in actors:
@@ -589,18 +667,27 @@ async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, .
             continue  # the same stakeholder on two maps: once is enough
         seen.add(name)
         steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
-        lines.append(KltbLine(name, step, steps))
+        planned = dues.get(actor_id)
+        lines.append(KltbLine(name, step, steps, planned[1] if planned else None))
     return tuple(lines)
 
 
 async def _stages(session: AsyncSession, participant_id: int) -> tuple[StageMark, ...]:
     rows = await session.execute(
-        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
+        select(
+            NetworkMap.title,
+            AnalysisSnapshot.stage,
+            AnalysisSnapshot.created_at,
+            NetworkMap.id,
+            AnalysisSnapshot.id,
+        )
         .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
         .where(NetworkMap.participant_id == participant_id)
         .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
     )
-    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
+    return tuple(
+        StageMark(title, stage, at, map_id, snap_id) for title, stage, at, map_id, snap_id in rows
+    )
 
 
 # --- the conversation: a coach's snapshot, and what their buttons do -------------------------
@@ -643,6 +730,14 @@ async def coach_view(
             )
         elif wanted.participant_id is not None:
             detail = await participant_detail(session, coach_id, wanted.participant_id, now)
+            view = dataclasses.replace(view, detail=detail)
+        elif wanted.map_id is not None:
+            owner = await session.scalar(
+                select(NetworkMap.participant_id).where(NetworkMap.id == wanted.map_id)
+            )
+            if owner is None:
+                raise Forbidden(f"map {wanted.map_id}")
+            detail = await participant_detail(session, coach_id, owner, now, map_id=wanted.map_id)
             view = dataclasses.replace(view, detail=detail)
         elif wanted.only_cohort and len(cohorts) == 1:
             view = dataclasses.replace(

@@ -136,3 +136,66 @@ def _rows(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
         return []
     markup = json.loads(markup) if isinstance(markup, str) else markup
     return list(markup["inline_keyboard"])
+
+
+async def test_every_map_can_be_picked_with_its_history_and_before_after(
+    room: Room, db: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.models import AnalysisSnapshot, NetworkMap
+
+    cohort = await cohorts.create_cohort(db, "PKA Angkatan 44", now=NOW)
+    other = await cohorts.create_cohort(db, "PKA Angkatan 45", now=NOW)
+    coach, stranger = Person(room.app, 6006), Person(room.app, 6007)
+    await room.say(coach, f"/start coach_{cohort.coach_token}")
+    await room.say(stranger, f"/start coach_{other.coach_token}")
+    sari = Person(room.app, 6008)
+    await onboard(room, sari, cohort.join_code, "Sari Dewi", "daily")
+    await room.say(sari, "/hubung Pak Budi - Bu Ani kuat")  # her personal map
+    sari_id = (await room.row(6008)).id
+    async with db.transaction() as session:
+        maps = (
+            (await session.execute(select(NetworkMap).where(NetworkMap.participant_id == sari_id)))
+            .scalars()
+            .all()
+        )
+        personal = maps[0]
+        case = NetworkMap(
+            participant_id=sari_id,
+            kind="case",
+            title="peta_karawang",
+            anklam={},
+            created_at=NOW,
+            updated_at=datetime.now(UTC) + timedelta(hours=1),  # the most recent: shown first
+        )
+        session.add(case)
+        await session.flush()
+        before = {"actors": 3, "ties": 2, "stage": {"key": "hub_and_spoke"}}
+        before["tie_list"] = [["Sari Dewi", "Pak Budi"], ["Sari Dewi", "Bu Ani"]]
+        after = {"actors": 3, "ties": 3, "stage": {"key": "multi_hub"}}
+        after["tie_list"] = [*before["tie_list"], ["Pak Budi", "Bu Ani"]]
+        for days, result in ((5, before), (1, after)):
+            session.add(
+                AnalysisSnapshot(
+                    map_id=personal.id,
+                    stage=result["stage"]["key"],
+                    result=result,
+                    created_at=NOW - timedelta(days=days),
+                )
+            )
+        personal_id, case_id = personal.id, case.id
+
+    detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
+    assert f"ko:m:{personal_id}" in offered(room, detail)  # the other map, pickable
+    assert "punya 2 peta" in said(detail)
+    picked = await room.tap(coach, f"ko:m:{personal_id}", stable=True)
+    text = said(picked)
+    assert "Riwayat tahap peta ini" in text
+    assert "Sebelum → sesudah" in text and "maju" in text
+    assert "Pak Budi–Bu Ani" in text or "Bu Ani–Pak Budi" in text
+    assert f"ko:m:{case_id}" in offered(room, picked) and f"ko:p:{sari_id}" in offered(room, picked)
+    # a forged map id and another cohort's coach: refused, nothing of hers shown
+    for who, value in ((coach, f"ko:m:{case_id + 999}"), (stranger, f"ko:m:{personal_id}")):
+        refused = await room.tap(who, value, stable=True)
+        assert "tidak dapat Anda buka" in said(refused) and "Sari" not in said(refused)

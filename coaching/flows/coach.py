@@ -51,6 +51,7 @@ from coaching.network import MapView
 from coaching.validate import is_number
 
 PREFIX = "ko"
+MAP_BUTTONS = 20  # a participant has at most 20 maps (network limits)
 REFLECTION_PREVIEW = 280  # characters of each reflection in chat; the dashboard shows it whole
 
 
@@ -64,6 +65,7 @@ class Focus:
 
     cohort_id: int | None = None
     participant_id: int | None = None
+    map_id: int | None = None  # one of a participant's maps (storage finds whose)
     only_cohort: bool = False  # the coach's cohort, when they have exactly one
     login: bool = False  # /dasbor: mint a login link
 
@@ -90,6 +92,8 @@ def focus(event: Event) -> Focus | None:
         return Focus(cohort_id=number)
     if parts[1] in ("p", "n"):
         return Focus(participant_id=number)
+    if parts[1] == "m":
+        return Focus(map_id=number)
     return None
 
 
@@ -147,6 +151,8 @@ class Coach:
             return _answer(snap, effects=(effect,), toast="coach.nudge_toast")
         if action == "p" and coach.detail is not None:
             return _answer(snap, *_detail(coach.detail, snap))
+        if action == "m" and coach.detail is not None:
+            return _answer(snap, *_map_replies(coach.detail, snap))
         if action == "n" and coach.detail is not None:
             detail = coach.detail
             if detail.member.nudge != "ok":  # an old button: say why, send nothing
@@ -333,16 +339,51 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
     # Offered only if it can reach them; otherwise the detail says why (coach.detail).
     actions = ((nudge, back),) if member.nudge == "ok" else ((back,),)
     replies: list[Reply] = [Reply("coach.detail", context)]
+    return (*replies, *_map_replies(detail, snap, actions))
+
+
+def _map_replies(
+    detail: Detail, snap: Snapshot, actions: tuple[tuple[Option, ...], ...] | None = None
+) -> tuple[Reply, ...]:
+    """The shown map: its picture, analysis, its own stage history with the before/after of
+    two analyses, and a button for each of the participant's other maps."""
+    member = detail.member
+    back = (Option(f"{PREFIX}:p:{member.id}", "coach.btn_back_member", {"name": member.name}),)
+    others = [
+        (Option(f"{PREFIX}:m:{m.id}", "coach.btn_map", m.context()),)
+        for m in detail.maps
+        if m.id != detail.network_id
+    ][:MAP_BUTTONS]
+    rows = (*others, *(actions if actions is not None else (back,)))
+    replies: list[Reply] = []
     view = detail.network
+    html = None
     if view is not None and len(view.actors) >= 2:
         replies.append(_picture(view, member.name, snap.locale))
         html = _analysis_html(view, snap.locale)
-        if html is not None:
-            replies.append(
-                Reply("coach.analysis", {"name": member.name, "html": html}, actions, stable=True)
-            )
-            return tuple(replies)
-    replies.append(Reply("coach.detail_actions", {"name": member.name}, actions, stable=True))
+    history = [
+        {"stage": s.stage, "date": s.at.date().isoformat()}
+        for s in detail.stages
+        if s.map_id == detail.network_id and detail.network_id is not None
+    ]
+    change = None
+    if detail.comparison is not None and detail.compared is not None:
+        first, last = detail.compared
+        change = {
+            **detail.comparison.context(),
+            "from": first.at.date().isoformat(),
+            "to": last.at.date().isoformat(),
+        }
+    context = {
+        "name": member.name,
+        "html": html,
+        "title": view.title if view is not None else None,
+        "kind": view.kind if view is not None else None,
+        "maps": len(detail.maps),
+        "history": history,
+        "change": change,
+    }
+    replies.append(Reply("coach.map_view", context, rows, stable=True))
     return tuple(replies)
 
 
