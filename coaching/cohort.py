@@ -22,6 +22,7 @@ from coaching import schedule
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
+    from coaching.cohortnet import CohortNetwork
     from coaching.compare import Comparison
     from coaching.network import MapView, PlannedTie
 
@@ -227,6 +228,7 @@ class CoachView:
     detail: Detail | None = None
     # The command or button asked for a cohort or participant that is not theirs (or gone).
     denied: bool = False
+    network: CohortNetwork | None = None  # the roster's cohort as a network (ko:w)
     login_url: str | None = None  # minted for /dasbor
     login_minutes: int = 15
     dashboard: bool = True  # False: no secret to sign login links with

@@ -51,6 +51,7 @@ from coaching.cohort import (
     member_flags,
     parse_start,
 )
+from coaching.cohortnet import cohort_network
 from coaching.compare import Comparison, compare
 from coaching.curriculum import EXERCISES, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
@@ -73,6 +74,7 @@ from storage.models import (
     NetworkMap,
     Participant,
     Progress,
+    Tie,
 )
 
 log = logging.getLogger(__name__)
@@ -473,6 +475,56 @@ async def participant_detail(
     )
 
 
+async def cohort_maps(session: AsyncSession, cohort_id: int) -> list[dict[str, Any]]:
+    """Each consenting participant's maps in the export's shape, as far as the cohort's
+    network needs them (actors with resources and needs, ties, purposes). The caller has
+    checked the coach owns the cohort (``roster``)."""
+    people = (
+        await session.execute(
+            select(Participant.id, Participant.name)
+            .where(Participant.cohort_id == cohort_id, Participant.consent_at.is_not(None))
+            .order_by(Participant.id)
+        )
+    ).all()
+    ids = [pid for pid, _ in people]
+    maps = (
+        await session.execute(
+            select(NetworkMap.id, NetworkMap.participant_id, NetworkMap.kind, NetworkMap.purpose)
+            .where(NetworkMap.participant_id.in_(ids))
+            .order_by(NetworkMap.id)
+        )
+    ).all()
+    map_ids = [m.id for m in maps]
+    actors: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for aid, map_id, name, ego, resources, needs in await session.execute(
+        select(
+            Actor.id, Actor.map_id, Actor.name, Actor.is_ego, Actor.resources, Actor.needs
+        ).where(Actor.map_id.in_(map_ids))
+    ):
+        names[aid] = name
+        actors[map_id].append(
+            {"name": name, "is_ego": ego, "resources": list(resources or []), "needs": needs}
+        )
+    ties: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for map_id, source, target, strength in await session.execute(
+        select(Tie.map_id, Tie.source_id, Tie.target_id, Tie.strength).where(
+            Tie.map_id.in_(map_ids)
+        )
+    ):
+        ties[map_id].append(
+            {"source": names[source], "target": names[target], "strength": strength}
+        )
+    by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in maps:
+        by_person[m.participant_id].append(
+            {"kind": m.kind, "purpose": m.purpose, "actors": actors[m.id], "ties": ties[m.id]}
+        )
+    return [
+        {"participant": {"id": pid, "name": name}, "maps": by_person[pid]} for pid, name in people
+    ]
+
+
 async def _map_summaries(session: AsyncSession, participant_id: int) -> tuple[MapSummary, ...]:
     """Every map of the participant's, most recently changed first, with its actor count."""
     counts = dict(
@@ -728,6 +780,9 @@ async def coach_view(
             view = dataclasses.replace(
                 view, roster=await roster(session, coach_id, wanted.cohort_id, now)
             )
+            if wanted.network:
+                people = await cohort_maps(session, wanted.cohort_id)
+                view = dataclasses.replace(view, network=cohort_network(people))
         elif wanted.participant_id is not None:
             detail = await participant_detail(session, coach_id, wanted.participant_id, now)
             view = dataclasses.replace(view, detail=detail)

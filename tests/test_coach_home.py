@@ -199,3 +199,55 @@ async def test_every_map_can_be_picked_with_its_history_and_before_after(
     for who, value in ((coach, f"ko:m:{case_id + 999}"), (stranger, f"ko:m:{personal_id}")):
         refused = await room.tap(who, value, stable=True)
         assert "tidak dapat Anda buka" in said(refused) and "Sari" not in said(refused)
+
+
+async def test_the_cohort_as_a_network_in_telegram(room: Room, db: Database) -> None:
+    from storage.models import Actor, NetworkMap
+
+    cohort = await cohorts.create_cohort(db, "PKA Angkatan 46", now=NOW)
+    other = await cohorts.create_cohort(db, "PKA Angkatan 47", now=NOW)
+    coach, stranger = Person(room.app, 6010), Person(room.app, 6011)
+    await room.say(coach, f"/start coach_{cohort.coach_token}")
+    await room.say(stranger, f"/start coach_{other.coach_token}")
+    sari, rudi = Person(room.app, 6012), Person(room.app, 6013)
+    await onboard(room, sari, cohort.join_code, "Sari Dewi", "daily")
+    await onboard(room, rudi, cohort.join_code, "Rudi Hartono", "daily")
+    ids = [(await room.row(u)).id for u in (6012, 6013)]
+    # Sari knows "Pak Budi Santoso (Bappeda)", who holds funds; Rudi's case needs funds and
+    # has "Budi Santoso" on his map too: the same man, as the chat's resolver matches names.
+    async with db.transaction() as session:
+        for pid, kind, purpose, actors in (
+            (ids[0], "personal", None, [("Pak Budi Santoso (Bappeda)", ["funds"], None)]),
+            (ids[1], "case", "Dana pelatihan petani", [("Budi Santoso", [], None)]),
+        ):
+            m = NetworkMap(
+                participant_id=pid,
+                kind=kind,
+                title="peta",
+                purpose=purpose,
+                anklam={},
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            session.add(m)
+            await session.flush()
+            for name, resources, needs in actors:
+                session.add(
+                    Actor(
+                        map_id=m.id,
+                        name=name,
+                        name_key=name.casefold(),
+                        is_ego=False,
+                        resources=resources,
+                        needs=needs,
+                        created_at=NOW,
+                    )
+                )
+    roster = await room.tap(coach, f"ko:c:{cohort.id}", stable=True)
+    assert f"ko:w:{cohort.id}" in offered(room, roster)
+    shown = said(await room.tap(coach, f"ko:w:{cohort.id}", stable=True))
+    assert "Pemangku kepentingan bersama" in shown
+    assert "Pak Budi Santoso (Bappeda): Rudi Hartono, Sari Dewi" in shown
+    assert "Sari Dewi → Rudi Hartono: dana" in shown
+    refused = said(await room.tap(stranger, f"ko:w:{cohort.id}", stable=True))
+    assert "tidak dapat Anda buka" in refused and "Budi" not in refused

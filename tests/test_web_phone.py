@@ -228,3 +228,88 @@ async def test_the_dashboard_fits_a_phone_and_a_laptop(
         stop.set()
         await server
     assert [p for p in problems if "Failed to load resource" not in p] == []
+
+
+NETWORK_LABELS = """() => {
+  const svg = document.querySelector('svg#cohortnet');
+  const frame = svg.getBoundingClientRect();
+  return Array.from(svg.querySelectorAll('text')).map((t) => {
+    const box = t.getBoundingClientRect();
+    return {
+      size: t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize),
+      inside: box.left >= frame.left - 1 && box.right <= frame.right + 1,
+      name: t.textContent,
+    };
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+async def test_the_cohort_network_page_and_its_gephi_files(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
+) -> None:
+    require_chromium()
+    import networkx as nx
+    from playwright.async_api import async_playwright
+
+    from tests.test_coach import Person, give_data
+
+    port = free_port()
+    links = DashboardLinks(f"http://127.0.0.1:{port}", b"phone-test-secret")
+    monkeypatch.setattr(cohorts, "_configured", links)
+    w = await world(db)
+    tono = Person(db, 1004)
+    await tono.onboard("Tono Wijaya", w.a.join_code)
+    await give_data(db, (await tono.row()).id, "Tono Wijaya")  # Budi, Ani, Dewi again
+    async with db.transaction() as session:  # Budi holds funds; Tono's Dewi needs them
+        for actor in (await session.execute(select(Actor))).scalars():
+            if actor.name == "Budi" and actor.map_id == 1:
+                actor.resources = ["funds"]
+            if actor.name == "Dewi" and actor.map_id != 1:
+                actor.needs = "dana untuk pelatihan"
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve_http(dashboard_app(db, links), "127.0.0.1", port, stop))
+    await wait_listening(port)
+    said = await w.coach_a.answer(w.coach_a.say("/dasbor", datetime.now(UTC)))
+    url = re.findall(r'href="([^"]+)"', texts(said))[0]
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=ARGS, headless=True
+            )
+            context = await browser.new_context(
+                viewport={"width": width, "height": 800},
+                is_mobile=width < 700,
+                has_touch=width < 700,
+                locale="id-ID",
+                accept_downloads=True,
+            )
+            page = await context.new_page()
+            await page.goto(url)
+            await page.goto(f"{links.public_url}/cohorts/{w.a.id}")
+            await page.click("p.netlink a")
+            await page.wait_for_selector("svg#cohortnet")
+            fit = await page.evaluate(OVERFLOW)
+            assert fit["out"] == [] and fit["scroll"] <= fit["width"], fit
+            labels = await page.evaluate(NETWORK_LABELS)
+            assert labels and min(x["size"] for x in labels) >= 12, labels
+            assert all(x["inside"] for x in labels), labels
+            shared = await page.locator("section.shared").inner_text()
+            assert "Budi" in shared and "Sari Dewi, Tono Wijaya" in shared
+            helps = await page.locator("section.helps").inner_text()
+            assert "Sari Dewi" in helps and "Tono Wijaya" in helps and "dana" in helps
+            await page.screenshot(path=str(tmp_path / f"network-{width}.png"), full_page=True)
+            async with page.expect_download() as info:
+                await page.click("a[href$='/export/cohort-network.graphml']")
+            saved = tmp_path / "net.graphml"
+            await (await info.value).save_as(str(saved))
+            graph = nx.read_graphml(str(saved))
+            kinds = {d["kind"] for _, _, d in graph.edges(data=True)}
+            assert kinds == {"map", "help"}
+            assert sum(1 for _, d in graph.nodes(data=True) if d["kind"] == "participant") == 2
+            forbidden = await page.goto(f"{links.public_url}/cohorts/{w.b.id}/network")
+            assert forbidden is not None and forbidden.status == 403
+            await browser.close()
+    finally:
+        stop.set()
+        await server

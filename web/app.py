@@ -11,6 +11,8 @@ Routes::
     GET  /                                    the coach's cohorts
     GET  /cohorts/{id}?sort=name|progress|active|attention&desc=1
     GET  /participants/{id}                   map, analysis, stages, reflections, KLTB
+    GET  /cohorts/{id}/network                the cohort as a network: shared stakeholders,
+                                              who could help whom, a picture (cohort-network.*)
     GET  /participants/{id}?map=&from=&to=    one of their maps, and a before/after of two analyses
     GET  /cohorts/{id}/export/{file}          data.xlsx, <table>.csv (labelled, ";" in Indonesian),
                                               network.graphml, network.gexf
@@ -40,14 +42,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coaching import text as chat_text
 from coaching.cohort import Detail, Member, plan_line
+from coaching.cohortnet import SHOWN_MAX
+from coaching.cohortnet import cohort_network as cohort_net
 from coaching.curriculum import EXERCISES, MODULES
-from coaching.exports import graph_bytes, json_bytes
+from coaching.exports import gexf_bytes, graph_bytes, graphml_bytes, json_bytes
 from coaching.network import MapView
 from coaching.tables import TABLES, labelled_csv
 from storage import cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
+from web import cohortsvg
 from web.mapcache import MapCache, MapPage
 
 log = logging.getLogger(__name__)
@@ -71,10 +76,13 @@ DOWNLOADS = {
     "data.xlsx": XLSX,
     "network.graphml": "application/graphml+xml",
     "network.gexf": "application/gexf+xml",
+    "cohort-network.graphml": "application/graphml+xml",
+    "cohort-network.gexf": "application/gexf+xml",
     "data.json": "application/json",
     "journey.pdf": "application/pdf",
 }
 PARTICIPANT_ONLY = ("data.json", "journey.pdf")
+COHORT_ONLY = ("cohort-network.graphml", "cohort-network.gexf")
 
 Clock = Callable[[], datetime]
 
@@ -302,18 +310,42 @@ def dashboard_app(
             request, "participant.html", **_participant_context(detail, locale, now, mapview)
         )
 
+    async def cohort_network(request: Request, coach_id: int) -> Response:
+        cohort_id = request.path_params["cohort_id"]
+        name, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
+        network = await asyncio.to_thread(cohort_net, people)
+        picture = await asyncio.to_thread(cohortsvg.draw, network)
+        return page(
+            request,
+            "network.html",
+            name=name,
+            cohort_id=cohort_id,
+            network=network,
+            picture=picture,
+            shown=SHOWN_MAX,
+        )
+
     async def cohort_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
         cohort_id = request.path_params["cohort_id"]
         if name not in DOWNLOADS or name in PARTICIPANT_ONLY:
             return page(request, "message.html", 404, kind="not_found")
         _, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
+        if name.startswith("cohort-network."):  # the combined network, for Gephi
+
+            def network_file() -> bytes:
+                graph = cohort_net(people).graph
+                return graphml_bytes(graph) if name.endswith(".graphml") else gexf_bytes(graph)
+
+            body = await asyncio.to_thread(network_file)
+            headers = {"content-disposition": f'attachment; filename="kohort-{cohort_id}-{name}"'}
+            return Response(body, media_type=DOWNLOADS[name], headers=headers)
         return await _download(name, people, f"kohort-{cohort_id}", pick_locale(request), maps)
 
     async def participant_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
         pid = request.path_params["participant_id"]
-        if name not in DOWNLOADS:
+        if name not in DOWNLOADS or name in COHORT_ONLY:
             return page(request, "message.html", 404, kind="not_found")
         people = await exports.coach_participant_export(db, coach_id, pid, clock())
         return await _download(name, people, f"peserta-{pid}", pick_locale(request), maps)
@@ -333,6 +365,7 @@ def dashboard_app(
             Route("/login/{token:str}", login),
             Route("/logout", logout, methods=["POST"]),
             Route("/cohorts/{cohort_id:int}", signed_in(cohort)),
+            Route("/cohorts/{cohort_id:int}/network", signed_in(cohort_network)),
             Route("/participants/{participant_id:int}", signed_in(participant)),
             Route("/cohorts/{cohort_id:int}/export/{file:str}", signed_in(cohort_export)),
             Route(

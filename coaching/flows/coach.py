@@ -8,7 +8,8 @@ participant only if the coach owns it (``storage/cohorts.py``), and this flow an
 ``coach.denied`` when storage found nothing.
 
 Button values: ``ko:l`` cohorts, ``ko:c:<cohort>`` roster, ``ko:p:<participant>`` detail,
-``ko:n:<participant>`` nudge one, ``ko:a:<cohort>`` nudge everyone flagged, ``ko:me`` start
+``ko:n:<participant>`` nudge one, ``ko:a:<cohort>`` nudge everyone flagged, ``ko:m:<map>`` one
+of a participant's maps, ``ko:w:<cohort>`` the cohort as a network, ``ko:me`` start
 (or go on with) the coach's own participant onboarding from the coach home.
 
 ``/start`` and ``/menu`` from a coach open the coach home (:func:`home`): their cohorts and
@@ -34,6 +35,7 @@ from coaching.cohort import (
     parse_start,
     plan_line,
 )
+from coaching.cohortnet import CohortNetwork
 from coaching.curriculum import EXERCISES
 from coaching.flows import onboarding
 from coaching.flows.common import note, stay
@@ -66,6 +68,7 @@ class Focus:
     cohort_id: int | None = None
     participant_id: int | None = None
     map_id: int | None = None  # one of a participant's maps (storage finds whose)
+    network: bool = False  # the cohort as a network (with its roster)
     only_cohort: bool = False  # the coach's cohort, when they have exactly one
     login: bool = False  # /dasbor: mint a login link
 
@@ -90,6 +93,8 @@ def focus(event: Event) -> Focus | None:
     number = int(parts[2])
     if parts[1] in ("c", "a"):
         return Focus(cohort_id=number)
+    if parts[1] == "w":
+        return Focus(cohort_id=number, network=True)
     if parts[1] in ("p", "n"):
         return Focus(participant_id=number)
     if parts[1] == "m":
@@ -146,6 +151,8 @@ class Coach:
             return _answer(snap, note("coach.denied"))
         if action == "c" and coach.roster is not None:
             return _answer(snap, _roster(coach.roster, snap))
+        if action == "w" and coach.roster is not None and coach.network is not None:
+            return _answer(snap, _network(coach.roster, coach.network))
         if action == "a" and coach.roster is not None:
             effect = NudgeParticipants(coach.roster.cohort.id, None)
             return _answer(snap, effects=(effect,), toast="coach.nudge_toast")
@@ -274,9 +281,40 @@ def _roster(roster: Roster, snap: Snapshot) -> Reply:
                 ),
             )
         )
+    if roster.members:
+        rows.append((Option(f"{PREFIX}:w:{roster.cohort.id}", "coach.btn_network"),))
     rows.append((Option(f"{PREFIX}:l", "coach.btn_cohorts"),))
     context = {"cohort": _cohort_context(roster.cohort), "members": members, "pace": roster.pace}
     return Reply("coach.roster", context, tuple(rows), stable=True)
+
+
+NETWORK_SHOWN = 10  # rows of each list in the chat; the dashboard shows more, exports all
+
+
+def _network(roster: Roster, network: CohortNetwork) -> Reply:
+    """The cohort as a network: shared stakeholders and who could help whom, in short."""
+    context = {
+        "cohort": roster.cohort.name,
+        "people": len(network.participants),
+        "stakeholders": network.stakeholders,
+        "shared": [
+            {"name": s.name, "participants": list(s.participants)}
+            for s in network.shared[:NETWORK_SHOWN]
+        ],
+        "shared_more": max(0, len(network.shared) - NETWORK_SHOWN),
+        "helps": [
+            {
+                "helper": h.helper,
+                "helped": h.helped,
+                "kinds": list(h.kinds),
+                "through": list(h.through[:3]),
+            }
+            for h in network.helps[:NETWORK_SHOWN]
+        ],
+        "helps_more": max(0, len(network.helps) - NETWORK_SHOWN),
+    }
+    back = ((Option(f"{PREFIX}:c:{roster.cohort.id}", "coach.btn_back_cohort"),),)
+    return Reply("coach.network", context, back, stable=True)
 
 
 def _nudge_pick(roster: Roster, snap: Snapshot) -> Reply:
