@@ -216,6 +216,7 @@ class Detail:
     # coach chose), compared by ``coaching.compare``.
     comparison: Comparison | None = None
     compared: tuple[StageMark, StageMark] | None = None
+    next_step: str | None = None  # their next unfinished exercise (a nudge's draft names it)
 
 
 @dataclass(frozen=True)

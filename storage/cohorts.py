@@ -53,7 +53,7 @@ from coaching.cohort import (
 )
 from coaching.cohortnet import cohort_network
 from coaching.compare import Comparison, compare
-from coaching.curriculum import EXERCISES, overall_progress, progress_rows
+from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
@@ -432,6 +432,7 @@ async def participant_detail(
         ).scalars()
     )
     modules = progress_rows(completed)  # the chapters, then the network work
+    upcoming = next_exercise(completed)
     answers = (
         (await session.execute(select(Answer).where(Answer.participant_id == participant_id)))
         .scalars()
@@ -472,6 +473,7 @@ async def participant_detail(
         maps=maps,
         comparison=comparison,
         compared=compared,
+        next_step=upcoming.key if upcoming else None,
     )
 
 
@@ -836,11 +838,23 @@ async def nudge(
         results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
     else:
         results = [
-            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
+            await reminders.nudge_participant(
+                db, pid, now=now, by=telegram_user_id, message=effect.message
+            )
             for pid in effect.participant_ids
         ]
     counts = Counter(r.status for r in results)
+    # Exactly what was sent, and when: their local time (quiet hours respected)
+    first = next((r for r in results if r.status == "queued" and r.due_at is not None), None)
+    when = None
+    if first is not None and first.due_at is not None:
+        when = {
+            **schedule.local_parts(first.due_at, first.zone),
+            "now": first.due_at <= now + timedelta(minutes=1),
+        }
     context = {
+        "message": effect.message,
+        "when": when,
         "name": name,
         "total": len(results),
         "queued": counts["queued"],

@@ -113,10 +113,10 @@ async def test_roster_counts_map_work_and_a_nudge_is_offered_only_where_it_reach
 
     # Tono turned reminders off: no "Ingatkan Tono" anywhere, and the coach is told why
     detail = await room.tap(coach, f"ko:p:{tono_id}", stable=True)
-    assert f"ko:n:{tono_id}" not in offered(room, detail)
+    assert not {f"ko:n:{tono_id}", f"ko:d:{tono_id}"} & set(offered(room, detail))
     assert "pengingat dimatikan" in said(detail)
     pick = await room.say(coach, "/ingatkan")
-    assert f"ko:n:{tono_id}" not in offered(room, pick)
+    assert not {f"ko:n:{tono_id}", f"ko:d:{tono_id}"} & set(offered(room, pick))
     assert "Tono Wijaya" in said(pick) and "pengingat dimatikan" in said(pick)
     # an old button still refuses with the reason; nothing is queued
     old = await room.tap(coach, f"ko:n:{tono_id}", stable=True)
@@ -127,7 +127,7 @@ async def test_roster_counts_map_work_and_a_nudge_is_offered_only_where_it_reach
             await session.execute(select(Reminder).where(Reminder.participant_id == tono_id))
         ).first() is None
     sari_detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
-    assert f"ko:n:{sari_id}" in offered(room, sari_detail)
+    assert f"ko:d:{sari_id}" in offered(room, sari_detail)
 
 
 def _rows(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -251,3 +251,56 @@ async def test_the_cohort_as_a_network_in_telegram(room: Room, db: Database) -> 
     assert "Sari Dewi → Rudi Hartono: dana" in shown
     refused = said(await room.tap(stranger, f"ko:w:{cohort.id}", stable=True))
     assert "tidak dapat Anda buka" in refused and "Budi" not in refused
+
+
+async def test_a_nudge_in_the_coachs_own_words_to_one_or_many(room: Room, db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.reminders import ReminderDispatcher
+
+    cohort = await cohorts.create_cohort(db, "PKA Angkatan 48", now=NOW)
+    other = await cohorts.create_cohort(db, "PKA Angkatan 49", now=NOW)
+    coach = Person(room.app, 6020)
+    await room.say(coach, f"/start coach_{cohort.coach_token}")
+    sari, tono, rudi = Person(room.app, 6021), Person(room.app, 6022), Person(room.app, 6023)
+    await onboard(room, sari, cohort.join_code, "Sari Dewi", "daily")
+    await onboard(room, tono, cohort.join_code, "Tono Wijaya", "weekly")
+    await onboard(room, rudi, other.join_code, "Rudi Hartono", "daily")
+    sari_id, tono_id, rudi_id = [(await room.row(u)).id for u in (6021, 6022, 6023)]
+    # the draft: her name and next step prefilled in a command to copy, edit and send
+    detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
+    assert f"ko:d:{sari_id}" in offered(room, detail)
+    draft = said(await room.tap(coach, f"ko:d:{sari_id}", stable=True))
+    assert f"<code>/ingatkan {sari_id} Halo Sari Dewi, langkah berikutnya: Bab II" in draft
+    # sent in her own words; the coach is told exactly what and when
+    words = "Bu Sari, saya tunggu refleksi Latihan II.1 sebelum Kamis ya."
+    told = said(await room.say(coach, f"/ingatkan {sari_id} {words}"))
+    assert "Pengingat untuk <b>Sari Dewi</b>: dijadwalkan" in told
+    assert f"Isi pesan Anda: <i>{words}</i>" in told and ("terkirim" in told)
+    # to many at once, each by name; another cohort's participant refuses them all
+    refused = said(await room.say(coach, f"/ingatkan {sari_id},{rudi_id} Halo {{nama}}"))
+    assert "tidak dapat Anda buka" in refused and "Rudi" not in refused
+    many = said(await room.say(coach, f"/ingatkan {sari_id},{tono_id} Halo {{nama}}, semangat!"))
+    assert "2 dijadwalkan" in many and "Halo {nama}, semangat!" in many
+    # bad input: over-long, no message, a forged id
+    long = said(await room.say(coach, f"/ingatkan {sari_id} " + "x" * 501))
+    assert "terlalu panjang" in long and "501" in long
+    assert "Cara mengirim" in said(await room.say(coach, f"/ingatkan {sari_id}"))
+    forged = said(await room.say(coach, "/ingatkan 999999 Halo"))
+    assert "tidak dapat Anda buka" in forged
+    # what the participants receive: the coach's words, their own name in them
+    before = len(room.request.sent())
+
+    def later() -> datetime:  # after anyone's quiet hours
+        return datetime.now(UTC) + timedelta(hours=14)
+
+    room.deliverer.clock = later
+    dispatcher = ReminderDispatcher(db, room.deliverer, worker="t", clock=later)
+    await dispatcher.tick()
+    await dispatcher.idle()
+    await room.deliverer.idle()
+    received = {int(m["chat_id"]): m["text"] for m in room.request.sent()[before:]}
+    assert "Pesan dari widyaiswara/coach Anda" in received[6021]
+    assert "Halo Sari Dewi, semangat!" in received[6021]  # her newer message replaced the first
+    assert "Halo Tono Wijaya, semangat!" in received[6022]
+    assert "widyaiswara" not in received.get(6023, "")  # Rudi: at most his own reminder

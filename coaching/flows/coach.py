@@ -73,12 +73,39 @@ class Focus:
     login: bool = False  # /dasbor: mint a login link
 
 
+NUDGE_MAX = 500  # characters of a coach's own nudge
+NUDGE_PEOPLE_MAX = 30  # participants one /ingatkan may name
+
+
+def parse_nudge(text: str) -> tuple[tuple[int, ...], str] | None:
+    """``/ingatkan 12,15 Halo {nama}, …`` → ((12, 15), "Halo {nama}, …"); None: not that form.
+
+    >>> parse_nudge("12, 15 Halo {nama}!")
+    ((12, 15), 'Halo {nama}!')
+    >>> parse_nudge("Halo") is None
+    True
+    """
+    head = text.strip()
+    digits = ""
+    for ch in head:
+        if not (ch.isascii() and (ch.isdigit() or ch in ", ")):
+            break
+        digits += ch
+    parts = [p for p in digits.replace(",", " ").split() if p]
+    if not parts or any(len(p) > 12 for p in parts):
+        return None
+    message = head[len(digits) :].strip()
+    return tuple(dict.fromkeys(int(p) for p in parts)), message
+
+
 def focus(event: Event) -> Focus | None:
     """The cohort or participant a coach command or button names; None: not a coach event.
 
     ``/start`` (without a link's payload) and ``/menu`` ask for the coach home: storage loads
     it only if the sender is a coach.
     """
+    if event.command == "ingatkan" and (parsed := parse_nudge(event.text)) is not None:
+        return Focus(participant_id=parsed[0][0])  # storage checks the coach owns them
     if event.command in ("kohort", "ingatkan"):
         return Focus(only_cohort=True)
     if event.command == "dasbor":
@@ -95,7 +122,7 @@ def focus(event: Event) -> Focus | None:
         return Focus(cohort_id=number)
     if parts[1] == "w":
         return Focus(cohort_id=number, network=True)
-    if parts[1] in ("p", "n"):
+    if parts[1] in ("p", "n", "d"):
         return Focus(participant_id=number)
     if parts[1] == "m":
         return Focus(map_id=number)
@@ -128,6 +155,8 @@ class Coach:
             return _answer(snap, note("coach.dashboard_link", **context))
         if not coach.cohorts:
             return _answer(snap, note("coach.no_cohorts"))
+        if event.command == "ingatkan" and event.text.strip():
+            return _own_words(snap, coach, event.text)
         if event.command == "ingatkan":
             if coach.roster is not None:
                 return _answer(snap, _nudge_pick(coach.roster, snap))
@@ -160,6 +189,8 @@ class Coach:
             return _answer(snap, *_detail(coach.detail, snap))
         if action == "m" and coach.detail is not None:
             return _answer(snap, *_map_replies(coach.detail, snap))
+        if action == "d" and coach.detail is not None:
+            return _answer(snap, _draft(coach.detail, snap))
         if action == "n" and coach.detail is not None:
             detail = coach.detail
             if detail.member.nudge != "ok":  # an old button: say why, send nothing
@@ -245,6 +276,40 @@ def _answer(
         changed=False,
         reprompt=False,
     )
+
+
+def _own_words(snap: Snapshot, coach: CoachView, text: str) -> Outcome:
+    """``/ingatkan <id>[,<id>…] <message>``: the coach's own nudge to one or many."""
+    parsed = parse_nudge(text)
+    if parsed is None or not parsed[1]:
+        return _answer(snap, note("coach.nudge_usage"))
+    ids, message = parsed
+    if len(message) > NUDGE_MAX:
+        return _answer(snap, note("coach.nudge_too_long", limit=NUDGE_MAX, length=len(message)))
+    if len(ids) > NUDGE_PEOPLE_MAX:
+        return _answer(snap, note("coach.nudge_too_many", limit=NUDGE_PEOPLE_MAX))
+    detail = coach.detail
+    if coach.denied or detail is None:
+        return _answer(snap, note("coach.denied"))
+    if len(ids) == 1 and detail.member.nudge != "ok":
+        why = {"name": detail.member.name, "reason": detail.member.nudge}
+        return _answer(snap, note("coach.cannot_nudge", **why))
+    # Storage checks every id is in this cohort (the coach's own), else refuses them all.
+    effect = NudgeParticipants(detail.cohort.id, ids, " ".join(message.split()))
+    return _answer(snap, effects=(effect,))
+
+
+def _draft(detail: Detail, snap: Snapshot) -> Reply:
+    """A nudge to write in one's own words: the participant's name and next step prefilled in
+    a command the coach copies (a tap on it in Telegram), edits and sends; or the standard
+    nudge at once."""
+    member = detail.member
+    if member.nudge != "ok":
+        return note("coach.cannot_nudge", name=member.name, reason=member.nudge)
+    context = {"id": member.id, "name": member.name, "next": detail.next_step}
+    send = Option(f"{PREFIX}:n:{member.id}", "coach.btn_nudge_standard")
+    back = Option(f"{PREFIX}:p:{member.id}", "coach.btn_back_member", {"name": member.name})
+    return Reply("coach.nudge_draft", context, ((send,), (back,)), stable=True)
 
 
 def _cohort_context(cohort: CohortSummary) -> dict[str, Any]:
@@ -336,11 +401,15 @@ def _nudge_pick(roster: Roster, snap: Snapshot) -> Reply:
             )
         )
     rows += [
-        (Option(f"{PREFIX}:n:{m['id']}", "coach.btn_nudge_one", {"name": m["name"]}),)
+        (Option(f"{PREFIX}:d:{m['id']}", "coach.btn_nudge_one", {"name": m["name"]}),)
         for m in everyone
         if m["nudge"] == "ok"
     ]
-    context = {"cohort": _cohort_context(roster.cohort), "members": everyone}
+    context = {
+        "cohort": _cohort_context(roster.cohort),
+        "members": everyone,
+        "ids": ",".join(str(m["id"]) for m in (reachable or everyone) if m["nudge"] == "ok"),
+    }
     return Reply("coach.nudge_pick", context, tuple(rows), stable=True)
 
 
@@ -373,7 +442,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
         "plans": plans,
     }
     back = Option(f"{PREFIX}:c:{detail.cohort.id}", "coach.btn_back_cohort")
-    nudge = Option(f"{PREFIX}:n:{member.id}", "coach.btn_nudge_one", {"name": member.name})
+    nudge = Option(f"{PREFIX}:d:{member.id}", "coach.btn_nudge_one", {"name": member.name})
     # Offered only if it can reach them; otherwise the detail says why (coach.detail).
     actions = ((nudge, back),) if member.nudge == "ok" else ((back,),)
     replies: list[Reply] = [Reply("coach.detail", context)]
