@@ -15,7 +15,7 @@ from storage import cohorts
 from storage.db import Database
 from storage.models import Reminder
 from tests.ptb import Person
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_join import Room, said
 
 
@@ -122,9 +122,9 @@ async def test_roster_counts_map_work_and_a_nudge_is_offered_only_where_it_reach
     old = await room.tap(coach, f"ko:n:{tono_id}", stable=True)
     assert "tidak dikirim" in said(old) and "mematikan pengingat" in said(old)
     assert not [a for a in room.request.answers() if "Mengirim" in str(a.get("text"))][-1:]
-    async with db.transaction() as session:
+    with transaction(db) as session:
         assert (
-            await session.execute(select(Reminder).where(Reminder.participant_id == tono_id))
+            session.execute(select(Reminder).where(Reminder.participant_id == tono_id))
         ).first() is None
     sari_detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
     assert f"ko:d:{sari_id}" in offered(room, sari_detail)
@@ -154,9 +154,9 @@ async def test_every_map_can_be_picked_with_its_history_and_before_after(
     await onboard(room, sari, cohort.join_code, "Sari Dewi", "daily")
     await room.say(sari, "/hubung Pak Budi - Bu Ani kuat")  # her personal map
     sari_id = (await room.row(6008)).id
-    async with db.transaction() as session:
+    with transaction(db) as session:
         maps = (
-            (await session.execute(select(NetworkMap).where(NetworkMap.participant_id == sari_id)))
+            (session.execute(select(NetworkMap).where(NetworkMap.participant_id == sari_id)))
             .scalars()
             .all()
         )
@@ -170,7 +170,7 @@ async def test_every_map_can_be_picked_with_its_history_and_before_after(
             updated_at=datetime.now(UTC) + timedelta(hours=1),  # the most recent: shown first
         )
         session.add(case)
-        await session.flush()
+        session.flush()
         before = {"actors": 3, "ties": 2, "stage": {"key": "hub_and_spoke"}}
         before["tie_list"] = [["Sari Dewi", "Pak Budi"], ["Sari Dewi", "Bu Ani"]]
         after = {"actors": 3, "ties": 3, "stage": {"key": "multi_hub"}}
@@ -215,7 +215,7 @@ async def test_the_cohort_as_a_network_in_telegram(room: Room, db: Database) -> 
     ids = [(await room.row(u)).id for u in (6012, 6013)]
     # Sari knows "Pak Budi Santoso (Bappeda)", who holds funds; Rudi's case needs funds and
     # has "Budi Santoso" on his map too: the same man, as the chat's resolver matches names.
-    async with db.transaction() as session:
+    with transaction(db) as session:
         for pid, kind, purpose, actors in (
             (ids[0], "personal", None, [("Pak Budi Santoso (Bappeda)", ["funds"], None)]),
             (ids[1], "case", "Dana pelatihan petani", [("Budi Santoso", [], None)]),
@@ -230,7 +230,7 @@ async def test_the_cohort_as_a_network_in_telegram(room: Room, db: Database) -> 
                 updated_at=NOW,
             )
             session.add(m)
-            await session.flush()
+            session.flush()
             for name, resources, needs in actors:
                 session.add(
                     Actor(

@@ -18,7 +18,7 @@ from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.db import Database
 from storage.models import Actor, AnalysisSnapshot, KltbEntry, NetworkMap
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import texts, world
 from tests.test_web_browser import ARGS, CHROMIUM, free_port, require_chromium, wait_listening
 from web.app import dashboard_app
@@ -57,9 +57,9 @@ LABELS = """() => {
 
 async def richer(db: Database, sari_id: int) -> tuple[int, int]:
     """Sari's KLTB with a next action and its date, a second map, two dated analyses."""
-    async with db.transaction() as session:
+    with transaction(db) as session:
         budi = (
-            await session.execute(
+            session.execute(
                 select(Actor)
                 .join(NetworkMap, NetworkMap.id == Actor.map_id)
                 .where(NetworkMap.participant_id == sari_id, Actor.name == "Budi")
@@ -85,10 +85,10 @@ async def richer(db: Database, sari_id: int) -> tuple[int, int]:
             updated_at=NOW + timedelta(days=1),
         )
         session.add(case)
-        await session.flush()
+        session.flush()
         ties = [["Sari Dewi", "Budi"], ["Sari Dewi", "Ani"]]
         later = (
-            await session.execute(
+            session.execute(
                 select(AnalysisSnapshot).where(AnalysisSnapshot.map_id == personal)
             )
         ).scalar_one()
@@ -261,8 +261,8 @@ async def test_the_cohort_network_page_and_its_gephi_files(
     tono = Person(db, 1004)
     await tono.onboard("Tono Wijaya", w.a.join_code)
     await give_data(db, (await tono.row()).id, "Tono Wijaya")  # Budi, Ani, Dewi again
-    async with db.transaction() as session:  # Budi holds funds; Tono's Dewi needs them
-        for actor in (await session.execute(select(Actor))).scalars():
+    with transaction(db) as session:
+        for actor in (session.execute(select(Actor))).scalars():
             if actor.name == "Budi" and actor.map_id == 1:
                 actor.resources = ["funds"]
             if actor.name == "Dewi" and actor.map_id != 1:
