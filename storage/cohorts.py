@@ -444,9 +444,7 @@ def participant_detail(
         raise Forbidden(f"map {map_id}")  # not this participant's (a forged id): nothing shown
     shown_id = map_id if map_id is not None else (maps[0].id if maps else None)
     latest = (
-        session.execute(
-            select(NetworkMap.id, NetworkMap.version).where(NetworkMap.id == shown_id)
-        )
+        session.execute(select(NetworkMap.id, NetworkMap.version).where(NetworkMap.id == shown_id))
     ).first()
     view = None
     if network and latest is not None:

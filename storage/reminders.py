@@ -607,7 +607,6 @@ async def nudge_behind(db: Database, cohort_id: int, *, now: datetime) -> list[N
     return await db.run(job)
 
 
-
 def _nudge(
     session: Session,
     participant: Participant,

@@ -88,9 +88,7 @@ async def richer(db: Database, sari_id: int) -> tuple[int, int]:
         session.flush()
         ties = [["Sari Dewi", "Budi"], ["Sari Dewi", "Ani"]]
         later = (
-            session.execute(
-                select(AnalysisSnapshot).where(AnalysisSnapshot.map_id == personal)
-            )
+            session.execute(select(AnalysisSnapshot).where(AnalysisSnapshot.map_id == personal))
         ).scalar_one()
         later.result = {  # what the analysis stores: its tie list among the rest
             "actors": 4,
