@@ -357,7 +357,7 @@ async def test_a_change_draws_the_new_version_once(
 
     links = DashboardLinks(PUBLIC, b"test-secret")
     monkeypatch.setattr(cohorts, "_configured", links)
-    w = await world(db)
+    await world(db)
     scenes = SceneCache()
     asgi = dashboard_app(db, links, clock=lambda: NOW, bot_token=BOT_TOKEN, scenes=scenes)
     transport = httpx.ASGITransport(app=asgi)
