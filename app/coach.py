@@ -10,17 +10,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.dashboard import LOGIN_MINUTES, DashboardLinks, mint_login
+from coaching import schedule
 from coaching.cohort import CoachView
+from coaching.cohortnet import cohort_network
 from coaching.model import NudgeParticipants, Reply
 from coaching.needs import Focus
-from storage import coach_views, cohorts, reminders
+from storage import coach_maps, coach_views, cohorts, reminders
 from storage.coach_views import Forbidden
 from storage.db import Database
+from storage.models import NetworkMap
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,21 @@ def view(
         if wanted.cohort_id is not None:
             roster = coach_views.roster(session, coach_id, wanted.cohort_id, now)
             shown = dataclasses.replace(shown, roster=roster)
+            if wanted.network:
+                people = coach_maps.cohort_maps(session, wanted.cohort_id)
+                shown = dataclasses.replace(shown, network=cohort_network(people))
         elif wanted.participant_id is not None:
             detail = coach_views.participant_detail(session, coach_id, wanted.participant_id, now)
+            shown = dataclasses.replace(shown, detail=detail)
+        elif wanted.map_id is not None:
+            owner = session.scalar(
+                select(NetworkMap.participant_id).where(NetworkMap.id == wanted.map_id)
+            )
+            if owner is None:
+                raise Forbidden(f"map {wanted.map_id}")
+            detail = coach_views.participant_detail(
+                session, coach_id, owner, now, map_id=wanted.map_id
+            )
             shown = dataclasses.replace(shown, detail=detail)
         elif wanted.only_cohort and len(mine) == 1:
             roster = coach_views.roster(session, coach_id, mine[0].id, now)
@@ -78,11 +95,23 @@ async def nudge(
         results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
     else:
         results = [
-            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
+            await reminders.nudge_participant(
+                db, pid, now=now, by=telegram_user_id, message=effect.message
+            )
             for pid in effect.participant_ids
         ]
     counts = Counter(r.status for r in results)
+    # Exactly what was sent, and when: their local time (quiet hours respected)
+    first = next((r for r in results if r.status == "queued" and r.due_at is not None), None)
+    when = None
+    if first is not None and first.due_at is not None:
+        when = {
+            **schedule.local_parts(first.due_at, first.zone),
+            "now": first.due_at <= now + timedelta(minutes=1),
+        }
     context = {
+        "message": effect.message,
+        "when": when,
         "name": name,
         "total": len(results),
         "queued": counts["queued"],

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import coach
 from app.dashboard import DashboardLinks
 from coaching import engine, payloads, text
+from coaching.flows import coach as coach_flow
 from coaching.model import (
     Event,
     EventKind,
@@ -58,6 +59,9 @@ class Handled:
     deferred: tuple[NudgeParticipants, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
+    # The sender is a coach (just redeemed an invite, or opened their home): the transport
+    # sets their own command menu.
+    coach_menu: bool = False
 
 
 async def handle_event(
@@ -285,6 +289,7 @@ def _handle(
         toast,
         deferred=deferred,
         claimed=claimed,
+        coach_menu=coach_flow.sets_menu(snap, event, outcome.effects),
     )
 
 

@@ -189,6 +189,7 @@ class ReminderDispatcher:
                 name=participant.name,
                 zone=participant.timezone,
                 coach=reminder.kind == store.COACH,
+                message=reminder.message if reminder.kind == store.COACH else None,
             )
         if reply is None:
             reminder.status = store.SKIPPED  # nothing waiting: no nudge at all

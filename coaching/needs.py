@@ -17,6 +17,8 @@ class Focus:
 
     cohort_id: int | None = None
     participant_id: int | None = None
+    map_id: int | None = None  # one of a participant's maps (storage finds whose)
+    network: bool = False  # the cohort as a network (with its roster)
     only_cohort: bool = False  # the coach's cohort, when they have exactly one
     login: bool = False  # /dasbor: mint a login link
 

@@ -22,14 +22,15 @@ from coaching.cohort import (
     CohortSummary,
     Detail,
     KltbLine,
+    MapSummary,
     Member,
     Reflection,
     Roster,
     StageMark,
     member_flags,
 )
-from coaching.curriculum import EXERCISES, progress_rows
-from storage import maps
+from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
+from storage import coach_maps, maps
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -102,6 +103,9 @@ def participant_detail(
     now: datetime,
     *,
     network: bool = True,
+    map_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
 ) -> Detail:
     """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
 
@@ -124,6 +128,7 @@ def participant_detail(
         ).scalars()
     )
     modules = progress_rows(completed)  # the chapters, then the network work
+    upcoming = next_exercise(completed)
     answers = (
         (session.execute(select(Answer).where(Answer.participant_id == participant_id)))
         .scalars()
@@ -134,18 +139,19 @@ def participant_detail(
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
+    summaries: tuple[MapSummary, ...] = coach_maps.map_summaries(session, participant_id)
+    if map_id is not None and all(m.id != map_id for m in summaries):
+        raise Forbidden(f"map {map_id}")  # not this participant's (a forged id): nothing shown
+    shown_id = map_id if map_id is not None else (summaries[0].id if summaries else None)
     latest = (
-        session.execute(
-            select(NetworkMap.id, NetworkMap.version)
-            .where(NetworkMap.participant_id == participant_id)
-            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
-            .limit(1)
-        )
+        session.execute(select(NetworkMap.id, NetworkMap.version).where(NetworkMap.id == shown_id))
     ).first()
     view = None
     if network and latest is not None:
         loaded = maps.load_maps(session, participant_id, only=latest.id)
         view = loaded[0] if loaded else None
+    stages = _stages(session, participant_id)
+    comparison, compared = coach_maps.comparison(session, stages, shown_id, before, after)
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
@@ -153,11 +159,15 @@ def participant_detail(
         reflections=reflections,
         kltb=_kltb(session, participant_id),
         network=view,
-        stages=_stages(session, participant_id),
+        stages=stages,
         joined_at=participant.consent_at,
         network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
         plans=maps.planned_ties(session, participant_id),
+        maps=summaries,
+        comparison=comparison,
+        compared=compared,
+        next_step=upcoming.key if upcoming else None,
     )
 
 
@@ -201,8 +211,8 @@ def _members(
         .all()
     )
     ids = [p.id for p in people]
-    done: Counter[int] = Counter()
     every: Counter[int] = Counter()
+    completed: dict[int, set[str]] = defaultdict(set)
     if ids:
         for pid, key in session.execute(
             select(Progress.participant_id, Progress.item_key).where(
@@ -210,8 +220,7 @@ def _members(
             )
         ):
             every[pid] += 1
-            if key in EXERCISES:
-                done[pid] += 1
+            completed[pid].add(key)
     by_cohort: dict[int, list[Participant]] = defaultdict(list)
     for person in people:
         if person.cohort_id is not None:
@@ -224,19 +233,33 @@ def _members(
             idle, behind = member_flags(
                 done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
             )
+            # What the participant's own menu counts: exercises and network work (map, KLTB).
+            done, total = overall_progress(frozenset(completed[p.id]))
             member = Member(
                 id=p.id,
                 name=p.name or "—",
                 unit=p.unit,
-                done=done[p.id],
-                total=len(EXERCISES),
+                done=done,
+                total=total,
                 last_active_at=p.last_active_at,
                 idle=idle,
                 behind=behind,
+                nudge=_nudgeable(p),
+                chapters=progress_rows(frozenset(completed[p.id])),
             )
             rows.append(_Row(member, every[p.id]))
         result[cohort_id] = tuple(rows)
     return result
+
+
+def _nudgeable(participant: Participant) -> str:
+    """``ok`` if a coach's nudge can reach them, else why not: ``off`` (they turned reminders
+    off) or ``inactive`` (blocked the bot, or no chat) — as ``reminders._nudge`` decides."""
+    if not participant.active or not participant.chat_id:
+        return "inactive"
+    if participant.reminder == "off":
+        return "off"
+    return "ok"
 
 
 def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
@@ -259,14 +282,24 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
         )
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    dues: dict[int, tuple[int, datetime]] = {}
     order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
-    for actor_id, entry_step, note, action in session.execute(
-        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
+    for actor_id, entry_step, note, action, due in session.execute(
+        select(
+            KltbEntry.actor_id,
+            KltbEntry.step,
+            KltbEntry.note,
+            KltbEntry.next_action,
+            KltbEntry.due_at,
+        )
         .join(Actor, Actor.id == KltbEntry.actor_id)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
         .where(NetworkMap.participant_id == participant_id)
     ):
         notes[actor_id].append((entry_step, note, action))
+        rank = order.get(entry_step, 9)
+        if due is not None and (actor_id not in dues or rank >= dues[actor_id][0]):
+            dues[actor_id] = (rank, due)
     lines = []
     seen: set[str] = set()
     for actor_id, name, step in actors:
@@ -276,18 +309,27 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
             continue  # the same stakeholder on two maps: once is enough
         seen.add(name)
         steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
-        lines.append(KltbLine(name, step, steps))
+        planned = dues.get(actor_id)
+        lines.append(KltbLine(name, step, steps, planned[1] if planned else None))
     return tuple(lines)
 
 
 def _stages(session: Session, participant_id: int) -> tuple[StageMark, ...]:
     rows = session.execute(
-        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
+        select(
+            NetworkMap.title,
+            AnalysisSnapshot.stage,
+            AnalysisSnapshot.created_at,
+            NetworkMap.id,
+            AnalysisSnapshot.id,
+        )
         .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
         .where(NetworkMap.participant_id == participant_id)
         .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
     )
-    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
+    return tuple(
+        StageMark(title, stage, at, map_id, snap_id) for title, stage, at, map_id, snap_id in rows
+    )
 
 
 def nudge_allowed(

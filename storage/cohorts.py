@@ -300,6 +300,26 @@ def join_cohort(session: Session, participant: Participant, code: str, now: date
     return True
 
 
+async def coach_chats(db: Database) -> list[tuple[int, str]]:
+    """(Telegram user id, language) of every coach: their chats get the coach command menu.
+
+    The language is their own participant row's, if they have one, else Indonesian.
+    """
+
+    def job(session: Session) -> list[tuple[int, str]]:
+        users = [int(u) for u in session.execute(select(Coach.telegram_user_id)).scalars()]
+        languages = dict(
+            session.execute(
+                select(Participant.external_id, Participant.language).where(
+                    Participant.external_id.in_([f"tg:{u}" for u in users])
+                )
+            ).all()
+        )
+        return [(user, languages.get(f"tg:{user}") or "id") for user in users]
+
+    return await db.run(job)
+
+
 # --- a deep link's verdict -------------------------------------------------------------------
 
 

@@ -20,7 +20,9 @@ def test_flows_declare_what_their_events_need() -> None:
     assert engine.needs(Event.of_text("/start join_AbCdEf1234")) == Needs(
         link=("join", "AbCdEf1234")
     )
-    assert engine.needs(Event.of_text("/start")) == NOTHING
+    # A coach's /start and /menu open their home: the coach flow asks for their view.
+    assert engine.needs(Event.of_text("/start")) == Needs(coach=Focus())
+    assert engine.needs(Event.of_text("/menu")) == Needs(coach=Focus())
     assert engine.needs(Event.of_text("/kohort")) == Needs(coach=Focus(only_cohort=True))
     assert engine.needs(Event.of_text("/dasbor")) == Needs(coach=Focus(login=True))
     assert engine.needs(Event.of_text("/bantuan")) == Needs(coach=Focus())
