@@ -19,6 +19,7 @@ from typing import Any
 import networkx as nx
 
 from coaching.analysis import Tie, build_graph, name_key
+from coaching.model import KLTB_STEPS
 from coaching.names import NAME_MAX, clean_name
 from coaching.validate import normalise
 
@@ -64,9 +65,6 @@ class TieView:
 
     def joins(self, x: str, y: str) -> bool:
         return {self.a, self.b} == {x, y}
-
-
-KLTB_STEPS = ("know", "like", "trust", "buy")
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from coaching.cohort import (
 )
 from coaching.curriculum import EXERCISES, progress_rows
 from coaching.flows import coach as coach_flow
-from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.model import KLTB_STEPS, Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
 from storage import networks, privacy, reminders
 from storage.db import Database
@@ -541,7 +541,7 @@ async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, .
         )
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    order = {step: i for i, step in enumerate(KLTB_STEPS)}
     for actor_id, entry_step, note, action in await session.execute(
         select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
         .join(Actor, Actor.id == KltbEntry.actor_id)

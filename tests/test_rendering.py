@@ -212,7 +212,7 @@ async def test_a_picture_that_failed_goes_back_to_the_outbox(
         raise RenderError("died")
 
     payload = {"text": "Peta", "attachment": a_map(10)}
-    monkeypatch.setattr("bot.rendering.render", died)
+    monkeypatch.setattr("bot.rendering.draw", died)
     for sender in (
         bot.sender.TelegramSender(None),  # type: ignore[arg-type]
         cli.chat.TerminalSender(io.StringIO()),
@@ -237,7 +237,7 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
         "seq": 4,
     }
     telegram = PhotoBot()
-    monkeypatch.setattr("bot.rendering.render", slow)
+    monkeypatch.setattr("bot.rendering.draw", slow)
     result = await bot.sender.TelegramSender(telegram).send(1, payload)  # type: ignore[arg-type]
     assert result.verdict is Verdict.DELIVERED and telegram.photos == []
     [(text, options)] = telegram.messages

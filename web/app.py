@@ -40,6 +40,7 @@ from coaching import text as chat_text
 from coaching.cohort import Detail, Member, plan_line
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
+from coaching.model import KLTB_STEPS
 from coaching.network import MapView
 from storage import cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
@@ -54,7 +55,6 @@ LOCALES = ("id", "en")
 SESSION_COOKIE = "jejaring_session"
 LANG_COOKIE = "jejaring_lang"
 SORTS = ("name", "progress", "active", "attention")
-KLTB_STEPS = ("know", "like", "trust", "buy")
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

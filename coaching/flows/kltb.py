@@ -14,6 +14,7 @@ from enum import StrEnum
 from coaching.flows import picker
 from coaching.flows.common import go, note, personal_map, stay
 from coaching.model import (
+    KLTB_STEPS,
     Event,
     EventKind,
     Option,
@@ -23,7 +24,7 @@ from coaching.model import (
     Reply,
     Snapshot,
 )
-from coaching.network import KLTB_STEPS, MapView
+from coaching.network import MapView
 from coaching.validate import check_answer
 
 DUE_DAYS = {"due3": 3, "due7": 7, "due14": 14}
