@@ -34,7 +34,7 @@ from storage.db import Database, async_driver
 from storage.models import Reminder
 from storage.outbox import Deliverer
 from storage.reminders import ReminderDispatcher
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 from tests.test_reminders_storage import seed_due
 
 TOKEN = "123456:BENCH-reminders"

@@ -32,7 +32,7 @@ from storage.models import (
     Reminder,
     Tie,
 )
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 from tests.support import NOW, telegram_html_errors
 from tests.test_terminal import run_cli
 

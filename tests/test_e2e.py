@@ -16,7 +16,7 @@ import pytest
 from bot.app import serve
 from bot.settings import Settings
 from tests.conftest import REPO
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 from tests.support import telegram_html_errors
 
 pytestmark = pytest.mark.e2e

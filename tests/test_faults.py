@@ -17,7 +17,7 @@ from coaching.model import Event
 from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.outbox import ChatPacer, Unpaced
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
 
 

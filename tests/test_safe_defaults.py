@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.settings import Settings, dashboard_refusal, is_loopback
 from storage.db import Database
 from storage.models import Participant, ProcessedUpdate
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
 from tests.test_terminal import run_cli

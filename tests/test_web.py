@@ -271,7 +271,7 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
 
     from bot.app import serve
     from bot.settings import Settings
-    from tests.emulator import BotApiEmulator
+    from tools.botapi_emulator import BotApiEmulator
 
     monkeypatch.setattr(cohorts, "_configured", None)
     with socket.socket() as s:
