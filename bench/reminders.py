@@ -30,12 +30,12 @@ from sqlalchemy import func, select
 from bot.sender import TelegramSender
 from service.run import telegram_application
 from service.settings import Settings
-from storage.db import Database, async_driver
+from storage.db import Database, driver_url
 from storage.models import Reminder
 from storage.outbox import Deliverer
 from storage.reminders import ReminderDispatcher
 from tools.botapi_emulator import BotApiEmulator
-from tools.seeding import seed_due
+from tools.seeding import seed_due, transaction
 
 TOKEN = "123456:BENCH-reminders"
 LIMIT = 30.0  # Telegram's overall limit, messages per second
@@ -89,10 +89,10 @@ async def run(count: int, database_url: str, patience: float) -> dict[str, Any]:
                 if c.method == "sendMessage" and c.status == 200
             )
             refused = sum(1 for c in calls if c.method == "sendMessage" and c.status == 429)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         statuses = dict(
             (
-                await session.execute(
+                session.execute(
                     select(Reminder.status, func.count())
                     .where(Reminder.kind == "routine", Reminder.due_at <= datetime.now(UTC))
                     .group_by(Reminder.status)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         url = options.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         # Generous: the limit alone takes count/30 s; the rest is start-up and the final check.
         patience = count / LIMIT * 1.5 + 60
-        result = asyncio.run(run(count, async_driver(url), patience))
+        result = asyncio.run(run(count, driver_url(url), patience))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if options.json:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from bot.http import AiohttpRequest
@@ -89,3 +90,23 @@ async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
     await app.bot.set_my_commands(command_menu("id"))
     for locale in LOCALES:
         await app.bot.set_my_commands(command_menu(locale), language_code=locale)
+
+
+def miniapp_url(public_url: str) -> str | None:
+    """The Mini App's address, only if it is public HTTPS (Telegram opens nothing else)."""
+    return f"{public_url.rstrip('/')}/app" if public_url.startswith("https://") else None
+
+
+async def set_menu_button(app: Application, public_url: str) -> None:  # type: ignore[type-arg]
+    """The chat's menu button opens the Mini App (``setChatMenuButton`` with a WebAppInfo),
+    only when ``PUBLIC_URL`` is public HTTPS; otherwise it stays the command list."""
+    url = miniapp_url(public_url)
+    if url is None:
+        return
+    label = html_to_plain(render("id", "network.btn_miniapp"))
+    try:
+        await app.bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(text=label, web_app=WebAppInfo(url=url))
+        )
+    except TelegramError as exc:  # the bot runs on with the command list
+        log.error("menu button not set: %s", exc)

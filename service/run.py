@@ -24,7 +24,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 from telegram.ext import Application
 
-from bot.app import build_application, register, set_commands
+from bot.app import build_application, register, set_commands, set_menu_button
 from bot.pipeline import Pipeline
 from bot.polling import poll
 from bot.sender import TelegramSender
@@ -95,7 +95,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         refused = dashboard_refusal(settings.host, links.public_url) if links else None
         if refused:
             log.error("%s", refused)  # the bot itself runs on
-        web = dashboard_app(db, links) if links and not refused else None
+        web = dashboard_app(db, links, bot_token=settings.token) if links and not refused else None
+        if web is not None and links is not None:
+            await set_menu_button(app, links.public_url)
         background = [asyncio.create_task(run_sweeper(db, stop))]
         try:
             if settings.webhook_url:

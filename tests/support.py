@@ -6,10 +6,14 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coaching import engine, text
 from coaching.model import Event, EventKind, Outcome, Profile, Reply, Snapshot
+from tools.seeding import transaction as transaction  # the one definition, shared with bench
+
+if TYPE_CHECKING:
+    pass
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 ALLOWED_TAGS = {

@@ -1,13 +1,27 @@
-"""Rows for tests and benchmarks that need many participants at once."""
+"""Rows for tests and benchmarks that arrange the database themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import Participant, Reminder
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Session]:
+    """One transaction on the calling thread, for a test or a benchmark that arranges or
+    inspects rows itself.
+
+    The service never does this: on the event loop, storage runs as ``await db.run(job)``.
+    """
+    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 async def seed_due(db: Database, count: int, due: datetime, first_chat: int = 10_000) -> None:
@@ -34,16 +48,14 @@ async def seed_due(db: Database, count: int, due: datetime, first_chat: int = 10
         }
         for i in range(count)
     ]
-    async with db.transaction() as session:
-        await session.execute(insert(Participant), rows)
-        ids = (
-            await session.execute(
-                select(Participant.id).where(
-                    Participant.external_id.in_([r["external_id"] for r in rows])
-                )
+    with transaction(db) as session:
+        session.execute(insert(Participant), rows)
+        ids = session.execute(
+            select(Participant.id).where(
+                Participant.external_id.in_([r["external_id"] for r in rows])
             )
         ).scalars()
-        await session.execute(
+        session.execute(
             insert(Reminder),
             [
                 {
