@@ -31,7 +31,7 @@ from bot.sender import TelegramSender
 from bot.webhook import register_webhook, webhook_app
 from service.http import serve_http
 from service.settings import Settings, dashboard_refusal, rate_limited
-from storage.cohorts import DashboardLinks, configure_dashboard
+from storage.cohorts import DashboardLinks, coach_chats, configure_dashboard
 from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
@@ -85,7 +85,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
         pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
         register(app, pipeline)
-        await set_commands(app)
+        await set_commands(app, await coach_chats(db))
         sweeper = asyncio.create_task(deliverer.run(stop))
         dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
         nudges = asyncio.create_task(dispatcher.run(stop))
