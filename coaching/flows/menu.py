@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from coaching.address import salutation
 from coaching.curriculum import (
     MODULES,
     MODULES_BY_KEY,
@@ -92,7 +93,7 @@ def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
     if coming is not None:
         rows = ((Option("next", "menu.btn_next"),), *rows)
     context = {
-        "name": snap.profile.name or "",
+        "name": salutation(snap),
         "modules": modules,
         "done": done,
         "total": total,
