@@ -609,7 +609,11 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
         pending = ""
         buttons = [
             [
-                {"label": text.button_label(locale, o.label, **o.context), "value": o.value}
+                {
+                    "label": text.button_label(locale, o.label, **o.context),
+                    "value": o.value,
+                    **({"web_app": o.web_app} if o.web_app else {}),
+                }
                 for o in row
             ]
             for row in reply.options

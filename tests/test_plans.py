@@ -76,7 +76,8 @@ def test_the_list_shows_open_plans_most_overdue_first_and_is_in_the_menu() -> No
     assert convo.buttons[:2] == ["p:0", "p:1"]
     convo.press("p:0")
     assert convo.snap.state == "plans.item" and convo.snap.data == {"plan": 88}
-    assert convo.buttons == ["done", "move", "drop", "back"]
+    # Pak Budi — Bu Ani: either end can become a KLTB target with one tap
+    assert convo.buttons == ["kltb:0", "kltb:1", "done", "move", "drop", "back"]
 
 
 def test_the_map_home_opens_the_list_and_the_list_opens_the_map() -> None:
