@@ -437,7 +437,8 @@ def participant_detail(
     reflections = tuple(
         Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
-        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
+        # a lesson's bookmark or how to address the participant: not a reflection
+        if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")
     )
     maps = _map_summaries(session, participant_id)
     if map_id is not None and all(m.id != map_id for m in maps):
