@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    DEFAULT_REMINDER_TIME,
     BecomeCoach,
     ChangeMap,
     CompleteItem,
@@ -115,6 +118,9 @@ class Handled:
     deferred: tuple[NudgeParticipants, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
+    # The sender is a coach (just redeemed an invite, or opened their home): the transport
+    # sets their own command menu.
+    coach_menu: bool = False
 
 
 async def handle_event(
@@ -335,6 +341,8 @@ def _handle(
         toast,
         deferred=deferred,
         claimed=claimed,
+        coach_menu=any(isinstance(e, BecomeCoach) for e in outcome.effects)
+        or (snap.coach is not None and event.command in ("start", "menu")),
     )
 
 
@@ -423,9 +431,9 @@ def _locked_participant(
         "seq": 0,
         "active": True,
         "ignored_nudges": 0,
-        "reminder_time": "08:00",
-        "quiet_start": "21:00",
-        "quiet_end": "07:00",
+        "reminder_time": DEFAULT_REMINDER_TIME,
+        "quiet_start": DEFAULT_QUIET_START,
+        "quiet_end": DEFAULT_QUIET_END,
         "created_at": now,
         "updated_at": now,
     }
