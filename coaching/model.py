@@ -111,6 +111,8 @@ class SaveAnswer:
     # A structured answer (e.g. a self-assessment's scores) besides its readable text; None
     # leaves what is stored as it was (editing the text keeps the scores).
     data: Mapping[str, Any] | None = None
+    # An empty or evasive answer (coaching/feedback.py): kept, but it counts for no progress.
+    draft: bool = False
 
 
 @dataclass(frozen=True)

@@ -557,8 +557,12 @@ async def _save_answer(
         answer.text, answer.updated_at = effect.text, now
         if effect.data is not None:
             answer.data = dict(effect.data)
-    if effect.exercise in EXERCISES:
+    if effect.exercise in EXERCISES and not effect.draft:
         await _complete(session, participant, effect.exercise, now)
+    elif effect.draft:  # a draft counts for nothing, whatever was counted before
+        done = await session.get(Progress, (participant.id, effect.exercise))
+        if done is not None:
+            await session.delete(done)
 
 
 async def _complete(

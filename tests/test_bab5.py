@@ -145,8 +145,9 @@ def test_each_stage_asks_the_modules_transition_questions(language: str) -> None
             assert (convo.snap.data["stage"], convo.snap.data["aspect"]) == (stage, aspect)
             assert name.capitalize() in page.plain and f"{aspect + 1}/4" in page.plain
             assert QUESTIONS[language][name] in page.plain
-            convo.send(f"Jawaban {stage}-{name}.")
-            assert convo.snap.answers[bab5.stage_key(stage, aspect)] == f"Jawaban {stage}-{name}."
+            answer = f"Para pihak menilai {name} jejaring pada tahap {stage} cukup baik."
+            convo.send(answer)
+            assert convo.snap.answers[bab5.stage_key(stage, aspect)] == answer
             assert bab5.stage_key(stage, aspect) == f"bab5.stage{stage + 1}.{name}"
 
 
