@@ -128,17 +128,17 @@ def _collect(node: Mapping[str, Any], path: tuple[str, ...], found: dict[str, Ru
 
 
 def _point(raw: Mapping[str, Any]) -> Point:
-    terms = [*raw["terms_id"], *raw["terms_en"]]
     return Point(
         raw["id"],
         {loc: raw[f"label_{loc}"] for loc in LOCALES},
         {loc: raw[f"ask_{loc}"] for loc in LOCALES},
-        _phrases(terms),
+        _phrases(raw["terms_id"], "id") + _phrases(raw["terms_en"], "en"),
     )
 
 
-def _phrases(terms: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    stemmed = (tuple(_stem(t) for t in _words(term)) for term in terms)
+def _phrases(terms: Sequence[str], locale: str = "id") -> tuple[tuple[str, ...], ...]:
+    stem = _stem_id if locale == "id" else _english
+    stemmed = (tuple(stem(w) for w in _words(term)) for term in terms)
     return tuple(dict.fromkeys(p for p in stemmed if p))  # unique, in order
 
 
@@ -155,7 +155,8 @@ def assess(key: str, text: str) -> Feedback:
     rubric = rubric_for(key)
     if rubric is None:
         return Feedback(key, draft=len(content) < FLOOR_WORDS, words=len(content))
-    stems = [_stem(w) for w in words]
+    rubrics()  # parsed (and the rubric's own words stemmed) once per process
+    stems = _answer_stems(words)
     index = _Index(stems)
     covered = tuple(p for p in rubric.points if any(index.has(t) for t in p.terms))
     missing = next((p for p in rubric.points if p not in covered), None)
@@ -232,17 +233,83 @@ def _content(words: Sequence[str]) -> list[str]:
 
 def _words(text: str) -> list[str]:
     """Lower-case words without accents; "teman-teman" is one word, "timbal-balik" two."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _WORD.findall(plain)
+    folded = text.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _WORD.findall(folded)
+
+
+def _answer_stems(words: Sequence[str]) -> list[str]:
+    """Each word's stem as far as the rubrics care.
+
+    The stemmer is slow on words it does not know (a name, a typo: about a millisecond each),
+    so only a word that may be an affixed form of a rubric's word goes to it: one holding that
+    word between an Indonesian prefix and suffix ("pertukaran" = per + tukar + an;
+    "menukar" = men + (t)ukar). Every other word keeps its form, with English endings taken
+    off. Deterministic: the same answer always gives the same stems.
+    """
+    seen: dict[str, str] = {}
+    out = []
+    for word in words:
+        if word not in seen:
+            seen[word] = _answer_stem(word)
+        out.append(seen[word])
+    return out
 
 
 @lru_cache(maxsize=50_000)
-def _stem(word: str) -> str:
-    stemmed = _stemmer().stem(word) or word
-    if stemmed == word and word.isascii():
-        stemmed = _english(word)
-    return stemmed
+def _answer_stem(word: str) -> str:
+    index, roots = _root_index()
+    if word in roots:
+        return word
+    for i in range(len(word) - 2):
+        for root, form in index.get(word[i : i + 3], ()):
+            if not word.startswith(form, i):
+                continue
+            prefix, suffix = word[:i], word[i + len(form) :]
+            nasal = form != root  # "menukar": the root's first letter melts into the nasal
+            if (_PREFIX.fullmatch(prefix) and (not nasal or _NASAL.search(prefix))) and (
+                _SUFFIX.fullmatch(suffix)
+            ):
+                stemmed = _stem_id(word)
+                return stemmed if stemmed in roots else root
+    return _english(word)
+
+
+_PREFIX = re.compile(
+    r"(?:(?:me|pe)(?:m|n|ng|ny|nge)?|be[rl]?|te[r]?|di|ke|se)?"
+    r"(?:(?:per|pe|ber|be|ke|ter|se|memper|mem|men|meng)){0,2}"
+)
+_NASAL = re.compile(r"(?:m|n|ng|ny)$")
+_SUFFIX = re.compile(r"(?:i|an|kan)?(?:ku|mu|nya)?(?:lah|kah|pun)?")
+
+
+@cache
+def _root_index() -> tuple[dict[str, list[tuple[str, str]]], frozenset[str]]:
+    """The rubrics' Indonesian words (stemmed), by their first three letters; with the form a
+    root beginning with p, t, k or s takes after a nasal prefix (tukar → ukar)."""
+    roots = frozenset(
+        stem
+        for rubric in rubrics().values()
+        for point in (*rubric.points, *rubric.mixups)
+        for phrase in point.terms
+        for stem in phrase
+        if len(stem) >= 3
+    )
+    index: dict[str, list[tuple[str, str]]] = {}
+    for root in sorted(roots):
+        forms = {root}
+        if root[0] in "ptks" and len(root) >= 5:
+            forms.add(root[1:])
+        for form in sorted(forms):
+            index.setdefault(form[:3], []).append((root, form))
+    return index, roots
+
+
+@lru_cache(maxsize=50_000)
+def _stem_id(word: str) -> str:
+    return str(_stemmer().stem(word)) or word
 
 
 def _english(word: str) -> str:
