@@ -292,8 +292,10 @@ def _root_index() -> tuple[dict[str, list[tuple[str, str]]], frozenset[str]]:
     roots = frozenset(
         stem
         for rubric in rubrics().values()
-        for point in (*rubric.points, *rubric.mixups)
-        for phrase in point.terms
+        for phrase in (
+            *(t for p in rubric.points for t in p.terms),
+            *(t for m in rubric.mixups for t in m.terms),
+        )
         for stem in phrase
         if len(stem) >= 3
     )
