@@ -191,8 +191,9 @@ def test_exercise_answer_is_saved_counted_and_editable() -> None:
     assert "▓▓░░░░░░░░ 1/5" in convo.last[-1].plain
     convo.press("x:bab2.latihan1")
     assert "Kesamaan latar belakang" in convo.last[-1].plain  # previous answer shown
-    convo.send("Jawaban yang diperbaiki: kesamaan nilai memudahkan kami bekerja sama.")
-    assert convo.snap.answers["bab2.latihan1"] == "Jawaban yang diperbaiki: kesamaan nilai memudahkan kami bekerja sama."
+    better = "Jawaban yang diperbaiki: kesamaan nilai memudahkan kami bekerja sama."
+    convo.send(better)
+    assert convo.snap.answers["bab2.latihan1"] == better
     assert len(convo.snap.completed) == 1
 
 
