@@ -311,7 +311,10 @@ def _root_index() -> tuple[dict[str, list[tuple[str, str]]], frozenset[str]]:
 
 @lru_cache(maxsize=50_000)
 def _stem_id(word: str) -> str:
-    return str(_stemmer().stem(word)) or word
+    """Sastrawi's stem; a word it leaves alone loses an English ending instead, so a word
+    listed in both languages of a rubric ("similarity") has one stem."""
+    stemmed = str(_stemmer().stem(word)) or word
+    return _english(word) if stemmed == word and word.isascii() else stemmed
 
 
 def _english(word: str) -> str:

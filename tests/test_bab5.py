@@ -340,7 +340,9 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     await chat.send("Kami satu almamater.")
     for _ in range(2):
         await chat.press("skip")
-    await chat.send("Latihan II.1 dari dalam pelajaran.")
+    await chat.send(
+        "Latihan II.1 dari dalam pelajaran: kesamaan membuka jalan, lalu bertukar sumber daya."
+    )
     # Bab V: the self-assessment, then leave in the middle of the stages
     await chat.send("/menu")
     await chat.press("m:bab5")
@@ -371,7 +373,10 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
         ]
     assert kinds == {"Sari Dewi": None, "Ani": "strategic", "Budi": "personal"}
     assert answers["bab2.similarity"].text == "Kami satu almamater."
-    assert answers["bab2.latihan1"].text == "Latihan II.1 dari dalam pelajaran."
+    assert (
+        answers["bab2.latihan1"].text
+        == "Latihan II.1 dari dalam pelajaran: kesamaan membuka jalan, lalu bertukar sumber daya."
+    )
     assert answers["bab5.case"].text == "Menurunkan stunting di Kecamatan Cilamaya"
     assert answers["bab5.stage1.purpose"].text == "Tujuan disepakati di rembuk stunting."
     selfcheck = answers["bab5.selfcheck"]
