@@ -116,6 +116,32 @@ class SaveAnswer:
 
 
 @dataclass(frozen=True)
+class AnswerNote:
+    """One message of an answer's exchange: the widyaiswara's reply or the participant's."""
+
+    author: str  # coach | participant
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyToAnswer:
+    """A coach's reply to an answer (``text``), or its review mark (``text`` None); run after
+    the commit: storage checks the answer still exists and is in a cohort the coach coaches."""
+
+    answer_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """The participant's answer back to a coach's reply; storage checks the answer is theirs."""
+
+    answer_id: int
+    text: str
+
+
+@dataclass(frozen=True)
 class JoinCohort:
     code: str
 
@@ -274,6 +300,8 @@ Effect = (
     | StopReminders
     | BecomeCoach
     | NudgeParticipants
+    | ReplyToAnswer
+    | WriteBack
     | ForgetParticipant
 )
 

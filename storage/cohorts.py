@@ -54,7 +54,7 @@ from coaching.curriculum import EXERCISES, progress_rows
 from coaching.flows import coach as coach_flow
 from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, privacy, reminders
+from storage import answer_notes, networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -411,8 +411,17 @@ async def participant_detail(
         .scalars()
         .all()
     )
+    notes = await answer_notes.notes_of(session, [a.id for a in answers])
     reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        Reflection(
+            a.exercise_key,
+            a.text,
+            a.updated_at,
+            dict(a.data or {}) or None,
+            a.id,
+            a.reviewed_at,
+            notes.get(a.id, ()),
+        )
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )

@@ -40,6 +40,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ReplyToAnswer,
     ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
@@ -48,8 +49,18 @@ from coaching.model import (
     SnoozeReminder,
     StopReminders,
     UpdateProfile,
+    WriteBack,
 )
-from storage import cohorts, deadletters, networks, outbox, plans, privacy, reminders
+from storage import (
+    answer_notes,
+    cohorts,
+    deadletters,
+    networks,
+    outbox,
+    plans,
+    privacy,
+    reminders,
+)
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -112,7 +123,7 @@ class Handled:
     duplicate: bool = False
     failed: bool = False
     # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
-    deferred: tuple[NudgeParticipants, ...] = ()
+    deferred: tuple[NudgeParticipants | ReplyToAnswer, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
 
@@ -323,7 +334,7 @@ async def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     await privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
     return Handled(
         participant.id,
         participant.state,
@@ -524,6 +535,10 @@ async def _apply_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             await networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, WriteBack):
+            await answer_notes.write_back(
+                session, participant.id, effect.answer_id, effect.text, now
+            )
         elif isinstance(effect, ResolvePlan):
             await plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
@@ -580,12 +595,19 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     for effect in handled.deferred:
         if user is None:
             replies.append(Reply("coach.denied"))
+        elif isinstance(effect, ReplyToAnswer):
+            replies.append(await answer_notes.coach_reply(db, user, effect, now, who.channel))
         else:
             replies.append(await cohorts.nudge(db, user, effect, now))
     async with db.transaction() as session:
         participant = await _lock_participant(session, who, now, handled.locale)
         ids = await _queue(session, participant, who, replies, participant.seq, now)
-        named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
+        named = {
+            pid
+            for effect in handled.deferred
+            if isinstance(effect, NudgeParticipants)
+            for pid in effect.participant_ids or ()
+        }
         await privacy.mark_about(session, ids, named)
     return dataclasses.replace(handled, outbox_ids=handled.outbox_ids + ids, deferred=())
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.exports import FORMAT
 from coaching.network import MapView
-from storage import cohorts, networks
+from storage import answer_notes, cohorts, networks
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -51,6 +51,7 @@ async def participant_data(
         .scalars()
         .all()
     )
+    notes = await answer_notes.notes_of(session, [a.id for a in answers])
     progress = (
         await session.execute(
             select(Progress.item_key, Progress.completed_at)
@@ -83,6 +84,11 @@ async def participant_data(
                 "data": dict(a.data or {}),
                 "created_at": _iso(a.created_at),
                 "updated_at": _iso(a.updated_at),
+                "reviewed_at": _iso(a.reviewed_at),
+                "exchange": [
+                    {"author": n.author, "text": n.text, "at": _iso(n.at)}
+                    for n in notes.get(a.id, ())
+                ],
             }
             for a in answers
             if bookmarks or not a.exercise_key.endswith(".resume")
