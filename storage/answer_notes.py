@@ -128,15 +128,16 @@ def _payload(locale: str, answer_id: int, key: str, reply: str) -> dict[str, obj
 
 async def coach_reply(
     db: Database, telegram_user_id: int, effect: ReplyToAnswer, now: datetime, channel: str
-) -> Reply:
-    """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went."""
+) -> tuple[Reply, int | None]:
+    """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went (and
+    which participant that message names: it goes with them on ``/hapus_data``)."""
     async with db.transaction() as session:
         found = await session.execute(
             select(Coach.id).where(Coach.telegram_user_id == telegram_user_id)
         )
         coach_id = found.scalar_one_or_none()
         if coach_id is None:
-            return Reply("coach.denied")
+            return Reply("coach.denied"), None
         result = await reply_as_coach(
             session,
             coach_id,
@@ -147,4 +148,4 @@ async def coach_reply(
             channel=channel,
         )
     context = {"verdict": str(result.verdict), "name": result.name or "", "key": result.key or ""}
-    return Reply("replies.result", {**context, "answer": effect.answer_id})
+    return Reply("replies.result", {**context, "answer": effect.answer_id}), result.participant_id

@@ -592,17 +592,20 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     """A coach's nudges, after the commit; their result is one more message to the coach."""
     user = cohorts.telegram_user(who.external_id)
     replies: list[Reply] = []
+    replied: set[int] = set()  # participants a reply's confirmation names
     for effect in handled.deferred:
         if user is None:
             replies.append(Reply("coach.denied"))
         elif isinstance(effect, ReplyToAnswer):
-            replies.append(await answer_notes.coach_reply(db, user, effect, now, who.channel))
+            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            replies.append(said)
+            replied.update({about} if about is not None else set())
         else:
             replies.append(await cohorts.nudge(db, user, effect, now))
     async with db.transaction() as session:
         participant = await _lock_participant(session, who, now, handled.locale)
         ids = await _queue(session, participant, who, replies, participant.seq, now)
-        named = {
+        named = replied | {
             pid
             for effect in handled.deferred
             if isinstance(effect, NudgeParticipants)

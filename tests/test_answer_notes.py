@@ -109,12 +109,15 @@ async def test_a_coach_reaches_only_answers_of_their_own_cohorts(db: Database) -
 async def test_a_reply_to_an_answer_since_deleted_is_refused_clearly(db: Database) -> None:
     w = await world(db)
     answer = await _answer_id(db, w.sari_id)
+    confirmed = texts(await w.coach_a.answer(w.coach_a.say(f"/balas {answer} Sudah baik.")))
+    assert "Sari Dewi" in confirmed
     await w.sari.say("/hapus_data")
     await w.sari.press("delete")
+    assert "Sari Dewi" not in texts(await w.coach_a.payloads())  # the coach's copy went too
     said = texts(await w.coach_a.answer(w.coach_a.say(f"/balas {answer} Masih ada?")))
     assert "sudah tidak ada" in said and "tidak dikirim" in said
     async with db.transaction() as session:
-        assert (await session.execute(select(AnswerNote))).first() is None
+        assert (await session.execute(select(AnswerNote))).first() is None  # gone with her
 
 
 async def test_a_malformed_reply_command_explains_itself(db: Database) -> None:
