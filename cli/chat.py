@@ -60,6 +60,8 @@ class TerminalSender:
         number = 0
         for row in payload.get("buttons") or []:
             for button in row:
+                if button.get("web_app"):
+                    continue  # the Mini App opens only inside Telegram (always the last row)
                 number += 1
                 lines.append(f"  [{number}] {button['label']}")
         self.out.write("\n".join(lines) + "\n\n")

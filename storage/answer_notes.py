@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import text
 from coaching.model import AnswerNote as NoteView
@@ -43,8 +43,8 @@ class Result:
     participant_id: int | None = None
 
 
-async def reply_as_coach(
-    session: AsyncSession,
+def reply_as_coach(
+    session: Session,
     coach_id: int,
     answer_id: int,
     reply: str | None,
@@ -54,15 +54,15 @@ async def reply_as_coach(
     channel: str = "telegram",
 ) -> Result:
     """Store a coach's reply to an answer (and send it to the participant), or mark it reviewed."""
-    answer = await session.get(Answer, answer_id)
+    answer = session.get(Answer, answer_id)
     if answer is None:
         return Result(Verdict.GONE)
-    participant = await session.get(Participant, answer.participant_id)
+    participant = session.get(Participant, answer.participant_id)
     if (
         participant is None
         or participant.cohort_id is None
         or participant.consent_at is None
-        or await session.get(CoachCohort, (coach_id, participant.cohort_id)) is None
+        or session.get(CoachCohort, (coach_id, participant.cohort_id)) is None
     ):
         return Result(Verdict.DENIED)
     if review:
@@ -76,16 +76,16 @@ async def reply_as_coach(
         answer.reviewed_at = answer.reviewed_at or now
         if participant.chat_id is not None and participant.active:
             payload = _payload(participant.language, answer.id, answer.exercise_key, reply)
-            await enqueue(session, participant.id, channel, participant.chat_id, [payload], now)
+            enqueue(session, participant.id, channel, participant.chat_id, [payload], now)
     verdict = Verdict.SENT if reply else Verdict.REVIEWED
     return Result(verdict, participant.name, answer.exercise_key, participant.id)
 
 
-async def write_back(
-    session: AsyncSession, participant_id: int, answer_id: int, note: str, now: datetime
+def write_back(
+    session: Session, participant_id: int, answer_id: int, note: str, now: datetime
 ) -> bool:
     """The participant's answer to a coach's reply; only on an answer of their own."""
-    answer = await session.get(Answer, answer_id)
+    answer = session.get(Answer, answer_id)
     if answer is None or answer.participant_id != participant_id:
         return False
     session.add(AnswerNote(answer_id=answer.id, author="participant", text=note, created_at=now))
@@ -93,15 +93,13 @@ async def write_back(
     return True
 
 
-async def notes_of(
-    session: AsyncSession, answer_ids: Sequence[int]
-) -> dict[int, tuple[NoteView, ...]]:
+def notes_of(session: Session, answer_ids: Sequence[int]) -> dict[int, tuple[NoteView, ...]]:
     """Each answer's exchange, oldest first."""
     if not answer_ids:
         return {}
     rows = (
         (
-            await session.execute(
+            session.execute(
                 select(AnswerNote)
                 .where(AnswerNote.answer_id.in_(list(answer_ids)))
                 .order_by(AnswerNote.created_at, AnswerNote.id)
@@ -131,14 +129,13 @@ async def coach_reply(
 ) -> tuple[Reply, int | None]:
     """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went (and
     which participant that message names: it goes with them on ``/hapus_data``)."""
-    async with db.transaction() as session:
-        found = await session.execute(
-            select(Coach.id).where(Coach.telegram_user_id == telegram_user_id)
-        )
+
+    def job(session: Session) -> Result | None:
+        found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
         coach_id = found.scalar_one_or_none()
         if coach_id is None:
-            return Reply("coach.denied"), None
-        result = await reply_as_coach(
+            return None
+        return reply_as_coach(
             session,
             coach_id,
             effect.answer_id,
@@ -147,5 +144,9 @@ async def coach_reply(
             review=effect.text is None,
             channel=channel,
         )
+
+    result = await db.run(job)
+    if result is None:
+        return Reply("coach.denied"), None
     context = {"verdict": str(result.verdict), "name": result.name or "", "key": result.key or ""}
     return Reply("replies.result", {**context, "answer": effect.answer_id}), result.participant_id

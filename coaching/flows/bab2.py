@@ -6,7 +6,13 @@ and the three networks a leader builds (Ibarra & Hunter, 2007) — here the part
 classifies the contacts on their personal map and sees which of the three is thin —, the
 fundamentals of a network (Anklam, 2007), the three principles of networking in the order the
 module says to use them (Kilduff & Tsai, 2004: similarity first, then exchange, then
-reciprocity), each with a reflection, and Latihan II.1 and II.2.
+reciprocity — the module numbers them the other way round, and the lesson says so), each with a
+reflection; then the levels of networking (activity → control → influence → power) and why
+networking is more than handing out business cards; Barrat's KNOW → LIKE → TRUST → BUY,
+taught before Latihan II.2 asks about it; the skills networking needs (personal branding,
+listening, handling conflict, social media…); and Latihan II.1 and II.2. The balance of the
+three networks also says what the module says of a network left to grow by itself: it becomes
+homogeneous and less innovative.
 
 Stored: ``bab2.similarity``, ``bab2.exchange``, ``bab2.reciprocity`` (reflections),
 ``bab2.latihan1``, ``bab2.latihan2`` (the exercises: they count for progress), the actors'
@@ -38,6 +44,8 @@ MODULE = "bab2"
 # Kilduff & Tsai (2004) as the module says to apply them: similarity first, then exchange (so
 # the network is worth something), then reciprocity (so it keeps growing).
 PRINCIPLES: tuple[str, ...] = ("similarity", "exchange", "reciprocity")
+# The module's own numbering (Bab II.B): 1 Reciprocity, 2 Exchange, 3 Similarity.
+MODULE_NUMBER: dict[str, int] = {"reciprocity": 1, "exchange": 2, "similarity": 3}
 LATIHAN: tuple[str, ...] = ("bab2.latihan1", "bab2.latihan2")
 
 
@@ -52,6 +60,9 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
     (Step.BALANCE, {}),
     (Step.ANKLAM, {}),
     *((Step.PRINCIPLE, {"i": i}) for i in range(len(PRINCIPLES))),
+    (Step.LEVELS, {}),
+    (Step.KLTB, {}),
+    (Step.SKILLS, {}),
     *((Step.LATIHAN, {"n": n}) for n in range(len(LATIHAN))),
     (Step.DONE, {}),
 )
@@ -89,12 +100,17 @@ class Bab2:
             return (_balance(personal),)
         if step is Step.ANKLAM:
             return (Reply("bab2.anklam", {}, _nav()),)
+        if step in (Step.LEVELS, Step.SKILLS):
+            return (Reply(str(step), {}, _nav()),)
+        if step is Step.KLTB:
+            return (Reply("bab2.kltb", {}, _nav()),)
         if step is Step.PRINCIPLE:
             i = lesson.index(snap.data, "i", len(PRINCIPLES))
             principle = PRINCIPLES[i]
             context = {
                 "principle": principle,
                 "number": i + 1,
+                "module_number": MODULE_NUMBER[principle],
                 "previous": lesson.excerpt(snap.answers.get(f"{MODULE}.{principle}")),
             }
             return (Reply("bab2.principle", context, _answer_nav()),)

@@ -4,12 +4,15 @@ In the module's order: command & control versus connect & collaborate (network l
 with a reflection; a self-assessment on the six characteristics of a network leader (LLC,
 2012) and Anklam's eight success criteria, one item per screen on a 1–5 scale, shown as a
 chart with the weakest items turned into suggestions from the module; then the participant's
-case walks Anklam's development model — Tahap I Purpose, II Design, III Grow, IV Perform — and
-at each transition answers the module's questions on purpose, structure, style and value;
-Latihan V at the end.
+case is placed in Anklam's development model — Tahap I Purpose, II Design, III Grow, IV Perform
+— at the stage it stands at now (a hint from Krebs & Holley's pattern of its case map, the
+module's other stage model, named as such), the participant answers that stage's question and
+only the transition questions that lead to the next stage (each of the module's fifteen
+questions belongs to one transition: ``coaching.leadership.TRANSITIONS``); Latihan V at the end.
 
 Stored: ``bab5.leadership`` (reflection), ``bab5.selfcheck`` (a summary as text, the scores as
-data), ``bab5.case``, ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1``
+data), ``bab5.case``, ``bab5.now`` (the stage, 1–4), ``bab5.stage<1-4>.situation`` (the stage's
+question), ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1``
 (the exercise: it counts for progress), and the bookmark ``bab5.resume``.
 """
 
@@ -19,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coaching import text
+from coaching.analysis import GraphError, analyse
 from coaching.flows import lesson
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import Bab5Step as Step
@@ -27,7 +31,9 @@ from coaching.leadership import (
     ITEMS,
     ITEMS_BY_KEY,
     SCALE,
+    STAGE_OF_PATTERN,
     STAGES,
+    TRANSITIONS,
     averages,
     valid_scores,
     weakest,
@@ -42,31 +48,56 @@ SELFCHECK = "bab5.selfcheck"
 LATIHAN = "bab5.latihan1"
 
 
-# The lesson's path for "next" and "back". The scored items and their results sit between
-# the self-assessment's introduction and the case; each stage is followed by its transition
-# questions, one aspect per screen.
-PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
-    (Step.LEADERSHIP, {}),
-    (Step.REFLECT, {}),
-    (Step.SELFCHECK, {}),
-    (Step.CASE, {}),
-    (Step.MODEL, {}),
-    *(
-        position
-        for stage in range(len(STAGES))
-        for position in (
-            (Step.STAGE, {"stage": stage}),
-            *((Step.TRANSITION, {"stage": stage, "aspect": a}) for a in range(len(ASPECTS))),
-        )
-    ),
-    (Step.LATIHAN, {}),
-    (Step.DONE, {}),
-)
+NOW_KEY = f"{MODULE}.now"
+
+
+def path(stage: int | None) -> tuple[tuple[Step, Mapping[str, int]], ...]:
+    """The lesson's path for "next" and "back", once the case's stage is known.
+
+    The scored items and their results sit between the self-assessment's introduction and
+    the case; after the model, the participant says where the case stands; then that stage,
+    and the transition to the next stage, one adjustment (aspect) per screen.
+    """
+    pages: list[tuple[Step, Mapping[str, int]]] = [
+        (Step.LEADERSHIP, {}),
+        (Step.REFLECT, {}),
+        (Step.SELFCHECK, {}),
+        (Step.CASE, {}),
+        (Step.MODEL, {}),
+        (Step.NOW, {}),
+    ]
+    if stage is not None:
+        pages.append((Step.STAGE, {"stage": stage}))
+        pages += [
+            (Step.TRANSITION, {"stage": stage, "aspect": ASPECTS.index(aspect)})
+            for aspect, _ in TRANSITIONS[stage]
+        ]
+    pages += [(Step.LATIHAN, {}), (Step.DONE, {})]
+    return tuple(pages)
+
+
+PATH = path(0)  # the path of a case at Tahap I (every step appears in it)
+
+
+def chosen_stage(snap: Snapshot) -> int | None:
+    """The stage the participant said the case stands at (0 = Tahap I), if they said."""
+    raw = snap.answers.get(NOW_KEY) or ""
+    return int(raw) - 1 if raw in ("1", "2", "3", "4") else None
+
+
+def transition(stage: int) -> dict[str, tuple[str, ...]]:
+    """The aspects adjusted in the move from ``stage`` to the next, with their questions."""
+    return dict(TRANSITIONS[stage])
 
 
 def stage_key(stage: int, aspect: int) -> str:
     """``bab5.stage1.purpose``: stages counted I–IV as the module does."""
     return f"{MODULE}.stage{stage + 1}.{ASPECTS[aspect]}"
+
+
+def situation_key(stage: int) -> str:
+    """``bab5.stage2.situation``: the answer to the stage's own question."""
+    return f"{MODULE}.stage{stage + 1}.situation"
 
 
 class Bab5:
@@ -101,35 +132,48 @@ class Bab5:
         case = snap.answers.get(f"{MODULE}.case") or ""
         if step is Step.MODEL:
             return (Reply("bab5.model", {"case": case}, _nav()),)
+        if step is Step.NOW:
+            return (_now(snap, case),)
         if step is Step.STAGE:
             stage = lesson.index(data, "stage", len(STAGES))
-            context = {"stage": stage + 1, "case": case, "purpose": _case_purpose(snap, case)}
-            return (Reply("bab5.stage", context, _nav()),)
+            context = {
+                "stage": stage + 1,
+                "case": case,
+                "purpose": _case_purpose(snap, case),
+                "aspects": [aspect for aspect, _ in TRANSITIONS[stage]],
+                "previous": lesson.excerpt(snap.answers.get(situation_key(stage))),
+            }
+            return (Reply("bab5.stage", context, _answer_nav()),)
         if step is Step.TRANSITION:
             stage = lesson.index(data, "stage", len(STAGES))
             aspect = lesson.index(data, "aspect", len(ASPECTS))
+            asked = transition(stage)
+            name = ASPECTS[aspect] if ASPECTS[aspect] in asked else next(iter(asked))
+            order = list(asked)
             context = {
                 "stage": stage + 1,
-                "aspect": ASPECTS[aspect],
-                "number": aspect + 1,
+                "aspect": name,
+                "questions": list(asked[name]),
+                "number": order.index(name) + 1,
+                "total": len(order),
                 "case": case,
-                "previous": lesson.excerpt(snap.answers.get(stage_key(stage, aspect))),
+                "previous": lesson.excerpt(snap.answers.get(stage_key(stage, ASPECTS.index(name)))),
             }
             return (Reply("bab5.transition", context, _answer_nav()),)
         if step is Step.LATIHAN:
             context = {"case": case, "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
             return (Reply("bab5.latihan", context, _answer_nav()),)
         done, total = lesson.progress(snap, MODULE)
-        stages = sum(
-            1
-            for s in range(len(STAGES))
-            for a in range(len(ASPECTS))
-            if snap.answers.get(stage_key(s, a))
+        now = chosen_stage(snap)
+        asked = transition(now) if now is not None else {}
+        answered = sum(
+            1 for aspect in asked if snap.answers.get(stage_key(now or 0, ASPECTS.index(aspect)))
         )
         context = {
             "case": case,
-            "stages": stages,
-            "questions": len(STAGES) * len(ASPECTS),
+            "now": None if now is None else now + 1,
+            "stages": answered,
+            "questions": len(asked),
             "assessed": bool(snap.answers.get(SELFCHECK)),
             "latihan": bool(snap.answers.get(LATIHAN)),
             "done": done,
@@ -147,8 +191,10 @@ class Bab5:
             return self._on_home(snap, event)
         if step is Step.CASE:
             return self._on_case(snap, event)
-        if step in (Step.REFLECT, Step.TRANSITION, Step.LATIHAN):
+        if step in (Step.REFLECT, Step.STAGE, Step.TRANSITION, Step.LATIHAN):
             return self._on_answer(snap, step, event)
+        if step is Step.NOW:
+            return self._on_now(snap, event)
         refused = lesson.refuse_media(snap, event)
         if refused is not None:
             return refused
@@ -167,6 +213,24 @@ class Bab5:
         if event.choice == "back":
             return _move(snap, -1)
         return stay(snap, note("common.use_buttons"))
+
+    def _on_now(self, snap: Snapshot, event: Event) -> Outcome:
+        """Stores the stage the case stands at now and opens that stage."""
+        if event.choice == "back":
+            return _move(snap, -1)
+        if event.choice == "next" and chosen_stage(snap) is not None:
+            return _move(snap, +1)
+        value = event.choice.removeprefix("now:")
+        if not event.choice.startswith("now:") or value not in ("1", "2", "3", "4"):
+            return refuse_or_buttons(snap, event)
+        stage = int(value) - 1
+        return lesson.advance(
+            MODULE,
+            Step.STAGE,
+            note("bab5.now_saved", stage=stage + 1),
+            data={"stage": stage},
+            effects=(SaveAnswer(NOW_KEY, value),),
+        )
 
     def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
         """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
@@ -240,6 +304,8 @@ class Bab5:
             key = f"{MODULE}.leadership"
         elif step is Step.LATIHAN:
             key = LATIHAN
+        elif step is Step.STAGE:
+            key = situation_key(lesson.index(snap.data, "stage", len(STAGES)))
         else:
             stage = lesson.index(snap.data, "stage", len(STAGES))
             key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
@@ -342,11 +408,56 @@ def _case_purpose(snap: Snapshot, case: str) -> str | None:
     return found.purpose if found else None
 
 
+def _now(snap: Snapshot, case: str) -> Reply:
+    """Where the case stands now: Tahap I–IV, with a hint from its map's structure."""
+    current = chosen_stage(snap)
+    rows = (
+        tuple(
+            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (1, 2)
+        ),
+        tuple(
+            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (3, 4)
+        ),
+        (Option("back", "lesson.btn_back"),),
+    )
+    pattern = _case_pattern(snap, case)
+    context = {
+        "case": case,
+        "current": None if current is None else current + 1,
+        "pattern": pattern,
+        "hint": STAGE_OF_PATTERN.get(pattern or ""),
+    }
+    return Reply("bab5.now", context, rows)
+
+
+def _case_pattern(snap: Snapshot, case: str) -> str | None:
+    """Krebs & Holley's pattern of the case map the case was chosen from, when it has one."""
+    found = next((m for m in _case_maps(snap) if normalise(m.title)[:CASE_MAX] == case), None)
+    if found is None or len(found.actors) < 3 or not found.ties:
+        return None
+    try:
+        stage = analyse(found.graph()).stage
+    except GraphError:
+        return None
+    key = stage.key if stage.key != "undetermined" else stage.nearest
+    return key if key in STAGE_OF_PATTERN else None
+
+
+def refuse_or_buttons(snap: Snapshot, event: Event) -> Outcome:
+    return lesson.refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
+
+
 _nav = lesson.nav
 _answer_nav = lesson.answer_nav
 
 
-_ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
-_position = _ROUTE.position
-_to = _ROUTE.to
-_move = _ROUTE.move
+def _route(snap: Snapshot) -> lesson.LessonPath:
+    return lesson.LessonPath(MODULE, path(chosen_stage(snap)), Step.HOME)
+
+
+def _to(number: int) -> Outcome:
+    return lesson.LessonPath(MODULE, PATH, Step.HOME).to(number)
+
+
+def _move(snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
+    return _route(snap).move(snap, delta, *replies, effects=effects)

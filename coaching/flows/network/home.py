@@ -77,6 +77,7 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         if plans.has_plans(snap):
             rows += ((Option("plans", "plans.btn_open"),),)
         rows += ((Option("menu", "common.btn_menu"),),)
+        rows += ((Option("miniapp", "network.btn_miniapp", web_app="/app"),),)  # last: see cli
         know = tuple(
             (Option(f"know:{i}", "network.btn_know", {"name": name}),)
             for i, name in enumerate(direct_tie_offers(snap, view))
