@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy.orm import Session
 
 from bench.analysis import personal_map
 from coaching.model import Event, EventKind
@@ -67,19 +68,20 @@ async def prepare(db: Database, actors: int) -> None:
     for number, event in enumerate(steps, start=1):
         await handle_event(db, who, event, update_id=number, now=now)
     graph = personal_map(actors, seed=3, ego="Saya Bench")
-    async with db.transaction() as session:
+
+    def fill(session: Session) -> None:
         from sqlalchemy import select
 
         from storage.models import Participant
 
         mine = select(Participant.id).where(Participant.external_id == who.external_id)
-        pid = (await session.execute(mine)).scalar_one()
+        pid = session.execute(mine).scalar_one()
         network_map = NetworkMap(
             participant_id=pid, kind="personal", title="Jejaring", anklam={}, created_at=now,
             updated_at=now,
         )  # fmt: skip
         session.add(network_map)
-        await session.flush()
+        session.flush()
         ids: dict[Any, int] = {}
         for node in graph.nodes:
             name = graph.nodes[node]["name"]
@@ -88,7 +90,7 @@ async def prepare(db: Database, actors: int) -> None:
                 resources=[], created_at=now,
             )  # fmt: skip
             session.add(row)
-            await session.flush()
+            session.flush()
             ids[node] = row.id
         for u, v, data in graph.edges(data=True):
             tie = Tie(
@@ -97,6 +99,8 @@ async def prepare(db: Database, actors: int) -> None:
                 flows=[], created_at=now,
             )  # fmt: skip
             session.add(tie)
+
+    await db.run(fill)
 
 
 def init_data() -> str:
@@ -110,7 +114,7 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
 
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database.connect(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        db = Database.connect(f"sqlite:///{tmp}/bench.db")
         await db.upgrade()
         await prepare(db, actors)
         with socket.socket() as s:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import progress
 from coaching.mapapp import Planned, plan_change
@@ -64,25 +64,23 @@ class Changed:
     opened: Opened
 
 
-async def _participant(session: AsyncSession, external_id: str, *, lock: bool) -> Participant:
+def _participant(session: Session, external_id: str, *, lock: bool) -> Participant:
     query = select(Participant).where(Participant.external_id == external_id)
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    participant = (await session.execute(query)).scalar_one_or_none()
+    participant = session.execute(query).scalar_one_or_none()
     if participant is None or participant.consent_at is None:
         raise NotFound(external_id)
     return participant
 
 
-async def _opened(
-    session: AsyncSession, participant: Participant, map_id: int | None, *, read_only: bool = False
+def _opened(
+    session: Session, participant: Participant, map_id: int | None, *, read_only: bool = False
 ) -> Opened:
-    rows = (
-        await session.execute(
-            select(NetworkMap.id, NetworkMap.title, NetworkMap.kind, NetworkMap.version)
-            .where(NetworkMap.participant_id == participant.id)
-            .order_by(NetworkMap.id)
-        )
+    rows = session.execute(
+        select(NetworkMap.id, NetworkMap.title, NetworkMap.kind, NetworkMap.version)
+        .where(NetworkMap.participant_id == participant.id)
+        .order_by(NetworkMap.id)
     ).all()
     refs = tuple(MapRef(r.id, r.title, r.kind, r.version) for r in rows)
     if map_id is None:
@@ -97,7 +95,7 @@ async def _opened(
     view = None
     version = 0
     if map_id is not None:
-        found = await networks.load_maps(session, participant.id, only=map_id)
+        found = networks.load_maps(session, participant.id, only=map_id)
         view = found[0] if found else None
         version = next(r.version for r in refs if r.id == map_id)
     return Opened(
@@ -113,9 +111,11 @@ async def _opened(
 async def open_own(db: Database, external_id: str, map_id: int | None = None) -> Opened:
     """The participant's map ``map_id`` (default: the one open in the chat); NotFound unless
     it is theirs."""
-    async with db.transaction() as session:
-        participant = await _participant(session, external_id, lock=False)
-        return await _opened(session, participant, map_id)
+
+    def job(session: Session) -> Opened:
+        return _opened(session, _participant(session, external_id, lock=False), map_id)
+
+    return await db.run(job)
 
 
 async def open_for_coach(
@@ -123,12 +123,15 @@ async def open_for_coach(
 ) -> Opened:
     """A participant's map, read-only, for a coach of their cohort (``cohorts.Forbidden``
     otherwise: the dashboard's rule)."""
-    async with db.transaction() as session:
-        await cohorts.participant_detail(session, coach_id, participant_id, now, network=False)
-        participant = await session.get(Participant, participant_id)
+
+    def job(session: Session) -> Opened:
+        cohorts.participant_detail(session, coach_id, participant_id, now, network=False)
+        participant = session.get(Participant, participant_id)
         if participant is None:
             raise cohorts.Forbidden(f"participant {participant_id}")
-        return await _opened(session, participant, map_id, read_only=True)
+        return _opened(session, participant, map_id, read_only=True)
+
+    return await db.run(job)
 
 
 async def change(
@@ -140,33 +143,31 @@ async def change(
 ) -> Changed:
     """Plan and commit one change of the app to the participant's own map ``map_id``."""
 
-    async def job(session: AsyncSession) -> Changed:
-        participant = await _participant(session, external_id, lock=True)
-        before = await _opened(session, participant, map_id)
+    def job(session: Session) -> Changed:
+        participant = _participant(session, external_id, lock=True)
+        before = _opened(session, participant, map_id)
         if before.view is None:
             raise NotFound(f"map {map_id}")
         names = [n for n in (participant.name,) if n]
         planned = plan_change(before.view, request, own_names=names)
         if not isinstance(planned, ChangeMap):
             return Changed(planned, before)
-        await networks.apply_network_effect(session, participant, planned, now)
-        await _earn(session, participant, before.view, planned, now)
+        networks.apply_network_effect(session, participant, planned, now)
+        _earn(session, participant, before.view, planned, now)
         participant.updated_at = now
-        after = await _opened(session, participant, map_id)
+        after = _opened(session, participant, map_id)
         return Changed(planned, after)
 
     return await db.run(job)
 
 
-async def _earn(
-    session: AsyncSession, participant: Participant, view: MapView, effect: ChangeMap, now: datetime
+def _earn(
+    session: Session, participant: Participant, view: MapView, effect: ChangeMap, now: datetime
 ) -> None:
     """The progress the change earns, decided as the engine decides it for the chat's."""
     completed = frozenset(
-        (
-            await session.execute(
-                select(Progress.item_key).where(Progress.participant_id == participant.id)
-            )
+        session.execute(
+            select(Progress.item_key).where(Progress.participant_id == participant.id)
         ).scalars()
     )
     after_view, _ = view.apply(effect.ops)
@@ -174,7 +175,7 @@ async def _earn(
     after = dataclasses.replace(before, maps=(after_view,))
     for item in progress.earned(before, (effect,), after):
         done = CompleteItem(item)
-        if await session.get(Progress, (participant.id, done.item)) is None:
+        if session.get(Progress, (participant.id, done.item)) is None:
             session.add(
                 Progress(participant_id=participant.id, item_key=done.item, completed_at=now)
             )
@@ -184,15 +185,19 @@ async def snapshots(db: Database, opened: Opened) -> list[dict[str, Any]]:
     """The map's dated analysis snapshots (``/analisis`` stores one each time), newest first."""
     if opened.view is None or opened.view.id is None:
         return []
-    async with db.transaction() as session:
-        rows = (
-            await session.execute(
+    map_id = opened.view.id
+
+    def job(session: Session) -> list[Any]:
+        return list(
+            session.execute(
                 select(AnalysisSnapshot.id, AnalysisSnapshot.created_at, AnalysisSnapshot.stage)
-                .where(AnalysisSnapshot.map_id == opened.view.id)
+                .where(AnalysisSnapshot.map_id == map_id)
                 .order_by(AnalysisSnapshot.created_at.desc(), AnalysisSnapshot.id.desc())
                 .limit(50)
-            )
-        ).all()
+            ).all()
+        )
+
+    rows = await db.run(job)
     return [{"id": r.id, "at": r.created_at.isoformat(), "stage": r.stage} for r in rows]
 
 
@@ -200,8 +205,10 @@ async def snapshot(db: Database, opened: Opened, snapshot_id: int) -> Mapping[st
     """One stored analysis of this map (None if it is not this map's)."""
     if opened.view is None or opened.view.id is None:
         return None
-    async with db.transaction() as session:
-        row = await session.get(AnalysisSnapshot, snapshot_id)
-        if row is None or row.map_id != opened.view.id:
-            return None
-        return dict(row.result)
+    map_id = opened.view.id
+
+    def job(session: Session) -> Mapping[str, Any] | None:
+        row = session.get(AnalysisSnapshot, snapshot_id)
+        return None if row is None or row.map_id != map_id else dict(row.result)
+
+    return await db.run(job)

@@ -41,8 +41,7 @@ def launch_url(port: int, data: str) -> str:
 
 async def chat_map(w: World) -> MapView:
     """Sari's map as the chat's engine loads it."""
-    async with w.db.transaction() as session:
-        return (await networks.load_maps(session, w.sari_id))[0]
+    return (await w.db.run(lambda session: networks.load_maps(session, w.sari_id)))[0]
 
 
 @pytest.fixture

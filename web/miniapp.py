@@ -99,8 +99,12 @@ def miniapp_routes(
             return page(request, "message.html", 401, kind="signed_out")
         pid = request.path_params["participant_id"]
         try:
-            async with db.transaction() as session:
-                await cohorts.participant_detail(session, coach_id, pid, clock(), network=False)
+            now = clock()
+            await db.run(
+                lambda session: cohorts.participant_detail(
+                    session, coach_id, pid, now, network=False
+                )
+            )
         except Forbidden:
             return page(request, "message.html", 403, kind="forbidden")
         return page(request, "miniapp.html", texts_json=_json(texts), mode="coach", pid=pid)
