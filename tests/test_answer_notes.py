@@ -11,7 +11,7 @@ from coaching.exports import csv_bytes
 from storage import exports
 from storage.db import Database
 from storage.models import Answer, AnswerNote
-from tests.support import NOW, telegram_html_errors
+from tests.support import NOW, telegram_html_errors, transaction
 from tests.test_coach import buttons, texts, world
 from tests.test_web import site_for
 
@@ -19,16 +19,16 @@ REPLY = "Bagus. Kaitkan dengan <b>timbal balik</b> & contoh dari peta Anda."
 
 
 async def _answer_id(db: Database, pid: int, key: str | None = None) -> int:
-    async with db.transaction() as session:
+    with transaction(db) as session:
         query = select(Answer.id).where(Answer.participant_id == pid).order_by(Answer.id)
         if key is not None:
             query = query.where(Answer.exercise_key == key)
-        return int((await session.execute(query.limit(1))).scalar_one())
+        return int((session.execute(query.limit(1))).scalar_one())
 
 
 async def _notes(db: Database, answer_id: int) -> list[tuple[str, str]]:
-    async with db.transaction() as session:
-        rows = await session.execute(
+    with transaction(db) as session:
+        rows = session.execute(
             select(AnswerNote.author, AnswerNote.text)
             .where(AnswerNote.answer_id == answer_id)
             .order_by(AnswerNote.id)
@@ -37,8 +37,8 @@ async def _notes(db: Database, answer_id: int) -> list[tuple[str, str]]:
 
 
 async def _reviewed(db: Database, answer_id: int) -> bool:
-    async with db.transaction() as session:
-        answer = await session.get(Answer, answer_id)
+    with transaction(db) as session:
+        answer = session.get(Answer, answer_id)
         assert answer is not None
         return answer.reviewed_at is not None
 
@@ -82,8 +82,8 @@ async def test_the_exchange_is_exported_for_the_participant_and_the_coach(db: Da
     w = await world(db)
     answer = await _answer_id(db, w.sari_id)
     await w.coach_a.say(f"/balas {answer} {REPLY}")
-    async with db.transaction() as session:
-        data = await exports.participant_data(session, w.sari_id, NOW)
+    with transaction(db) as session:
+        data = exports.participant_data(session, w.sari_id, NOW)
     exported = next(a for a in data["answers"] if a["exchange"])
     assert exported["exchange"][0]["author"] == "coach"
     assert exported["exchange"][0]["text"] == REPLY and exported["reviewed_at"]
@@ -116,8 +116,8 @@ async def test_a_reply_to_an_answer_since_deleted_is_refused_clearly(db: Databas
     assert "Sari Dewi" not in texts(await w.coach_a.payloads())  # the coach's copy went too
     said = texts(await w.coach_a.answer(w.coach_a.say(f"/balas {answer} Masih ada?")))
     assert "sudah tidak ada" in said and "tidak dikirim" in said
-    async with db.transaction() as session:
-        assert (await session.execute(select(AnswerNote))).first() is None  # gone with her
+    with transaction(db) as session:
+        assert (session.execute(select(AnswerNote))).first() is None  # gone with her
 
 
 async def test_a_malformed_reply_command_explains_itself(db: Database) -> None:
