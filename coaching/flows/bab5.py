@@ -26,6 +26,8 @@ from coaching.analysis import GraphError, analyse
 from coaching.flows import lesson
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import Bab5Step as Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow, Steps
 from coaching.leadership import (
     ASPECTS,
     ITEMS,
@@ -100,228 +102,286 @@ def situation_key(stage: int) -> str:
     return f"{MODULE}.stage{stage + 1}.situation"
 
 
-class Bab5:
+STEPS = Steps(Step)
+
+
+@STEPS.prompt(Step.HOME)
+def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
+    return (lesson.home_reply(snap, MODULE, Step),)
+
+
+@STEPS.handler(Step.HOME)
+def on_home(snap: Snapshot, event: Event) -> Outcome:
+    """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
+    return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
+
+
+@STEPS.prompt(Step.LEADERSHIP)
+def ask_leadership(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.leadership", {}, _nav()),)
+
+
+@STEPS.handler(Step.LEADERSHIP, Step.MODEL)
+def on_page(snap: Snapshot, event: Event) -> Outcome:
+    """On along the lesson's path, or back."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    if event.choice == "next":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.REFLECT)
+def ask_reflect(snap: Snapshot) -> tuple[Reply, ...]:
+    previous = lesson.excerpt(snap.answers.get(f"{MODULE}.leadership"))
+    return (Reply("bab5.reflect", {"previous": previous}, _answer_nav()),)
+
+
+# --- the self-check -----------------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.SELFCHECK)
+def ask_selfcheck(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.selfcheck", {"items": len(ITEMS)}, _nav("bab5.btn_begin")),)
+
+
+@STEPS.handler(Step.SELFCHECK)
+def on_selfcheck(snap: Snapshot, event: Event) -> Outcome:
+    """Begins scoring the items, or back."""
+    if event.choice == "next":
+        return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": {}})
+    return on_page(snap, event)
+
+
+@STEPS.prompt(Step.SCORE)
+def ask_score(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_score(snap.data),)
+
+
+@STEPS.handler(Step.SCORE)
+def on_score(snap: Snapshot, event: Event) -> Outcome:
+    """Stores one item's score and shows the next item in the same message."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    i = lesson.index(snap.data, "i", len(ITEMS))
+    scores = valid_scores(snap.data.get("scores"))
+    if event.choice == "prev":
+        if i == 0:
+            return lesson.advance(MODULE, Step.SELFCHECK)
+        data = {"i": i - 1, "scores": scores, "edit": True}
+        return lesson.advance(MODULE, Step.SCORE, data=data)
+    value = event.choice.removeprefix("s:")
+    if not event.choice.startswith("s:") or not is_number(value) or int(value) not in SCALE:
+        return stay(snap, note("bab5.use_scale"))
+    scores[ITEMS[i].key] = int(value)
+    if i + 1 < len(ITEMS):
+        data = {"i": i + 1, "scores": scores, "edit": True}
+        return lesson.advance(MODULE, Step.SCORE, data=data)
+    return _assessed(snap, scores)
+
+
+@STEPS.prompt(Step.RESULTS)
+def ask_results(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_results(snap.data),)
+
+
+@STEPS.handler(Step.RESULTS)
+def on_results(snap: Snapshot, event: Event) -> Outcome:
+    """On to the case; or the chart again; or score the items again."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    scores = valid_scores(snap.data.get("scores"))
+    if event.choice == "next":
+        return lesson.advance(MODULE, Step.CASE)
+    if event.choice == "chart" and len(scores) == len(ITEMS):
+        return stay(snap, _chart(snap, scores))
+    if event.choice == "redo":
+        return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": scores})
+    return stay(snap, note("common.use_buttons"))
+
+
+# --- the participant's case through the model's stages ------------------------------------------
+
+
+@STEPS.prompt(Step.CASE)
+def ask_case(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_case(snap),)
+
+
+@STEPS.handler(Step.CASE)
+def on_case(snap: Snapshot, event: Event) -> Outcome:
+    """The participant's case: one of their case maps, the one they had, or typed anew."""
+    current = snap.answers.get(f"{MODULE}.case")
+    if event.choice == "keep" and current:
+        return lesson.advance(MODULE, Step.MODEL)
+    if event.choice.startswith("map:"):
+        chosen = next((m for m in _case_maps(snap) if f"map:{m.id}" == event.choice), None)
+        if chosen is None:
+            return stay(snap, note("common.use_buttons"))
+        case = normalise(chosen.title)[:CASE_MAX]
+    elif event.choice:
+        return stay(snap, note("common.use_buttons"))
+    elif event.kind is not EventKind.TEXT:
+        return stay(snap, note("bab5.need_text"))
+    else:
+        case = normalise(event.text)
+        if len(case) < 3:
+            return stay(snap, note("common.bad_answer_short"))
+        if len(case) > CASE_MAX:
+            return stay(snap, note("bab5.bad_case_long", limit=CASE_MAX))
+    saved = note("bab5.case_saved", case=case)
+    effects = (SaveAnswer(f"{MODULE}.case", case),)
+    return lesson.advance(MODULE, Step.MODEL, saved, effects=effects)
+
+
+@STEPS.prompt(Step.MODEL)
+def ask_model(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.model", {"case": _case_text(snap)}, _nav()),)
+
+
+@STEPS.prompt(Step.NOW)
+def ask_now(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_now(snap, _case_text(snap)),)
+
+
+@STEPS.handler(Step.NOW)
+def on_now(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the stage the case stands at now and opens that stage."""
+    if event.choice == "back":
+        return _move(snap, -1)
+    if event.choice == "next" and chosen_stage(snap) is not None:
+        return _move(snap, +1)
+    value = event.choice.removeprefix("now:")
+    if not event.choice.startswith("now:") or value not in ("1", "2", "3", "4"):
+        return refuse_or_buttons(snap, event)
+    stage = int(value) - 1
+    return lesson.advance(
+        MODULE,
+        Step.STAGE,
+        note("bab5.now_saved", stage=stage + 1),
+        data={"stage": stage},
+        effects=(SaveAnswer(NOW_KEY, value),),
+    )
+
+
+@STEPS.prompt(Step.STAGE)
+def ask_stage(snap: Snapshot) -> tuple[Reply, ...]:
+    stage = lesson.index(snap.data, "stage", len(STAGES))
+    case = _case_text(snap)
+    context = {
+        "stage": stage + 1,
+        "case": case,
+        "purpose": _case_purpose(snap, case),
+        "aspects": [aspect for aspect, _ in TRANSITIONS[stage]],
+        "previous": lesson.excerpt(snap.answers.get(situation_key(stage))),
+    }
+    return (Reply("bab5.stage", context, _answer_nav()),)
+
+
+@STEPS.prompt(Step.TRANSITION)
+def ask_transition(snap: Snapshot) -> tuple[Reply, ...]:
+    stage = lesson.index(snap.data, "stage", len(STAGES))
+    aspect = lesson.index(snap.data, "aspect", len(ASPECTS))
+    asked = transition(stage)
+    name = ASPECTS[aspect] if ASPECTS[aspect] in asked else next(iter(asked))
+    order = list(asked)
+    context = {
+        "stage": stage + 1,
+        "aspect": name,
+        "questions": list(asked[name]),
+        "number": order.index(name) + 1,
+        "total": len(order),
+        "case": _case_text(snap),
+        "previous": lesson.excerpt(snap.answers.get(stage_key(stage, ASPECTS.index(name)))),
+    }
+    return (Reply("bab5.transition", context, _answer_nav()),)
+
+
+@STEPS.prompt(Step.LATIHAN)
+def ask_latihan(snap: Snapshot) -> tuple[Reply, ...]:
+    context = {"case": _case_text(snap), "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
+    return (Reply("bab5.latihan", context, _answer_nav()),)
+
+
+@STEPS.handler(Step.REFLECT, Step.STAGE, Step.TRANSITION, Step.LATIHAN)
+def on_answer(snap: Snapshot, event: Event) -> Outcome:
+    """Stores a reflection, a transition answer or Latihan V, and goes on; or skips."""
+    step = Step(snap.state)
+    if event.choice == "skip":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    if event.choice:
+        return stay(snap, note("common.use_buttons"))
+    answer = lesson.typed_answer(snap, event, "bab5.need_text")
+    if isinstance(answer, Outcome):
+        return answer
+    if step is Step.REFLECT:
+        key = f"{MODULE}.leadership"
+    elif step is Step.LATIHAN:
+        key = LATIHAN
+    elif step is Step.STAGE:
+        key = situation_key(lesson.index(snap.data, "stage", len(STAGES)))
+    else:
+        stage = lesson.index(snap.data, "stage", len(STAGES))
+        key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
+    return lesson.answered(
+        snap, key, answer, lambda said, effects: _move(snap, +1, said, effects=effects)
+    )
+
+
+@STEPS.prompt(Step.DONE)
+def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
+    done, total = lesson.progress(snap, MODULE)
+    now = chosen_stage(snap)
+    asked = transition(now) if now is not None else {}
+    answered = sum(
+        1 for aspect in asked if snap.answers.get(stage_key(now or 0, ASPECTS.index(aspect)))
+    )
+    context = {
+        "case": _case_text(snap),
+        "now": None if now is None else now + 1,
+        "stages": answered,
+        "questions": len(asked),
+        "assessed": bool(snap.answers.get(SELFCHECK)),
+        "latihan": bool(snap.answers.get(LATIHAN)),
+        "done": done,
+        "total": total,
+    }
+    return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
+
+
+@STEPS.handler(Step.DONE)
+def on_done(snap: Snapshot, event: Event) -> Outcome:
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+
+
+def _case_text(snap: Snapshot) -> str:
+    return snap.answers.get(f"{MODULE}.case") or ""
+
+
+class Bab5(StepFlow):
     key = "bab5"
-    steps = Step
+    table = STEPS
     opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
         return go(Step.HOME)
 
-    # --- prompts ------------------------------------------------------------------------------
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        data = snap.data
-        if step is Step.HOME:
-            return (_home(snap),)
-        if step is Step.LEADERSHIP:
-            return (Reply("bab5.leadership", {}, _nav()),)
-        if step is Step.REFLECT:
-            previous = lesson.excerpt(snap.answers.get(f"{MODULE}.leadership"))
-            return (Reply("bab5.reflect", {"previous": previous}, _answer_nav()),)
-        if step is Step.SELFCHECK:
-            return (Reply("bab5.selfcheck", {"items": len(ITEMS)}, _nav("bab5.btn_begin")),)
-        if step is Step.SCORE:
-            return (_score(data),)
-        if step is Step.RESULTS:
-            return (_results(data),)
-        if step is Step.CASE:
-            return (_case(snap),)
-        case = snap.answers.get(f"{MODULE}.case") or ""
-        if step is Step.MODEL:
-            return (Reply("bab5.model", {"case": case}, _nav()),)
-        if step is Step.NOW:
-            return (_now(snap, case),)
-        if step is Step.STAGE:
-            stage = lesson.index(data, "stage", len(STAGES))
-            context = {
-                "stage": stage + 1,
-                "case": case,
-                "purpose": _case_purpose(snap, case),
-                "aspects": [aspect for aspect, _ in TRANSITIONS[stage]],
-                "previous": lesson.excerpt(snap.answers.get(situation_key(stage))),
-            }
-            return (Reply("bab5.stage", context, _answer_nav()),)
-        if step is Step.TRANSITION:
-            stage = lesson.index(data, "stage", len(STAGES))
-            aspect = lesson.index(data, "aspect", len(ASPECTS))
-            asked = transition(stage)
-            name = ASPECTS[aspect] if ASPECTS[aspect] in asked else next(iter(asked))
-            order = list(asked)
-            context = {
-                "stage": stage + 1,
-                "aspect": name,
-                "questions": list(asked[name]),
-                "number": order.index(name) + 1,
-                "total": len(order),
-                "case": case,
-                "previous": lesson.excerpt(snap.answers.get(stage_key(stage, ASPECTS.index(name)))),
-            }
-            return (Reply("bab5.transition", context, _answer_nav()),)
-        if step is Step.LATIHAN:
-            context = {"case": case, "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
-            return (Reply("bab5.latihan", context, _answer_nav()),)
-        done, total = lesson.progress(snap, MODULE)
-        now = chosen_stage(snap)
-        asked = transition(now) if now is not None else {}
-        answered = sum(
-            1 for aspect in asked if snap.answers.get(stage_key(now or 0, ASPECTS.index(aspect)))
-        )
-        context = {
-            "case": case,
-            "now": None if now is None else now + 1,
-            "stages": answered,
-            "questions": len(asked),
-            "assessed": bool(snap.answers.get(SELFCHECK)),
-            "latihan": bool(snap.answers.get(LATIHAN)),
-            "done": done,
-            "total": total,
-        }
-        return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
-
-    # --- events -------------------------------------------------------------------------------
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
-        if event.choice == "menu":
-            return go("menu.main")
-        if step is Step.HOME:
-            return self._on_home(snap, event)
-        if step is Step.CASE:
-            return self._on_case(snap, event)
-        if step in (Step.REFLECT, Step.STAGE, Step.TRANSITION, Step.LATIHAN):
-            return self._on_answer(snap, step, event)
-        if step is Step.NOW:
-            return self._on_now(snap, event)
-        refused = lesson.refuse_media(snap, event)
-        if refused is not None:
-            return refused
-        if step is Step.SCORE:
-            return self._on_score(snap, event)
-        if step is Step.RESULTS:
-            return self._on_results(snap, event)
-        if step is Step.DONE:
-            return lesson.open_exercise(event.choice, MODULE) or stay(
-                snap, note("common.use_buttons")
-            )
-        if step is Step.SELFCHECK and event.choice == "next":
-            return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": {}})
-        if event.choice == "next":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_now(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the stage the case stands at now and opens that stage."""
-        if event.choice == "back":
-            return _move(snap, -1)
-        if event.choice == "next" and chosen_stage(snap) is not None:
-            return _move(snap, +1)
-        value = event.choice.removeprefix("now:")
-        if not event.choice.startswith("now:") or value not in ("1", "2", "3", "4"):
-            return refuse_or_buttons(snap, event)
-        stage = int(value) - 1
-        return lesson.advance(
-            MODULE,
-            Step.STAGE,
-            note("bab5.now_saved", stage=stage + 1),
-            data={"stage": stage},
-            effects=(SaveAnswer(NOW_KEY, value),),
-        )
-
-    def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
-        """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-        return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
-
-    def _on_score(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores one item's score and shows the next item in the same message."""
-        i = lesson.index(snap.data, "i", len(ITEMS))
-        scores = valid_scores(snap.data.get("scores"))
-        if event.choice == "prev":
-            if i == 0:
-                return lesson.advance(MODULE, Step.SELFCHECK)
-            data = {"i": i - 1, "scores": scores, "edit": True}
-            return lesson.advance(MODULE, Step.SCORE, data=data)
-        value = event.choice.removeprefix("s:")
-        if not event.choice.startswith("s:") or not is_number(value) or int(value) not in SCALE:
-            return stay(snap, note("bab5.use_scale"))
-        scores[ITEMS[i].key] = int(value)
-        if i + 1 < len(ITEMS):
-            data = {"i": i + 1, "scores": scores, "edit": True}
-            return lesson.advance(MODULE, Step.SCORE, data=data)
-        return _assessed(snap, scores)
-
-    def _on_results(self, snap: Snapshot, event: Event) -> Outcome:
-        """On to the case; or the chart again; or score the items again."""
-        scores = valid_scores(snap.data.get("scores"))
-        if event.choice == "next":
-            return lesson.advance(MODULE, Step.CASE)
-        if event.choice == "chart" and len(scores) == len(ITEMS):
-            return stay(snap, _chart(snap, scores))
-        if event.choice == "redo":
-            return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": scores})
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_case(self, snap: Snapshot, event: Event) -> Outcome:
-        """The participant's case: one of their case maps, the one they had, or typed anew."""
-        current = snap.answers.get(f"{MODULE}.case")
-        if event.choice == "keep" and current:
-            return lesson.advance(MODULE, Step.MODEL)
-        if event.choice.startswith("map:"):
-            chosen = next((m for m in _case_maps(snap) if f"map:{m.id}" == event.choice), None)
-            if chosen is None:
-                return stay(snap, note("common.use_buttons"))
-            case = normalise(chosen.title)[:CASE_MAX]
-        elif event.choice:
-            return stay(snap, note("common.use_buttons"))
-        elif event.kind is not EventKind.TEXT:
-            return stay(snap, note("bab5.need_text"))
-        else:
-            case = normalise(event.text)
-            if len(case) < 3:
-                return stay(snap, note("common.bad_answer_short"))
-            if len(case) > CASE_MAX:
-                return stay(snap, note("bab5.bad_case_long", limit=CASE_MAX))
-        saved = note("bab5.case_saved", case=case)
-        effects = (SaveAnswer(f"{MODULE}.case", case),)
-        return lesson.advance(MODULE, Step.MODEL, saved, effects=effects)
-
-    def _on_answer(self, snap: Snapshot, step: Step, event: Event) -> Outcome:
-        """Stores a reflection, a transition answer or Latihan V, and goes on; or skips."""
-        if event.choice == "skip":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        if event.choice:
-            return stay(snap, note("common.use_buttons"))
-        answer = lesson.typed_answer(snap, event, "bab5.need_text")
-        if isinstance(answer, Outcome):
-            return answer
-        if step is Step.REFLECT:
-            key = f"{MODULE}.leadership"
-        elif step is Step.LATIHAN:
-            key = LATIHAN
-        elif step is Step.STAGE:
-            key = situation_key(lesson.index(snap.data, "stage", len(STAGES)))
-        else:
-            stage = lesson.index(snap.data, "stage", len(STAGES))
-            key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
-        return lesson.answered(
-            snap, key, answer, lambda said, effects: _move(snap, +1, said, effects=effects)
-        )
-
-
-FLOW = Bab5()
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 # --- building blocks ---------------------------------------------------------------------------
-
-
-def _home(snap: Snapshot) -> Reply:
-    return lesson.home_reply(snap, MODULE, Step)
 
 
 def _score(data: Mapping[str, Any]) -> Reply:
@@ -461,3 +521,6 @@ def _to(number: int) -> Outcome:
 
 def _move(snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
     return _route(snap).move(snap, delta, *replies, effects=effects)
+
+
+FLOW = Bab5()
