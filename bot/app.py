@@ -12,8 +12,16 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Sequence
 
-from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
@@ -22,7 +30,7 @@ from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from bot.settings import Settings, dashboard_refusal
 from coaching.text import LOCALES, html_to_plain, render
-from storage.cohorts import DashboardLinks, configure_dashboard
+from storage.cohorts import DashboardLinks, coach_chats, configure_dashboard
 from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
@@ -46,6 +54,8 @@ COMMANDS = (
     "batal",
     "bahasa",
 )
+# A coach's own command menu (set per chat: BotCommandScopeChat), before the participant's.
+COACH_COMMANDS = ("kohort", "ingatkan", "dasbor")
 
 
 def rate_limited(env: dict[str, str] | None = None) -> bool:
@@ -93,16 +103,42 @@ def register(app: Application, pipeline: Pipeline) -> None:  # type: ignore[type
     """Every handler, in order. Order matters: first match wins."""
     app.add_handler(TypeHandler(Update, pipeline.on_update))
 
+    async def coach_commands(chat_id: int, locale: str) -> None:
+        await set_coach_commands(app.bot, chat_id, locale)
+
+    pipeline.on_coach = coach_commands
+
 
 def command_menu(locale: str) -> list[BotCommand]:
     return [BotCommand(c, html_to_plain(render(locale, f"commands.{c}"))) for c in COMMANDS]
 
 
-async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
-    """The command menu in each language; Indonesian is the default for everyone else."""
+def coach_menu(locale: str) -> list[BotCommand]:
+    """A coach's menu: the coach commands first, then everything a participant has."""
+    coach = [BotCommand(c, html_to_plain(render(locale, f"commands.{c}"))) for c in COACH_COMMANDS]
+    return coach + command_menu(locale)
+
+
+async def set_coach_commands(bot: Bot, chat_id: int, locale: str) -> None:
+    """The coach's menu in their own chat only (scope ``BotCommandScopeChat``): participants
+    never see coach commands; a coach sees both."""
+    try:
+        await bot.set_my_commands(coach_menu(locale), scope=BotCommandScopeChat(chat_id))
+    except Exception:  # a menu is a convenience: never fail an update or a start for it
+        log.warning("could not set a coach's command menu", exc_info=True)
+
+
+async def set_commands(
+    app: Application,  # type: ignore[type-arg]
+    coaches: Sequence[tuple[int, str]] = (),
+) -> None:
+    """The command menu in each language; Indonesian is the default for everyone else; each
+    coach's chat (``coaches``: Telegram user id, language) gets the coach menu."""
     await app.bot.set_my_commands(command_menu("id"))
     for locale in LOCALES:
         await app.bot.set_my_commands(command_menu(locale), language_code=locale)
+    for chat_id, locale in coaches:
+        await set_coach_commands(app.bot, chat_id, locale)
 
 
 def miniapp_url(public_url: str) -> str | None:
@@ -147,7 +183,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
         pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
         register(app, pipeline)
-        await set_commands(app)
+        await set_commands(app, await coach_chats(db))
         sweeper = asyncio.create_task(deliverer.run(stop))
         dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
         nudges = asyncio.create_task(dispatcher.run(stop))

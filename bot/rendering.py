@@ -112,8 +112,9 @@ class Renderer:
 
     async def render(self, attachment: Mapping[str, Any]) -> bytes:
         """PNG bytes for an outbox attachment (a document: its file's bytes), off the loop."""
-        if attachment.get("type") == "document":
+        if attachment.get("type") == "document" and attachment.get("format") != "pdf":
             return await asyncio.to_thread(render_document, attachment)
+        # pictures, and the journey's PDF (it draws the map): in the renderer process
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self.draw, attachment)
 

@@ -235,6 +235,13 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
         coach = (note("coach.help"),) if snap.coach is not None else ()
         return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state), *coach)
     flow = registry.commands.get(event.command)
+    if event.command == "menu" and snap.coach is not None:
+        # A coach's home; a coach who is also a participant gets their own menu beside it.
+        coach_home = coach_flow.home(snap, participant=onboarded(snap))
+        if not onboarded(snap):
+            return stay(snap, coach_home, reprompt=False)
+        shown = go(HOME)
+        return dataclasses.replace(shown, replies=(coach_home, *shown.replies))
     if not onboarded(snap):
         if flow is not None and (flow.key == "settings" or _open_before_onboarding(flow)):
             return flow.on_command(snap, event)
@@ -271,6 +278,14 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
         return privacy_flow.ask_join(snap, join, cohort, current)
     if join and link and link.member:
         link_replies = (note("privacy.join_already", cohort=link.cohort),)
+    if not payload and snap.coach is not None:
+        # A coach's /start opens the coach home, never the participant consent: they start
+        # as a participant only if they choose to (``ko:me``).
+        coach_home = coach_flow.home(snap, participant=onboarded(snap))
+        if not onboarded(snap):
+            return stay(snap, coach_home, reprompt=False)
+        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        return go(HOME, coach_home, welcome)
     if onboarded(snap):
         welcome = note("common.welcome_back", name=snap.profile.name or "")
         return go(HOME, welcome, *link_replies)

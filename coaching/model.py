@@ -165,6 +165,8 @@ class NudgeParticipants:
 
     cohort_id: int
     participant_ids: tuple[int, ...] | None = None
+    # The coach's own words ("{nama}" becomes each participant's name); None: the template.
+    message: str | None = None
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,10 @@ def compose(
     name: str | None,
     zone: str | None,
     coach: bool = False,
+    message: str | None = None,
 ) -> Reply | None:
-    """The nudge for one reminder, or None when nothing is waiting."""
+    """The nudge for one reminder, or None when nothing is waiting (a coach's own
+    ``message`` goes even then: the coach chose to write)."""
     items: list[dict[str, Any]] = []
     doing: list[Option] = []
     exercise = next_exercise(waiting.completed)
@@ -150,7 +152,7 @@ def compose(
             doing.append(
                 Option(f"{PREFIX}:{reminder_id}:t:{tie.tie_id}", "reminders.btn_do_tie", context)
             )
-    if not items:
+    if not items and not message:
         return None
     rows: tuple[tuple[Option, ...], ...] = tuple((option,) for option in doing) + asking
     rows += (
@@ -160,7 +162,8 @@ def compose(
         ),
         (Option(f"{PREFIX}:{reminder_id}:stop", "reminders.btn_stop"),),
     )
-    return Reply("reminders.nudge", {"name": name or "", "items": items, "coach": coach}, rows)
+    context = {"name": name or "", "items": items, "coach": coach, "message": message}
+    return Reply("reminders.nudge", context, rows)
 
 
 def _short(text: str | None) -> str | None:

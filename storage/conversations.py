@@ -126,6 +126,9 @@ class Handled:
     deferred: tuple[NudgeParticipants | ReplyToAnswer, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
+    # The sender is a coach (just redeemed an invite, or opened their home): the transport
+    # sets their own command menu.
+    coach_menu: bool = False
 
 
 async def handle_event(
@@ -346,6 +349,8 @@ def _handle(
         toast,
         deferred=deferred,
         claimed=claimed,
+        coach_menu=any(isinstance(e, BecomeCoach) for e in outcome.effects)
+        or (snap.coach is not None and event.command in ("start", "menu")),
     )
 
 

@@ -307,6 +307,7 @@ class Reminder(Base):
     participant_id: Mapped[int] = _owner("participants")
     kind: Mapped[str] = mapped_column(String(16))  # routine | snooze | coach (storage/reminders)
     ref: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str | None] = mapped_column(Text)  # a coach's nudge in their own words
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
