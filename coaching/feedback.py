@@ -32,8 +32,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory  # type: ignore[import-untyped]
 
-from coaching.model import Reply, SaveAnswer, Snapshot
-from coaching.network import KLTB_STEPS, MapView
+from coaching.model import KLTB_STEPS, Reply, SaveAnswer, Snapshot
+from coaching.network import MapView
 from coaching.text import render
 
 RUBRICS_PATH = Path(__file__).with_name("rubrics.toml")

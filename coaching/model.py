@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from coaching.cohort import CoachView, DeepLink
     from coaching.network import MapView, Op
 
+# The facts several rooms share, each defined here once.
+KLTB_STEPS = ("know", "like", "trust", "buy")  # Barrat (2015): strictly in this order
+# A new participant's reminder settings (local HH:MM): what ``Profile`` starts with, what the
+# ``participants`` table defaults to and what a new row is created with.
+DEFAULT_REMINDER_TIME = "08:00"
+DEFAULT_QUIET_START = "21:00"  # quiet hours: no nudge between start and end
+DEFAULT_QUIET_END = "07:00"
+
 
 class EventKind(StrEnum):
     TEXT = "text"
@@ -353,9 +361,9 @@ class Profile:
     timezone: str | None = None
     reminder: str | None = None
     consent_at: datetime | None = None
-    reminder_time: str = "08:00"  # local HH:MM
-    quiet_start: str = "21:00"  # quiet hours, local: no nudge between start and end
-    quiet_end: str = "07:00"
+    reminder_time: str = DEFAULT_REMINDER_TIME  # local HH:MM
+    quiet_start: str = DEFAULT_QUIET_START  # quiet hours, local: no nudge between start and end
+    quiet_end: str = DEFAULT_QUIET_END
 
 
 @dataclass(frozen=True)

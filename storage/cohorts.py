@@ -55,7 +55,7 @@ from coaching.cohortnet import cohort_network
 from coaching.compare import Comparison, compare
 from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
-from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.model import KLTB_STEPS, Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
 from storage import answer_notes, networks, privacy, reminders
 from storage.db import Database
@@ -446,7 +446,8 @@ def participant_detail(
             notes.get(a.id, ()),
         )
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
-        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
+        # a lesson's bookmark or how to address the participant: not a reflection
+        if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")
     )
     maps = _map_summaries(session, participant_id)
     if map_id is not None and all(m.id != map_id for m in maps):
@@ -698,7 +699,7 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
     dues: dict[int, tuple[int, datetime]] = {}
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    order = {step: i for i, step in enumerate(KLTB_STEPS)}
     for actor_id, entry_step, note, action, due in session.execute(
         select(
             KltbEntry.actor_id,

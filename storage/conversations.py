@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    DEFAULT_REMINDER_TIME,
     BecomeCoach,
     ChangeMap,
     CompleteItem,
@@ -439,9 +442,9 @@ def _locked_participant(
         "seq": 0,
         "active": True,
         "ignored_nudges": 0,
-        "reminder_time": "08:00",
-        "quiet_start": "21:00",
-        "quiet_end": "07:00",
+        "reminder_time": DEFAULT_REMINDER_TIME,
+        "quiet_start": DEFAULT_QUIET_START,
+        "quiet_end": DEFAULT_QUIET_END,
         "created_at": now,
         "updated_at": now,
     }

@@ -87,7 +87,8 @@ def participant_data(
                 ],
             }
             for a in answers
-            if bookmarks or not a.exercise_key.endswith(".resume")
+            if bookmarks
+            or not (a.exercise_key.endswith(".resume") or a.exercise_key.startswith("profile."))
         ],
         "progress": [{"item": key, "completed_at": _iso(at)} for key, at in progress],
         "maps": _maps(session, p.id),

@@ -47,6 +47,7 @@ from coaching.cohortnet import SHOWN_MAX
 from coaching.cohortnet import cohort_network as cohort_net
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import gexf_bytes, graph_bytes, graphml_bytes, json_bytes
+from coaching.model import KLTB_STEPS
 from coaching.network import MapView
 from coaching.tables import TABLES, labelled_csv
 from coaching.validate import check_answer
@@ -65,7 +66,6 @@ LOCALES = ("id", "en")
 SESSION_COOKIE = "jejaring_session"
 LANG_COOKIE = "jejaring_lang"
 SORTS = ("name", "progress", "active", "attention")
-KLTB_STEPS = ("know", "like", "trust", "buy")
 STATIC = {
     "app.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
