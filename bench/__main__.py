@@ -30,6 +30,7 @@ RESULTS = HERE / "results.json"
 # name, module, quick arguments, full arguments, time limit (s) in quick mode
 BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("analysis", "bench.analysis", ["--json", "--runs", "5"], ["--json"], 120),
+    ("feedback", "bench.feedback", ["--json", "--runs", "5"], ["--json", "--runs", "20"], 60),
     ("names", "bench.names", ["--json", "--runs", "3"], ["--json", "--runs", "20"], 60),
     ("miniapp", "bench.miniapp", ["--json", "--runs", "3"], ["--json", "--runs", "10"], 240),
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),

@@ -122,6 +122,34 @@ class SaveAnswer:
     # A structured answer (e.g. a self-assessment's scores) besides its readable text; None
     # leaves what is stored as it was (editing the text keeps the scores).
     data: Mapping[str, Any] | None = None
+    # An empty or evasive answer (coaching/feedback.py): kept, but it counts for no progress.
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerNote:
+    """One message of an answer's exchange: the widyaiswara's reply or the participant's."""
+
+    author: str  # coach | participant
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyToAnswer:
+    """A coach's reply to an answer (``text``), or its review mark (``text`` None); run after
+    the commit: storage checks the answer still exists and is in a cohort the coach coaches."""
+
+    answer_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """The participant's answer back to a coach's reply; storage checks the answer is theirs."""
+
+    answer_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -285,6 +313,8 @@ Effect = (
     | StopReminders
     | BecomeCoach
     | NudgeParticipants
+    | ReplyToAnswer
+    | WriteBack
     | ForgetParticipant
 )
 

@@ -57,7 +57,7 @@ from coaching.curriculum import EXERCISES, next_exercise, overall_progress, prog
 from coaching.flows import coach as coach_flow
 from coaching.model import KLTB_STEPS, Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, privacy, reminders
+from storage import answer_notes, networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -434,8 +434,17 @@ def participant_detail(
         .scalars()
         .all()
     )
+    notes = answer_notes.notes_of(session, [a.id for a in answers])
     reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        Reflection(
+            a.exercise_key,
+            a.text,
+            a.updated_at,
+            dict(a.data or {}) or None,
+            a.id,
+            a.reviewed_at,
+            notes.get(a.id, ()),
+        )
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         # a lesson's bookmark or how to address the participant: not a reflection
         if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")

@@ -43,6 +43,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ReplyToAnswer,
     ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
@@ -51,8 +52,18 @@ from coaching.model import (
     SnoozeReminder,
     StopReminders,
     UpdateProfile,
+    WriteBack,
 )
-from storage import cohorts, deadletters, networks, outbox, plans, privacy, reminders
+from storage import (
+    answer_notes,
+    cohorts,
+    deadletters,
+    networks,
+    outbox,
+    plans,
+    privacy,
+    reminders,
+)
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -115,7 +126,7 @@ class Handled:
     duplicate: bool = False
     failed: bool = False
     # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
-    deferred: tuple[NudgeParticipants, ...] = ()
+    deferred: tuple[NudgeParticipants | ReplyToAnswer, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
     # The sender is a coach (just redeemed an invite, or opened their home): the transport
@@ -332,7 +343,7 @@ def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
     return Handled(
         participant.id,
         participant.state,
@@ -531,6 +542,8 @@ def _apply_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, WriteBack):
+            answer_notes.write_back(session, participant.id, effect.answer_id, effect.text, now)
         elif isinstance(effect, ResolvePlan):
             plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
@@ -564,8 +577,12 @@ def _save_answer(
         answer.text, answer.updated_at = effect.text, now
         if effect.data is not None:
             answer.data = dict(effect.data)
-    if effect.exercise in EXERCISES:
+    if effect.exercise in EXERCISES and not effect.draft:
         _complete(session, participant, effect.exercise, now)
+    elif effect.draft:  # a draft counts for nothing, whatever was counted before
+        done = session.get(Progress, (participant.id, effect.exercise))
+        if done is not None:
+            session.delete(done)
 
 
 def _complete(session: Session, participant: Participant, item: str, now: datetime) -> None:
@@ -578,16 +595,26 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     """A coach's nudges, after the commit; their result is one more message to the coach."""
     user = cohorts.telegram_user(who.external_id)
     replies: list[Reply] = []
+    replied: set[int] = set()  # participants a reply's confirmation names
     for effect in handled.deferred:
         if user is None:
             replies.append(Reply("coach.denied"))
+        elif isinstance(effect, ReplyToAnswer):
+            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            replies.append(said)
+            replied.update({about} if about is not None else set())
         else:
             replies.append(await cohorts.nudge(db, user, effect, now))
 
     def job(session: Session) -> tuple[int, ...]:
         participant = _lock_participant(session, who, now, handled.locale)
         ids = _queue(session, participant, who, replies, participant.seq, now)
-        named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
+        named = replied | {
+            pid
+            for effect in handled.deferred
+            if isinstance(effect, NudgeParticipants)
+            for pid in effect.participant_ids or ()
+        }
         privacy.mark_about(session, ids, named)
         return ids
 

@@ -267,6 +267,19 @@ class Answer(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # scales, structured answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]  # a coach marked it reviewed (or replied to it)
+
+
+class AnswerNote(Base):
+    """One message of an answer's exchange: the widyaiswara's reply or the participant's."""
+
+    __tablename__ = "answer_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = _owner("answers")
+    author: Mapped[str] = mapped_column(String(16))  # coach | participant
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Progress(Base):
