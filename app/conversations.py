@@ -32,10 +32,11 @@ from coaching.model import (
     NudgeParticipants,
     Outcome,
     Reply,
+    ReplyToAnswer,
     Snapshot,
 )
 from coaching.needs import Needs
-from storage import cohorts, deadletters, exports, participants, privacy, reminders
+from storage import answer_notes, cohorts, deadletters, exports, participants, privacy, reminders
 from storage.db import Database
 from storage.models import Participant
 from storage.outbox import Pending
@@ -56,7 +57,7 @@ class Handled:
     duplicate: bool = False
     failed: bool = False
     # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
-    deferred: tuple[NudgeParticipants, ...] = ()
+    deferred: tuple[NudgeParticipants | ReplyToAnswer, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
     # The sender is a coach (just redeemed an invite, or opened their home): the transport
@@ -280,7 +281,7 @@ def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
     return Handled(
         participant.id,
         participant.state,
@@ -346,16 +347,26 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     """A coach's nudges, after the commit; their result is one more message to the coach."""
     user = cohorts.telegram_user(who.external_id)
     replies: list[Reply] = []
+    replied: set[int] = set()  # participants a reply's confirmation names
     for effect in handled.deferred:
         if user is None:
             replies.append(Reply("coach.denied"))
+        elif isinstance(effect, ReplyToAnswer):
+            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            replies.append(said)
+            replied.update({about} if about is not None else set())
         else:
             replies.append(await coach.nudge(db, user, effect, now))
 
     def job(session: Session) -> tuple[int, ...]:
         participant = participants.lock(session, who, now, handled.locale)
         ids = _queue(session, participant, who, replies, participant.seq, now)
-        named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
+        named = replied | {
+            pid
+            for effect in handled.deferred
+            if isinstance(effect, NudgeParticipants)
+            for pid in effect.participant_ids or ()
+        }
         privacy.mark_about(session, ids, named)
         return ids
 

@@ -40,11 +40,11 @@ from app.conversations import Identity, handle_event
 from app.dashboard import DashboardLinks
 from bench.analysis import personal_map
 from coaching.model import Event, EventKind
+from service.http import serve_http
 from storage.db import Database
 from storage.models import Actor, NetworkMap, Tie
 from web.app import dashboard_app
 from web.initdata import sign_init_data
-from web.server import serve_http
 
 BUDGET_MS = 1000.0
 TOKEN = "123456:bench-token"

@@ -30,7 +30,8 @@ from coaching.cohort import (
     member_flags,
 )
 from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
-from storage import coach_maps, maps
+from coaching.model import KLTB_STEPS
+from storage import answer_notes, coach_maps, maps
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -134,10 +135,20 @@ def participant_detail(
         .scalars()
         .all()
     )
+    notes = answer_notes.notes_of(session, [a.id for a in answers])
     reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        Reflection(
+            a.exercise_key,
+            a.text,
+            a.updated_at,
+            dict(a.data or {}) or None,
+            a.id,
+            a.reviewed_at,
+            notes.get(a.id, ()),
+        )
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
-        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
+        # a lesson's bookmark or how to address the participant: not a reflection
+        if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")
     )
     summaries: tuple[MapSummary, ...] = coach_maps.map_summaries(session, participant_id)
     if map_id is not None and all(m.id != map_id for m in summaries):
@@ -283,7 +294,7 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
     dues: dict[int, tuple[int, datetime]] = {}
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    order = {step: i for i, step in enumerate(KLTB_STEPS)}
     for actor_id, entry_step, note, action, due in session.execute(
         select(
             KltbEntry.actor_id,

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from coaching import text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    DEFAULT_REMINDER_TIME,
     BecomeCoach,
     ChangeMap,
     CompleteItem,
@@ -38,8 +41,9 @@ from coaching.model import (
     SnoozeReminder,
     StopReminders,
     UpdateProfile,
+    WriteBack,
 )
-from storage import cohorts, maps, networks, outbox, plans, reminders
+from storage import answer_notes, cohorts, maps, networks, outbox, plans, reminders
 from storage.models import Answer, Participant, ProcessedUpdate, Progress
 from storage.outbox import Pending
 
@@ -122,9 +126,9 @@ def locked(
         "seq": 0,
         "active": True,
         "ignored_nudges": 0,
-        "reminder_time": "08:00",
-        "quiet_start": "21:00",
-        "quiet_end": "07:00",
+        "reminder_time": DEFAULT_REMINDER_TIME,
+        "quiet_start": DEFAULT_QUIET_START,
+        "quiet_end": DEFAULT_QUIET_END,
         "created_at": now,
         "updated_at": now,
     }
@@ -222,6 +226,8 @@ def store_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, WriteBack):
+            answer_notes.write_back(session, participant.id, effect.answer_id, effect.text, now)
         elif isinstance(effect, ResolvePlan):
             plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
@@ -255,8 +261,12 @@ def save_answer(
         answer.text, answer.updated_at = effect.text, now
         if effect.data is not None:
             answer.data = dict(effect.data)
-    if effect.exercise in EXERCISES:
+    if effect.exercise in EXERCISES and not effect.draft:
         complete(session, participant, effect.exercise, now)
+    elif effect.draft:  # a draft counts for nothing, whatever was counted before
+        done = session.get(Progress, (participant.id, effect.exercise))
+        if done is not None:
+            session.delete(done)
 
 
 def complete(session: Session, participant: Participant, item: str, now: datetime) -> None:

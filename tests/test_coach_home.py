@@ -246,7 +246,7 @@ async def test_the_cohort_as_a_network_in_telegram(room: Room, db: Database) -> 
     roster = await room.tap(coach, f"ko:c:{cohort.id}", stable=True)
     assert f"ko:w:{cohort.id}" in offered(room, roster)
     shown = said(await room.tap(coach, f"ko:w:{cohort.id}", stable=True))
-    assert "Pemangku kepentingan bersama" in shown
+    assert "Aktor bersama" in shown
     assert "Pak Budi Santoso (Bappeda): Rudi Hartono, Sari Dewi" in shown
     assert "Sari Dewi → Rudi Hartono: dana" in shown
     refused = said(await room.tap(stranger, f"ko:w:{cohort.id}", stable=True))

@@ -274,9 +274,9 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
     import asyncio
     import socket
 
-    from bot.app import serve
-    from bot.settings import Settings
-    from tests.emulator import BotApiEmulator
+    from service.run import serve
+    from service.settings import Settings
+    from tools.botapi_emulator import BotApiEmulator
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from app.dashboard import DashboardLinks
+from service.http import serve_http
 from storage.db import Database
 from storage.models import Actor, AnalysisSnapshot, KltbEntry, NetworkMap
 from tests.support import NOW, transaction
 from tests.test_coach import texts, world
 from tests.test_web_browser import ARGS, CHROMIUM, free_port, require_chromium, wait_listening
 from web.app import dashboard_app
-from web.server import serve_http
 
 pytestmark = pytest.mark.browser
 
