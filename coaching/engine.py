@@ -229,8 +229,10 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
     if event.command == "start":
         return _start(snap, event)
     if event.command == "bantuan" or event.command == "help":
+        # Per role: a coach gets the coach's commands too (alone if they are no participant).
         coach = (note("coach.help"),) if snap.coach is not None else ()
-        return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state), *coach)
+        helped = note("common.help", onboarded=onboarded(snap), state=snap.state, coach=bool(coach))
+        return stay(snap, helped, *coach)
     flow = registry.commands.get(event.command)
     if not onboarded(snap):
         if flow is not None and (flow.key == "settings" or _open_before_onboarding(flow)):

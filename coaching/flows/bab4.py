@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import advice_stage, analysis_reply
-from coaching.flows import picker
+from coaching.flows import picker, plans, typedday
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.flows.network.naming import resolve_on
 from coaching.model import (
@@ -147,7 +147,7 @@ class Mapping4:
                 Reply(
                     "bab4.ask_due",
                     {"a": snap.data.get("a", ""), "b": snap.data.get("b", "")},
-                    (row, (Option("nodue", "bab4.btn_nodue"),)),
+                    (*typedday.confirm_rows(snap), row, (Option("nodue", "bab4.btn_nodue"),)),
                 ),
             )
         if step is Step.STAGE:
@@ -294,11 +294,17 @@ class Mapping4:
 
     def _due(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
         """Stores the planned tie with its due date (reminders nudge about it)."""
-        if event.choice not in (*DUE_DAYS, "nodue"):
+        typed = typedday.read(snap, event)
+        if isinstance(typed, Outcome):
+            return typed
+        if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
             return stay(snap, note("common.use_buttons"))
-        due = (
-            snap.now + timedelta(days=DUE_DAYS[event.choice]) if event.choice in DUE_DAYS else None
-        )
+        if typed is not None:
+            due: datetime | None = plans.due_at(snap, typed)
+        elif event.choice in DUE_DAYS:
+            due = snap.now + timedelta(days=DUE_DAYS[event.choice])
+        else:
+            due = None
         a, b = str(snap.data.get("a", "")), str(snap.data.get("b", ""))
         if _planned(view, a, b):
             return go(Step.ANALYSIS, note("bab4.already_planned", a=a, b=b))

@@ -7,6 +7,7 @@ from typing import Any
 
 from coaching.model import CreateMap, Effect, Option, Outcome, Reply, Snapshot
 from coaching.network import MapView
+from coaching.places import Place, zone_label
 from coaching.text import render
 
 
@@ -41,3 +42,18 @@ def new_personal_map(snap: Snapshot, purpose: str | None = None) -> CreateMap:
     """The personal map, with the participant in it under the name they gave us."""
     ego = snap.profile.name or render(snap.locale, "network.me")
     return CreateMap("personal", "personal", purpose, ego=ego)
+
+
+def zone_found(place: Place) -> tuple[Reply, ...]:
+    """A place typed for a time zone is echoed with the zone it was taken for ("Bandung (Jawa
+    Barat): WIB"), so a wrong guess is seen at once; a zone typed as such needs no echo."""
+    if place.name is None:
+        return ()
+    return (
+        note(
+            "common.zone_found",
+            place=place.name,
+            province=place.province or "",
+            label=zone_label(place.zone),
+        ),
+    )

@@ -8,10 +8,10 @@ which reminders then nudge about.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from coaching.flows import picker
+from coaching.flows import picker, plans, typedday
 from coaching.flows.common import go, note, personal_map, stay
 from coaching.model import (
     Event,
@@ -135,6 +135,7 @@ class Kltb:
                 "kltb.ask_due",
                 {"name": actor.name, "step": chosen},
                 (
+                    *typedday.confirm_rows(snap),
                     tuple(Option(v, f"kltb.btn_{v}") for v in DUE_DAYS),
                     (Option("nodue", "kltb.btn_nodue"),),
                 ),
@@ -225,11 +226,17 @@ class Kltb:
 
     def _due(self, snap: Snapshot, view: MapView, event: Event, name: str) -> Outcome:
         """Stores the planned action with its due date (reminders nudge about it)."""
-        if event.choice not in (*DUE_DAYS, "nodue"):
+        typed = typedday.read(snap, event)
+        if isinstance(typed, Outcome):
+            return typed
+        if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
             return stay(snap, note("common.use_buttons"))
-        due = (
-            snap.now + timedelta(days=DUE_DAYS[event.choice]) if event.choice in DUE_DAYS else None
-        )
+        if typed is not None:
+            due: datetime | None = plans.due_at(snap, typed)
+        elif event.choice in DUE_DAYS:
+            due = snap.now + timedelta(days=DUE_DAYS[event.choice])
+        else:
+            due = None
         assert view.id is not None
         chosen, action = str(snap.data.get("step", "")), str(snap.data.get("action", ""))
         effect = PlanKltb(view.id, name, chosen, action, due)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from coaching.flows.common import go, language_options, note, stay
+from coaching.flows.common import go, language_options, note, stay, zone_found
 from coaching.model import (
     Event,
     EventKind,
@@ -20,8 +20,9 @@ from coaching.model import (
     Snapshot,
     UpdateProfile,
 )
+from coaching.places import find_zone
 from coaching.text import LOCALES
-from coaching.validate import ZONES, check_name, check_timezone, check_unit
+from coaching.validate import ZONES, check_name, check_unit, normalise
 
 CONSENT_VERSION = "2026-11-v1"
 REMINDER_CHOICES = ("daily", "weekly", "off")
@@ -139,10 +140,12 @@ class Onboarding:
 
     def _timezone(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the time zone (WIB/WITA/WIT or an IANA name) and asks about reminders."""
-        checked = check_timezone(event.choice or event.text)
-        if checked.value is None:
+        place = find_zone(normalise(event.choice or event.text))
+        if place is None:
             return stay(snap, note("onboarding.bad_timezone"))
-        return go(Step.REMINDER, effects=(UpdateProfile({"timezone": checked.value}),))
+        return go(
+            Step.REMINDER, *zone_found(place), effects=(UpdateProfile({"timezone": place.zone}),)
+        )
 
     def _reminder(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the reminder preference and opens the main menu."""

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from coaching import schedule
-from coaching.flows import picker
+from coaching.flows import picker, typedday
 from coaching.flows.common import go, note, stay
 from coaching.model import (
     ChangeMap,
@@ -44,7 +44,7 @@ QUICK_DAYS = {"d7": 7, "d14": 14, "d30": 30}
 LIST_MAX = 8  # open plans with a button each; the rest are counted
 CLOSED_SHOWN = 5  # recently done or dropped, listed without buttons
 NOTE_MAX = 500
-AHEAD_MAX = timedelta(days=730)  # a later date is more likely a typo than a plan
+AHEAD_MAX = typedday.AHEAD_MAX
 HOME = "menu.main"
 
 
@@ -124,7 +124,7 @@ class Plans:
             return (Reply("plans.ask_note", context, tuple(rows)),)
         if step is Step.DATE:
             quick = tuple(Option(k, f"plans.btn_{k}") for k in QUICK_DAYS)
-            return (Reply("plans.ask_date", context, (quick, back)),)
+            return (Reply("plans.ask_date", context, (*typedday.confirm_rows(snap), quick, back)),)
         yes_no = (Option("yes", "plans.btn_drop_yes"), Option("no", "plans.btn_drop_no"))
         return (Reply("plans.ask_drop", context, (yes_no,)),)
 
@@ -219,17 +219,16 @@ class Plans:
 
     def _move(self, snap: Snapshot, event: Event, plan: PlannedTie, followup: bool) -> Outcome:
         """A new date: a quick button, or typed; never in the past, at most two years ahead."""
-        today = snap.now.astimezone(schedule.zone_of(snap.profile.timezone)).date()
+        today = typedday.local_today(snap)
+        typed = typedday.read(snap, event)
+        if isinstance(typed, Outcome):  # typed: the day it was taken for, to confirm
+            return typed
         if event.choice in QUICK_DAYS:
-            day: date | None = today + timedelta(days=QUICK_DAYS[event.choice])
-        elif event.kind is EventKind.TEXT:
-            day = schedule.parse_day(event.text, today)
+            day = today + timedelta(days=QUICK_DAYS[event.choice])
+        elif typed is not None:
+            day = typed
         else:
             return stay(snap, note("common.use_buttons"))
-        if day is None:
-            return stay(snap, note("plans.bad_date"), reprompt=False)
-        if day < today or day - today > AHEAD_MAX:
-            return stay(snap, note("plans.date_out_of_range"), reprompt=False)
         due = due_at(snap, day)
         effect = ResolvePlan(plan.id or 0, "move", due_at=due, followup=followup)
         when = schedule.local_parts(due, snap.profile.timezone)

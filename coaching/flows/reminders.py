@@ -23,7 +23,7 @@ from typing import Any
 from coaching import schedule
 from coaching.curriculum import EXERCISES
 from coaching.flows import plans
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, note, stay, zone_found
 from coaching.model import (
     Event,
     EventKind,
@@ -37,7 +37,8 @@ from coaching.model import (
     Waiting,
 )
 from coaching.nudges import PREFIX
-from coaching.validate import ZONES, check_timezone, is_number
+from coaching.places import find_zone
+from coaching.validate import ZONES, is_number, normalise
 
 TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
 QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
@@ -188,14 +189,15 @@ class Reminders:
 
     def _timezone(self, snap: Snapshot, event: Event) -> Outcome:
         """Stores the time zone: WIB/WITA/WIT, or a typed IANA name."""
-        checked = check_timezone(event.choice or event.text)
-        if checked.value is None:
+        place = find_zone(normalise(event.choice or event.text))
+        if place is None:
             return stay(snap, note("onboarding.bad_timezone"))
         return go(
             Step.MAIN,
+            *zone_found(place),
             note("reminders.saved"),
             data=self._keep(snap),
-            effects=(UpdateProfile({"timezone": checked.value}),),
+            effects=(UpdateProfile({"timezone": place.zone}),),
         )
 
     def _quiet(self, snap: Snapshot, event: Event) -> Outcome:
