@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from coaching import progress, text
+from coaching import navigation, progress, text
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -68,8 +68,12 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         if not onboarded(snap) and not _open_before_onboarding(stable):
             return _stale(snap)
         return _finish(snap, stable.on_button(snap, event), registry)
+    if event.kind is EventKind.CHOICE and event.choice.startswith(navigation.PREFIX):
+        return _navigate(snap, event, registry)
     if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
-        return _stale(snap)
+        if not _open_toggle(snap, event, registry):
+            return _stale(snap)
+        event = dataclasses.replace(event, seq=snap.seq)  # its step is still open
     if event.kind is EventKind.COMMAND:
         outcome = _command(snap, event, registry)
     else:
@@ -79,12 +83,16 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _stale(snap)
         outcome = flow.handle(snap, event)
+        if event.seq and snap.state not in navigation.PLACES:
+            # An answer button of this step: its message becomes a one-line summary.
+            outcome = _summarised(snap, event, flow, outcome)
     return _finish(snap, outcome, registry)
 
 
 def prompt(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[Reply, ...]:
     """The current step's question: what a restart or ``/bantuan`` shows again."""
-    return _prompt(_valid_state(snap, registry), registry)[1]
+    after, asked = _prompt(_valid_state(snap, registry), registry)
+    return navigation.navigable(after.state, asked)
 
 
 def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
@@ -203,6 +211,53 @@ def _resolve_plan(view: MapView, effect: ResolvePlan, now: datetime) -> MapView:
         for p in view.planned
     )
     return dataclasses.replace(view, planned=planned)
+
+
+def _navigate(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
+    """A navigation button, from this message or an older one: open its place and do what the
+    button says there — if the place still offers that very button (coaching/navigation.py)."""
+    nav = navigation.decode(event.choice)
+    flow = registry.for_state(nav.state) if nav is not None else None
+    if nav is None or flow is None or not onboarded(snap):
+        return _stale(snap)
+    if snap.state == nav.state:
+        place = snap
+    else:
+        place = dataclasses.replace(snap, state=nav.state, data=navigation.place_data(nav))
+    if not any(navigation.matches(nav, o) for r in flow.prompt(place) for o in r.flat_options()):
+        return _stale(snap)
+    outcome = flow.handle(place, Event(EventKind.CHOICE, choice=nav.value, seq=place.seq))
+    if outcome.state != snap.state or outcome.data != snap.data:
+        outcome = dataclasses.replace(outcome, changed=True)
+    return _finish(place, outcome, registry)
+
+
+def _open_toggle(snap: Snapshot, event: Event, registry: Registry) -> bool:
+    """A multi-select toggle tapped before the message showed the previous tap: still valid
+    while its step is open (it says which way it turns the item, so a double tap is harmless)."""
+    if not event.choice.startswith("toggle:"):
+        return False
+    flow = registry.for_state(snap.state)
+    return flow is not None and _offered(snap, event.choice, flow)
+
+
+def _summarised(snap: Snapshot, event: Event, flow: Flow, outcome: Outcome) -> Outcome:
+    """A step answered with one of its buttons: the message that asked is edited to a one-line
+    summary without buttons ("Kekuatan hubungan? → 💪 Kuat"), unless the answer itself edits
+    that message (a toggle, a page) or changed nothing."""
+    if not outcome.changed or any(r.edit for r in outcome.replies):
+        return outcome
+    same = outcome.state == snap.state and outcome.reprompt
+    if same and any(r.edit for r in flow.prompt(apply(snap, outcome))):
+        return outcome
+    for asked in flow.prompt(snap):
+        option = next((o for o in asked.flat_options() if o.value == event.choice), None)
+        if option is not None:
+            question = text.first_line(snap.locale, asked.key, **asked.context)
+            answer = text.button_label(snap.locale, option.label, **option.context)
+            summary = Reply("common.answered", {"question": question, "answer": answer}, edit=True)
+            return dataclasses.replace(outcome, replies=(summary, *outcome.replies))
+    return outcome
 
 
 def _stale(snap: Snapshot) -> Outcome:
@@ -337,7 +392,7 @@ def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
     if not outcome.reprompt:
         return outcome
     after, asked = _prompt(_valid_state(apply(snap, outcome), registry), registry)
-    replies = outcome.replies + asked
+    replies = outcome.replies + navigation.navigable(after.state, asked)
     return dataclasses.replace(outcome, state=after.state, data=after.data, replies=replies)
 
 

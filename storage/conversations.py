@@ -342,6 +342,8 @@ def _decide(
     outcome = engine.handle(snap, event)
     after = engine.apply(snap, outcome)
     replies = _render_all(after.locale, outcome.replies)
+    if pressed_message_id is None:  # no message to edit: a summary of it has nowhere to go
+        replies = [payload for payload in replies if not payload.get("summary")]
     for payload in replies:
         if payload.pop("edit", False) and pressed_message_id is not None:
             payload["edit_message_id"] = pressed_message_id
@@ -601,6 +603,10 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
         if reply.attachment is not None and pending:  # a picture stands on its own
             payloads.extend({"text": part, "buttons": []} for part in text.split_message(pending))
             pending = ""
+        if reply.edit and not reply.options and reply.attachment is None:
+            # A finished step's message, edited to its summary: never merged with another.
+            payloads.append({"text": html, "buttons": [], "edit": True, "summary": True})
+            continue
         html = f"{pending}\n\n{html}" if pending else html
         if not reply.options and reply.attachment is None and index < len(replies) - 1:
             pending = html

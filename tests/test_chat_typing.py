@@ -98,8 +98,6 @@ Papua Pegunungan""".replace("\n", " ").split("; ")
 def test_a_kltb_due_date_typed_is_echoed_and_saved_on_one_tap() -> None:
     convo = Conversation()
     convo.onboard()
-    convo.press("WIB")
-    convo.press("weekly")
     view = personal(BRIDGE)
     thursday = datetime(2026, 12, 3, 3, tzinfo=UTC)  # 10:00 WIB
     convo.snap = dataclasses.replace(convo.snap, maps=(view,), network=view, now=thursday)

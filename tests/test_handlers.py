@@ -84,7 +84,7 @@ async def test_a_double_tap_has_one_effect(bot: Harness) -> None:
     second = await bot.feed(bot.sari.press("j1:1:agree"))  # Telegram: a new update id
     assert len(first) == 1 and second == []
     toast = bot.request.answers()[-1]
-    assert "langkah sebelumnya" in toast["text"]
+    assert "sudah selesai" in toast["text"]
     assert (await bot.participant()).seq == 2
 
 

@@ -102,10 +102,10 @@ def test_guided_actor_with_every_attribute_then_ties() -> None:
     assert one_way is not None and one_way.a == "pak hendra"  # from Hendra
     assert convo.snap.state == "network.peers"
     assert "Budi" in " ".join(label for s in convo.last for _, label in s.buttons)
-    convo.press("toggle:0")
-    convo.press("toggle:1")
+    convo.press("toggle:0:1")
+    convo.press("toggle:1:1")
     convo.press("done")
-    convo.press("toggle:1")  # Dewi strong, Budi weak
+    convo.press("toggle:1:1")  # Dewi strong, Budi weak
     convo.press("done")
     assert tie(convo, "Pak Hendra", "Budi") == ("weak", "both")
     assert tie(convo, "Pak Hendra", "Dewi") == ("strong", "both")
@@ -285,10 +285,10 @@ def test_many_actors_are_paged_and_toggles_survive_paging() -> None:
     assert convo.snap.state == "network.peers"
     first = [v for v in convo.buttons if v.startswith("toggle:")]
     assert len(first) == 8 and "page:next" in convo.buttons
-    convo.press("toggle:2")
+    convo.press("toggle:2:1")
     convo.press("page:next")
-    assert next(v for v in convo.buttons if v.startswith("toggle:")) == "toggle:8"
-    convo.press("toggle:9")
+    assert next(v for v in convo.buttons if v.startswith("toggle:")) == "toggle:8:1"
+    convo.press("toggle:9:1")
     convo.press("done")
     convo.press("done")
     target = convo.snap.data.get("target")

@@ -32,7 +32,9 @@ def pick_rows(
         else:
             on = index in selected
             label = {"name": names[index], "on": on}
-            rows.append((Option(f"toggle:{index}", "network.btn_toggle", label),))
+            # The value says which way the tap turns the item: a double tap sets it twice.
+            value = f"toggle:{index}:{0 if on else 1}"
+            rows.append((Option(value, "network.btn_toggle", label),))
     paging: list[Option] = []
     if page > 0:
         paging.append(Option("page:prev", "network.btn_prev", {"page": page}))
@@ -52,6 +54,15 @@ def index_of(value: str, prefix: str, size: int) -> int | None:
     if head != prefix or not is_number(number) or int(number) >= size:
         return None
     return int(number)
+
+
+def toggled(value: str, size: int) -> tuple[int, bool] | None:
+    """A toggle's item and whether it turns it on (``toggle:3:1``), else None."""
+    head, _, rest = value.partition(":")
+    number, _, on = rest.partition(":")
+    if head != "toggle" or not is_number(number) or int(number) >= size or on not in ("0", "1"):
+        return None
+    return int(number), on == "1"
 
 
 def turn(value: str, page: int, total: int) -> int | None:
