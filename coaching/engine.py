@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from coaching import navigation, progress, text
+from coaching import names, navigation, progress, text
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -31,6 +31,7 @@ from coaching.model import (
     CreateMap,
     Event,
     EventKind,
+    Option,
     Outcome,
     PlanKltb,
     PlanTie,
@@ -78,7 +79,10 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         outcome = _command(snap, event, registry)
     else:
         flow = _flow(snap, registry)
-        event = _as_choice(snap, event, flow)
+        found = _find(snap, event, flow)
+        if isinstance(found, Outcome):  # typed part of a name: the list narrowed to the matches
+            return found
+        event = found
         if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _stale(snap)
@@ -367,24 +371,57 @@ def _known_step(state: str, registry: Registry) -> bool:
 
 
 def _offered(snap: Snapshot, value: str, flow: Flow) -> bool:
-    return any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options())
+    if any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options()):
+        return True
+    return value.startswith(_ITEMS) and any(o.value == value for o in _items(snap, flow))
 
 
-def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
-    """Typed ``1`` or a button's label chooses that button of the current question."""
+_ITEMS = ("pick:", "toggle:")  # a list's items (coaching/flows/picker.py), numbered
+_PAGES_MAX = 100  # 800 items: a list is never longer (maps are bounded well below)
+FOUND_MAX = 8  # matches shown as buttons; more ask for more letters
+
+
+def _items(snap: Snapshot, flow: Flow) -> list[Option]:
+    """Every item of the step's list, on every page (a list shows one page at a time)."""
+    items: list[Option] = []
+    for page in range(_PAGES_MAX):
+        paged = dataclasses.replace(snap, data={**snap.data, "page": page}) if page else snap
+        options = [o for r in flow.prompt(paged) for o in r.flat_options()]
+        items += [o for o in options if o.value.startswith(_ITEMS)]
+        if not any(o.value == "page:next" for o in options):
+            break
+    return items
+
+
+def _find(snap: Snapshot, event: Event, flow: Flow) -> Event | Outcome:
+    """Typed text that means a button: its label (``Kuat``), a list item's number (``12``),
+    or part of a list item's name (``budi``: one match is chosen; several are offered)."""
     if event.kind is not EventKind.TEXT:
         return event
     options = [o for reply in flow.prompt(snap) for o in reply.flat_options()]
     if not options:
         return event
     typed = normalise(event.text).casefold()
-    if is_number(typed) and 1 <= int(typed) <= len(options):
-        return Event(EventKind.CHOICE, choice=options[int(typed) - 1].value)
     for option in options:
         label = text.button_label(snap.locale, option.label, **option.context)
         if normalise(label).casefold() == typed:
             return Event(EventKind.CHOICE, choice=option.value)
-    return event
+    if not any(o.value.startswith(_ITEMS) for o in options):
+        return event  # no list here: a number is no button (none shows one)
+    items = _items(snap, flow)
+    if is_number(typed):
+        number = int(typed)
+        chosen = [o for o in items if o.context.get("number") == number]
+        return Event(EventKind.CHOICE, choice=chosen[0].value) if chosen else event
+    found = names.find_items(typed, [str(o.context.get("name", "")) for o in items])
+    if found is None:
+        return event
+    if len(found) == 1:
+        return Event(EventKind.CHOICE, choice=items[found[0]].value)
+    shown = tuple((items[i],) for i in found[:FOUND_MAX])
+    context = {"typed": event.text.strip()[:40], "count": len(found), "max": FOUND_MAX}
+    reply = Reply("common.found", context, shown)
+    return Outcome(snap.state, snap.data, replies=(reply,), changed=False, reprompt=False)
 
 
 def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:

@@ -20,6 +20,12 @@ def with_map(convo: Conversation) -> None:
         convo.snap = dataclasses.replace(convo.snap, network=stored, maps=(stored,))
 
 
+def unnumbered(label: str) -> str:
+    """A list item's label without its number ("3. Budi" → "Budi")."""
+    head, dot, rest = label.partition(". ")
+    return rest if dot and head.isdecimal() else label
+
+
 def network_convo() -> Conversation:
     convo = Conversation()
     convo.onboard(name="Sari Dewi")
@@ -227,14 +233,14 @@ def test_rename_delete_and_undo() -> None:
     convo = network_convo()
     convo.send("Budi - Ani kuat\nBudi - Dewi")
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Budi')}")
     convo.press("rename")
     convo.send("Pak Budi Santoso")
     assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
     with_map(convo)
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Pak Budi Santoso')}")
     convo.press("delete")
     convo.press("yes")
@@ -492,7 +498,7 @@ def test_near_misses_are_typos_not_different_short_words() -> None:
 
 def open_card(convo: Conversation, name: str) -> None:
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index(name)}")
     assert convo.snap.state == "network.edit"
 
@@ -550,7 +556,7 @@ def test_a_ties_strength_direction_and_flows_can_be_changed_and_the_tie_deleted(
     convo.send("Budi - Ani\nBudi - Dewi kuat")
     open_card(convo, "Budi")
     convo.press("ties")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Ani')}")
     assert convo.snap.state == "network.tie"
     convo.press("s:weak")

@@ -27,11 +27,13 @@ def pick_rows(
     start = page * PAGE
     rows: list[tuple[Option, ...]] = []
     for index in range(start, min(start + PAGE, len(names))):
+        # Numbered: typing the number chooses it (coaching/engine.py), whatever the page.
         if selected is None:
-            rows.append((Option(f"pick:{index}", "network.btn_pick", {"name": names[index]}),))
+            label = {"name": names[index], "number": index + 1}
+            rows.append((Option(f"pick:{index}", "network.btn_pick", label),))
         else:
             on = index in selected
-            label = {"name": names[index], "on": on}
+            label = {"name": names[index], "on": on, "number": index + 1}
             # The value says which way the tap turns the item: a double tap sets it twice.
             value = f"toggle:{index}:{0 if on else 1}"
             rows.append((Option(value, "network.btn_toggle", label),))
