@@ -87,7 +87,7 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _stale(snap)
         outcome = flow.handle(snap, event)
-        if event.seq and snap.state not in navigation.PLACES:
+        if event.seq and navigation.summarised(snap.state):
             # An answer button of this step: its message becomes a one-line summary.
             outcome = _summarised(snap, event, flow, outcome)
     return _finish(snap, outcome, registry)

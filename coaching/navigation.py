@@ -28,7 +28,7 @@ from typing import Any
 
 from coaching.model import Option, Reply
 
-__all__ = ["PREFIX", "Nav", "decode", "navigable", "place_data"]
+__all__ = ["PREFIX", "Nav", "decode", "navigable", "place_data", "summarised"]
 
 PREFIX = "g:"
 VALUE_MAX = 48  # bot/callback.py: a value is at most 48 ASCII characters
@@ -77,6 +77,16 @@ def navigable(state: str, replies: tuple[Reply, ...]) -> tuple[Reply, ...]:
         else reply
         for reply in replies
     )
+
+
+# Lessons are read: their pages keep their text (and scrolling back reads them again).
+_READ = ("bab2.", "bab3.", "bab5.")
+
+
+def summarised(state: str) -> bool:
+    """Whether a step answered with a button has its message edited to a one-line summary:
+    a question's, yes; a place's (it stays useful) or a lesson page's (it is read), no."""
+    return state not in PLACES and not state.startswith(_READ)
 
 
 def decode(value: str) -> Nav | None:

@@ -64,15 +64,46 @@ COVERAGE: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = 
         ("exercises.answer",),
         (("curriculum.bab2_evaluasi3", "berjejaring", "networking"),),
     ),
-    "network size, density": ((), (("analysis.reply", "Kepadatan", "Density"),)),
-    "degree centrality": ((), (("analysis.reply", "penghubung", "hub"),)),
-    "betweenness": ((), (("analysis.reply", "broker", "broker"),)),
-    "closeness": ((), (("analysis.reply", "paling dekat", "closest"),)),
-    "boundary spanner": ((), (("analysis.reply", "boundary spanner", "boundary spanner"),)),
-    "peripheral players": ((), (("analysis.reply", "peripheral", "peripheral"),)),
-    "clusters": ((), (("analysis.reply", "kluster", "cluster"),)),
+    "network size, density": (
+        ("bab3.size", "bab3.density"),
+        (
+            ("bab3.size", "network size", "network size"),
+            ("bab3.density", "kepadatan", "density"),
+            ("analysis.reply", "Kepadatan", "Density"),
+        ),
+    ),
+    "degree centrality": (
+        ("bab3.degree",),
+        (("bab3.degree", "penghubung", "hub"), ("analysis.reply", "penghubung", "hub")),
+    ),
+    "betweenness": (
+        ("bab3.betweenness",),
+        (("bab3.betweenness", "broker", "broker"), ("analysis.reply", "broker", "broker")),
+    ),
+    "closeness": (
+        ("bab3.closeness",),
+        (
+            ("bab3.closeness", "inovator", "innovator"),
+            ("analysis.reply", "paling dekat", "closest"),
+        ),
+    ),
+    "boundary spanner": (
+        ("bab3.spanner",),
+        (
+            ("bab3.spanner", "antarkluster", "between clusters"),
+            ("analysis.reply", "boundary spanner", "boundary spanner"),
+        ),
+    ),
+    "peripheral players": (
+        ("bab3.peripheral",),
+        (("bab3.peripheral", "informasi segar", "fresh information"),),
+    ),
+    "clusters": (
+        ("bab3.clusters",),
+        (("bab3.clusters", "kluster", "cluster"), ("analysis.reply", "kluster", "cluster")),
+    ),
     "Latihan III, Evaluasi III.1–3": (
-        ("exercises.answer",),
+        ("bab3.latihan", "bab3.done", "exercises.answer"),
         (
             ("curriculum.bab3_latihan1", "kepadatan", "density"),
             ("curriculum.bab3_evaluasi2", "centrality", "centrality"),

@@ -80,7 +80,8 @@ async def journey(db: Database) -> tuple[Person, Person, int]:
     await sekar.press("step:know")
     await sekar.say(KLTB_NOTE)
     await sekar.say("/menu")
-    await sekar.press("next")
+    await sekar.press("m:bab2")
+    await sekar.press("x:bab2.latihan1")
     await sekar.say(REFLECTION)
     await sekar.say("/ekspor")
     pid = (await sekar.row()).id

@@ -181,7 +181,8 @@ def test_forged_or_foreign_button_is_treated_as_stale() -> None:
 def test_exercise_answer_is_saved_counted_and_editable() -> None:
     convo = Conversation()
     convo.onboard()
-    convo.press("next")
+    convo.press("m:bab2")  # "what next" opens the lesson first; the exercise directly
+    convo.press("x:bab2.latihan1")
     assert convo.snap.state == "exercises.answer"
     assert convo.snap.data["exercise"] == "bab2.latihan1"
     convo.send("Kesamaan latar belakang membuat kami cepat akrab.")
@@ -219,7 +220,8 @@ def test_every_exercise_can_be_answered_in_any_order() -> None:
 def test_bad_exercise_answers_are_re_asked(bad: str) -> None:
     convo = Conversation()
     convo.onboard()
-    convo.press("next")
+    convo.press("m:bab2")  # "what next" opens the lesson first; the exercise directly
+    convo.press("x:bab2.latihan1")
     said = convo.send(bad or Event(EventKind.UNSUPPORTED, media="sticker"))
     assert convo.snap.state == "exercises.answer" and convo.snap.completed == frozenset()
     assert said and said[0].key.startswith("common.bad_")
@@ -228,7 +230,8 @@ def test_bad_exercise_answers_are_re_asked(bad: str) -> None:
 def test_commands_help_cancel_language_and_unknown() -> None:
     convo = Conversation()
     convo.onboard()
-    convo.press("next")
+    convo.press("m:bab2")  # "what next" opens the lesson first; the exercise directly
+    convo.press("x:bab2.latihan1")
     said = convo.send("/bantuan")
     assert said[0].key == "common.help" and convo.snap.state == "exercises.answer"
     assert said[-1].key == "exercises.ask"  # and the question again

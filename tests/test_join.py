@@ -75,7 +75,8 @@ async def test_a_join_link_to_another_cohort_asks_and_no_changes_nothing_yes_mov
     await room.tap(sari, "WIB")
     await room.tap(sari, "daily")
     await room.say(sari, "/menu")
-    await room.tap(sari, "next")
+    await room.tap(sari, "m:bab2")
+    await room.tap(sari, "x:bab2.latihan1")
     await room.say(sari, "Refleksi Sari tentang kepercayaan.")
     me = await room.row(sari.user.id)
     assert me.cohort_id == a.id

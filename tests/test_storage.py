@@ -92,7 +92,8 @@ async def test_nothing_personal_is_stored_before_consent(db: Database) -> None:
 
 async def test_the_same_update_twice_has_one_effect(db: Database) -> None:
     await onboard(db)
-    await press(db, "next", 8)
+    await press(db, "m:bab2")  # "what next" would open the lesson first: the exercise directly
+    await press(db, "x:bab2.latihan1", 8)
     first = await say(db, "Kesamaan membuat kami akrab.", 9)
     count = len(await outbox(db))
     again = await say(db, "Kesamaan membuat kami akrab.", 9)
@@ -218,7 +219,8 @@ async def test_an_expired_lease_lets_another_worker_take_over(db: Database) -> N
 
 async def test_deleting_a_participant_removes_all_their_rows(db: Database) -> None:
     await onboard(db)
-    await press(db, "next", 8)
+    await press(db, "m:bab2")
+    await press(db, "x:bab2.latihan1", 8)
     await say(db, "Refleksi saya tentang kesamaan.", 9)
     async with db.transaction() as session:
         await session.execute(delete(Participant).where(Participant.external_id == "tg:1001"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coaching.flows import (
     bab2,
+    bab3,
     bab4,
     bab5,
     coach,
@@ -27,6 +28,7 @@ FLOWS: tuple[Flow, ...] = (
     network.FLOW,
     kltb.FLOW,
     bab2.FLOW,
+    bab3.FLOW,
     bab4.FLOW,
     bab5.FLOW,
     reminders.FLOW,

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from coaching.flows import lesson
-from coaching.flows import network as network_flow
-from coaching.flows.common import go, note, personal_map, stay
+from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.states import Bab2Step as Step
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -41,21 +40,6 @@ MODULE = "bab2"
 # the network is worth something), then reciprocity (so it keeps growing).
 PRINCIPLES: tuple[str, ...] = ("similarity", "exchange", "reciprocity")
 LATIHAN: tuple[str, ...] = ("bab2.latihan1", "bab2.latihan2")
-
-
-class Step(StrEnum):
-    HOME = "bab2.home"
-    NETWORK = "bab2.network"
-    TIES = "bab2.ties"
-    SHAPE = "bab2.shape"
-    CROSS = "bab2.cross"
-    IBARRA = "bab2.ibarra"
-    CLASSIFY = "bab2.classify"
-    BALANCE = "bab2.balance"
-    ANKLAM = "bab2.anklam"
-    PRINCIPLE = "bab2.principle"
-    LATIHAN = "bab2.latihan"
-    DONE = "bab2.done"
 
 
 # The lesson's path; "next" and "back" move along it. Classifying contacts is a detour
@@ -77,7 +61,7 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
 class Bab2:
     key = "bab2"
     steps = Step
-    opens = (MODULE,)
+    opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
@@ -123,11 +107,11 @@ class Bab2:
                 "previous": lesson.excerpt(snap.answers.get(LATIHAN[n])),
             }
             return (Reply("bab2.latihan", context, _answer_nav()),)
-        rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
         saved = [key for key in _stored_keys() if snap.answers.get(key)]
         done, total = lesson.progress(snap, MODULE)
-        context = {"saved": saved, "done": done, "total": total}
-        return (Reply("bab2.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+        skipped = [key for key in LATIHAN if key not in snap.completed]
+        context = {"saved": saved, "done": done, "total": total, "skipped": skipped}
+        return (Reply("bab2.done", context, lesson.done_rows(snap, MODULE)),)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -166,7 +150,7 @@ class Bab2:
         if event.choice == "classify" and unclassified(personal, ()):
             return lesson.advance(MODULE, Step.CLASSIFY, data={"skipped": []})
         if event.choice == "map":
-            return network_flow.enter(snap)
+            return open_map(snap)
         if event.choice == "next":
             return lesson.advance(MODULE, Step.BALANCE)
         if event.choice == "back":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from coaching.analysis_text import advice_stage, analysis_reply
 from coaching.flows import picker, plans, typedday
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.flows.network.naming import resolve_on
+from coaching.flows.states import Bab4Step as Step
 from coaching.model import (
     ChangeMap,
     CreateMap,
@@ -47,22 +47,10 @@ TITLE_MAX = 120
 CONNECT_CHOICES = 6
 
 
-class Step(StrEnum):
-    INTRO = "bab4.intro"
-    CASE = "bab4.case"
-    PURPOSE = "bab4.purpose"
-    TIES = "bab4.ties"
-    ANALYSIS = "bab4.analysis"
-    OWN = "bab4.own"
-    DUE = "bab4.due"
-    STAGE = "bab4.stage"
-    REFLECT = "bab4.reflect"
-
-
 class Mapping4:
     key = "bab4"
     steps = Step
-    opens = ("bab4",)
+    opens: tuple[str, ...] = ("bab4",)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The module's four mapping steps; the exercises stay one tap away."""

@@ -16,12 +16,12 @@ data), ``bab5.case``, ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from coaching import text
 from coaching.flows import lesson
 from coaching.flows.common import go, note, stay
+from coaching.flows.states import Bab5Step as Step
 from coaching.leadership import (
     ASPECTS,
     ITEMS,
@@ -40,21 +40,6 @@ MODULE = "bab5"
 CASE_MAX = 200  # a case is named in one sentence; it heads every stage question
 SELFCHECK = "bab5.selfcheck"
 LATIHAN = "bab5.latihan1"
-
-
-class Step(StrEnum):
-    HOME = "bab5.home"
-    LEADERSHIP = "bab5.leadership"
-    REFLECT = "bab5.reflect"
-    SELFCHECK = "bab5.selfcheck"
-    SCORE = "bab5.score"
-    RESULTS = "bab5.results"
-    CASE = "bab5.case"
-    MODEL = "bab5.model"
-    STAGE = "bab5.stage"
-    TRANSITION = "bab5.transition"
-    LATIHAN = "bab5.latihan"
-    DONE = "bab5.done"
 
 
 # The lesson's path for "next" and "back". The scored items and their results sit between
@@ -87,7 +72,7 @@ def stage_key(stage: int, aspect: int) -> str:
 class Bab5:
     key = "bab5"
     steps = Step
-    opens = (MODULE,)
+    opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
@@ -134,7 +119,6 @@ class Bab5:
         if step is Step.LATIHAN:
             context = {"case": case, "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
             return (Reply("bab5.latihan", context, _answer_nav()),)
-        rows = lesson.exercise_rows(snap, MODULE, ("evaluasi",))
         done, total = lesson.progress(snap, MODULE)
         stages = sum(
             1
@@ -151,7 +135,7 @@ class Bab5:
             "done": done,
             "total": total,
         }
-        return (Reply("bab5.done", context, (*rows, (Option("menu", "common.btn_menu"),))),)
+        return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
 
     # --- events -------------------------------------------------------------------------------
 

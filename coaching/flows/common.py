@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from coaching.flows.states import NetworkStep
 from coaching.model import CreateMap, Effect, Option, Outcome, Reply, Snapshot
 from coaching.network import MapView
 from coaching.places import Place, zone_label
@@ -42,6 +43,15 @@ def new_personal_map(snap: Snapshot, purpose: str | None = None) -> CreateMap:
     """The personal map, with the participant in it under the name they gave us."""
     ego = snap.profile.name or render(snap.locale, "network.me")
     return CreateMap("personal", "personal", purpose, ego=ego)
+
+
+def open_map(snap: Snapshot) -> Outcome:
+    """The way into the network flow (menu, KLTB, plans, Bab II): the map's home, the
+    participant's personal map made on the first visit."""
+    if snap.network is None:
+        created = new_personal_map(snap)
+        return go(NetworkStep.HOME, note("network.personal_created"), effects=(created,))
+    return go(NetworkStep.HOME)
 
 
 def zone_found(place: Place) -> tuple[Reply, ...]:

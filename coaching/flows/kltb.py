@@ -9,10 +9,10 @@ which reminders then nudge about.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from coaching.flows import picker, plans, typedday
-from coaching.flows.common import go, note, personal_map, stay
+from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.states import KltbStep as Step
 from coaching.model import (
     Event,
     EventKind,
@@ -27,14 +27,6 @@ from coaching.network import KLTB_STEPS, MapView
 from coaching.validate import check_answer
 
 DUE_DAYS = {"due3": 3, "due7": 7, "due14": 14}
-
-
-class Step(StrEnum):
-    PICK = "kltb.pick"
-    ACTOR = "kltb.actor"
-    NOTE = "kltb.note"
-    PLAN = "kltb.plan"
-    DUE = "kltb.due"
 
 
 def next_step(view: MapView, name: str) -> str | None:
@@ -147,9 +139,7 @@ class Kltb:
         if event.choice == "menu":
             return go("menu.main")
         if event.choice == "net":
-            from coaching.flows.network import enter
-
-            return enter(snap)
+            return open_map(snap)
         if view is None or not view.others():
             return stay(snap, note("common.use_buttons"))
         if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):

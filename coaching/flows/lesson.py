@@ -59,6 +59,22 @@ def saved_point(
     return str(state), data
 
 
+def status(snap: Snapshot, module: str) -> str:
+    """Where the participant is with a lesson: ``"new"``, ``"started"`` or ``"finished"``.
+
+    Read from the bookmark alone (what "what next" needs); resuming validates the step.
+    """
+    raw = snap.answers.get(resume_key(module))
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    state = parsed.get("state") if isinstance(parsed, dict) else None
+    if not isinstance(state, str) or state in ("", f"{module}.home"):
+        return "new"
+    return "finished" if state == f"{module}.done" else "started"
+
+
 def advance(
     module: str,
     state: str,
@@ -85,6 +101,21 @@ def exercise_rows(
         )
         for e in MODULES_BY_KEY[module].exercises
         if e.kind in kinds
+    )
+
+
+def done_rows(snap: Snapshot, module: str) -> tuple[tuple[Option, ...], ...]:
+    """A lesson's last screen: any Latihan skipped on the way (offered again), the Evaluasi,
+    and the menu."""
+    skipped = tuple(
+        row
+        for row in exercise_rows(snap, module, ("latihan",))
+        if row[0].value.removeprefix("x:") not in snap.completed
+    )
+    return (
+        *skipped,
+        *exercise_rows(snap, module, ("evaluasi",)),
+        (Option("menu", "common.btn_menu"),),
     )
 
 

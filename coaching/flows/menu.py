@@ -2,75 +2,135 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
 from coaching.curriculum import (
+    MODULES,
     MODULES_BY_KEY,
-    next_exercise,
     overall_progress,
     progress_rows,
 )
-from coaching.flows import network, plans
-from coaching.flows.common import go, note, stay
-from coaching.model import Event, Option, Outcome, Reply, Snapshot
+from coaching.flows import bab2, bab3, bab4, bab5, lesson, plans
+from coaching.flows.base import ModuleFlow
+from coaching.flows.common import go, note, open_map, stay
+from coaching.flows.states import ExercisesStep, KltbStep, PlansStep
+from coaching.flows.states import MenuStep as Step
+from coaching.flows.steps import StepFlow, Steps
+from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
+
+# The flows that guide a curriculum module (``opens``): the menu opens the module there rather
+# than in the exercise list. A test checks this names every flow with ``opens``.
+GUIDES: dict[str, ModuleFlow] = {
+    module: flow for flow in (bab2.FLOW, bab3.FLOW, bab4.FLOW, bab5.FLOW) for module in flow.opens
+}
+# Lessons taught before their module's exercises, bookmarked as they go (flows/lesson.py).
+LESSONS: tuple[str, ...] = ("bab2", "bab3", "bab5")
+# Bab IV's lesson is the guided mapping of a case: its Latihan are that case's four steps.
+MAPPING = "bab4"
 
 
-class Step(StrEnum):
-    MAIN = "menu.main"
+@dataclass(frozen=True)
+class Upcoming:
+    """What "what next" opens: a lesson (started anew or resumed) or one exercise."""
+
+    module: str
+    exercise: str | None = None  # None: the module's lesson
+    resume: bool = False
 
 
-class Menu:
+def upcoming(snap: Snapshot) -> Upcoming | None:
+    """The next thing to do, in the module's order.
+
+    A lesson left half-way is resumed first. Then, module by module, the first with anything
+    unanswered: its lesson if it was never taken, else its first unanswered exercise — so a
+    Latihan skipped in the lesson comes back before the module's Evaluasi.
+    """
+    unfinished = {m.key: [key for key in m.item_keys if key not in snap.completed] for m in MODULES}
+    for module in LESSONS:
+        if unfinished[module] and lesson.status(snap, module) == "started":
+            return Upcoming(module, resume=True)
+    for m in MODULES:
+        waiting = unfinished[m.key]
+        if not waiting:
+            continue
+        if m.key in LESSONS and lesson.status(snap, m.key) == "new":
+            return Upcoming(m.key)
+        if m.key == MAPPING and any(".latihan" in key for key in waiting):
+            return Upcoming(m.key)
+        return Upcoming(m.key, waiting[0])
+    return None
+
+
+def open_upcoming(snap: Snapshot, coming: Upcoming) -> Outcome:
+    """Opens the exercise; or the lesson, started or resumed as its own "start" button does."""
+    if coming.exercise is not None:
+        data = {"module": coming.module, "exercise": coming.exercise}
+        return go(ExercisesStep.ANSWER, data=data)
+    guide = GUIDES[coming.module]
+    if coming.module not in LESSONS:
+        return guide.enter(snap, coming.module)
+    home = replace(snap, state=f"{coming.module}.home", data={})
+    return guide.handle(home, Event(EventKind.CHOICE, choice="go", seq=snap.seq))
+
+
+STEPS = Steps(Step)
+
+
+@STEPS.prompt(Step.MAIN)
+def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
+    modules = [{"key": k, "done": d, "total": t} for k, d, t in progress_rows(snap.completed)]
+    done, total = overall_progress(snap.completed)
+    coming = upcoming(snap)
+    rows: tuple[tuple[Option, ...], ...] = tuple(  # the network work opens from "net"
+        (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),)
+        for m in modules
+        if m["key"] in MODULES_BY_KEY
+    )
+    rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
+    if plans.has_plans(snap):
+        rows = (*rows, (Option("plans", "plans.btn_open"),))
+    if coming is not None:
+        rows = ((Option("next", "menu.btn_next"),), *rows)
+    context = {
+        "name": snap.profile.name or "",
+        "modules": modules,
+        "done": done,
+        "total": total,
+        "next": coming.exercise if coming else None,
+        "lesson": coming.module if coming and coming.exercise is None else None,
+        "resume": bool(coming and coming.resume),
+    }
+    return (Reply("menu.main", context, rows),)
+
+
+@STEPS.handler(Step.MAIN)
+def on_main(snap: Snapshot, event: Event) -> Outcome:
+    """Opens the chosen module, the network map, or the next unfinished exercise."""
+    if event.choice == "net":
+        return open_map(snap)
+    if event.choice == "kltb":
+        return go(KltbStep.PICK)
+    if event.choice == "plans":
+        return go(PlansStep.LIST)
+    if event.choice == "next" and (coming := upcoming(snap)):
+        return open_upcoming(snap, coming)
+    module_key = event.choice.removeprefix("m:")
+    if event.choice.startswith("m:") and module_key in MODULES_BY_KEY:
+        guide = GUIDES.get(module_key)
+        if guide is not None:
+            return guide.enter(snap, module_key)
+        return go(ExercisesStep.LIST, data={"module": module_key})
+    return stay(snap, note("common.use_buttons"))
+
+
+class Menu(StepFlow):
     key = "menu"
-    steps = Step
+    table = STEPS
     commands = ("menu",)
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        modules = [{"key": k, "done": d, "total": t} for k, d, t in progress_rows(snap.completed)]
-        done, total = overall_progress(snap.completed)
-        upcoming = next_exercise(snap.completed)
-        rows: tuple[tuple[Option, ...], ...] = tuple(  # the network work opens from "net"
-            (Option(f"m:{m['key']}", "menu.btn_module", dict(m)),)
-            for m in modules
-            if m["key"] in MODULES_BY_KEY
-        )
-        rows = ((Option("net", "menu.btn_network"), Option("kltb", "menu.btn_kltb")), *rows)
-        if plans.has_plans(snap):
-            rows = (*rows, (Option("plans", "plans.btn_open"),))
-        if upcoming is not None:
-            rows = ((Option("next", "menu.btn_next"),), *rows)
-        context = {
-            "name": snap.profile.name or "",
-            "modules": modules,
-            "done": done,
-            "total": total,
-            "next": upcoming.key if upcoming else None,
-        }
-        return (Reply("menu.main", context, rows),)
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """Shows the menu from anywhere, leaving any unfinished step."""
         return go(Step.MAIN)
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        """Opens the chosen module, the network map, or the next unfinished exercise."""
-        if event.choice == "net":
-            return network.enter(snap)
-        if event.choice == "kltb":
-            return go("kltb.pick")
-        if event.choice == "plans":
-            return go(plans.Step.LIST)
-        if event.choice == "next" and (upcoming := next_exercise(snap.completed)):
-            module = upcoming.key.split(".", 1)[0]
-            return go("exercises.answer", data={"module": module, "exercise": upcoming.key})
-        module_key = event.choice.removeprefix("m:")
-        if event.choice.startswith("m:") and module_key in MODULES_BY_KEY:
-            from coaching.flows import REGISTRY  # the registry imports this module
-
-            guide = REGISTRY.modules.get(module_key)
-            if guide is not None:
-                return guide.enter(snap, module_key)
-            return go("exercises.list", data={"module": module_key})
-        return stay(snap, note("common.use_buttons"))
 
 
 FLOW = Menu()

@@ -6,9 +6,10 @@ consent text says what is stored and why, and its version is recorded with the t
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from coaching.flows.common import go, language_options, note, stay, zone_found
+from coaching.flows.states import MenuStep
+from coaching.flows.states import OnboardingStep as Step
+from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
     Event,
     EventKind,
@@ -28,134 +29,144 @@ CONSENT_VERSION = "2026-11-v1"
 REMINDER_CHOICES = ("daily", "weekly", "off")
 
 
-class Step(StrEnum):
-    CONSENT = "onboarding.consent"
-    LANGUAGE = "onboarding.language"
-    NAME = "onboarding.name"
-    UNIT = "onboarding.unit"
-    TIMEZONE = "onboarding.timezone"
-    REMINDER = "onboarding.reminder"
-
-
 FIRST = Step.CONSENT
-AFTER = "menu.main"
+AFTER = MenuStep.MAIN
 
 
-class Onboarding:
-    key = "onboarding"
-    steps = Step
+STEPS = Steps(Step)
 
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        if step is Step.CONSENT:
-            other = "en" if snap.locale == "id" else "id"
-            return (
-                Reply(
-                    "onboarding.consent",
-                    {"version": CONSENT_VERSION},
-                    (
-                        (
-                            Option("agree", "onboarding.btn_agree"),
-                            Option("decline", "onboarding.btn_decline"),
-                        ),
-                        (Option(f"lang:{other}", f"common.btn_lang_{other}"),),
-                    ),
+
+@STEPS.prompt(Step.CONSENT)
+def ask_consent(snap: Snapshot) -> tuple[Reply, ...]:
+    other = "en" if snap.locale == "id" else "id"
+    return (
+        Reply(
+            "onboarding.consent",
+            {"version": CONSENT_VERSION},
+            (
+                (
+                    Option("agree", "onboarding.btn_agree"),
+                    Option("decline", "onboarding.btn_decline"),
                 ),
-            )
-        if step is Step.LANGUAGE:
-            return (Reply("onboarding.ask_language", {}, language_options()),)
-        if step is Step.NAME:
-            return (Reply("onboarding.ask_name"),)
-        if step is Step.UNIT:
-            return (Reply("onboarding.ask_unit", {"name": snap.profile.name or ""}),)
-        if step is Step.TIMEZONE:
-            row = tuple(Option(label, f"onboarding.btn_tz_{label.lower()}") for label in ZONES)
-            return (Reply("onboarding.ask_timezone", {}, (row,)),)
-        return (
-            Reply(
-                "onboarding.ask_reminder",
-                {},
-                tuple((Option(c, f"onboarding.btn_reminder_{c}"),) for c in REMINDER_CHOICES),
+                (Option(f"lang:{other}", f"common.btn_lang_{other}"),),
             ),
-        )
+        ),
+    )
 
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
+
+@STEPS.handler(Step.CONSENT)
+def on_consent(snap: Snapshot, event: Event) -> Outcome:
+    """Stores consent (time and text version), or explains that nothing is kept."""
+    language = event.choice.removeprefix("lang:")
+    if event.choice.startswith("lang:") and language in LOCALES:
+        return go(Step.CONSENT, data=snap.data, effects=(UpdateProfile({"language": language}),))
+    if event.choice == "agree":
+        effects: tuple[RecordConsent | JoinCohort, ...] = (RecordConsent(CONSENT_VERSION),)
+        if code := snap.data.get("join"):
+            effects += (JoinCohort(str(code)),)
+        return go(Step.LANGUAGE, note("onboarding.consent_thanks"), effects=effects)
+    if event.choice == "decline":
+        return stay(
+            snap,
+            Reply("onboarding.declined", {}, ((Option("agree", "onboarding.btn_agree_now"),),)),
+            reprompt=False,
+        )
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.LANGUAGE)
+def ask_language(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("onboarding.ask_language", {}, language_options()),)
+
+
+@STEPS.handler(Step.LANGUAGE)
+def on_language(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the language and asks for the name."""
+    language = event.choice.removeprefix("lang:")
+    if language not in LOCALES:
+        return stay(snap, note("common.use_buttons"))
+    return go(Step.NAME, effects=(UpdateProfile({"language": language}),))
+
+
+@STEPS.prompt(Step.NAME)
+def ask_name(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("onboarding.ask_name"),)
+
+
+@STEPS.handler(Step.NAME)
+def on_name(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the name and asks for the unit/agency."""
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note("onboarding.bad_name_empty"), reprompt=False)
+    checked = check_name(event.text)
+    if checked.value is None:
+        return stay(snap, note(checked.problem or "onboarding.bad_name_chars"), reprompt=False)
+    return go(Step.UNIT, effects=(UpdateProfile({"name": checked.value}),))
+
+
+@STEPS.prompt(Step.UNIT)
+def ask_unit(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("onboarding.ask_unit", {"name": snap.profile.name or ""}),)
+
+
+@STEPS.handler(Step.UNIT)
+def on_unit(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the unit/agency and asks for the time zone."""
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note("onboarding.bad_unit_empty"), reprompt=False)
+    checked = check_unit(event.text)
+    if checked.value is None:
+        return stay(snap, note(checked.problem or "onboarding.bad_unit_chars"), reprompt=False)
+    return go(Step.TIMEZONE, effects=(UpdateProfile({"unit": checked.value}),))
+
+
+@STEPS.prompt(Step.TIMEZONE)
+def ask_timezone(snap: Snapshot) -> tuple[Reply, ...]:
+    row = tuple(Option(label, f"onboarding.btn_tz_{label.lower()}") for label in ZONES)
+    return (Reply("onboarding.ask_timezone", {}, (row,)),)
+
+
+@STEPS.handler(Step.TIMEZONE)
+def on_timezone(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the time zone (WIB/WITA/WIT or an IANA name) and asks about reminders."""
+    place = find_zone(normalise(event.choice or event.text))
+    if place is None:
+        return stay(snap, note("onboarding.bad_timezone"))
+    return go(Step.REMINDER, *zone_found(place), effects=(UpdateProfile({"timezone": place.zone}),))
+
+
+@STEPS.prompt(Step.REMINDER)
+def ask_reminder(snap: Snapshot) -> tuple[Reply, ...]:
+    return (
+        Reply(
+            "onboarding.ask_reminder",
+            {},
+            tuple((Option(c, f"onboarding.btn_reminder_{c}"),) for c in REMINDER_CHOICES),
+        ),
+    )
+
+
+@STEPS.handler(Step.REMINDER)
+def on_reminder(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the reminder preference and opens the main menu."""
+    if event.choice not in REMINDER_CHOICES:
+        return stay(snap, note("common.use_buttons"))
+    return go(
+        AFTER,
+        note("onboarding.done", name=snap.profile.name or ""),
+        effects=(UpdateProfile({"reminder": event.choice}),),
+    )
+
+
+class Onboarding(StepFlow):
+    key = "onboarding"
+    table = STEPS
+
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        """Stickers, photos and files are refused at every step."""
         if event.kind is EventKind.UNSUPPORTED or event.kind is EventKind.DOCUMENT:
             return stay(snap, note("common.bad_media", media=event.media or "document"))
-        handler = {
-            Step.CONSENT: self._consent,
-            Step.LANGUAGE: self._language,
-            Step.NAME: self._name,
-            Step.UNIT: self._unit,
-            Step.TIMEZONE: self._timezone,
-            Step.REMINDER: self._reminder,
-        }[step]
-        return handler(snap, event)
-
-    def _consent(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores consent (time and text version), or explains that nothing is kept."""
-        language = event.choice.removeprefix("lang:")
-        if event.choice.startswith("lang:") and language in LOCALES:
-            return go(
-                Step.CONSENT, data=snap.data, effects=(UpdateProfile({"language": language}),)
-            )
-        if event.choice == "agree":
-            effects: tuple[RecordConsent | JoinCohort, ...] = (RecordConsent(CONSENT_VERSION),)
-            if code := snap.data.get("join"):
-                effects += (JoinCohort(str(code)),)
-            return go(Step.LANGUAGE, note("onboarding.consent_thanks"), effects=effects)
-        if event.choice == "decline":
-            return stay(
-                snap,
-                Reply("onboarding.declined", {}, ((Option("agree", "onboarding.btn_agree_now"),),)),
-                reprompt=False,
-            )
-        return stay(snap, note("common.use_buttons"))
-
-    def _language(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the language and asks for the name."""
-        language = event.choice.removeprefix("lang:")
-        if language not in LOCALES:
-            return stay(snap, note("common.use_buttons"))
-        return go(Step.NAME, effects=(UpdateProfile({"language": language}),))
-
-    def _name(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the name and asks for the unit/agency."""
-        if event.kind is not EventKind.TEXT:
-            return stay(snap, note("onboarding.bad_name_empty"), reprompt=False)
-        checked = check_name(event.text)
-        if checked.value is None:
-            return stay(snap, note(checked.problem or "onboarding.bad_name_chars"), reprompt=False)
-        return go(Step.UNIT, effects=(UpdateProfile({"name": checked.value}),))
-
-    def _unit(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the unit/agency and asks for the time zone."""
-        if event.kind is not EventKind.TEXT:
-            return stay(snap, note("onboarding.bad_unit_empty"), reprompt=False)
-        checked = check_unit(event.text)
-        if checked.value is None:
-            return stay(snap, note(checked.problem or "onboarding.bad_unit_chars"), reprompt=False)
-        return go(Step.TIMEZONE, effects=(UpdateProfile({"unit": checked.value}),))
-
-    def _timezone(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the time zone (WIB/WITA/WIT or an IANA name) and asks about reminders."""
-        place = find_zone(normalise(event.choice or event.text))
-        if place is None:
-            return stay(snap, note("onboarding.bad_timezone"))
-        return go(
-            Step.REMINDER, *zone_found(place), effects=(UpdateProfile({"timezone": place.zone}),)
-        )
-
-    def _reminder(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the reminder preference and opens the main menu."""
-        if event.choice not in REMINDER_CHOICES:
-            return stay(snap, note("common.use_buttons"))
-        return go(
-            AFTER,
-            note("onboarding.done", name=snap.profile.name or ""),
-            effects=(UpdateProfile({"reminder": event.choice}),),
-        )
+        return None
 
 
 FLOW = Onboarding()

@@ -19,12 +19,12 @@ stale message) changes nothing twice. Done and dropped ties are no longer nudged
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from coaching import schedule
 from coaching.flows import picker, typedday
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, note, open_map, stay
+from coaching.flows.states import PlansStep as Step
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -46,14 +46,6 @@ CLOSED_SHOWN = 5  # recently done or dropped, listed without buttons
 NOTE_MAX = 500
 AHEAD_MAX = typedday.AHEAD_MAX
 HOME = "menu.main"
-
-
-class Step(StrEnum):
-    LIST = "plans.list"
-    ITEM = "plans.item"
-    NOTE = "plans.note"
-    DATE = "plans.date"
-    DROP = "plans.drop"
 
 
 def all_plans(snap: Snapshot) -> list[tuple[MapView, PlannedTie]]:
@@ -185,9 +177,7 @@ class Plans:
         if event.choice == "menu":
             return go(HOME)
         if event.choice == "net":
-            from coaching.flows import network  # network's home offers this list
-
-            return network.enter(snap)
+            return open_map(snap)
         opened = [p for _, p in all_plans(snap) if p.is_open][:LIST_MAX]
         index = picker.index_of(event.choice, "p", len(opened))
         if index is None:

@@ -12,10 +12,10 @@ changes nothing. Before consent the consent text says it, and joining happens on
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from coaching.flows.common import go, note, stay
+from coaching.flows.states import PrivacyStep as Step
 from coaching.model import (
     Event,
     ForgetParticipant,
@@ -28,11 +28,6 @@ from coaching.model import (
 
 JSON_NAME = "jejaring-data-saya.json"
 GRAPHML_NAME = "jejaring-peta-saya.graphml"
-
-
-class Step(StrEnum):
-    CONFIRM = "privacy.confirm"
-    JOIN = "privacy.join"
 
 
 HOME = "menu.main"

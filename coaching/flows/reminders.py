@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import time
-from enum import StrEnum
 from typing import Any
 
 from coaching import schedule
 from coaching.curriculum import EXERCISES
 from coaching.flows import plans
 from coaching.flows.common import go, note, stay, zone_found
+from coaching.flows.states import RemindersStep as Step
 from coaching.model import (
     Event,
     EventKind,
@@ -44,14 +44,6 @@ TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
 QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
 HOME = "menu.main"
 KLTB_STEP = "kltb.note"  # the KLTB flow's step that records a step reached with a stakeholder
-
-
-class Step(StrEnum):
-    MAIN = "reminders.main"
-    TIME = "reminders.time"
-    TIMEZONE = "reminders.timezone"
-    QUIET = "reminders.quiet"
-    GUIDE = "reminders.guide"  # a nudge's planned tie, opened by "do it now"
 
 
 def preference(snap: Snapshot) -> schedule.Preference:

@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from coaching.flows.common import go, language_options, note, stay
+from coaching.flows.states import MenuStep
+from coaching.flows.states import SettingsStep as Step
+from coaching.flows.steps import Back, StepFlow, Steps
 from coaching.model import Event, Outcome, Reply, Snapshot, UpdateProfile
 from coaching.text import LOCALES
 
-
-class Step(StrEnum):
-    LANGUAGE = "settings.language"
+STEPS = Steps(Step)
 
 
-class Settings:
+@STEPS.prompt(Step.LANGUAGE)
+def ask_language(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("settings.ask_language", {"current": snap.locale}, language_options()),)
+
+
+@STEPS.handler(Step.LANGUAGE)
+def on_language(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the language and goes back to the step the participant left."""
+    language = event.choice.removeprefix("lang:") or event.text.strip().lower()
+    if language not in LOCALES:
+        return stay(snap, note("common.use_buttons"))
+    back = Back.of(snap.data) or Back(MenuStep.MAIN)
+    return back.go(
+        note("settings.language_set", language=language),
+        effects=(UpdateProfile({"language": language}),),
+    )
+
+
+class Settings(StepFlow):
     key = "settings"
-    steps = Step
+    table = STEPS
     commands = ("bahasa",)
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        return (Reply("settings.ask_language", {"current": snap.locale}, language_options()),)
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """Opens the language choice, remembering the step to return to."""
-        return go(Step.LANGUAGE, data={"return_to": snap.state, "return_data": dict(snap.data)})
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the language and goes back to the step the participant left."""
-        language = event.choice.removeprefix("lang:") or event.text.strip().lower()
-        if language not in LOCALES:
-            return stay(snap, note("common.use_buttons"))
-        back = str(snap.data.get("return_to") or "menu.main")
-        back_data = snap.data.get("return_data") or {}
-        return go(
-            back,
-            note("settings.language_set", language=language),
-            data=back_data,
-            effects=(UpdateProfile({"language": language}),),
-        )
+        return go(Step.LANGUAGE, data=Back.here(snap).into())
 
 
 FLOW = Settings()

@@ -68,10 +68,3 @@ class Network:
 
 
 FLOW = Network()
-
-
-def enter(snap: Snapshot) -> Outcome:
-    """The menu's way in: the map's home (created on the first visit)."""
-    if snap.network is None:
-        return home.first_visit(snap)
-    return go(HOME)

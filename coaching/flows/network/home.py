@@ -22,6 +22,7 @@ from coaching.flows.network.shared import (
     direct_tie_offers,
     editable,
 )
+from coaching.flows.states import PlansStep
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -110,7 +111,7 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     if choice.startswith("know:"):
         return know_directly(snap, view, choice.removeprefix("know:"))
     if choice == "plans":
-        return go(plans.Step.LIST)
+        return go(PlansStep.LIST)
     if event.kind is EventKind.TEXT:
         if view.read_only:
             return stay(snap, note("network.read_only"))

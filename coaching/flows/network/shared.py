@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 
 from coaching.flows.common import go, note
+from coaching.flows.states import NetworkStep
 from coaching.model import ChangeMap, Event, Outcome, Reply, Snapshot
 from coaching.network import EditError, MapView, Op
 
@@ -16,34 +16,7 @@ KNOW_MAX = 6  # "I know X directly" buttons offered at once
 QUESTIONS = ("2a", "2b")  # the module's name generators: who helps; who holds resources
 
 
-class Step(StrEnum):
-    HOME = "network.home"
-    NAME = "network.name"
-    CONFIRM = "network.confirm"
-    KIND = "network.kind"
-    ROLE = "network.role"
-    INSIDE = "network.inside"
-    RESOURCES = "network.resources"
-    NEEDS = "network.needs"
-    IBARRA = "network.ibarra"
-    EGO_TIE = "network.ego_tie"
-    EGO_DIRECTION = "network.ego_direction"
-    EGO_FLOWS = "network.ego_flows"
-    PEERS = "network.peers"
-    STRONG = "network.strong"
-    MAPS = "network.maps"
-    NEW_TITLE = "network.new_title"
-    NEW_PURPOSE = "network.new_purpose"
-    EDIT_PICK = "network.edit_pick"
-    EDIT = "network.edit"
-    RENAME = "network.rename"
-    DELETE = "network.delete"
-    TIE_PICK = "network.tie_pick"
-    TIE = "network.tie"
-    MERGE = "network.merge"
-    IMPORT = "network.import"
-
-
+Step = NetworkStep
 HOME = Step.HOME
 
 Prompt = Callable[[Snapshot, MapView], tuple[Reply, ...]]
