@@ -84,6 +84,9 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
             return found
         event = found
         if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
+            whole = _whole_page(snap, event, flow)
+            if whole is not None:  # a button of this place's whole page (shown briefly now)
+                return _finish(whole, flow.handle(whole, event), registry)
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _stale(snap)
         outcome = flow.handle(snap, event)
@@ -224,16 +227,32 @@ def _navigate(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
     flow = registry.for_state(nav.state) if nav is not None else None
     if nav is None or flow is None or not onboarded(snap):
         return _stale(snap)
-    if snap.state == nav.state:
-        place = snap
-    else:
-        place = dataclasses.replace(snap, state=nav.state, data=navigation.place_data(nav))
-    if not any(navigation.matches(nav, o) for r in flow.prompt(place) for o in r.flat_options()):
+    fresh = dataclasses.replace(snap, state=nav.state, data=navigation.place_data(nav))
+    # Here, as it is now (a list's page, the one-tap ties) or as the button's message showed it.
+    places = (snap, fresh) if snap.state == nav.state else (fresh,)
+    place = next(
+        (p for p in places if any(navigation.matches(nav, o) for o in _options(p, flow))), None
+    )
+    if place is None:
         return _stale(snap)
     outcome = flow.handle(place, Event(EventKind.CHOICE, choice=nav.value, seq=place.seq))
     if outcome.state != snap.state or outcome.data != snap.data:
         outcome = dataclasses.replace(outcome, changed=True)
     return _finish(place, outcome, registry)
+
+
+def _whole_page(snap: Snapshot, event: Event, flow: Flow) -> Snapshot | None:
+    """A place shown briefly (the map after a quick line) still takes its whole page's
+    buttons: the snapshot as the whole page has it, if that page offers the button."""
+    if snap.state not in navigation.PLACES:
+        return None
+    nav = navigation.Nav(snap.state, event.choice, "")
+    whole = dataclasses.replace(snap, data=navigation.place_data(nav))
+    return whole if whole.data != snap.data and _offered(whole, event.choice, flow) else None
+
+
+def _options(snap: Snapshot, flow: Flow) -> list[Option]:
+    return [o for reply in flow.prompt(snap) for o in reply.flat_options()]
 
 
 def _open_toggle(snap: Snapshot, event: Event, registry: Registry) -> bool:

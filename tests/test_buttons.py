@@ -48,6 +48,8 @@ def test_menu_buttons_of_an_older_message_still_open_their_place() -> None:
 def test_the_map_page_of_an_older_message_still_works_but_undo_does_not_repeat() -> None:
     convo = network_convo()
     convo.send("Pak Budi - Bu Ani kuat")
+    assert "picture" not in convo.buttons  # a quick line is answered briefly
+    convo.press("page")  # the page on request
     home_seq = convo.snap.seq
     picture, analyse = sent_value(convo, "picture"), sent_value(convo, "analyse")
     undo = sent_value(convo, "undo")

@@ -147,3 +147,28 @@ def test_a_coach_gets_the_coach_commands_too() -> None:
     shown = {s.key: s.plain for s in said}
     assert "/kohort" in shown["coach.help"] and "/ingatkan" in shown["coach.help"]
     assert "/start" in shown["common.help"]  # no participant yet: told how to become one
+
+
+def test_a_refused_tambah_name_is_asked_again_and_the_next_line_is_taken() -> None:
+    from tests.test_network import names, network_convo
+
+    convo = network_convo()
+    shown = convo.send("/tambah Bu Ani 👩‍💼")
+    assert "Ketik lagi" in shown[0].plain and convo.snap.state == "network.name"
+    shown = convo.send("Bu Ani")
+    assert "Bu Ani" in names(convo) and convo.snap.state == "network.home"
+    assert "belum mengerti" not in " ".join(s.plain for s in shown)
+
+
+def test_a_quick_line_is_answered_briefly_and_the_page_comes_on_request() -> None:
+    from tests.test_network import network_convo
+
+    convo = network_convo()
+    shown = convo.send("Pak Budi - Bu Ani kuat")
+    assert [s.key for s in shown] == ["network.quick_saved", "network.home_brief"]
+    assert "2 hubungan" not in shown[-1].plain and "aktor" in shown[-1].plain
+    assert set(convo.buttons) <= {"know:0", "know:1", "undo", "page"} and "page" in convo.buttons
+    shown = convo.send("Bu Ani - Pak Camat")  # more lines straight away
+    assert shown[-1].key == "network.home_brief"
+    convo.press("page")
+    assert convo.last[-1].key == "network.home" and "analyse" in convo.buttons

@@ -69,6 +69,14 @@ def back_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data.get("back_data") or {}) if data.get("back") else {}
 
 
+def briefly(outcome: Outcome) -> Outcome:
+    """A quick change (a typed line, ``/tambah``, ``/hubung``) answered briefly: the map's home
+    in one line with its one-tap ties and undo, the whole page on request — once stored."""
+    if not outcome.effects or outcome.state != HOME:
+        return outcome
+    return dataclasses.replace(outcome, data={**outcome.data, "brief": True})
+
+
 def offer_direct_ties(outcome: Outcome, view: MapView, names: Sequence[str]) -> Outcome:
     """Names just added without a tie to the participant: home offers "I know X directly".
 
