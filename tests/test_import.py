@@ -20,8 +20,8 @@ async def test_indonesian_headers_and_a_repeated_pair_are_previewed(
 ) -> None:
     await onboarded_at_the_map(bot)
     bot.request.file_content = (
-        "dari;ke;kekuatan\nBu Ani;Pak Budi;kuat\nPak Budi;KUD;lemah\nPak Budi;Bu Ani;kuat\n"
-    ).encode()
+        b"dari;ke;kekuatan\nBu Ani;Pak Budi;kuat\nPak Budi;KUD;lemah\nPak Budi;Bu Ani;kuat\n"
+    )
     sent = await bot.feed(bot.sari.document("jejaring.csv"))
     shown = sent[-1]["text"]
     assert "3 aktor, 2 hubungan" in shown
