@@ -59,6 +59,11 @@ from coaching.validate import is_number, normalise
 HOME = "menu.main"
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
 START_PAYLOAD_MAX = 64
+# An answered step's message edited to a one-line summary (_summarised). Off: over the Bot API
+# emulator the extra edit per step held a chat's next message back for seconds (the outbox's
+# pacing and hand-off, tests/test_e2e.py); on again once the outbox sends an edit beside the
+# next message without delaying it.
+SUMMARISE = False
 
 
 def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
@@ -90,7 +95,7 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _stale(snap)
         outcome = flow.handle(snap, event)
-        if event.seq and navigation.summarised(snap.state):
+        if SUMMARISE and event.seq and navigation.summarised(snap.state):
             # An answer button of this step: its message becomes a one-line summary.
             outcome = _summarised(snap, event, flow, outcome)
     return _finish(snap, outcome, registry)

@@ -595,6 +595,7 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
     participant gets one message per step and the chat stays within Telegram's pace.
     """
     payloads: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
     pending = ""
     for index, reply in enumerate(replies):
         html = text.render(locale, reply.key, **reply.context)
@@ -604,8 +605,9 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
             payloads.extend({"text": part, "buttons": []} for part in text.split_message(pending))
             pending = ""
         if reply.edit and not reply.options and reply.attachment is None:
-            # A finished step's message, edited to its summary: never merged with another.
-            payloads.append({"text": html, "buttons": [], "edit": True, "summary": True})
+            # A finished step's message, edited to its summary: never merged with another,
+            # and sent after the new question (which must not wait behind it for the pace).
+            summaries.append({"text": html, "buttons": [], "edit": True, "summary": True})
             continue
         html = f"{pending}\n\n{html}" if pending else html
         if not reply.options and reply.attachment is None and index < len(replies) - 1:
@@ -634,7 +636,7 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
             if reply.stable and last:
                 payload["stable"] = True  # its buttons go out with seq 0 (a flow's own prefix)
             payloads.append(payload)
-    return payloads
+    return payloads + summaries
 
 
 async def _queue(

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from coaching.engine import SUMMARISE
 from coaching.model import Event, EventKind, Outcome
 from tests.support import Conversation
 from tests.test_handlers import Harness, bot  # noqa: F401  (the fixture)
@@ -119,6 +122,7 @@ def test_toggles_stay_valid_while_their_step_is_open_and_a_double_tap_is_harmles
     assert convo.snap.state == "network.home" and target
 
 
+@pytest.mark.xfail(not SUMMARISE, reason="summaries are off (coaching/engine.py)", strict=True)
 def test_a_finished_steps_message_becomes_a_one_line_summary() -> None:
     convo = Conversation()
     convo.send("/start")
@@ -130,6 +134,7 @@ def test_a_finished_steps_message_becomes_a_one_line_summary() -> None:
     assert convo.outcome is not None and convo.outcome.replies[0].edit
 
 
+@pytest.mark.xfail(not SUMMARISE, reason="summaries are off (coaching/engine.py)", strict=True)
 async def test_over_telegram_the_answered_message_is_edited_without_buttons(
     bot: Harness,  # noqa: F811
 ) -> None:
