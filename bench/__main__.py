@@ -31,6 +31,7 @@ RESULTS = HERE / "results.json"
 BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("analysis", "bench.analysis", ["--json", "--runs", "5"], ["--json"], 120),
     ("names", "bench.names", ["--json", "--runs", "3"], ["--json", "--runs", "20"], 60),
+    ("miniapp", "bench.miniapp", ["--json", "--runs", "3"], ["--json", "--runs", "10"], 240),
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),
     ("memory", "bench.memory", ["--json", "--quick"], ["--json", "--full"], 240),
     ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 480),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 POISON_NAME = "Racun Bench"
 WEDGE_NAME = "Ganjal Gambar"
@@ -30,22 +30,22 @@ def inject() -> None:
 
     rename_ego, render = networks.rename_ego, rendering.render
 
-    async def poisoned_rename(session: AsyncSession, participant: Participant, name: str) -> None:
+    def poisoned_rename(session: Session, participant: Participant, name: str) -> None:
         if name == POISON_NAME:
             postgres = session.get_bind().dialect.name == "postgresql"
             values: dict[str, Any] = {"unit": "u" * 500} if postgres else {"state": None}
-            await session.execute(
+            session.execute(
                 update(Participant).where(Participant.id == participant.id).values(**values)
             )
-            await session.flush()
-        await rename_ego(session, participant, name)
+            session.flush()
+        rename_ego(session, participant, name)
 
     async def wedged_render(attachment: Mapping[str, Any]) -> bytes:
         if any(WEDGE_NAME in str(actor) for actor in attachment.get("actors") or ()):
             raise ValueError("an actor's name is empty")
         return await render(attachment)
 
-    networks.rename_ego = poisoned_rename  # type: ignore[assignment]
+    networks.rename_ego = poisoned_rename
     rendering.render = wedged_render  # type: ignore[assignment]
 
 

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"
 SECRET = "bench-Secret_1"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-PG_ADMIN = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
+PG_ADMIN = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
 UNLIMITED = 1e9
 
 JSON = dict[str, Any]
@@ -171,15 +171,17 @@ def button_ending(message: JSON, suffix: str) -> str:
 
 
 async def _admin(statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy import create_engine, text
 
-    engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+    def run() -> None:
+        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(statement))
+        finally:
+            engine.dispose()
+
+    await asyncio.to_thread(run)
 
 
 def postgres_reachable() -> bool:
@@ -196,12 +198,12 @@ async def database(kind: str) -> AsyncIterator[str]:
     database created for this run and dropped afterwards."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="jejaring-bench-") as folder:
-            yield f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+            yield f"sqlite:///{folder}/bench.sqlite3"
         return
     name = f"jejaring_bench_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

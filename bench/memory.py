@@ -49,12 +49,10 @@ def fill(url: str, participants: int, seed: int = 7) -> dict[str, int]:
     """Bulk-insert ``participants`` onboarded participants with maps and answers."""
     from sqlalchemy import create_engine, insert
 
+    from storage.db import driver_url
     from storage.models import Actor, Answer, NetworkMap, Participant, Progress, Tie
 
-    sync_url = url.replace("sqlite+aiosqlite://", "sqlite://").replace(
-        "postgresql+asyncpg://", "postgresql+psycopg://"
-    )
-    engine = create_engine(sync_url)
+    engine = create_engine(driver_url(url))
     rng = random.Random(seed)
     now = datetime.now(UTC)
     counts = {"participants": 0, "maps": 0, "actors": 0, "ties": 0, "answers": 0}

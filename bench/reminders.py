@@ -30,11 +30,12 @@ from sqlalchemy import func, select
 from bot.app import build_application
 from bot.sender import TelegramSender
 from bot.settings import Settings
-from storage.db import Database, async_driver
+from storage.db import Database, driver_url
 from storage.models import Reminder
 from storage.outbox import Deliverer
 from storage.reminders import ReminderDispatcher
 from tests.emulator import BotApiEmulator
+from tests.support import transaction
 from tests.test_reminders_storage import seed_due
 
 TOKEN = "123456:BENCH-reminders"
@@ -89,10 +90,10 @@ async def run(count: int, database_url: str, patience: float) -> dict[str, Any]:
                 if c.method == "sendMessage" and c.status == 200
             )
             refused = sum(1 for c in calls if c.method == "sendMessage" and c.status == 429)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         statuses = dict(
             (
-                await session.execute(
+                session.execute(
                     select(Reminder.status, func.count())
                     .where(Reminder.kind == "routine", Reminder.due_at <= datetime.now(UTC))
                     .group_by(Reminder.status)
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         url = options.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         # Generous: the limit alone takes count/30 s; the rest is start-up and the final check.
         patience = count / LIMIT * 1.5 + 60
-        result = asyncio.run(run(count, async_driver(url), patience))
+        result = asyncio.run(run(count, driver_url(url), patience))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if options.json:

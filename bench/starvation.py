@@ -46,6 +46,7 @@ from bench._support import (
     summary_ms,
 )
 from bench.throughput import Load, Measure
+from tests.support import transaction
 
 REPLY_TIMEOUT = 300.0
 IMPORTER = 61_000_001
@@ -86,10 +87,10 @@ async def seed(url: str, actors: int) -> tuple[int, str]:
     try:
         created = await cohorts.create_cohort(db, "Bench", now=now)
         token = "bench-session-" + "x" * 20
-        async with db.transaction() as session:
+        with transaction(db) as session:
             coach = Coach(telegram_user_id=COACH_USER, name=None, created_at=now)
             session.add(coach)
-            await session.flush()
+            session.flush()
             session.add(CoachCohort(coach_id=coach.id, cohort_id=created.id))
             session.add(
                 CoachSession(
@@ -119,7 +120,7 @@ async def seed(url: str, actors: int) -> tuple[int, str]:
                 updated_at=now,
             )
             session.add(owner)
-            await session.flush()
+            session.flush()
             big = NetworkMap(
                 participant_id=owner.id,
                 kind="case",
@@ -129,9 +130,9 @@ async def seed(url: str, actors: int) -> tuple[int, str]:
                 updated_at=now,
             )
             session.add(big)
-            await session.flush()
+            session.flush()
             names = [f"Pelaku {i:04d}" for i in range(actors)]
-            await session.execute(
+            session.execute(
                 insert(Actor),
                 [
                     {
@@ -145,13 +146,11 @@ async def seed(url: str, actors: int) -> tuple[int, str]:
                     for n in names
                 ],
             )
-            found = await session.execute(
-                select(Actor.name, Actor.id).where(Actor.map_id == big.id)
-            )
+            found = session.execute(select(Actor.name, Actor.id).where(Actor.map_id == big.id))
             ids = {name: actor_id for name, actor_id in found.all()}
             rng = random.Random(2)
             pairs = {tuple(sorted(rng.sample(names, 2))) for _ in range(actors * 2)}
-            await session.execute(
+            session.execute(
                 insert(Tie),
                 [
                     {

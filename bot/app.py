@@ -13,7 +13,8 @@ import os
 import signal
 import socket
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from bot.http import AiohttpRequest
@@ -104,6 +105,26 @@ async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(command_menu(locale), language_code=locale)
 
 
+def miniapp_url(public_url: str) -> str | None:
+    """The Mini App's address, only if it is public HTTPS (Telegram opens nothing else)."""
+    return f"{public_url.rstrip('/')}/app" if public_url.startswith("https://") else None
+
+
+async def set_menu_button(app: Application, public_url: str) -> None:  # type: ignore[type-arg]
+    """The chat's menu button opens the Mini App (``setChatMenuButton`` with a WebAppInfo),
+    only when ``PUBLIC_URL`` is public HTTPS; otherwise it stays the command list."""
+    url = miniapp_url(public_url)
+    if url is None:
+        return
+    label = html_to_plain(render("id", "network.btn_miniapp"))
+    try:
+        await app.bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(text=label, web_app=WebAppInfo(url=url))
+        )
+    except TelegramError as exc:  # the bot runs on with the command list
+        log.error("menu button not set: %s", exc)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -136,7 +157,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         refused = dashboard_refusal(settings.host, links.public_url) if links else None
         if refused:
             log.error("%s", refused)  # the bot itself runs on
-        web = dashboard_app(db, links) if links and not refused else None
+        web = dashboard_app(db, links, bot_token=settings.token) if links and not refused else None
+        if web is not None and links is not None:
+            await set_menu_button(app, links.public_url)
         background = [asyncio.create_task(run_sweeper(db, stop))]
         try:
             if settings.webhook_url and web is not None:

@@ -11,6 +11,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -18,25 +19,30 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.callback import CallbackData
 from bot.rendering import RenderError, picture_and_text
 from bot.rendering import render as render_picture
+from storage.cohorts import dashboard_links
 from storage.outbox import SendResult, Verdict
 
 
 def keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("buttons") or []
-    if not rows:
-        return None
+    """The payload's buttons; a Mini App button opens ``PUBLIC_URL`` + its path, and is left
+    out unless that address is public HTTPS (Telegram opens nothing else)."""
     seq = int(payload.get("seq", 0))
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    b["label"], callback_data=CallbackData(seq, b["value"]).encode()
-                )
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
+    links = dashboard_links()
+    public = links.public_url if links is not None and links.secure else None
+    rows = []
+    for row in payload.get("buttons") or []:
+        buttons = []
+        for b in row:
+            if b.get("web_app"):
+                if public:
+                    url = public.rstrip("/") + str(b["web_app"])
+                    buttons.append(InlineKeyboardButton(b["label"], web_app=WebAppInfo(url)))
+                continue
+            data = CallbackData(seq, b["value"]).encode()
+            buttons.append(InlineKeyboardButton(b["label"], callback_data=data))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 class TelegramSender:

@@ -63,6 +63,8 @@ class TerminalSender:
         buttons: list[tuple[str, int]] = []
         for row in payload.get("buttons") or []:
             for button in row:
+                if button.get("web_app"):
+                    continue  # the Mini App opens only inside Telegram (always the last row)
                 number += 1
                 lines.append(f"  [{number}] {button['label']}")
                 buttons.append((str(button["value"]), int(payload.get("seq") or 0)))

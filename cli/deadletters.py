@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage import deadletters, outbox
 from storage.conversations import Identity, handle_event
@@ -90,12 +90,12 @@ async def retry(db: Database, letter: DeadLetter) -> str:
     now = datetime.now(UTC)
     if letter.kind == "message":
 
-        async def requeue(session: AsyncSession) -> None:
+        def requeue(session: Session) -> None:
             payload = dict(letter.payload)
-            await outbox.enqueue(
+            outbox.enqueue(
                 session, letter.participant_id, letter.channel, letter.chat_id, [payload], now
             )
-            await deadletters.resolve(session, letter.id, now)
+            deadletters.resolve(session, letter.id, now)
 
         await db.run(requeue)
         return "done"

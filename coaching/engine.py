@@ -25,6 +25,7 @@ from coaching.flows import privacy as privacy_flow
 from coaching.flows.base import Flow, Registry
 from coaching.flows.common import go, note, stay
 from coaching.flows.network import maps as network_maps
+from coaching.flows.states import MenuStep
 from coaching.model import (
     ChangeMap,
     CompleteItem,
@@ -56,7 +57,7 @@ from coaching.network import (
 )
 from coaching.validate import is_number, normalise
 
-HOME = "menu.main"
+HOME = MenuStep.MAIN
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
 START_PAYLOAD_MAX = 64
 # An answered step's message edited to a one-line summary (_summarised). Off: over the Bot API

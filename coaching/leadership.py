@@ -37,6 +37,42 @@ CRITERIA: tuple[str, ...] = (
 SCALE: tuple[int, ...] = (1, 2, 3, 4, 5)
 STAGES: tuple[str, ...] = ("purpose", "design", "grow", "perform")  # Tahap I–IV
 ASPECTS: tuple[str, ...] = ("purpose", "structure", "style", "value")  # adjusted in transition
+# The module's questions for each adjustment in a transition (Bab V.B), in its order.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "purpose": ("achieved", "expected", "committed"),
+    "structure": ("supports", "responsive", "exchange", "diverse"),
+    "style": ("comfort", "reciprocal", "rules", "leadership"),
+    "value": ("resources", "fits_purpose", "measured", "received"),
+}
+# Which questions the move from each stage to the next asks: each of the module's fifteen
+# questions once, where the stages' own descriptions put its work. Leaving Tahap I Purpose,
+# the shared understanding of the goal and its benefit (Tahap I is "kesepahaman tentang tujuan
+# dan manfaat"); leaving Tahap II Design, the structure, its exchanges, its diversity, the
+# norms and the places of interaction it designed; leaving Tahap III Grow, whether the growing
+# network stays responsive, reciprocal, led and resourced, and measures its benefit; leaving
+# Tahap IV Perform for a new balance, whether the goal was reached and the benefit received
+# ("apakah jejaring telah berhasil mencapai tujuannya?" belongs here, not to Tahap I).
+TRANSITIONS: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = (
+    (("purpose", ("expected", "committed")), ("value", ("fits_purpose",))),
+    (("structure", ("supports", "exchange", "diverse")), ("style", ("comfort", "rules"))),
+    (
+        ("structure", ("responsive",)),
+        ("style", ("reciprocal", "leadership")),
+        ("value", ("resources", "measured")),
+    ),
+    (("purpose", ("achieved",)), ("value", ("received",))),
+)
+# Krebs & Holley's patterns of a network's structure (Bab IV) and the development stage of
+# Anklam's model (Bab V) where the module does that structural work: mapping and re-arranging
+# the structure and adding ties are Tahap II Design's work; a multi-hub network is growing
+# (Tahap III Grow); a core/periphery network has grown and keeps growing to reach its goal
+# on a wider scale (Tahap IV Perform). A hint for the participant, who chooses.
+STAGE_OF_PATTERN: dict[str, int] = {
+    "scattered_fragments": 2,
+    "hub_and_spoke": 2,
+    "multi_hub": 3,
+    "core_periphery": 4,
+}
 WEAK_LIMIT = 3  # suggestions shown at once: more would be a wall of text on a phone
 WEAK_SCORE = 3  # a score at or below this is a weak point
 

@@ -69,6 +69,9 @@ class Option:
     value: str
     label: str
     context: Mapping[str, Any] = field(default_factory=dict)
+    # A button that opens the Mini App at this path (Telegram's web_app button) instead of
+    # sending ``value`` back; transports that cannot open it leave it out.
+    web_app: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import schedule
 from coaching.cohort import (
@@ -141,7 +141,8 @@ async def create_cohort(
     if tidy is None:
         raise CohortNameError(problem or "names.chars")
     join_until = now + timedelta(days=join_days) if join_days else None
-    async with db.transaction() as session:
+
+    def job(session: Session) -> CreatedCohort:
         cohort = Cohort(
             name=tidy,
             join_code=new_join_code(),
@@ -150,47 +151,51 @@ async def create_cohort(
             created_at=now,
         )
         session.add(cohort)
-        await session.flush()
-        token, expires = await _invite(session, cohort.id, now, coach_days)
+        session.flush()
+        token, expires = _invite(session, cohort.id, now, coach_days)
         return CreatedCohort(cohort.id, tidy, cohort.join_code, token, expires, join_until)
+
+    return await db.run(job)
 
 
 async def invite_coach(
     db: Database, cohort_id: int, *, now: datetime, days: int = COACH_INVITE_DAYS
 ) -> tuple[str, datetime]:
     """One more single-use coach invite for an existing cohort."""
-    async with db.transaction() as session:
-        if await session.get(Cohort, cohort_id) is None:
+
+    def job(session: Session) -> tuple[str, datetime]:
+        if session.get(Cohort, cohort_id) is None:
             raise LookupError(f"no cohort {cohort_id}")
-        return await _invite(session, cohort_id, now, days)
+        return _invite(session, cohort_id, now, days)
+
+    return await db.run(job)
 
 
-async def _invite(
-    session: AsyncSession, cohort_id: int, now: datetime, days: int
-) -> tuple[str, datetime]:
+def _invite(session: Session, cohort_id: int, now: datetime, days: int) -> tuple[str, datetime]:
     token = new_coach_token()
     expires = now + timedelta(days=days)
     session.add(
         CoachInvite(token_hash=digest(token), cohort_id=cohort_id, expires_at=expires, used_at=None)
     )
-    await session.flush()
+    session.flush()
     return token, expires
 
 
 async def all_cohorts(db: Database) -> list[tuple[int, str, str, int, int]]:
     """(id, name, join code, participants, coaches) of every cohort, for operators."""
-    async with db.transaction() as session:
-        cohorts = (await session.execute(select(Cohort).order_by(Cohort.id))).scalars().all()
+
+    def job(session: Session) -> list[tuple[int, str, str, int, int]]:
+        cohorts = (session.execute(select(Cohort).order_by(Cohort.id))).scalars().all()
         members = dict(
             (
-                await session.execute(
+                session.execute(
                     select(Participant.cohort_id, func.count()).group_by(Participant.cohort_id)
                 )
             ).all()
         )
         coaches = dict(
             (
-                await session.execute(
+                session.execute(
                     select(CoachCohort.cohort_id, func.count()).group_by(CoachCohort.cohort_id)
                 )
             ).all()
@@ -200,12 +205,14 @@ async def all_cohorts(db: Database) -> list[tuple[int, str, str, int, int]]:
             for c in cohorts
         ]
 
+    return await db.run(job)
+
 
 # --- deep links -------------------------------------------------------------------------------
 
 
-async def check_link(
-    session: AsyncSession, kind: str, code: str, telegram_user_id: int | None, now: datetime
+def check_link(
+    session: Session, kind: str, code: str, telegram_user_id: int | None, now: datetime
 ) -> DeepLink:
     """Whether a ``/start`` code works, for the engine to say so (nothing is changed here).
 
@@ -216,7 +223,7 @@ async def check_link(
         if not JOIN_CODE.match(code):
             return DeepLink("join", "unknown")
         cohort = (
-            await session.execute(select(Cohort).where(Cohort.join_code == code))
+            session.execute(select(Cohort).where(Cohort.join_code == code))
         ).scalar_one_or_none()
         if cohort is None:
             return DeepLink("join", "unknown")
@@ -227,10 +234,10 @@ async def check_link(
         return DeepLink("coach", "telegram_only")
     if not COACH_TOKEN.match(code):
         return DeepLink("coach", "unknown")
-    invite = await _invite_row(session, code)
+    invite = _invite_row(session, code)
     if invite is None:
         return DeepLink("coach", "unknown")
-    cohort = await session.get(Cohort, invite.cohort_id)
+    cohort = session.get(Cohort, invite.cohort_id)
     name = cohort.name if cohort else None
     if invite.used_at is not None:
         return DeepLink("coach", "used", name)
@@ -239,12 +246,10 @@ async def check_link(
     return DeepLink("coach", "ok", name)
 
 
-async def _with_membership(
-    session: AsyncSession, link: DeepLink, code: str, external_id: str
-) -> DeepLink:
+def _with_membership(session: Session, link: DeepLink, code: str, external_id: str) -> DeepLink:
     """The join link's verdict with the cohort the participant is in now, if any."""
     found = (
-        await session.execute(
+        session.execute(
             select(Cohort.name, Cohort.join_code)
             .join(Participant, Participant.cohort_id == Cohort.id)
             .where(Participant.external_id == external_id)
@@ -255,24 +260,22 @@ async def _with_membership(
     return dataclasses.replace(link, current=found.name, member=found.join_code == code)
 
 
-async def _invite_row(session: AsyncSession, token: str) -> CoachInvite | None:
+def _invite_row(session: Session, token: str) -> CoachInvite | None:
     query = select(CoachInvite).where(CoachInvite.token_hash == digest(token))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return (session.execute(query)).scalar_one_or_none()
 
 
-async def redeem_invite(
-    session: AsyncSession, telegram_user_id: int, token: str, now: datetime
-) -> int | None:
+def redeem_invite(session: Session, telegram_user_id: int, token: str, now: datetime) -> int | None:
     """Make the user a coach of the invite's cohort; the cohort id, or None if it is not valid.
 
     The conditional UPDATE is what makes the token single-use even if two people race for it.
     """
-    invite = await _invite_row(session, token)
+    invite = _invite_row(session, token)
     if invite is None:
         return None
-    claimed = await session.execute(
+    claimed = session.execute(
         update(CoachInvite)
         .where(
             CoachInvite.id == invite.id,
@@ -284,22 +287,20 @@ async def redeem_invite(
     )
     if getattr(claimed, "rowcount", 0) != 1:
         return None
-    coach_id = await coach_id_of(session, telegram_user_id)
+    coach_id = coach_id_of(session, telegram_user_id)
     if coach_id is None:
         coach = Coach(telegram_user_id=telegram_user_id, name=None, created_at=now)
         session.add(coach)
-        await session.flush()
+        session.flush()
         coach_id = coach.id
-    link = await session.get(CoachCohort, (coach_id, invite.cohort_id))
+    link = session.get(CoachCohort, (coach_id, invite.cohort_id))
     if link is None:
         session.add(CoachCohort(coach_id=coach_id, cohort_id=invite.cohort_id))
-        await session.flush()
+        session.flush()
     return invite.cohort_id
 
 
-async def join_cohort(
-    session: AsyncSession, participant: Participant, code: str, now: datetime
-) -> bool:
+def join_cohort(session: Session, participant: Participant, code: str, now: datetime) -> bool:
     """Put a consenting participant in the cohort of ``code`` (checked again: time passed).
 
     A move from another cohort (the participant said yes to it) is recorded, and the old
@@ -308,9 +309,7 @@ async def join_cohort(
     """
     if not JOIN_CODE.match(code):
         return False
-    cohort = (
-        await session.execute(select(Cohort).where(Cohort.join_code == code))
-    ).scalar_one_or_none()
+    cohort = (session.execute(select(Cohort).where(Cohort.join_code == code))).scalar_one_or_none()
     if cohort is None or (cohort.join_expires_at is not None and cohort.join_expires_at <= now):
         log.info("participant %s: cohort code no longer valid", participant.id)
         return False
@@ -325,7 +324,7 @@ async def join_cohort(
                 moved_at=now,
             )
         )
-        await privacy.forget_copies(session, participant.id)
+        privacy.forget_copies(session, participant.id)
         log.info("participant %s moved to cohort %s", participant.id, cohort.id)
     participant.cohort_id = cohort.id
     return True
@@ -334,24 +333,20 @@ async def join_cohort(
 # --- what a coach sees --------------------------------------------------------------------------
 
 
-async def coach_id_of(session: AsyncSession, telegram_user_id: int) -> int | None:
-    found = await session.execute(
-        select(Coach.id).where(Coach.telegram_user_id == telegram_user_id)
-    )
+def coach_id_of(session: Session, telegram_user_id: int) -> int | None:
+    found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
     return found.scalar_one_or_none()
 
 
-async def owns_cohort(session: AsyncSession, coach_id: int, cohort_id: int) -> bool:
-    return await session.get(CoachCohort, (coach_id, cohort_id)) is not None
+def owns_cohort(session: Session, coach_id: int, cohort_id: int) -> bool:
+    return session.get(CoachCohort, (coach_id, cohort_id)) is not None
 
 
-async def cohorts_of(
-    session: AsyncSession, coach_id: int, now: datetime
-) -> tuple[CohortSummary, ...]:
+def cohorts_of(session: Session, coach_id: int, now: datetime) -> tuple[CohortSummary, ...]:
     """The coach's cohorts with participants, how many need attention, and how many left."""
     cohorts = (
         (
-            await session.execute(
+            session.execute(
                 select(Cohort)
                 .join(CoachCohort, CoachCohort.cohort_id == Cohort.id)
                 .where(CoachCohort.coach_id == coach_id)
@@ -361,14 +356,14 @@ async def cohorts_of(
         .scalars()
         .all()
     )
-    members = await _members(session, [c.id for c in cohorts], now)
+    members = _members(session, [c.id for c in cohorts], now)
     return tuple(_summary(c, members.get(c.id, ())) for c in cohorts)
 
 
-async def roster(session: AsyncSession, coach_id: int, cohort_id: int, now: datetime) -> Roster:
+def roster(session: Session, coach_id: int, cohort_id: int, now: datetime) -> Roster:
     """A cohort's participants for its coach: progress, last active, needs attention."""
-    cohort = await _owned_cohort(session, coach_id, cohort_id)
-    members = (await _members(session, [cohort.id], now)).get(cohort.id, ())
+    cohort = _owned_cohort(session, coach_id, cohort_id)
+    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
     counts = [m.behind_count for m in members]
     return Roster(
         _summary(cohort, members),
@@ -377,8 +372,8 @@ async def roster(session: AsyncSession, coach_id: int, cohort_id: int, now: date
     )
 
 
-async def participant_detail(
-    session: AsyncSession,
+def participant_detail(
+    session: Session,
     coach_id: int,
     participant_id: int,
     now: datetime,
@@ -390,24 +385,24 @@ async def participant_detail(
     ``network=False`` leaves the map itself out (its id and version are there): the dashboard
     loads it only when its cache has not drawn that version yet.
     """
-    participant = await session.get(Participant, participant_id)
+    participant = session.get(Participant, participant_id)
     if participant is None or participant.cohort_id is None or participant.consent_at is None:
         raise Forbidden(f"participant {participant_id}")
-    cohort = await _owned_cohort(session, coach_id, participant.cohort_id)
-    members = (await _members(session, [cohort.id], now)).get(cohort.id, ())
+    cohort = _owned_cohort(session, coach_id, participant.cohort_id)
+    members = (_members(session, [cohort.id], now)).get(cohort.id, ())
     member = next((m.member for m in members if m.member.id == participant_id), None)
     if member is None:
         raise Forbidden(f"participant {participant_id}")
     completed = frozenset(
         (
-            await session.execute(
+            session.execute(
                 select(Progress.item_key).where(Progress.participant_id == participant_id)
             )
         ).scalars()
     )
     modules = progress_rows(completed)  # the chapters, then the network work
     answers = (
-        (await session.execute(select(Answer).where(Answer.participant_id == participant_id)))
+        (session.execute(select(Answer).where(Answer.participant_id == participant_id)))
         .scalars()
         .all()
     )
@@ -417,7 +412,7 @@ async def participant_detail(
         if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
     )
     latest = (
-        await session.execute(
+        session.execute(
             select(NetworkMap.id, NetworkMap.version)
             .where(NetworkMap.participant_id == participant_id)
             .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
@@ -426,35 +421,35 @@ async def participant_detail(
     ).first()
     view = None
     if network and latest is not None:
-        loaded = await networks.load_maps(session, participant_id, only=latest.id)
+        loaded = networks.load_maps(session, participant_id, only=latest.id)
         view = loaded[0] if loaded else None
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
         modules=modules,
         reflections=reflections,
-        kltb=await _kltb(session, participant_id),
+        kltb=_kltb(session, participant_id),
         network=view,
-        stages=await _stages(session, participant_id),
+        stages=_stages(session, participant_id),
         joined_at=participant.consent_at,
         network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
-        plans=await networks.planned_ties(session, participant_id),
+        plans=networks.planned_ties(session, participant_id),
     )
 
 
-async def participant_cohort(session: AsyncSession, coach_id: int, participant_id: int) -> int:
+def participant_cohort(session: Session, coach_id: int, participant_id: int) -> int:
     """The participant's cohort id if the coach coaches it (exports use this check)."""
-    participant = await session.get(Participant, participant_id)
+    participant = session.get(Participant, participant_id)
     if participant is None or participant.cohort_id is None or participant.consent_at is None:
         raise Forbidden(f"participant {participant_id}")
-    await _owned_cohort(session, coach_id, participant.cohort_id)
+    _owned_cohort(session, coach_id, participant.cohort_id)
     return participant.cohort_id
 
 
-async def _owned_cohort(session: AsyncSession, coach_id: int, cohort_id: int) -> Cohort:
-    cohort = await session.get(Cohort, cohort_id)
-    if cohort is None or not await owns_cohort(session, coach_id, cohort_id):
+def _owned_cohort(session: Session, coach_id: int, cohort_id: int) -> Cohort:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or not owns_cohort(session, coach_id, cohort_id):
         raise Forbidden(f"cohort {cohort_id}")
     return cohort
 
@@ -465,15 +460,15 @@ class _Row:
     behind_count: int  # every progress row, as reminders' "behind" counts them
 
 
-async def _members(
-    session: AsyncSession, cohort_ids: Sequence[int], now: datetime
+def _members(
+    session: Session, cohort_ids: Sequence[int], now: datetime
 ) -> dict[int, tuple[_Row, ...]]:
     """Consenting participants per cohort, with the counts that flag them."""
     if not cohort_ids:
         return {}
     people = (
         (
-            await session.execute(
+            session.execute(
                 select(Participant)
                 .where(Participant.cohort_id.in_(cohort_ids), Participant.consent_at.is_not(None))
                 .order_by(Participant.name, Participant.id)
@@ -486,7 +481,7 @@ async def _members(
     done: Counter[int] = Counter()
     every: Counter[int] = Counter()
     if ids:
-        for pid, key in await session.execute(
+        for pid, key in session.execute(
             select(Progress.participant_id, Progress.item_key).where(
                 Progress.participant_id.in_(ids)
             )
@@ -531,9 +526,9 @@ def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
     )
 
 
-async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, ...]:
+def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
     actors = (
-        await session.execute(
+        session.execute(
             select(Actor.id, Actor.name, Actor.kltb_step)
             .join(NetworkMap, NetworkMap.id == Actor.map_id)
             .where(NetworkMap.participant_id == participant_id, Actor.is_ego.is_(False))
@@ -542,7 +537,7 @@ async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, .
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
     order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
-    for actor_id, entry_step, note, action in await session.execute(
+    for actor_id, entry_step, note, action in session.execute(
         select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
         .join(Actor, Actor.id == KltbEntry.actor_id)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
@@ -562,8 +557,8 @@ async def _kltb(session: AsyncSession, participant_id: int) -> tuple[KltbLine, .
     return tuple(lines)
 
 
-async def _stages(session: AsyncSession, participant_id: int) -> tuple[StageMark, ...]:
-    rows = await session.execute(
+def _stages(session: Session, participant_id: int) -> tuple[StageMark, ...]:
+    rows = session.execute(
         select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
         .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
         .where(NetworkMap.participant_id == participant_id)
@@ -575,9 +570,7 @@ async def _stages(session: AsyncSession, participant_id: int) -> tuple[StageMark
 # --- the conversation: a coach's snapshot, and what their buttons do -------------------------
 
 
-async def enrich(
-    session: AsyncSession, snap: Snapshot, external_id: str, event: Event | None
-) -> Snapshot:
+def enrich(session: Session, snap: Snapshot, external_id: str, event: Event | None) -> Snapshot:
     """Add a deep link's verdict, and for a coach's command or button what they asked for."""
     if event is None:
         return snap
@@ -586,37 +579,35 @@ async def enrich(
     if event.kind is EventKind.COMMAND and event.command == "start":
         kind, code = parse_start(event.text)
         if kind is not None:
-            link = await check_link(session, kind, code, tg, snap.now)
+            link = check_link(session, kind, code, tg, snap.now)
         if kind == "join" and link is not None and link.status == "ok":
-            link = await _with_membership(session, link, code, external_id)
+            link = _with_membership(session, link, code, external_id)
     wanted = coach_flow.focus(event)
     asks_help = event.kind is EventKind.COMMAND and event.command in ("bantuan", "help")
     if tg is None or (wanted is None and not asks_help):
         return dataclasses.replace(snap, link=link) if link else snap
-    coach_id = await coach_id_of(session, tg)
+    coach_id = coach_id_of(session, tg)
     if coach_id is None:
         return dataclasses.replace(snap, link=link) if link else snap
-    view = await coach_view(session, coach_id, tg, wanted or coach_flow.Focus(), snap.now)
+    view = coach_view(session, coach_id, tg, wanted or coach_flow.Focus(), snap.now)
     return dataclasses.replace(snap, link=link, coach=view)
 
 
-async def coach_view(
-    session: AsyncSession, coach_id: int, telegram_user_id: int, wanted: Any, now: datetime
+def coach_view(
+    session: Session, coach_id: int, telegram_user_id: int, wanted: Any, now: datetime
 ) -> CoachView:
-    cohorts = await cohorts_of(session, coach_id, now)
+    cohorts = cohorts_of(session, coach_id, now)
     view = CoachView(telegram_user_id, cohorts)
     try:
         if wanted.cohort_id is not None:
             view = dataclasses.replace(
-                view, roster=await roster(session, coach_id, wanted.cohort_id, now)
+                view, roster=roster(session, coach_id, wanted.cohort_id, now)
             )
         elif wanted.participant_id is not None:
-            detail = await participant_detail(session, coach_id, wanted.participant_id, now)
+            detail = participant_detail(session, coach_id, wanted.participant_id, now)
             view = dataclasses.replace(view, detail=detail)
         elif wanted.only_cohort and len(cohorts) == 1:
-            view = dataclasses.replace(
-                view, roster=await roster(session, coach_id, cohorts[0].id, now)
-            )
+            view = dataclasses.replace(view, roster=roster(session, coach_id, cohorts[0].id, now))
     except Forbidden:
         log.warning("coach %s asked for something not theirs", coach_id)
         view = dataclasses.replace(view, denied=True)
@@ -625,7 +616,7 @@ async def coach_view(
         if links is None:
             view = dataclasses.replace(view, dashboard=False)
         else:
-            url = await mint_login(session, coach_id, now, links)
+            url = mint_login(session, coach_id, now, links)
             view = dataclasses.replace(view, login_url=url, login_minutes=LOGIN_MINUTES)
     return view
 
@@ -634,14 +625,15 @@ async def nudge(
     db: Database, telegram_user_id: int, effect: NudgeParticipants, now: datetime
 ) -> Reply:
     """Run a coach's nudge (after the commit: reminders open their own transactions)."""
-    async with db.transaction() as session:
-        coach_id = await coach_id_of(session, telegram_user_id)
-        if coach_id is None or not await owns_cohort(session, coach_id, effect.cohort_id):
-            return Reply("coach.denied")
+
+    def job(session: Session) -> tuple[bool, str | None]:
+        coach_id = coach_id_of(session, telegram_user_id)
+        if coach_id is None or not owns_cohort(session, coach_id, effect.cohort_id):
+            return False, None
         name = None
         if effect.participant_ids is not None:
             rows = (
-                await session.execute(
+                session.execute(
                     select(Participant.id, Participant.name).where(
                         Participant.id.in_(effect.participant_ids),
                         Participant.cohort_id == effect.cohort_id,
@@ -649,8 +641,13 @@ async def nudge(
                 )
             ).all()
             if len(rows) != len(set(effect.participant_ids)):
-                return Reply("coach.denied")
+                return False, None
             name = rows[0][1] if len(rows) == 1 else None
+        return True, name
+
+    allowed, name = await db.run(job)
+    if not allowed:
+        return Reply("coach.denied")
     if effect.participant_ids is None:
         results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
     else:
@@ -729,9 +726,7 @@ def _sign(secret: bytes, message: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-async def mint_login(
-    session: AsyncSession, coach_id: int, now: datetime, links: DashboardLinks
-) -> str:
+def mint_login(session: Session, coach_id: int, now: datetime, links: DashboardLinks) -> str:
     """A fresh login link for this coach (its nonce's hash stored, unused)."""
     nonce = secrets.token_urlsafe(18)
     expires = now + timedelta(minutes=LOGIN_MINUTES)
@@ -745,7 +740,7 @@ async def mint_login(
             created_at=now,
         )
     )
-    await session.flush()
+    session.flush()
     body = f"{coach_id}.{stamp}.{nonce}"
     return f"{links.public_url}/login/{body}.{_sign(links.secret, 'login.' + body)}"
 
@@ -771,8 +766,9 @@ async def redeem_login(db: Database, token: str, now: datetime, links: Dashboard
     if int(stamp) <= now.timestamp():
         return Login(None, None, "expired")
     coach_id = int(coach_text)
-    async with db.transaction() as session:
-        used = await session.execute(
+
+    def job(session: Session) -> Login:
+        used = session.execute(
             update(CoachLogin)
             .where(
                 CoachLogin.nonce_hash == digest(nonce),
@@ -796,27 +792,36 @@ async def redeem_login(db: Database, token: str, now: datetime, links: Dashboard
         )
         return Login(session_token, coach_id)
 
+    return await db.run(job)
+
 
 async def session_coach(db: Database, session_token: str, now: datetime) -> int | None:
     """The coach whose live session this cookie is, else None."""
     if not session_token or len(session_token) > 100:
         return None
-    async with db.transaction() as session:
-        found = await session.execute(
+
+    def job(session: Session) -> int | None:
+        found = session.execute(
             select(CoachSession.coach_id).where(
                 CoachSession.token_hash == digest(session_token), CoachSession.expires_at > now
             )
         )
         return found.scalar_one_or_none()
 
+    return await db.run(job)
+
 
 async def end_session(db: Database, session_token: str) -> None:
-    async with db.transaction() as session:
-        await session.execute(
+    def job(session: Session) -> None:
+        session.execute(
             delete(CoachSession).where(CoachSession.token_hash == digest(session_token))
         )
 
+    await db.run(job)
+
 
 async def cohort_name(db: Database, coach_id: int, cohort_id: int) -> str:
-    async with db.transaction() as session:
-        return (await _owned_cohort(session, coach_id, cohort_id)).name
+    def job(session: Session) -> str:
+        return (_owned_cohort(session, coach_id, cohort_id)).name
+
+    return await db.run(job)

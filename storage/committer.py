@@ -9,26 +9,21 @@ back and each job runs again in a transaction of its own, so a failure stays wit
 job's caller hears of its result only after that COMMIT, so nothing is answered, acknowledged
 or sent on the strength of an uncommitted change.
 
-The storage functions are written once, as coroutines over ``AsyncSession`` (the dashboard and
-the background workers await them on the event loop). A job runs the same coroutines on its
-thread through :func:`drive`, over :class:`SessionShim`: every "await" there completes at once,
-because the session underneath is synchronous.
+Storage functions are plain synchronous functions of a ``Session``; everything on the event
+loop (bot, dashboard, reminders, cli) reaches the database only through ``Database.run(job)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -47,8 +42,8 @@ class _Item:
 class Committer:
     """Runs jobs on ``lanes`` database threads; each lane commits a batch at a time.
 
-    SQLite has one writer, so it gets one lane, holding ``lock`` (the write lock that the async
-    transactions of this process take too) while its batch runs. PostgreSQL gets several lanes:
+    SQLite has one writer, so it gets one lane: the process's transactions queue here, in
+    order, rather than in SQLite's busy handler. PostgreSQL gets several lanes:
     row locks keep one participant's jobs apart, and the server overlaps the COMMITs.
     """
 
@@ -57,12 +52,10 @@ class Committer:
         engine: Engine,
         *,
         lanes: int,
-        lock: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self.engine = engine
         self.lanes, self.max_batch = lanes, max_batch
-        self._lock = lock or contextlib.nullcontext
         self._threads = ThreadPoolExecutor(lanes, thread_name_prefix="jejaring-db")
         self._queue: deque[_Item] = deque()
         self._busy = 0
@@ -90,8 +83,7 @@ class Committer:
                     self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))
                 ]
                 try:
-                    async with self._lock():
-                        outcomes = await loop.run_in_executor(self._threads, self._run_batch, batch)
+                    outcomes = await loop.run_in_executor(self._threads, self._run_batch, batch)
                 except BaseException as exc:  # cancelled at shutdown: nobody may wait forever
                     for item in batch:
                         if not item.future.done():
@@ -154,54 +146,3 @@ def _run_one(connection: Any, job: Callable[[Session], Any]) -> Any:
         raise _JobFailed(exc) from exc
     finally:
         session.close()
-
-
-class SessionShim:
-    """The part of ``AsyncSession`` our storage code awaits, over a synchronous ``Session``."""
-
-    def __init__(self, session: Session) -> None:
-        self.sync_session = session
-
-    def add(self, instance: object) -> None:
-        self.sync_session.add(instance)
-
-    def add_all(self, instances: Any) -> None:
-        self.sync_session.add_all(instances)
-
-    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
-        return self.sync_session.get_bind(*args, **kwargs)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return self.sync_session.execute(*args, **kwargs)
-
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        return self.sync_session.scalar(*args, **kwargs)
-
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        return self.sync_session.get(*args, **kwargs)
-
-    async def flush(self, *args: Any, **kwargs: Any) -> None:
-        self.sync_session.flush(*args, **kwargs)
-
-    async def delete(self, instance: object) -> None:
-        self.sync_session.delete(instance)
-
-
-def as_async(session: Session) -> AsyncSession:
-    """``session`` where storage code expects an ``AsyncSession`` (see :class:`SessionShim`)."""
-    return cast(AsyncSession, SessionShim(session))
-
-
-def drive(coroutine: Coroutine[Any, Any, T] | Awaitable[T]) -> T:
-    """Run a storage coroutine over a :class:`SessionShim` to its end, synchronously.
-
-    Nothing it awaits ever suspends; if something does (real I/O slipped into storage code),
-    that is a bug, reported loudly rather than blocking a database thread.
-    """
-    coro = cast(Coroutine[Any, Any, T], coroutine)
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return cast(T, stop.value)
-    coro.close()
-    raise RuntimeError("storage code awaited real I/O inside a database job")

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
@@ -222,8 +222,8 @@ async def _set_aside(
         # fails): keep the update without them, and acknowledge it all the same.
         log.exception("could not report update %s's failure to its participant", update_id)
 
-    async def alone(session: AsyncSession) -> int:
-        return await deadletters.record(
+    def alone(session: Session) -> int:
+        return deadletters.record(
             session,
             kind="update",
             participant_id=None,
@@ -250,11 +250,14 @@ async def _prepared(event: Event) -> Event:
 async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = None) -> Handled:
     """Queue the current step's question again (a terminal resuming a conversation)."""
     now = now or datetime.now(UTC)
-    async with db.transaction() as session:
-        participant = await _lock_participant(session, who, now, text.DEFAULT_LOCALE)
-        snap = await _snapshot(session, participant, now)
-        ids = await _queue(session, participant, who, engine.prompt(snap), snap.seq, now)
+
+    def job(session: Session) -> Handled:
+        participant = _lock_participant(session, who, now, text.DEFAULT_LOCALE)
+        snap = _snapshot(session, participant, now)
+        ids = _queue(session, participant, who, engine.prompt(snap), snap.seq, now)
         return Handled(participant.id, participant.state, participant.language, ids)
+
+    return await db.run(job)
 
 
 class _EngineFailure(Exception):
@@ -263,8 +266,8 @@ class _EngineFailure(Exception):
         self.state = state
 
 
-async def _handle(
-    session: AsyncSession,
+def _handle(
+    session: Session,
     who: Identity,
     event: Event,
     update_id: int | None,
@@ -278,21 +281,21 @@ async def _handle(
     # since (/hapus_data) finds nobody and must not bring their row — their Telegram id —
     # back. It gets the stale button's pop-up and leaves nothing behind.
     button = event.kind is EventKind.CHOICE
-    found, created = await _locked_participant(session, who, now, default_locale, create=not button)
+    found, created = _locked_participant(session, who, now, default_locale, create=not button)
     if found is None:
         locale = text.normalise_locale(who.language_hint or default_locale)
         stale = text.render(locale, "common.stale_button")
         return Handled(0, "", locale, toast=stale, duplicate=True)
     participant = found
     # Under the participant's lock: the same update can only race with itself there.
-    if update_id is not None and not await _first_time(session, update_id, participant.id, now):
+    if update_id is not None and not _first_time(session, update_id, participant.id, now):
         if created:  # a repeat of the /hapus_data that deleted them: they stay deleted
-            await session.delete(participant)
+            session.delete(participant)
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
-    snap = await _snapshot(session, participant, now)
-    snap = await reminders.enrich(session, snap, participant.id, event)  # a nudge's button
-    snap = await cohorts.enrich(session, snap, who.external_id, event)  # deep links, coaches
-    snap = await privacy.enrich(session, snap, participant.id, event)  # /ekspor's data
+    snap = _snapshot(session, participant, now)
+    snap = reminders.enrich(session, snap, participant.id, event)  # a nudge's button
+    snap = cohorts.enrich(session, snap, who.external_id, event)  # deep links, coaches
+    snap = privacy.enrich(session, snap, participant.id, event)  # /ekspor's data
     try:
         # On a database thread (see storage.committer): the engine is pure but not always
         # quick (/analisis of an imported 2,000-actor map takes a second), and the event loop
@@ -301,13 +304,13 @@ async def _handle(
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
     if any(isinstance(effect, ForgetParticipant) for effect in outcome.effects):
-        ids = await privacy.forget(
+        ids = privacy.forget(
             session, participant, who.channel, who.chat_id, replies, update_id, now
         )
         return Handled(participant.id, outcome.state, after.locale, ids, toast)
-    await _apply_effects(session, participant, outcome.effects, now, who)
+    _apply_effects(session, participant, outcome.effects, now, who)
     if retrying is not None:
-        await deadletters.resolve(session, retrying, now)
+        deadletters.resolve(session, retrying, now)
     if outcome.changed:
         participant.state = outcome.state
         participant.state_data = dict(outcome.data)
@@ -315,14 +318,14 @@ async def _handle(
     participant.last_active_at = now
     participant.updated_at = now
     participant.ignored_nudges = 0  # any sign of life ends a pause in reminders
-    await reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
+    reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
     if participant.chat_id != who.chat_id:
         participant.chat_id = who.chat_id
-    ids, claimed = await _queue_rendered(
+    ids, claimed = _queue_rendered(
         session, participant, who, replies, after.seq, now, claim_as=claim_as
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
-    await privacy.mark_about(session, ids, privacy.subjects(snap.coach))
+    privacy.mark_about(session, ids, privacy.subjects(snap.coach))
     deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
     return Handled(
         participant.id,
@@ -351,8 +354,8 @@ def _decide(
     return outcome, after, replies, toast
 
 
-async def _report_failure(
-    session: AsyncSession,
+def _report_failure(
+    session: Session,
     who: Identity,
     update_id: int | None,
     now: datetime,
@@ -363,14 +366,14 @@ async def _report_failure(
 ) -> Handled:
     """Set the update aside and tell the participant it was not saved and what to do instead;
     their state stays as it was."""
-    participant = await _lock_participant(session, who, now, locale)
+    participant = _lock_participant(session, who, now, locale)
     if retrying is not None:  # they were told the first time
-        await deadletters.failed_again(session, retrying, cause, now)
+        deadletters.failed_again(session, retrying, cause, now)
         return Handled(participant.id, participant.state, participant.language, failed=True)
     if update_id is not None:
         # A deterministic failure would fail again: do not let it block the chat forever.
-        await _first_time(session, update_id, participant.id, now)
-    await deadletters.record(
+        _first_time(session, update_id, participant.id, now)
+    deadletters.record(
         session,
         kind="update",
         participant_id=participant.id,
@@ -382,30 +385,28 @@ async def _report_failure(
         update_id=update_id,
     )
     reply = Reply("common.not_saved", {"state": participant.state})
-    ids = await _queue(session, participant, who, (reply,), participant.seq, now)
+    ids = _queue(session, participant, who, (reply,), participant.seq, now)
     return Handled(participant.id, participant.state, participant.language, ids, failed=True)
 
 
-async def _first_time(
-    session: AsyncSession, update_id: int, participant_id: int, now: datetime
-) -> bool:
+def _first_time(session: Session, update_id: int, participant_id: int, now: datetime) -> bool:
     """Record the update as handled; False if it already was (Telegram redelivered it)."""
     statement = _FIRST_TIME[session.get_bind().dialect.name]
     params = {"update": update_id, "participant": participant_id, "now": now}
-    return (await session.execute(statement, params)).first() is not None
+    return (session.execute(statement, params)).first() is not None
 
 
-async def _lock_participant(
-    session: AsyncSession, who: Identity, now: datetime, default_locale: str
+def _lock_participant(
+    session: Session, who: Identity, now: datetime, default_locale: str
 ) -> Participant:
     """Fetch (creating if new) and row-lock the participant for the rest of the transaction."""
-    participant, _ = await _locked_participant(session, who, now, default_locale)
+    participant, _ = _locked_participant(session, who, now, default_locale)
     assert participant is not None  # created if new
     return participant
 
 
-async def _locked_participant(
-    session: AsyncSession,
+def _locked_participant(
+    session: Session,
     who: Identity,
     now: datetime,
     default_locale: str,
@@ -435,32 +436,30 @@ async def _locked_participant(
     key = {"external_id": who.external_id}
     # Someone we know (nearly every update): one statement. Someone new: created, then locked
     # (two first updates of a new participant racing meet at the unique external_id).
-    participant = (await session.execute(query, key)).scalar_one_or_none()
+    participant = (session.execute(query, key)).scalar_one_or_none()
     created = False
     if participant is None and not create:
         return None, False
     if participant is None:
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-        inserted = await session.execute(
+        inserted = session.execute(
             insert(Participant)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["external_id"])
             .returning(Participant.id)
         )
         created = inserted.first() is not None
-        participant = (await session.execute(query, key)).scalar_one()
+        participant = (session.execute(query, key)).scalar_one()
     if not participant.active:
         participant.active = True  # they wrote to us: they are back
         participant.ignored_nudges = 0
     return participant, created
 
 
-async def _snapshot(session: AsyncSession, participant: Participant, now: datetime) -> Snapshot:
-    rows = await session.execute(_ANSWERS, {"participant": participant.id})
+def _snapshot(session: Session, participant: Participant, now: datetime) -> Snapshot:
+    rows = session.execute(_ANSWERS, {"participant": participant.id})
     answers = {key: answer for key, answer in rows.all()}
-    completed = frozenset(
-        (await session.execute(_PROGRESS, {"participant": participant.id})).scalars()
-    )
+    completed = frozenset((session.execute(_PROGRESS, {"participant": participant.id})).scalars())
     profile = Profile(
         name=participant.name,
         unit=participant.unit,
@@ -472,7 +471,7 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
         quiet_start=participant.quiet_start,
         quiet_end=participant.quiet_end,
     )
-    maps = await networks.load_maps(session, participant.id)
+    maps = networks.load_maps(session, participant.id)
     network = networks.active_view(participant, maps)
     return Snapshot(
         profile=profile,
@@ -484,12 +483,12 @@ async def _snapshot(session: AsyncSession, participant: Participant, now: dateti
         completed=completed,
         network=network,
         maps=maps,
-        last_analysis=await networks.last_analysis(session, network.id if network else None),
+        last_analysis=networks.last_analysis(session, network.id if network else None),
     )
 
 
-async def _apply_effects(
-    session: AsyncSession,
+def _apply_effects(
+    session: Session,
     participant: Participant,
     effects: Sequence[Effect],
     now: datetime,
@@ -502,21 +501,21 @@ async def _apply_effects(
                     raise ValueError(f"not a profile field: {field}")
                 setattr(participant, field, value)
                 if field == "name" and value:
-                    await networks.rename_ego(session, participant, str(value))
+                    networks.rename_ego(session, participant, str(value))
             if reminders.SCHEDULE_FIELDS & set(effect.fields):
-                await reminders.reschedule(session, participant, now)
+                reminders.reschedule(session, participant, now)
         elif isinstance(effect, RecordConsent):
             participant.consent_at = now
             participant.consent_version = effect.version
         elif isinstance(effect, SaveAnswer):
-            await _save_answer(session, participant, effect, now)
+            _save_answer(session, participant, effect, now)
         elif isinstance(effect, CompleteItem):
-            await _complete(session, participant, effect.item, now)
+            _complete(session, participant, effect.item, now)
         elif isinstance(effect, JoinCohort):
-            await cohorts.join_cohort(session, participant, effect.code, now)
+            cohorts.join_cohort(session, participant, effect.code, now)
         elif isinstance(effect, BecomeCoach):
             user = cohorts.telegram_user(who.external_id) if who else None
-            cohort = await cohorts.redeem_invite(session, user, effect.token, now) if user else None
+            cohort = cohorts.redeem_invite(session, user, effect.token, now) if user else None
             if cohort is None:
                 # Checked in this transaction under the invite's lock: cannot happen; if it
                 # does, nothing is committed and the coach is told something went wrong.
@@ -525,20 +524,20 @@ async def _apply_effects(
             effect,
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
-            await networks.apply_network_effect(session, participant, effect, now)
+            networks.apply_network_effect(session, participant, effect, now)
         elif isinstance(effect, ResolvePlan):
-            await plans.resolve(session, participant, effect, now)
+            plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
-            await reminders.apply_snooze(session, participant, effect, now)
+            reminders.apply_snooze(session, participant, effect, now)
         elif isinstance(effect, StopReminders):
-            await reminders.apply_stop(session, participant, effect, now)
+            reminders.apply_stop(session, participant, effect, now)
 
 
-async def _save_answer(
-    session: AsyncSession, participant: Participant, effect: SaveAnswer, now: datetime
+def _save_answer(
+    session: Session, participant: Participant, effect: SaveAnswer, now: datetime
 ) -> None:
     answer = (
-        await session.execute(
+        session.execute(
             select(Answer).where(
                 Answer.participant_id == participant.id, Answer.exercise_key == effect.exercise
             )
@@ -560,14 +559,12 @@ async def _save_answer(
         if effect.data is not None:
             answer.data = dict(effect.data)
     if effect.exercise in EXERCISES:
-        await _complete(session, participant, effect.exercise, now)
+        _complete(session, participant, effect.exercise, now)
 
 
-async def _complete(
-    session: AsyncSession, participant: Participant, item: str, now: datetime
-) -> None:
+def _complete(session: Session, participant: Participant, item: str, now: datetime) -> None:
     """One progress row per item (an exercise answered, a piece of network work done)."""
-    if await session.get(Progress, (participant.id, item)) is None:
+    if session.get(Progress, (participant.id, item)) is None:
         session.add(Progress(participant_id=participant.id, item_key=item, completed_at=now))
 
 
@@ -580,11 +577,15 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
             replies.append(Reply("coach.denied"))
         else:
             replies.append(await cohorts.nudge(db, user, effect, now))
-    async with db.transaction() as session:
-        participant = await _lock_participant(session, who, now, handled.locale)
-        ids = await _queue(session, participant, who, replies, participant.seq, now)
+
+    def job(session: Session) -> tuple[int, ...]:
+        participant = _lock_participant(session, who, now, handled.locale)
+        ids = _queue(session, participant, who, replies, participant.seq, now)
         named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
-        await privacy.mark_about(session, ids, named)
+        privacy.mark_about(session, ids, named)
+        return ids
+
+    ids = await db.run(job)
     return dataclasses.replace(handled, outbox_ids=handled.outbox_ids + ids, deferred=())
 
 
@@ -616,7 +617,11 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
         pending = ""
         buttons = [
             [
-                {"label": text.button_label(locale, o.label, **o.context), "value": o.value}
+                {
+                    "label": text.button_label(locale, o.label, **o.context),
+                    "value": o.value,
+                    **({"web_app": o.web_app} if o.web_app else {}),
+                }
                 for o in row
             ]
             for row in reply.options
@@ -639,8 +644,8 @@ def _render_all(locale: str, replies: Sequence[Reply]) -> list[dict[str, Any]]:
     return payloads + summaries
 
 
-async def _queue(
-    session: AsyncSession,
+def _queue(
+    session: Session,
     participant: Participant,
     who: Identity,
     replies: Sequence[Reply],
@@ -648,12 +653,12 @@ async def _queue(
     now: datetime,
 ) -> tuple[int, ...]:
     payloads = _render_all(text.normalise_locale(participant.language), replies)
-    ids, _ = await _queue_rendered(session, participant, who, payloads, seq, now)
+    ids, _ = _queue_rendered(session, participant, who, payloads, seq, now)
     return ids
 
 
-async def _queue_rendered(
-    session: AsyncSession,
+def _queue_rendered(
+    session: Session,
     participant: Participant,
     who: Identity,
     payloads: Sequence[dict[str, Any]],
@@ -673,15 +678,18 @@ async def _queue_rendered(
         }
         for payload in payloads
     ]
-    return await outbox.enqueue(
+    return outbox.enqueue(
         session, participant.id, who.channel, who.chat_id, messages, now, claim_as=claim_as
     )
 
 
 async def known(db: Database, external_id: str) -> bool:
     """Whether this person has talked to us before (a terminal resumes instead of greeting)."""
-    async with db.transaction() as session:
-        found = await session.execute(
+
+    def job(session: Session) -> bool:
+        found = session.execute(
             select(Participant.id).where(Participant.external_id == external_id)
         )
         return found.first() is not None
+
+    return await db.run(job)

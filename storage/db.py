@@ -13,25 +13,19 @@ import asyncio
 import functools
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.orm import Session
 
-from storage.committer import Committer, T, as_async, drive
+from storage.committer import Committer, T
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-DEFAULT_URL = "sqlite+aiosqlite:///jejaring.sqlite3"
+DEFAULT_URL = "sqlite:///jejaring.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same in every worker.
 _MIGRATION_LOCK = 7_342_001
@@ -39,102 +33,74 @@ _MIGRATION_LOCK = 7_342_001
 # only fight over the GIL (measured: 1 lane 102 updates/s, 2 lanes 97, 4 lanes 86); two keep
 # a slow job (an /analisis of a very large map) from holding up every other chat.
 POSTGRES_LANES = 2
+# What operators' DATABASE_URLs may name, and the one driver each database is used through.
+_DRIVERS = (
+    ("postgres://", "postgresql+psycopg://"),
+    ("postgresql://", "postgresql+psycopg://"),
+    ("postgresql+asyncpg://", "postgresql+psycopg://"),
+    ("postgresql+psycopg2://", "postgresql+psycopg://"),
+    ("sqlite://", "sqlite+pysqlite://"),
+    ("sqlite+aiosqlite://", "sqlite+pysqlite://"),
+)
 
 
 def database_url(env: dict[str, str] | None = None) -> str:
-    """``DATABASE_URL`` with its driver made async (``postgresql://`` → asyncpg)."""
-    return async_driver((env if env is not None else os.environ).get("DATABASE_URL") or DEFAULT_URL)
+    """``DATABASE_URL`` (default: a SQLite file) with the driver storage uses for it."""
+    return driver_url((env if env is not None else os.environ).get("DATABASE_URL") or DEFAULT_URL)
 
 
-def async_driver(url: str) -> str:
-    for plain, driver in (
-        ("postgres://", "postgresql+asyncpg://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgresql+psycopg://", "postgresql+asyncpg://"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-    ):
-        if url.startswith(plain):
-            return driver + url.removeprefix(plain)
-    return url
+def driver_url(url: str) -> str:
+    """The URL with its database's one driver: psycopg for PostgreSQL, pysqlite for SQLite.
 
+    Configurations written for the async drivers this service once used keep working:
 
-def sync_driver(url: str) -> str:
-    """The same database through a synchronous driver (the hot path's database threads)."""
-    for driver, plain in (
-        ("sqlite+aiosqlite://", "sqlite+pysqlite://"),
-        ("postgresql+asyncpg://", "postgresql+psycopg://"),
-    ):
-        if url.startswith(driver):
-            return plain + url.removeprefix(driver)
+    >>> driver_url("postgresql+asyncpg://u@h/d")
+    'postgresql+psycopg://u@h/d'
+    >>> driver_url("sqlite+aiosqlite:///j.sqlite3")
+    'sqlite+pysqlite:///j.sqlite3'
+    >>> driver_url("postgresql+psycopg://u@h/d")
+    'postgresql+psycopg://u@h/d'
+    """
+    for given, driver in _DRIVERS:
+        if url.startswith(given):
+            return driver + url.removeprefix(given)
     return url
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, sync_engine: Engine) -> None:
+    """One engine; every unit of work is a plain function of a :class:`Session` run by
+    :meth:`run` on a database thread (see :mod:`storage.committer`)."""
+
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-        self.sync_engine = sync_engine
-        sqlite = self.sync_engine.dialect.name == "sqlite"
-        self.committer = Committer(
-            self.sync_engine,
-            lanes=1 if sqlite else POSTGRES_LANES,
-            lock=self._write_lock if sqlite else None,
-        )
+        sqlite = engine.dialect.name == "sqlite"
+        # SQLite: one database thread, holding the process's write lock (BEGIN IMMEDIATE).
+        self.committer = Committer(engine, lanes=1 if sqlite else POSTGRES_LANES)
 
     @classmethod
     def connect(cls, url: str | None = None, *, echo: bool = False) -> Database:
-        url = async_driver(url) if url else database_url()
+        url = driver_url(url) if url else database_url()
         options: dict[str, Any] = {"echo": echo}
         if url.startswith("sqlite"):
-            if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
+            if ":memory:" in url or url.rstrip("/").endswith("sqlite+pysqlite:"):
                 raise ValueError("use a SQLite file: an in-memory database is not durable")
-            options["connect_args"] = {"timeout": 30}
-        else:
-            options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        engine = create_async_engine(url, **options)
-        sync_options = dict(options)
-        if engine.dialect.name == "sqlite":
             # One database thread writes; closing from another thread at shutdown is fine.
-            sync_options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            sync_options.update(pool_size=POSTGRES_LANES, max_overflow=0)
-        sync_engine = create_engine(sync_driver(url), **sync_options)
+            options.update(pool_size=POSTGRES_LANES, max_overflow=0, pool_pre_ping=True)
+        engine = create_engine(url, **options)
         if engine.dialect.name == "sqlite":
-            _sqlite_pragmas(engine.sync_engine)
-            _sqlite_pragmas(sync_engine)
-        return cls(engine, sync_engine)
+            _sqlite_pragmas(engine)
+        return cls(engine)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits on success, rolls back on any exception.
-
-        On SQLite the transactions of one process queue for the write lock here, in order,
-        instead of in SQLite's busy handler (which sleeps up to 100 ms between attempts and
-        made delivery under load wait longer than the work itself). Nothing changes for what
-        is committed or when: ``BEGIN IMMEDIATE`` already allowed one writer at a time.
-        """
-        if self.dialect != "sqlite":
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock(), self.sessions() as session, session.begin():
-            yield session
-
-    async def run(self, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run a storage coroutine function in a group-committed transaction, on a database
-        thread; its result comes back only after the COMMIT (see :mod:`storage.committer`)."""
-        return await self.committer.run(lambda session: drive(job(as_async(session))))
-
-    def _write_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._writer is None or self._writer[0] is not loop:
-            self._writer = (loop, asyncio.Lock())
-        return self._writer[1]
+    async def run(self, job: Callable[[Session], T]) -> T:
+        """Run ``job(session)`` in a group-committed transaction on a database thread; its
+        result comes back only after the COMMIT. A job that raises is rolled back alone."""
+        return await self.committer.run(job)
 
     async def upgrade(self) -> None:
         """Apply every migration not yet applied (idempotent; safe from several workers).
@@ -143,17 +109,19 @@ class Database:
         with a new migration) is left alone without importing alembic: imported and run, it
         stays in the process for its whole life, about 16 MB of RSS.
         """
-        async with self.engine.begin() as conn:
-            if await conn.run_sync(_at_head):
+        await asyncio.to_thread(self._upgrade)
+
+    def _upgrade(self) -> None:
+        with self.engine.begin() as conn:
+            if _at_head(conn):
                 return
             if self.dialect == "postgresql":
-                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-            await conn.run_sync(_upgrade)
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            _upgrade(conn)
 
     async def dispose(self) -> None:
         await asyncio.to_thread(self.committer.close)
-        self.sync_engine.dispose()
-        await self.engine.dispose()
+        self.engine.dispose()
 
 
 def alembic_config() -> Config:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.model import Document, Event, EventKind
 from storage.db import Database
@@ -109,8 +109,8 @@ def event_from_json(data: Mapping[str, Any]) -> Event:
     )
 
 
-async def record(
-    session: AsyncSession,
+def record(
+    session: Session,
     *,
     kind: str,
     participant_id: int | None,
@@ -129,13 +129,13 @@ async def record(
     error_class, message = error_class[:200], message[:ERROR_MAX]
     if outbox_id is not None:
         found = (
-            await session.execute(select(DeadLetter).where(DeadLetter.outbox_id == outbox_id))
+            session.execute(select(DeadLetter).where(DeadLetter.outbox_id == outbox_id))
         ).scalar_one_or_none()
         if found is not None:
             found.attempts += 1
             found.error_class, found.error = error_class, message
             found.failed_at, found.resolved_at = now, None
-            await session.flush()
+            session.flush()
             return found.id
     letter = DeadLetter(
         participant_id=participant_id,
@@ -152,16 +152,14 @@ async def record(
         failed_at=now,
     )
     session.add(letter)
-    await session.flush()
+    session.flush()
     return letter.id
 
 
-async def failed_again(
-    session: AsyncSession, letter_id: int, error: BaseException, now: datetime
-) -> None:
+def failed_again(session: Session, letter_id: int, error: BaseException, now: datetime) -> None:
     """A retry that failed the same deterministic way: it stays set aside, counted."""
     error_class, message = describe(error)
-    await session.execute(
+    session.execute(
         update(DeadLetter)
         .where(DeadLetter.id == letter_id)
         .values(
@@ -174,10 +172,8 @@ async def failed_again(
     )
 
 
-async def resolve(session: AsyncSession, letter_id: int, now: datetime) -> None:
-    await session.execute(
-        update(DeadLetter).where(DeadLetter.id == letter_id).values(resolved_at=now)
-    )
+def resolve(session: Session, letter_id: int, now: datetime) -> None:
+    session.execute(update(DeadLetter).where(DeadLetter.id == letter_id).values(resolved_at=now))
 
 
 async def listing(db: Database, *, include_resolved: bool = False) -> list[DeadLetter]:
@@ -185,10 +181,15 @@ async def listing(db: Database, *, include_resolved: bool = False) -> list[DeadL
     query = select(DeadLetter).order_by(DeadLetter.id)
     if not include_resolved:
         query = query.where(DeadLetter.resolved_at.is_(None))
-    async with db.transaction() as session:
-        return list((await session.execute(query)).scalars())
+
+    def job(session: Session) -> list[DeadLetter]:
+        return list((session.execute(query)).scalars())
+
+    return await db.run(job)
 
 
 async def get(db: Database, letter_id: int) -> DeadLetter | None:
-    async with db.transaction() as session:
-        return await session.get(DeadLetter, letter_id)
+    def job(session: Session) -> DeadLetter | None:
+        return session.get(DeadLetter, letter_id)
+
+    return await db.run(job)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.exports import FORMAT
 from coaching.network import MapView
@@ -30,29 +30,25 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-async def participant_data(
-    session: AsyncSession, participant_id: int, now: datetime, *, bookmarks: bool = True
+def participant_data(
+    session: Session, participant_id: int, now: datetime, *, bookmarks: bool = True
 ) -> dict[str, Any]:
     """Everything stored about one participant, as they would want to take it with them.
 
     ``bookmarks=False`` leaves out the lessons' resume points (``<module>.resume``): they are
     the conversation's state, not reflections, and mean nothing to a coach.
     """
-    p = await session.get(Participant, participant_id)
+    p = session.get(Participant, participant_id)
     if p is None:
         raise LookupError(f"no participant {participant_id}")
-    cohort = await session.get(Cohort, p.cohort_id) if p.cohort_id is not None else None
+    cohort = session.get(Cohort, p.cohort_id) if p.cohort_id is not None else None
     answers = (
-        (
-            await session.execute(
-                select(Answer).where(Answer.participant_id == p.id).order_by(Answer.id)
-            )
-        )
+        (session.execute(select(Answer).where(Answer.participant_id == p.id).order_by(Answer.id)))
         .scalars()
         .all()
     )
     progress = (
-        await session.execute(
+        session.execute(
             select(Progress.item_key, Progress.completed_at)
             .where(Progress.participant_id == p.id)
             .order_by(Progress.completed_at, Progress.item_key)
@@ -88,15 +84,15 @@ async def participant_data(
             if bookmarks or not a.exercise_key.endswith(".resume")
         ],
         "progress": [{"item": key, "completed_at": _iso(at)} for key, at in progress],
-        "maps": await _maps(session, p.id),
+        "maps": _maps(session, p.id),
     }
 
 
-async def _maps(session: AsyncSession, participant_id: int) -> list[dict[str, Any]]:
+def _maps(session: Session, participant_id: int) -> list[dict[str, Any]]:
     """The participant's maps as the conversation knows them, plus when each was made."""
-    views = await networks.load_maps(session, participant_id)
+    views = networks.load_maps(session, participant_id)
     rows = (
-        await session.execute(
+        session.execute(
             select(
                 NetworkMap.id, NetworkMap.stage, NetworkMap.created_at, NetworkMap.updated_at
             ).where(NetworkMap.participant_id == participant_id)
@@ -177,35 +173,43 @@ async def coach_participant_export(
     db: Database, coach_id: int, participant_id: int, now: datetime
 ) -> list[dict[str, Any]]:
     """One participant's data for a coach of their cohort (``cohorts.Forbidden`` otherwise)."""
-    async with db.transaction() as session:
-        await cohorts.participant_cohort(session, coach_id, participant_id)
-        return [await participant_data(session, participant_id, now, bookmarks=False)]
+
+    def job(session: Session) -> list[dict[str, Any]]:
+        cohorts.participant_cohort(session, coach_id, participant_id)
+        return [participant_data(session, participant_id, now, bookmarks=False)]
+
+    return await db.run(job)
 
 
 async def cohort_export(
     db: Database, coach_id: int | None, cohort_id: int, now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
     """(cohort name, each consenting participant's data); ``coach_id`` None: an operator."""
-    async with db.transaction() as session:
-        cohort = await session.get(Cohort, cohort_id)
+
+    def job(session: Session) -> tuple[str, list[dict[str, Any]]]:
+        cohort = session.get(Cohort, cohort_id)
         if cohort is None:
             raise cohorts.Forbidden(f"cohort {cohort_id}")
-        if coach_id is not None and not await cohorts.owns_cohort(session, coach_id, cohort_id):
+        if coach_id is not None and not cohorts.owns_cohort(session, coach_id, cohort_id):
             raise cohorts.Forbidden(f"cohort {cohort_id}")
         ids = (
-            await session.execute(
+            session.execute(
                 select(Participant.id)
                 .where(Participant.cohort_id == cohort_id, Participant.consent_at.is_not(None))
                 .order_by(Participant.id)
             )
         ).scalars()
         return cohort.name, [
-            await participant_data(session, pid, now, bookmarks=False) for pid in list(ids)
+            participant_data(session, pid, now, bookmarks=False) for pid in list(ids)
         ]
+
+    return await db.run(job)
 
 
 async def operator_participant_export(
     db: Database, participant_id: int, now: datetime
 ) -> list[dict[str, Any]]:
-    async with db.transaction() as session:
-        return [await participant_data(session, participant_id, now)]
+    def job(session: Session) -> list[dict[str, Any]]:
+        return [participant_data(session, participant_id, now)]
+
+    return await db.run(job)

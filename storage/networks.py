@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, Text, bindparam, delete, insert, or_, select, update
 from sqlalchemy import cast as sa_cast
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.analysis import name_key
 from coaching.model import (
@@ -75,12 +75,12 @@ _MAPS = (
 )  # built once: every update runs it
 
 
-async def load_maps(
-    session: AsyncSession, participant_id: int, *, only: int | None = None
+def load_maps(
+    session: Session, participant_id: int, *, only: int | None = None
 ) -> tuple[MapView, ...]:
     """Every map the participant owns, oldest first, with actors and ties (``only``: that one
     of theirs, if it is theirs)."""
-    maps = (await session.execute(_MAPS, {"participant": participant_id})).scalars().all()
+    maps = (session.execute(_MAPS, {"participant": participant_id})).scalars().all()
     if only is not None:
         maps = [m for m in maps if m.id == only]
     if not maps:
@@ -89,12 +89,12 @@ async def load_maps(
     # Plain rows, not ORM entities: an imported map has thousands of actors and ties, loaded
     # for every update of its owner (entities cost five times as much, on the writer's thread).
     actor_rows = (
-        await session.execute(
+        session.execute(
             select(*_ACTOR_COLUMNS).where(_ACTORS.c.map_id.in_(ids)).order_by(_ACTORS.c.id)
         )
     ).all()
     tie_rows = (
-        await session.execute(
+        session.execute(
             select(
                 _TIES.c.map_id,
                 _TIES.c.source_id,
@@ -110,7 +110,7 @@ async def load_maps(
     keys = {row.id: row.name_key for row in actor_rows}
     kltb_rows = (
         (
-            await session.execute(
+            session.execute(
                 select(KltbEntry).where(KltbEntry.actor_id.in_(list(keys))).order_by(KltbEntry.id)
             )
         )
@@ -121,7 +121,7 @@ async def load_maps(
     )
     planned_rows = (
         (
-            await session.execute(
+            session.execute(
                 select(PlannedTieRow)
                 .where(PlannedTieRow.map_id.in_(ids))
                 .order_by(PlannedTieRow.id)
@@ -131,7 +131,7 @@ async def load_maps(
         .all()
     )
     stage_rows = (
-        await session.execute(
+        session.execute(
             select(AnalysisSnapshot.map_id, AnalysisSnapshot.created_at, AnalysisSnapshot.stage)
             .where(AnalysisSnapshot.map_id.in_(ids))
             .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
@@ -192,9 +192,9 @@ def _planned(p: PlannedTieRow) -> PlannedTie:
     )
 
 
-async def planned_ties(session: AsyncSession, participant_id: int) -> tuple[PlannedTie, ...]:
+def planned_ties(session: Session, participant_id: int) -> tuple[PlannedTie, ...]:
     """The participant's planned ties on every map (without loading the maps themselves)."""
-    rows = await session.execute(
+    rows = session.execute(
         select(PlannedTieRow)
         .join(NetworkMap, NetworkMap.id == PlannedTieRow.map_id)
         .where(NetworkMap.participant_id == participant_id)
@@ -213,11 +213,11 @@ def active_view(participant: Participant, maps: Sequence[MapView]) -> MapView | 
     return chosen
 
 
-async def last_analysis(session: AsyncSession, map_id: int | None) -> Mapping[str, Any] | None:
+def last_analysis(session: Session, map_id: int | None) -> Mapping[str, Any] | None:
     if map_id is None:
         return None
     row = (
-        await session.execute(
+        session.execute(
             select(AnalysisSnapshot.result)
             .where(AnalysisSnapshot.map_id == map_id)
             .order_by(AnalysisSnapshot.created_at.desc(), AnalysisSnapshot.id.desc())
@@ -227,8 +227,8 @@ async def last_analysis(session: AsyncSession, map_id: int | None) -> Mapping[st
     return row
 
 
-async def apply_network_effect(
-    session: AsyncSession,
+def apply_network_effect(
+    session: Session,
     participant: Participant,
     effect: CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
     now: datetime,
@@ -245,20 +245,20 @@ async def apply_network_effect(
             updated_at=now,
         )
         session.add(network_map)
-        await session.flush()
+        session.flush()
         ops: list[Op] = []
         if effect.ego:
             ops.append(AddActor(effect.ego, is_ego=True))
         ops.extend(effect.ops)
-        await _apply_ops(session, network_map.id, ops, now)
+        _apply_ops(session, network_map.id, ops, now)
         if effect.undo:
             network_map.history = {"undo": [[op_to_json(op) for op in effect.undo]], "redo": []}
         participant.active_map = str(network_map.id)
     elif isinstance(effect, SelectMap):
         participant.active_map = effect.ref
     elif isinstance(effect, ChangeMap):
-        network_map = await _owned_map(session, participant, effect.map_id)
-        await _apply_ops(session, network_map.id, effect.ops, now)
+        network_map = _owned_map(session, participant, effect.map_id)
+        _apply_ops(session, network_map.id, effect.ops, now)
         stored = network_map.history or {}
         step = tuple(op_to_json(op) for op in effect.undo)
         undo, redo = next_history(
@@ -273,13 +273,13 @@ async def apply_network_effect(
             if field_name in ("title", "purpose"):
                 setattr(network_map, field_name, value)
         network_map.updated_at = now
-        await _bump(session, network_map.id)
+        _bump(session, network_map.id)
     elif isinstance(effect, RecordKltb | PlanKltb):
-        network_map = await _owned_map(session, participant, effect.map_id)
-        await _kltb(session, network_map.id, effect, now)
-        await _bump(session, network_map.id)
+        network_map = _owned_map(session, participant, effect.map_id)
+        _kltb(session, network_map.id, effect, now)
+        _bump(session, network_map.id)
     elif isinstance(effect, PlanTie):
-        network_map = await _owned_map(session, participant, effect.map_id)
+        network_map = _owned_map(session, participant, effect.map_id)
         session.add(
             PlannedTieRow(
                 map_id=network_map.id,
@@ -291,7 +291,7 @@ async def apply_network_effect(
             )
         )
     else:
-        network_map = await _owned_map(session, participant, effect.map_id)
+        network_map = _owned_map(session, participant, effect.map_id)
         session.add(
             AnalysisSnapshot(
                 map_id=network_map.id,
@@ -302,35 +302,33 @@ async def apply_network_effect(
         )
 
 
-async def _bump(session: AsyncSession, map_id: int) -> None:
+def _bump(session: Session, map_id: int) -> None:
     """A new version of the map: caches of its analysis (the dashboard's) no longer hold."""
-    await session.execute(
+    session.execute(
         update(NetworkMap).where(NetworkMap.id == map_id).values(version=NetworkMap.version + 1)
     )
 
 
-async def rename_ego(session: AsyncSession, participant: Participant, name: str) -> None:
+def rename_ego(session: Session, participant: Participant, name: str) -> None:
     """Keep the participant's node named as they are (they may change their name)."""
     map_ids = select(NetworkMap.id).where(NetworkMap.participant_id == participant.id)
-    await session.execute(
+    session.execute(
         update(ActorRow)
         .where(ActorRow.map_id.in_(map_ids), ActorRow.is_ego.is_(True))
         .values(name=name, name_key=name_key(name))
     )
-    await session.execute(
+    session.execute(
         update(NetworkMap)
         .where(NetworkMap.participant_id == participant.id)
         .values(version=NetworkMap.version + 1)
     )
 
 
-async def _kltb(
-    session: AsyncSession, map_id: int, effect: RecordKltb | PlanKltb, now: datetime
-) -> None:
+def _kltb(session: Session, map_id: int, effect: RecordKltb | PlanKltb, now: datetime) -> None:
     """One row per (stakeholder, step): planning fills the plan, reaching fills the notes."""
-    actor_id = await _actor_id(session, map_id, effect.actor)
+    actor_id = _actor_id(session, map_id, effect.actor)
     entry = (
-        await session.execute(
+        session.execute(
             select(KltbEntry).where(KltbEntry.actor_id == actor_id, KltbEntry.step == effect.step)
         )
     ).scalar_one_or_none()
@@ -339,15 +337,15 @@ async def _kltb(
         session.add(entry)
     if isinstance(effect, RecordKltb):
         entry.note, entry.done_at = effect.note, entry.done_at or now
-        await session.execute(
+        session.execute(
             update(ActorRow).where(ActorRow.id == actor_id).values(kltb_step=effect.step)
         )
     else:
         entry.next_action, entry.due_at, entry.planned_at = effect.action, effect.due_at, now
 
 
-async def _owned_map(session: AsyncSession, participant: Participant, map_id: int) -> NetworkMap:
-    network_map = await session.get(NetworkMap, map_id)
+def _owned_map(session: Session, participant: Participant, map_id: int) -> NetworkMap:
+    network_map = session.get(NetworkMap, map_id)
     if network_map is None or network_map.participant_id != participant.id:
         raise PermissionError(f"map {map_id} is not this participant's")
     return network_map
@@ -358,25 +356,23 @@ async def _owned_map(session: AsyncSession, participant: Participant, map_id: in
 BULK_CHUNK = 1_000
 
 
-async def _apply_ops(session: AsyncSession, map_id: int, ops: Sequence[Op], now: datetime) -> None:
+def _apply_ops(session: Session, map_id: int, ops: Sequence[Op], now: datetime) -> None:
     """Apply ops in order; runs of added actors or ties (an import) go in bulk."""
     ids: dict[str, int] | None = None  # name key → actor id, loaded when a run of ties needs it
     for kind, run in itertools.groupby(ops, key=type):
         group = list(run)
         if kind is AddActor and len(group) > 1:
-            await _add_actors(session, map_id, cast(list[AddActor], group), now)
+            _add_actors(session, map_id, cast(list[AddActor], group), now)
             ids = None
         elif kind is AddTie and len(group) > 1:
-            ids = ids if ids is not None else await _actor_ids(session, map_id)
-            await _add_ties(session, map_id, cast(list[AddTie], group), ids, now)
+            ids = ids if ids is not None else _actor_ids(session, map_id)
+            _add_ties(session, map_id, cast(list[AddTie], group), ids, now)
         else:
-            await _apply_each(session, map_id, group, now)
+            _apply_each(session, map_id, group, now)
             ids = None
 
 
-async def _add_actors(
-    session: AsyncSession, map_id: int, ops: list[AddActor], now: datetime
-) -> None:
+def _add_actors(session: Session, map_id: int, ops: list[AddActor], now: datetime) -> None:
     rows = [
         {
             "map_id": map_id,
@@ -395,18 +391,18 @@ async def _add_actors(
         for op in ops
     ]
     for start in range(0, len(rows), BULK_CHUNK):
-        await session.execute(insert(_ACTORS), rows[start : start + BULK_CHUNK])
+        session.execute(insert(_ACTORS), rows[start : start + BULK_CHUNK])
 
 
-async def _actor_ids(session: AsyncSession, map_id: int) -> dict[str, int]:
-    found = await session.execute(
+def _actor_ids(session: Session, map_id: int) -> dict[str, int]:
+    found = session.execute(
         select(_ACTORS.c.name_key, _ACTORS.c.id).where(_ACTORS.c.map_id == map_id)
     )
     return {key: actor_id for key, actor_id in found.all()}
 
 
-async def _add_ties(
-    session: AsyncSession, map_id: int, ops: list[AddTie], ids: dict[str, int], now: datetime
+def _add_ties(
+    session: Session, map_id: int, ops: list[AddTie], ids: dict[str, int], now: datetime
 ) -> None:
     rows = [
         {
@@ -421,10 +417,10 @@ async def _add_ties(
         for op in ops
     ]
     for start in range(0, len(rows), BULK_CHUNK):
-        await session.execute(insert(_TIES), rows[start : start + BULK_CHUNK])
+        session.execute(insert(_TIES), rows[start : start + BULK_CHUNK])
 
 
-async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now: datetime) -> None:
+def _apply_each(session: Session, map_id: int, ops: Sequence[Op], now: datetime) -> None:
     for op in ops:
         if isinstance(op, AddActor):
             attributes = dict(op.attributes)
@@ -444,31 +440,31 @@ async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now
                     created_at=now,
                 )
             )
-            await session.flush()
+            session.flush()
         elif isinstance(op, UpdateActor):
             values = {k: (list(v) if isinstance(v, tuple) else v) for k, v in op.attributes.items()}
-            await session.execute(
+            session.execute(
                 update(ActorRow)
                 .where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(op.key))
                 .values(**values)
             )
         elif isinstance(op, RenameActor):
-            await session.execute(
+            session.execute(
                 update(ActorRow)
                 .where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(op.key))
                 .values(name=op.name, name_key=name_key(op.name))
             )
         elif isinstance(op, DeleteActor):
-            actor_id = await _actor_id(session, map_id, op.key)
-            await session.execute(
+            actor_id = _actor_id(session, map_id, op.key)
+            session.execute(
                 delete(TieRow).where(
                     or_(TieRow.source_id == actor_id, TieRow.target_id == actor_id)
                 )
             )
-            await session.execute(delete(ActorRow).where(ActorRow.id == actor_id))
+            session.execute(delete(ActorRow).where(ActorRow.id == actor_id))
         elif isinstance(op, AddTie):
-            source = await _actor_id(session, map_id, op.a)
-            target = await _actor_id(session, map_id, op.b)
+            source = _actor_id(session, map_id, op.a)
+            target = _actor_id(session, map_id, op.b)
             session.add(
                 TieRow(
                     map_id=map_id,
@@ -480,11 +476,11 @@ async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now
                     created_at=now,
                 )
             )
-            await session.flush()
+            session.flush()
         elif isinstance(op, UpdateTie):
-            a = await _actor_id(session, map_id, op.a)
-            b = await _actor_id(session, map_id, op.b)
-            await session.execute(
+            a = _actor_id(session, map_id, op.a)
+            b = _actor_id(session, map_id, op.b)
+            session.execute(
                 update(TieRow)
                 .where(
                     TieRow.map_id == map_id,
@@ -502,9 +498,9 @@ async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now
                 )
             )
         else:
-            a = await _actor_id(session, map_id, op.a)
-            b = await _actor_id(session, map_id, op.b)
-            await session.execute(
+            a = _actor_id(session, map_id, op.a)
+            b = _actor_id(session, map_id, op.b)
+            session.execute(
                 delete(TieRow).where(
                     TieRow.map_id == map_id,
                     or_(
@@ -515,8 +511,8 @@ async def _apply_each(session: AsyncSession, map_id: int, ops: Sequence[Op], now
             )
 
 
-async def _actor_id(session: AsyncSession, map_id: int, name: str) -> int:
-    found = await session.execute(
+def _actor_id(session: Session, map_id: int, name: str) -> int:
+    found = session.execute(
         select(ActorRow.id).where(ActorRow.map_id == map_id, ActorRow.name_key == name_key(name))
     )
     return int(found.scalar_one())

@@ -23,7 +23,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.validate import is_number
 from storage import deadletters
@@ -253,19 +253,17 @@ class Deliverer:
     async def _claim(self, chat_id: int) -> Pending | None:
         return await self.db.run(lambda session: self._claim_in(session, chat_id))
 
-    async def _claim_in(self, session: AsyncSession, chat_id: int) -> Pending | None:
+    def _claim_in(self, session: Session, chat_id: int) -> Pending | None:
         now = self.clock()
         query = _NEXT_FOR_UPDATE if self.db.dialect == "postgresql" else _NEXT
-        row = (
-            await session.execute(query, {"channel": self.sender.channel, "chat": chat_id})
-        ).first()
+        row = (session.execute(query, {"channel": self.sender.channel, "chat": chat_id})).first()
         if row is None or row.next_attempt_at > now:
             return None
         held = row.claimed_by not in (None, self.worker)
         if held and row.claimed_until is not None and row.claimed_until > now:
             return None
         attempts = row.attempts + 1
-        await session.execute(
+        session.execute(
             _CLAIM, {"row": row.id, "by": self.worker, "until": now + LEASE, "attempts": attempts}
         )
         return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), attempts)
@@ -303,25 +301,25 @@ class Deliverer:
             values["last_error"] = result.error
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
 
-        async def record(session: AsyncSession) -> Pending | None:
-            await session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
+        def record(session: Session) -> Pending | None:
+            session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
-                await session.execute(
+                session.execute(
                     update(Participant)
                     .where(Participant.id == pending.participant_id)
                     .values(active=False)
                 )
             if result.verdict is Verdict.FAILED or result.problem:
-                await self._set_aside(session, pending, result, now)
+                self._set_aside(session, pending, result, now)
             reminder_id = pending.payload.get("reminder_id")
             if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
-                await _record_reminder(session, reminder_id, result.verdict, now)
-            return await self._claim_in(session, pending.chat_id) if claim_next else None
+                _record_reminder(session, reminder_id, result.verdict, now)
+            return self._claim_in(session, pending.chat_id) if claim_next else None
 
         return await self.db.run(record)
 
-    async def _set_aside(
-        self, session: AsyncSession, pending: Pending, result: SendResult, now: datetime
+    def _set_aside(
+        self, session: Session, pending: Pending, result: SendResult, now: datetime
     ) -> None:
         """A dead letter for a message that did not go out (whole), to retry once fixed."""
         if result.problem:
@@ -329,7 +327,7 @@ class Deliverer:
         else:
             refused = f"{self.sender.channel} refused it"
             error = (result.error_class or refused, result.error or "not deliverable")
-        await deadletters.record(
+        deadletters.record(
             session,
             kind="message",
             participant_id=pending.participant_id,
@@ -343,8 +341,9 @@ class Deliverer:
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()
-        async with self.db.transaction() as session:
-            rows = await session.execute(
+
+        def job(session: Session) -> list[int]:
+            rows = session.execute(
                 select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
                 .where(
                     OutboxMessage.channel == self.sender.channel,
@@ -359,6 +358,8 @@ class Deliverer:
             )
             return [chat for chat, _ in rows.all()]
 
+        return await self.db.run(job)
+
 
 HANDOFF = "/handoff"
 
@@ -367,8 +368,8 @@ def handoff_name(worker: str) -> str:
     return worker + HANDOFF
 
 
-async def enqueue(
-    session: AsyncSession,
+def enqueue(
+    session: Session,
     participant_id: int | None,
     channel: str,
     chat_id: int,
@@ -401,11 +402,11 @@ async def enqueue(
     ]
     leased = False
     if rows and claim_as is not None:
-        earlier = await session.execute(_EARLIER, {"channel": channel, "chat": chat_id})
+        earlier = session.execute(_EARLIER, {"channel": channel, "chat": chat_id})
         if earlier.first() is None:
             rows[0].update(claimed_by=handoff_name(claim_as), claimed_until=now + LEASE, attempts=1)
             leased = True
-    ids = tuple([(await session.execute(_INSERT, row)).scalar_one() for row in rows])
+    ids = tuple([(session.execute(_INSERT, row)).scalar_one() for row in rows])
     if not leased:
         return ids, None
     return ids, Pending(ids[0], chat_id, participant_id, dict(payloads[0]), 1)
@@ -418,9 +419,7 @@ _REMINDER_STATUS = {
 }
 
 
-async def _record_reminder(
-    session: AsyncSession, reminder_id: int, verdict: Verdict, now: datetime
-) -> None:
+def _record_reminder(session: Session, reminder_id: int, verdict: Verdict, now: datetime) -> None:
     """A nudge's reminder is ``sent`` only once Telegram took it, in the same transaction."""
     values: dict[str, Any] = {
         # A nudge snoozed in the instant before this commit stays snoozed.
@@ -430,7 +429,7 @@ async def _record_reminder(
     }
     if verdict is Verdict.DELIVERED:
         values["sent_at"] = now
-    await session.execute(update(Reminder).where(Reminder.id == reminder_id).values(**values))
+    session.execute(update(Reminder).where(Reminder.id == reminder_id).values(**values))
 
 
 async def release_orphans(db: Database, host: str, alive: Callable[[int], bool]) -> int:
@@ -440,8 +439,9 @@ async def release_orphans(db: Database, host: str, alive: Callable[[int], bool])
     message the dead worker held may already have reached the chat; it is sent again (the
     at-least-once window is the time between Telegram's answer and our commit).
     """
-    async with db.transaction() as session:
-        rows = await session.execute(
+
+    def job(session: Session) -> int:
+        rows = session.execute(
             select(OutboxMessage.claimed_by)
             .where(OutboxMessage.claimed_by.like(f"{host}:%"), OutboxMessage.sent_at.is_(None))
             .distinct()
@@ -455,12 +455,14 @@ async def release_orphans(db: Database, host: str, alive: Callable[[int], bool])
         ]
         if not dead:
             return 0
-        result = await session.execute(
+        result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
             .values(claimed_by=None, claimed_until=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    return await db.run(job)
 
 
 def pid_alive(pid: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.model import ResolvePlan
 from storage.models import NetworkMap, Participant, PlannedTie
@@ -20,9 +20,7 @@ PLANNED, DONE, DROPPED = "planned", "done", "dropped"
 FOLLOWUP_ANSWER = {"done": "done", "move": "later", "drop": "dropped"}
 
 
-async def resolve(
-    session: AsyncSession, participant: Participant, effect: ResolvePlan, now: datetime
-) -> bool:
+def resolve(session: Session, participant: Participant, effect: ResolvePlan, now: datetime) -> bool:
     """Apply the participant's decision on one planned tie; False if there was none to apply."""
     query = (
         select(PlannedTie)
@@ -31,7 +29,7 @@ async def resolve(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=PlannedTie)
-    plan = (await session.execute(query)).scalar_one_or_none()
+    plan = (session.execute(query)).scalar_one_or_none()
     if plan is None or plan.status != PLANNED or plan.done_at is not None:
         return False
     if effect.action == "done":

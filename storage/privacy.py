@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching.cohort import CoachView
 from coaching.model import Event, EventKind, Snapshot
@@ -84,9 +84,7 @@ def subjects(view: CoachView | None) -> frozenset[int]:
     return frozenset(ids)
 
 
-async def mark_about(
-    session: AsyncSession, outbox_ids: Sequence[int], participant_ids: Iterable[int]
-) -> None:
+def mark_about(session: Session, outbox_ids: Sequence[int], participant_ids: Iterable[int]) -> None:
     """Link queued messages to the participants they speak of (deleted with them)."""
     rows = [
         {"participant_id": pid, "outbox_id": oid}
@@ -94,19 +92,19 @@ async def mark_about(
         for oid in outbox_ids
     ]
     if rows:
-        await session.execute(insert(OutboxAbout), rows)
+        session.execute(insert(OutboxAbout), rows)
 
 
-async def forget_copies(session: AsyncSession, participant_id: int) -> int:
+def forget_copies(session: Session, participant_id: int) -> int:
     """Delete every message sent or queued to someone else that speaks of this participant."""
     about = select(OutboxAbout.outbox_id).where(OutboxAbout.participant_id == participant_id)
     # A copy that could not be sent was set aside with its payload: it goes too.
-    await session.execute(
+    session.execute(
         delete(DeadLetter)
         .where(DeadLetter.outbox_id.in_(about))
         .execution_options(synchronize_session=False)
     )
-    result = await session.execute(
+    result = session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.id.in_(about))
         .execution_options(synchronize_session=False)
@@ -114,20 +112,18 @@ async def forget_copies(session: AsyncSession, participant_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def enrich(
-    session: AsyncSession, snap: Snapshot, participant_id: int, event: Event
-) -> Snapshot:
+def enrich(session: Session, snap: Snapshot, participant_id: int, event: Event) -> Snapshot:
     """For ``/ekspor`` only: the participant's whole record, to send back to them."""
     if event.kind is not EventKind.COMMAND or event.command != "ekspor":
         return snap
     if snap.profile.consent_at is None:
         return snap
-    data = await exports.participant_data(session, participant_id, snap.now)
+    data = exports.participant_data(session, participant_id, snap.now)
     return dataclasses.replace(snap, export=data)
 
 
-async def forget(
-    session: AsyncSession,
+def forget(
+    session: Session,
     participant: Participant,
     channel: str,
     chat_id: int,
@@ -136,20 +132,20 @@ async def forget(
     now: datetime,
 ) -> tuple[int, ...]:
     """Delete the participant (everything cascades) and queue the goodbye, owned by nobody."""
-    await forget_copies(session, participant.id)
+    forget_copies(session, participant.id)
     if participant.cohort_id is not None:
-        await session.execute(
+        session.execute(
             update(Cohort)
             .where(Cohort.id == participant.cohort_id)
             .values(left_count=Cohort.left_count + 1)
         )
-    await session.delete(participant)
-    await session.flush()
+    session.delete(participant)
+    session.flush()
     goodbye = [{**payload, "seq": 0} for payload in payloads]
-    ids, _ = await enqueue(session, None, channel, chat_id, goodbye, now)
+    ids, _ = enqueue(session, None, channel, chat_id, goodbye, now)
     if update_id is not None:
         session.add(ProcessedUpdate(update_id=update_id, participant_id=None, processed_at=now))
-        await session.flush()
+        session.flush()
     log.info("a participant deleted their data")
     return ids
 
@@ -161,8 +157,9 @@ async def sweep(db: Database, now: datetime, keep: timedelta | None = None) -> i
     keep = retention() if keep is None else keep
     done = (OutboxMessage.sent_at.is_not(None)) | (OutboxMessage.failed_at.is_not(None))
     expired = (OutboxMessage.sent_at < now - keep) | (OutboxMessage.failed_at < now - keep)
-    removed = 0
-    async with db.transaction() as session:
+
+    def job(session: Session) -> int:
+        removed = 0
         for statement in (
             delete(OutboxMessage).where(OutboxMessage.participant_id.is_(None), done),
             _batch(OutboxMessage.id, expired),
@@ -174,9 +171,11 @@ async def sweep(db: Database, now: datetime, keep: timedelta | None = None) -> i
             delete(CoachLogin).where(CoachLogin.expires_at < now),
             delete(CoachSession).where(CoachSession.expires_at < now),
         ):
-            result = await session.execute(statement.execution_options(synchronize_session=False))
+            result = session.execute(statement.execution_options(synchronize_session=False))
             removed += int(getattr(result, "rowcount", 0) or 0)
-    return removed
+        return removed
+
+    return await db.run(job)
 
 
 def _batch(key: Any, condition: Any) -> Any:

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from coaching import schedule, text
 from coaching.model import (
@@ -92,8 +92,8 @@ def _wants_routine(participant: Participant) -> bool:
 # --- scheduling (inside the unit of work, the participant row locked) -------------------------
 
 
-async def reschedule(
-    session: AsyncSession, participant: Participant, now: datetime, *, replace: bool = True
+def reschedule(
+    session: Session, participant: Participant, now: datetime, *, replace: bool = True
 ) -> None:
     """Create, move or cancel the participant's pending routine reminder to match their choice.
 
@@ -105,7 +105,7 @@ async def reschedule(
         return  # nothing to create; cancelling is for explicit changes and the dispatcher
     pending = list(
         (
-            await session.execute(
+            session.execute(
                 select(Reminder).where(
                     Reminder.participant_id == participant.id,
                     Reminder.status == PENDING,
@@ -130,9 +130,9 @@ async def reschedule(
     session.add(_new(participant.id, ROUTINE, due, now))
 
 
-async def ensure_scheduled(session: AsyncSession, participant: Participant, now: datetime) -> None:
+def ensure_scheduled(session: Session, participant: Participant, now: datetime) -> None:
     """After any event: a participant who is back (pause over, unblocked) is scheduled again."""
-    await reschedule(session, participant, now, replace=False)
+    reschedule(session, participant, now, replace=False)
 
 
 def _new(
@@ -158,30 +158,26 @@ def is_nudge_button(event: Event) -> bool:
     )
 
 
-async def enrich(
-    session: AsyncSession, snap: Snapshot, participant_id: int, event: Event
-) -> Snapshot:
+def enrich(session: Session, snap: Snapshot, participant_id: int, event: Event) -> Snapshot:
     """For a nudge's button only: the participant's own recent nudges and what is waiting."""
     if not is_nudge_button(event):
         return snap
-    rows = await session.execute(
+    rows = session.execute(
         select(Reminder.id, Reminder.status)
         .where(Reminder.participant_id == participant_id, Reminder.status.in_(BUTTONED))
         .order_by(Reminder.id.desc())
         .limit(RECENT)
     )
-    waiting = (await load_waiting(session, [participant_id], snap.now)).get(participant_id)
+    waiting = (load_waiting(session, [participant_id], snap.now)).get(participant_id)
     return dataclasses.replace(
         snap, reminders={rid: status for rid, status in rows.all()}, waiting=waiting
     )
 
 
-async def _own(
-    session: AsyncSession, participant: Participant, reminder_id: int
-) -> Reminder | None:
+def _own(session: Session, participant: Participant, reminder_id: int) -> Reminder | None:
     """The reminder if it is this participant's own nudge (a forged id finds nothing)."""
     return (
-        await session.execute(
+        session.execute(
             select(Reminder).where(
                 Reminder.id == reminder_id,
                 Reminder.participant_id == participant.id,
@@ -191,15 +187,15 @@ async def _own(
     ).scalar_one_or_none()
 
 
-async def apply_snooze(
-    session: AsyncSession, participant: Participant, effect: SnoozeReminder, now: datetime
+def apply_snooze(
+    session: Session, participant: Participant, effect: SnoozeReminder, now: datetime
 ) -> bool:
     """The nudge comes back at ``until``, in place of the next routine one."""
-    reminder = await _own(session, participant, effect.reminder_id)
+    reminder = _own(session, participant, effect.reminder_id)
     if reminder is None or reminder.status == SNOOZED:
         return False
     reminder.status = SNOOZED
-    await session.execute(
+    session.execute(
         update(Reminder)
         .where(
             Reminder.participant_id == participant.id,
@@ -212,14 +208,14 @@ async def apply_snooze(
     return True
 
 
-async def apply_stop(
-    session: AsyncSession, participant: Participant, effect: StopReminders, now: datetime
+def apply_stop(
+    session: Session, participant: Participant, effect: StopReminders, now: datetime
 ) -> bool:
     """ "Stop these reminders": routine nudges off, everything pending cancelled."""
-    if await _own(session, participant, effect.reminder_id) is None:
+    if _own(session, participant, effect.reminder_id) is None:
         return False
     participant.reminder = "off"
-    await session.execute(
+    session.execute(
         update(Reminder)
         .where(Reminder.participant_id == participant.id, Reminder.status == PENDING)
         .values(status=CANCELLED)
@@ -230,15 +226,15 @@ async def apply_stop(
 # --- what is waiting ----------------------------------------------------------------------------
 
 
-async def load_waiting(
-    session: AsyncSession, participant_ids: Collection[int], now: datetime
+def load_waiting(
+    session: Session, participant_ids: Collection[int], now: datetime
 ) -> dict[int, Waiting]:
     """What each participant's nudge could name, in four queries for the whole batch."""
     ids = list(participant_ids)
     if not ids:
         return {}
     completed: dict[int, set[str]] = defaultdict(set)
-    for pid, key in await session.execute(
+    for pid, key in session.execute(
         select(Progress.participant_id, Progress.item_key).where(Progress.participant_id.in_(ids))
     ):
         completed[pid].add(key)
@@ -253,13 +249,13 @@ async def load_waiting(
         NetworkMap.kind == "personal",
         Actor.is_ego.is_(False),
     )
-    for pid, actor_id, name, step in await session.execute(
+    for pid, actor_id, name, step in session.execute(
         select(NetworkMap.participant_id, Actor.id, Actor.name, Actor.kltb_step)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
         .where(*personal, Actor.kltb_step.is_not(None))
     ):
         actors[actor_id] = (pid, name, step)
-    for pid, actor_id, name, current, step, plan, due, done in await session.execute(
+    for pid, actor_id, name, current, step, plan, due, done in session.execute(
         select(
             NetworkMap.participant_id,
             Actor.id,
@@ -283,7 +279,7 @@ async def load_waiting(
             kltb[pid].append(upcoming)
 
     ties: dict[int, list[DueTie]] = defaultdict(list)
-    for pid, tie in await session.execute(
+    for pid, tie in session.execute(
         select(NetworkMap.participant_id, PlannedTie)
         .join(NetworkMap, NetworkMap.id == PlannedTie.map_id)
         .where(
@@ -437,7 +433,8 @@ class ReminderDispatcher:
     async def claim(self, limit: int) -> Claimed:
         """One transaction: take due reminders, queue their nudges, schedule the next ones."""
         now = self.clock()
-        async with self.db.transaction() as session:
+
+        def job(session: Session) -> Claimed:
             query = (
                 select(Reminder, Participant)
                 .join(Participant, Participant.id == Reminder.participant_id)
@@ -453,12 +450,12 @@ class ReminderDispatcher:
                 # Locks both rows; rows another dispatcher (or a participant's own update) holds
                 # are skipped, never waited for, so two dispatchers never take the same one.
                 query = query.with_for_update(skip_locked=True)
-            found = (await session.execute(query)).all()
+            found = (session.execute(query)).all()
             if not found:
                 return Claimed()
             # A coach's nudge due with a routine one is the one sent: it says who asked.
             rows = sorted(found, key=lambda row: row[0].kind != COACH)
-            waiting = await load_waiting(session, {p.id for _, p in rows}, now)
+            waiting = load_waiting(session, {p.id for _, p in rows}, now)
             nudged: set[int] = set()
             queued: list[tuple[Reminder, Participant, dict[str, Any]]] = []
             asked: list[int] = []
@@ -469,18 +466,20 @@ class ReminderDispatcher:
                 if tie is not None:
                     asked.append(tie)
             if asked:  # the follow-up is asked once per date (again only after a new one)
-                await session.execute(
+                session.execute(
                     update(PlannedTie).where(PlannedTie.id.in_(asked)).values(followup_at=now)
                 )
             channel = self.deliverer.sender.channel
             chats = [int(participant.chat_id or 0) for _, participant, _ in queued]
             for (_, participant, payload), chat in zip(queued, chats, strict=True):
-                await enqueue(session, participant.id, channel, chat, [payload], now)
+                enqueue(session, participant.id, channel, chat, [payload], now)
             return Claimed(len(rows), chats)
+
+        return await self.db.run(job)
 
     def _decide(
         self,
-        session: AsyncSession,
+        session: Session,
         reminder: Reminder,
         participant: Participant,
         waiting: dict[int, Waiting],
@@ -548,14 +547,17 @@ async def nudge_participant(
     Respects the participant's own choice: none if they turned reminders off, blocked the bot
     or never consented. Pressing twice queues one nudge. ``by`` (the coach) is kept in ``ref``.
     """
-    async with db.transaction() as session:
+
+    def job(session: Session) -> NudgeResult:
         query = select(Participant).where(Participant.id == participant_id)
         if db.dialect == "postgresql":
             query = query.with_for_update()
-        participant = (await session.execute(query)).scalar_one_or_none()
+        participant = (session.execute(query)).scalar_one_or_none()
         if participant is None:
             return NudgeResult(participant_id, None, "not_found")
-        return await _nudge(session, participant, now, by)
+        return _nudge(session, participant, now, by)
+
+    return await db.run(job)
 
 
 async def nudge_behind(db: Database, cohort_id: int, *, now: datetime) -> list[NudgeResult]:
@@ -565,16 +567,17 @@ async def nudge_behind(db: Database, cohort_id: int, *, now: datetime) -> list[N
     the cohort's median participant. Whoever has nothing waiting gets nothing (the dispatcher
     skips them).
     """
-    async with db.transaction() as session:
+
+    def job(session: Session) -> list[NudgeResult]:
         query = select(Participant).where(
             Participant.cohort_id == cohort_id, Participant.consent_at.is_not(None)
         )
         if db.dialect == "postgresql":
             query = query.order_by(Participant.id).with_for_update()
-        members = list((await session.execute(query)).scalars())
+        members = list((session.execute(query)).scalars())
         counts = dict(
             (
-                await session.execute(
+                session.execute(
                     select(Progress.participant_id, func.count())
                     .where(Progress.participant_id.in_([m.id for m in members]))
                     .group_by(Progress.participant_id)
@@ -590,12 +593,14 @@ async def nudge_behind(db: Database, cohort_id: int, *, now: datetime) -> list[N
                 last_active=member.last_active_at,
                 now=now,
             ):
-                results.append(await _nudge(session, member, now, "behind"))
+                results.append(_nudge(session, member, now, "behind"))
         return results
 
+    return await db.run(job)
 
-async def _nudge(
-    session: AsyncSession, participant: Participant, now: datetime, by: int | str | None
+
+def _nudge(
+    session: Session, participant: Participant, now: datetime, by: int | str | None
 ) -> NudgeResult:
     pid = participant.id
     if participant.consent_at is None:
@@ -605,7 +610,7 @@ async def _nudge(
     if participant.reminder == "off":
         return NudgeResult(pid, None, "off")
     existing = (
-        await session.execute(
+        session.execute(
             select(Reminder.id).where(
                 Reminder.participant_id == pid, Reminder.status == PENDING, Reminder.kind == COACH
             )
@@ -616,5 +621,5 @@ async def _nudge(
     due = schedule.outside_quiet(now, preference_of(participant))
     reminder = _new(pid, COACH, due, now, ref=None if by is None else f"coach:{by}"[:64])
     session.add(reminder)
-    await session.flush()
+    session.flush()
     return NudgeResult(pid, reminder.id, "queued")

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy import create_engine
 from sqlalchemy import text as sql
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import Database
+from storage.db import Database, driver_url
 from storage.models import Base
 
 # PTB 22 warns on RetryAfter unless opted in to timedelta values; warnings are errors here.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-PG_ADMIN = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
+PG_ADMIN = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -56,14 +56,14 @@ def postgres_url() -> Iterator[str]:
     require_postgres()
     name = f"jejaring_test_{uuid.uuid4().hex[:10]}"
 
-    async def admin(statement: str) -> None:
-        engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(sql(statement))
-        await engine.dispose()
+    def admin(statement: str) -> None:
+        engine = create_engine(driver_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sql(statement))
+        engine.dispose()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    admin(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
     async def migrate() -> None:
         db = Database.connect(url)
@@ -72,18 +72,18 @@ def postgres_url() -> Iterator[str]:
 
     asyncio.run(migrate())
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _truncate(db: Database) -> None:
+def _truncate(db: Database) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with db.engine.begin() as conn:
-        await conn.execute(sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with db.engine.begin() as conn:
+        conn.execute(sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'jejaring.sqlite3'}"
+    return f"sqlite:///{tmp_path / 'jejaring.sqlite3'}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -94,7 +94,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
         async def empty() -> None:
             database = Database.connect(url)
-            await _truncate(database)
+            _truncate(database)
             await database.dispose()
 
         asyncio.run(empty())

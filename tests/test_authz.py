@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.app import COMMANDS
 from storage.db import Database
 from storage.models import Answer, NetworkMap, Participant, Reminder
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import Person, texts, world
 from tests.test_web import Site, site_for
 from web.app import DOWNLOADS
@@ -26,11 +26,9 @@ async def test_every_command_for_every_kind_of_person(db: Database) -> None:
     for command in COMMANDS:
         # Someone who never agreed: nothing personal is stored, whatever they type.
         said = texts(await stranger.answer(stranger.say(f"/{command}")))
-        async with db.transaction() as session:
+        with transaction(db) as session:
             row = (
-                await session.execute(
-                    select(Participant).where(Participant.external_id == "tg:7777")
-                )
+                session.execute(select(Participant).where(Participant.external_id == "tg:7777"))
             ).scalar_one_or_none()
         if row is not None:  # (/hapus_data removes even the bare row)
             assert row.consent_at is None and row.name is None
@@ -46,8 +44,8 @@ async def test_every_command_for_every_kind_of_person(db: Database) -> None:
         said = texts(await w.coach_a.answer(w.coach_a.say(f"/{command}")))
         assert "Rudi" not in said and "Angkatan 13" not in said, command
         await w.coach_a.say("/batal")
-    async with db.transaction() as session:
-        strangers_data = await session.scalar(
+    with transaction(db) as session:
+        strangers_data = session.scalar(
             select(func.count())
             .select_from(NetworkMap)
             .join(Participant, NetworkMap.participant_id == Participant.id)
@@ -64,8 +62,8 @@ async def test_forged_coach_buttons_naming_another_cohort_are_refused(
     for who, target in ((w.coach_a, w.b.id), (w.sari, w.a.id), (w.sari, w.b.id)):
         said = texts(await who.answer(who.press(f"ko:{action}:{target}", stable=True)))
         assert "Rudi" not in said and "Angkatan 13" not in said
-    async with db.transaction() as session:
-        nudged = await session.scalar(
+    with transaction(db) as session:
+        nudged = session.scalar(
             select(func.count())
             .select_from(Reminder)
             .where(Reminder.participant_id == w.rudi_id, Reminder.kind == "coach")
@@ -81,8 +79,8 @@ async def test_forged_coach_buttons_naming_another_participant_are_refused(
     for who in (w.coach_a, w.sari, Person(db, 8888)):
         said = texts(await who.answer(who.press(f"ko:{action}:{w.rudi_id}", stable=True)))
         assert "Rudi" not in said
-    async with db.transaction() as session:
-        nudged = await session.scalar(
+    with transaction(db) as session:
+        nudged = session.scalar(
             select(func.count())
             .select_from(Reminder)
             .where(Reminder.participant_id == w.rudi_id, Reminder.kind == "coach")
@@ -94,7 +92,7 @@ async def test_forged_reminder_buttons_naming_someone_elses_reminder_change_noth
     db: Database,
 ) -> None:
     w = await world(db)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         theirs = Reminder(
             participant_id=w.rudi_id,
             kind="exercise",
@@ -105,7 +103,7 @@ async def test_forged_reminder_buttons_naming_someone_elses_reminder_change_noth
             created_at=NOW,
         )
         session.add(theirs)
-        await session.flush()
+        session.flush()
         reminder_id = theirs.id
     before = await w.rudi.row()
     for value in (
@@ -115,10 +113,10 @@ async def test_forged_reminder_buttons_naming_someone_elses_reminder_change_noth
     ):
         handled = await w.sari.press(value, stable=True)
         assert not handled.outbox_ids or "Rudi" not in texts(await w.sari.payloads())
-    async with db.transaction() as session:
-        row = await session.get(Reminder, reminder_id)
+    with transaction(db) as session:
+        row = session.get(Reminder, reminder_id)
         assert row is not None and row.status == "pending" and row.due_at == NOW
-        answers = await session.scalar(
+        answers = session.scalar(
             select(func.count()).select_from(Answer).where(Answer.participant_id == w.rudi_id)
         )
     after = await w.rudi.row()

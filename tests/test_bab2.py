@@ -115,6 +115,22 @@ def test_a_participant_walks_the_whole_lesson(language: str) -> None:
     }[language]
     for answer in reflections:
         convo.send(answer)
+    pages = {}
+    for state in ("bab2.levels", "bab2.kltb", "bab2.skills"):  # taught before the Latihan
+        assert convo.snap.state == state
+        pages[state] = convo.last[-1].plain
+        convo.press("next")
+    levels = {
+        "id": ("Aktivitas", "Kontrol", "Pengaruh", "Power", "kartu nama"),
+        "en": ("Activity", "Control", "Influence", "Power", "business cards"),
+    }[language]
+    assert all(word in pages["bab2.levels"] for word in levels)
+    assert all(step in pages["bab2.kltb"] for step in ("KNOW", "LIKE", "TRUST", "BUY"))
+    skills = {
+        "id": ("personal branding", "mendengar", "mengelola konflik", "media sosial"),
+        "en": ("personal branding", "listening", "handling conflict", "social media"),
+    }
+    assert all(word in pages["bab2.skills"] for word in skills[language])
     assert convo.snap.state == "bab2.latihan" and convo.snap.data == {"n": 0}
     convo.send("Latihan II.1: kesamaan membuka pintu, pertukaran membuatnya bermanfaat.")
     convo.send("Latihan II.2: di rakor saya memperkenalkan diri (KNOW) lalu mendengarkan (LIKE).")
@@ -169,13 +185,29 @@ def test_the_principles_come_in_the_modules_order_each_with_a_reflection() -> No
         page = convo.last[-1]
         assert page.key == "bab2.principle"
         assert f"{number}/3 · Prinsip {word}" in page.plain
+        assert f"prinsip nomor {bab2.MODULE_NUMBER[name]} di modul" in page.plain
         assert "Refleksi" in page.plain
         order.append(name)
         convo.send(f"Refleksi saya tentang {name}.")
         assert convo.snap.answers[f"bab2.{name}"] == f"Refleksi saya tentang {name}."
     assert order == list(bab2.PRINCIPLES) == ["similarity", "exchange", "reciprocity"]
-    first = text.render("id", "bab2.principle", principle="similarity", number=1, previous=None)
+    first = text.render(
+        "id", "bab2.principle", principle="similarity", number=1, module_number=3, previous=None
+    )
     assert "pertama kali" in first  # the module: similarity is the principle used first
+    assert "1 Timbal Balik (Reciprocity), 2 Saling Bertukar (Exchange), 3 Kesamaan" in first
+
+
+def test_the_kltb_rule_is_taught_before_latihan_ii_2() -> None:
+    path = [str(step) for step, _ in bab2.PATH]
+    assert path.index("bab2.kltb") < path.index("bab2.latihan")
+
+
+def test_an_unmanaged_network_grows_homogeneous() -> None:
+    shown = text.render(
+        "id", "bab2.balance", counts={}, classified=0, contacts=0, missing=[], thin=[]
+    )
+    assert "homogen" in shown and "inovasi" in shown
 
 
 def test_classifying_contacts_updates_the_actors_and_names_the_missing_kind() -> None:

@@ -11,13 +11,21 @@ from sqlalchemy import select
 
 from coaching import engine, text
 from coaching.flows import bab5
-from coaching.leadership import CHARACTERISTICS, CRITERIA, ITEMS, weakest
+from coaching.leadership import (
+    ASPECTS,
+    CHARACTERISTICS,
+    CRITERIA,
+    ITEMS,
+    QUESTIONS,
+    TRANSITIONS,
+    weakest,
+)
 from coaching.model import Document, Event, EventKind, SaveAnswer
-from coaching.network import MapView
+from coaching.network import AddActor, AddTie, MapView
 from coaching.pictures import render_attachment
 from storage.db import Database
 from storage.models import Actor, Answer, OutboxMessage, Participant, Progress
-from tests.support import Conversation, Said, telegram_html_errors
+from tests.support import Conversation, Said, telegram_html_errors, transaction
 from tests.test_network_storage import Chat
 
 SCORES = [4, 3, 5, 2, 4, 4, 3, 2, 4, 4, 5, 3, 1, 4]  # the module's order: 6 LLC, then 8 Anklam
@@ -29,19 +37,41 @@ MEDIA: list[Event | str] = [
 BAD_FOR_BUTTONS: list[Event | str] = [*MEDIA, "   ", "x" * 10_000, "halo", "9"]
 BAD_FOR_ANSWERS: list[Event | str] = [*MEDIA, "   ", "ok", "y" * 3_501]
 BAD_FOR_CASE: list[Event | str] = [*MEDIA, "   ", "ok", "z" * 201]
-# The module's transition questions (Bab V.B), one per aspect, as they must appear.
-QUESTIONS = {
+# The module's transition questions (Bab V.B), each as it must appear (a distinctive part).
+QUESTION_TEXT = {
     "id": {
-        "purpose": "Apakah jejaring telah berhasil mencapai tujuannya?",
-        "structure": "Apakah sudah cukup beragam para pihak yang terlibat dalam jejaring?",
-        "style": "Apakah kapasitas kepemimpinan jejaring telah cukup",
-        "value": "Apakah ada ukuran terkait dengan manfaat yang diberikan oleh jejaring?",
+        "purpose.achieved": "Apakah jejaring telah berhasil mencapai tujuannya?",
+        "purpose.expected": "sesuai dengan apa yang diharapkan oleh para pihak",
+        "purpose.committed": "telah berkomitmen terhadap pencapaian tujuan berjejaring?",
+        "structure.supports": "benar-benar dapat mendukung jejaring mencapai tujuannya?",
+        "structure.responsive": "lebih responsif terhadap perkembangan-perkembangan",
+        "structure.exchange": "memudahkan para pihak untuk saling mempertukarkan sumber dayanya",
+        "structure.diverse": "Apakah sudah cukup beragam para pihak yang terlibat dalam jejaring?",
+        "style.comfort": "tempat, ruang dan intensitas interaksi berjejaring",
+        "style.reciprocal": "pertukaran sumber daya secara timbal balik",
+        "style.rules": "perbaikan yang berkelanjutan",
+        "style.leadership": "Apakah kapasitas kepemimpinan jejaring telah cukup",
+        "value.resources": "cukup memiliki sumber daya untuk memberikan manfaat?",
+        "value.fits_purpose": "telah sesuai dengan tujuan jejaring?",
+        "value.measured": "Apakah ada ukuran terkait dengan manfaat yang diberikan oleh jejaring?",
+        "value.received": "diterima oleh semua pihak sesuai dengan harapannya?",
     },
     "en": {
-        "purpose": "Has the network reached its goal?",
-        "structure": "Are the parties involved in the network diverse enough?",
-        "style": "Is the network's leadership capacity enough",
-        "value": "Is there a measure of the benefits the network delivers?",
+        "purpose.achieved": "Has the network reached its goal?",
+        "purpose.expected": "match what the parties involved expected?",
+        "purpose.committed": "committed to reaching the network's goal?",
+        "structure.supports": "really support the network in reaching its goal?",
+        "structure.responsive": "respond better to what is happening?",
+        "structure.exchange": "exchange their resources to reach the network's goal?",
+        "structure.diverse": "Are the parties involved in the network diverse enough?",
+        "style.comfort": "place, space and intensity of networking",
+        "style.reciprocal": "reciprocal exchange of resources",
+        "style.rules": "continuous improvement",
+        "style.leadership": "Is the network's leadership capacity enough",
+        "value.resources": "enough resources to deliver benefits?",
+        "value.fits_purpose": "match its goal?",
+        "value.measured": "Is there a measure of the benefits the network delivers?",
+        "value.received": "receive those benefits as they expected?",
     },
 }
 
@@ -77,6 +107,8 @@ def walk_to(convo: Lesson, state: str, **data: int) -> None:
             convo.press("s:3")
         elif convo.snap.state == "bab5.case":
             convo.send("Menurunkan stunting di Kecamatan Cilamaya")
+        elif convo.snap.state == "bab5.now":
+            convo.press(f"now:{data.get('stage', 0) + 1}")
         else:
             convo.press("skip" if "skip" in convo.buttons else "next")
     raise AssertionError(f"never reached {state} {data}: at {convo.snap.state}")
@@ -108,46 +140,95 @@ def test_a_participant_walks_the_whole_lesson(language: str) -> None:
     convo.press("next")
     convo.send("Menurunkan stunting di Kecamatan Cilamaya")
     assert convo.snap.state == "bab5.model"
+    page = convo.last[-1].plain
+    assert "Krebs" in page and "Anklam" in page  # the two stage models, kept apart by name
     convo.press("next")
-    for stage in range(4):
-        assert (convo.snap.state, convo.snap.data.get("stage")) == ("bab5.stage", stage)
-        convo.press("next")
-        for aspect in range(4):
-            convo.send(f"Tahap {stage + 1}, aspek {aspect + 1}: jawaban untuk kasus saya.")
+    assert convo.snap.state == "bab5.now" and "Anklam" in convo.last[-1].plain
+    convo.press("now:2")  # the case is being designed
+    assert (convo.snap.state, convo.snap.data.get("stage")) == ("bab5.stage", 1)
+    assert convo.snap.answers["bab5.now"] == "2"
+    convo.send("Kami sedang memetakan aktor dan menyepakati norma rapat bulanan.")
+    for aspect in ("structure", "style"):  # Design → Grow: only these two adjustments
+        assert convo.snap.state == "bab5.transition" and convo.last[-1].key == "bab5.transition"
+        assert aspect.capitalize() in convo.last[-1].plain
+        convo.send(f"Transisi Design ke Grow, {aspect}: jawaban untuk kasus saya.")
     assert convo.snap.state == "bab5.latihan"
     convo.send("Kasus stunting Cilamaya kini di tahap Design; saya berperan sebagai fasilitator.")
     assert convo.snap.state == "bab5.done"
     answers = convo.snap.answers
     assert answers["bab5.case"] == "Menurunkan stunting di Kecamatan Cilamaya"
     assert answers["bab5.leadership"].startswith("Rapat staf")
-    assert answers["bab5.stage4.value"] == "Tahap 4, aspek 4: jawaban untuk kasus saya."
-    assert sum(1 for key in answers if key.startswith("bab5.stage")) == 16
+    assert answers["bab5.stage2.situation"].startswith("Kami sedang memetakan")
+    assert (
+        answers["bab5.stage2.style"] == "Transisi Design ke Grow, style: jawaban untuk kasus saya."
+    )
+    assert sum(1 for key in answers if key.startswith("bab5.stage")) == 3
     assert "bab5.latihan1" in convo.snap.completed  # Latihan V counts for progress
     assert not {"bab5.case", "bab5.selfcheck", "bab5.resume"} & convo.snap.completed
     assert [v for v in convo.buttons if v.startswith("x:")] == [
         "x:bab5.evaluasi1",
         "x:bab5.evaluasi2",
     ]
-    assert "16" in convo.last[-1].plain
+    assert "Design" in convo.last[-1].plain and "2 dari 2" in convo.last[-1].plain.replace(
+        "of", "dari"
+    )
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_each_stage_asks_the_modules_transition_questions(language: str) -> None:
+@pytest.mark.parametrize("stage", [0, 1, 2, 3])
+def test_each_stage_asks_only_its_transition_questions(language: str, stage: int) -> None:
     convo = lesson(language)
-    walk_to(convo, "bab5.stage", stage=0)
+    walk_to(convo, "bab5.now")
+    convo.press(f"now:{stage + 1}")
     names = ["Purpose", "Design", "Grow", "Perform"]
-    for stage in range(4):
-        assert names[stage] in convo.last[-1].plain
-        convo.press("next")
-        for aspect, name in enumerate(("purpose", "structure", "style", "value")):
-            page = convo.last[-1]
-            assert page.key == "bab5.transition"
-            assert (convo.snap.data["stage"], convo.snap.data["aspect"]) == (stage, aspect)
-            assert name.capitalize() in page.plain and f"{aspect + 1}/4" in page.plain
-            assert QUESTIONS[language][name] in page.plain
-            convo.send(f"Jawaban {stage}-{name}.")
-            assert convo.snap.answers[bab5.stage_key(stage, aspect)] == f"Jawaban {stage}-{name}."
-            assert bab5.stage_key(stage, aspect) == f"bab5.stage{stage + 1}.{name}"
+    assert convo.snap.state == "bab5.stage" and names[stage] in convo.last[-1].plain
+    convo.press("skip")
+    asked = dict(TRANSITIONS[stage])
+    for number, aspect in enumerate(asked, start=1):
+        page = convo.last[-1]
+        assert page.key == "bab5.transition" and f"{number}/{len(asked)}" in page.plain
+        assert aspect.capitalize() in page.plain
+        for question, text_id in QUESTION_TEXT[language].items():
+            shown = text_id in page.plain
+            assert shown == (
+                question.split(".")[0] == aspect and question.split(".")[1] in asked[aspect]
+            ), question
+        convo.send(f"Jawaban {stage}-{aspect}.")
+        key = bab5.stage_key(stage, ASPECTS.index(aspect))
+        assert key == f"bab5.stage{stage + 1}.{aspect}"
+        assert convo.snap.answers[key] == f"Jawaban {stage}-{aspect}."
+    assert convo.snap.state == "bab5.latihan"
+
+
+def test_each_of_the_modules_fifteen_questions_belongs_to_one_transition() -> None:
+    asked = [f"{a}.{q}" for t in TRANSITIONS for a, qs in t for q in qs]
+    assert sorted(asked) == sorted(f"{a}.{q}" for a, qs in QUESTIONS.items() for q in qs)
+    assert len(asked) == len(set(asked)) == 15
+    # "Has the network reached its goal?" is asked on the way to a new balance, not at Tahap I.
+    assert "achieved" in dict(TRANSITIONS[3])["purpose"]
+    assert all("achieved" not in dict(t).get("purpose", ()) for t in TRANSITIONS[:3])
+
+
+def test_the_self_assessment_scale_is_worded_as_the_brief_says() -> None:
+    convo = lesson()
+    walk_to(convo, "bab5.score", i=0)
+    assert "1 = sama sekali belum sesuai · 5 = sangat sesuai" in convo.last[-1].plain
+    assert "1 = sama sekali belum sesuai · 5 = sangat sesuai" in text.render(
+        "id", "bab5.chart_scale"
+    )
+
+
+def test_a_case_maps_krebs_holley_pattern_hints_at_anklams_stage() -> None:
+    convo = lesson()
+    hub = MapView(7, "case", "Stunting Cilamaya", "Angka stunting turun")
+    hub = hub.apply([AddActor("Puskesmas"), *(AddActor(n) for n in "ABCDE")])[0]
+    hub = hub.apply([AddTie("Puskesmas", n, None, "both") for n in "ABCDE"])[0]
+    convo.snap = dataclasses.replace(convo.snap, maps=(hub,))
+    walk_to(convo, "bab5.case")
+    convo.press("map:7")
+    convo.press("next")
+    page = convo.last[-1].plain
+    assert "hub-and-spoke" in page and "Krebs & Holley" in page and "Tahap II · Design" in page
 
 
 def test_the_self_assessment_stores_fourteen_scores_and_sends_a_chart() -> None:
@@ -229,6 +310,7 @@ def test_the_case_can_come_from_a_case_map_and_its_purpose_is_shown() -> None:
     convo.press("map:7")
     assert convo.snap.answers["bab5.case"] == "Stunting Cilamaya"
     convo.press("next")
+    convo.press("now:1")
     assert "Angka stunting turun 10%" in convo.last[-1].plain  # Tahap I: the map's purpose
     convo.send("/menu")
     convo.press("m:bab5")
@@ -239,7 +321,7 @@ def test_the_case_can_come_from_a_case_map_and_its_purpose_is_shown() -> None:
     assert convo.snap.state == "bab5.model"
 
 
-def every_step() -> list[tuple[str, dict[str, int]]]:
+def every_step() -> list[tuple[str, dict[str, int]]]:  # a case at Tahap I
     steps = [("bab5.home", {}), *[(str(s), dict(w)) for s, w in bab5.PATH]]
     return [*steps, ("bab5.score", {"i": 0}), ("bab5.score", {"i": 13}), ("bab5.results", {})]
 
@@ -256,7 +338,7 @@ def test_bad_input_at_every_step_is_re_asked_and_changes_nothing(
         walk_to(convo, state, **data)
     if state == "bab5.case":
         bads = BAD_FOR_CASE
-    elif state in ("bab5.reflect", "bab5.transition", "bab5.latihan"):
+    elif state in ("bab5.reflect", "bab5.stage", "bab5.transition", "bab5.latihan"):
         bads = BAD_FOR_ANSWERS
     else:
         bads = BAD_FOR_BUTTONS
@@ -302,18 +384,18 @@ def test_leaving_mid_assessment_and_coming_back_keeps_the_scores() -> None:
 
 def test_leaving_mid_stage_resumes_at_the_same_question() -> None:
     convo = lesson()
-    walk_to(convo, "bab5.transition", stage=2, aspect=1)
+    walk_to(convo, "bab5.transition", stage=2, aspect=2)
     convo.send("/batal")
     convo.press("m:bab5")
     convo.press("go")
     assert (convo.snap.state, dict(convo.snap.data)) == (
         "bab5.transition",
-        {"stage": 2, "aspect": 1},
+        {"stage": 2, "aspect": 2},
     )
     again = Lesson(convo.snap)  # after a restart the stored state is the step
     assert engine.prompt(again.snap)[-1].key == "bab5.transition"
     again.press("back")
-    assert again.snap.data == {"stage": 2, "aspect": 0}
+    assert again.snap.data == {"stage": 2, "aspect": 1}  # Grow → Perform: structure, then style
 
 
 async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
@@ -339,6 +421,8 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     await chat.send("Kami satu almamater.")
     for _ in range(2):
         await chat.press("skip")
+    for _ in range(3):  # levels of networking, KNOW → LIKE → TRUST → BUY, the skills
+        await chat.press("next")
     await chat.send("Latihan II.1 dari dalam pelajaran.")
     # Bab V: the self-assessment, then leave in the middle of the stages
     await chat.send("/menu")
@@ -352,27 +436,28 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     await chat.press("next")
     await chat.send("Menurunkan stunting di Kecamatan Cilamaya")
     await chat.press("next")
-    await chat.press("next")
+    await chat.press("now:1")  # the case is at Tahap I
     await chat.send("Tujuan disepakati di rembuk stunting.")
     await chat.send("/menu")
     await db.dispose()
 
     db = Database.connect(database_url)
     chat.db = db
-    async with db.transaction() as session:
-        answers = {a.exercise_key: a for a in (await session.execute(select(Answer))).scalars()}
-        progress = set((await session.execute(select(Progress.item_key))).scalars())
-        kinds = {a.name: a.ibarra for a in (await session.execute(select(Actor))).scalars()}
+    with transaction(db) as session:
+        answers = {a.exercise_key: a for a in (session.execute(select(Answer))).scalars()}
+        progress = set((session.execute(select(Progress.item_key))).scalars())
+        kinds = {a.name: a.ibarra for a in (session.execute(select(Actor))).scalars()}
         charts = [
             m.payload["attachment"]
-            for m in (await session.execute(select(OutboxMessage))).scalars()
+            for m in (session.execute(select(OutboxMessage))).scalars()
             if m.payload.get("attachment", {}).get("type") == "scores"
         ]
     assert kinds == {"Sari Dewi": None, "Ani": "strategic", "Budi": "personal"}
     assert answers["bab2.similarity"].text == "Kami satu almamater."
     assert answers["bab2.latihan1"].text == "Latihan II.1 dari dalam pelajaran."
     assert answers["bab5.case"].text == "Menurunkan stunting di Kecamatan Cilamaya"
-    assert answers["bab5.stage1.purpose"].text == "Tujuan disepakati di rembuk stunting."
+    assert answers["bab5.now"].text == "1"
+    assert answers["bab5.stage1.situation"].text == "Tujuan disepakati di rembuk stunting."
     selfcheck = answers["bab5.selfcheck"]
     assert selfcheck.data["scores"] == dict(zip([i.key for i in ITEMS], SCORES, strict=True))
     assert selfcheck.data["weakest"] == ["conflict", "weave", "trust"]
@@ -380,11 +465,11 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
     # Exercises and network work (the map with its ties) count; reflections are answers.
     assert progress == {"bab2.latihan1", "peta.map"}
     assert len(charts) == 1 and png_size(render_attachment(charts[0]))[0] == 1080
-    # back where they left: the next question of Tahap I
+    # back where they left: the first transition question after Tahap I
     await chat.press("m:bab5")
     await chat.press("go")
-    async with db.transaction() as session:
-        participant = (await session.execute(select(Participant))).scalar_one()
+    with transaction(db) as session:
+        participant = (session.execute(select(Participant))).scalar_one()
     assert participant.state == "bab5.transition"
-    assert participant.state_data == {"stage": 0, "aspect": 1}
+    assert participant.state_data == {"stage": 0, "aspect": 0}  # its first adjustment
     await db.dispose()

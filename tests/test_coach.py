@@ -33,7 +33,7 @@ from storage.models import (
     Tie,
 )
 from tests.emulator import BotApiEmulator
-from tests.support import NOW, telegram_html_errors
+from tests.support import NOW, telegram_html_errors, transaction
 from tests.test_terminal import run_cli
 
 MARKUP_REFLECTION = "<script>alert('x')</script> Kami & mitra <b>berbagi</b> data."
@@ -61,16 +61,16 @@ class Person:
         return await handle_event(self.db, self.who, event, update_id=self.update, now=now)
 
     async def seq(self) -> int:
-        async with self.db.transaction() as session:
-            found = await session.execute(
+        with transaction(self.db) as session:
+            found = session.execute(
                 select(Participant.seq).where(Participant.external_id == self.who.external_id)
             )
             return int(found.scalar_one())
 
     async def row(self) -> Participant:
-        async with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return (
-                await session.execute(
+                session.execute(
                     select(Participant).where(Participant.external_id == self.who.external_id)
                 )
             ).scalar_one()
@@ -85,8 +85,8 @@ class Person:
         await self.press("daily", now=now)
 
     async def payloads(self, since: int = 0) -> list[dict[str, Any]]:
-        async with self.db.transaction() as session:
-            rows = await session.execute(
+        with transaction(self.db) as session:
+            rows = session.execute(
                 select(OutboxMessage.id, OutboxMessage.payload)
                 .where(OutboxMessage.chat_id == self.user_id, OutboxMessage.id > since)
                 .order_by(OutboxMessage.id)
@@ -94,9 +94,9 @@ class Person:
             return [payload for _, payload in rows.all()]
 
     async def last_id(self) -> int:
-        async with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return int(
-                await session.scalar(
+                session.scalar(
                     select(func.coalesce(func.max(OutboxMessage.id), 0)).where(
                         OutboxMessage.chat_id == self.user_id
                     )
@@ -150,7 +150,7 @@ async def world(db: Database) -> World:
 
 async def give_data(db: Database, pid: int, name: str) -> None:
     """A personal map, reflections (one with markup), progress, an analysis, KLTB steps."""
-    async with db.transaction() as session:
+    with transaction(db) as session:
         network_map = NetworkMap(
             participant_id=pid,
             kind="personal",
@@ -160,7 +160,7 @@ async def give_data(db: Database, pid: int, name: str) -> None:
             updated_at=NOW,
         )
         session.add(network_map)
-        await session.flush()
+        session.flush()
         actors = {}
         for actor, ego, role in (
             (name, True, None),
@@ -179,7 +179,7 @@ async def give_data(db: Database, pid: int, name: str) -> None:
                 created_at=NOW,
             )
             session.add(row)
-            await session.flush()
+            session.flush()
             actors[actor] = row.id
         for x, y, strength, direction in (
             (name, "Budi", "strong", "both"),
@@ -266,9 +266,9 @@ async def test_cohort_links_obey_telegrams_deep_link_rule(db: Database) -> None:
     created = await cohorts.create_cohort(db, "PKA Angkatan 12", now=NOW)
     for payload in (f"join_{created.join_code}", f"coach_{created.coach_token}"):
         assert PAYLOAD.match(payload) and len(payload) <= 64
-    async with db.transaction() as session:
-        invite_hashes = [h for (h,) in (await session.execute(select(Cohort.join_code))).all()]
-        stored = (await session.execute(select(Cohort))).scalar_one()
+    with transaction(db) as session:
+        invite_hashes = [h for (h,) in (session.execute(select(Cohort.join_code))).all()]
+        stored = (session.execute(select(Cohort))).scalar_one()
     assert created.coach_token not in str(invite_hashes)  # only its hash is stored
     assert stored.name == "PKA Angkatan 12" and stored.left_count == 0
 
@@ -283,9 +283,9 @@ async def test_a_coach_invite_works_once_and_reuse_is_explained(db: Database) ->
     assert "sudah pernah dipakai" in texts(again)
     twice = await coach.answer(coach.say(f"/start coach_{created.coach_token}"))
     assert "sudah pernah dipakai" in texts(twice)
-    async with db.transaction() as session:
-        coaches = (await session.execute(select(Coach.telegram_user_id))).scalars().all()
-        links = (await session.execute(select(CoachCohort))).scalars().all()
+    with transaction(db) as session:
+        coaches = (session.execute(select(Coach.telegram_user_id))).scalars().all()
+        links = (session.execute(select(CoachCohort))).scalars().all()
     assert coaches == [5001] and len(links) == 1
 
 
@@ -305,8 +305,8 @@ async def test_unknown_and_expired_codes_get_clear_messages(db: Database) -> Non
     assert "ditutup" in texts(closed) and "Persetujuan" in texts(closed)
     await budi.press("agree", now=late)
     assert (await budi.row()).cohort_id is None
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Coach)) == 0
+    with transaction(db) as session:
+        assert session.scalar(select(func.count()).select_from(Coach)) == 0
 
 
 async def test_joining_happens_after_consent_and_is_announced(db: Database) -> None:
@@ -330,8 +330,8 @@ async def test_a_cohort_name_with_markup_is_refused_and_shown_escaped(db: Databa
         with pytest.raises(cohorts.CohortNameError):
             await cohorts.create_cohort(db, bad, now=NOW)
     created = await cohorts.create_cohort(db, "PKA Angkatan 12", now=NOW)
-    async with db.transaction() as session:
-        cohort = await session.get(Cohort, created.id)
+    with transaction(db) as session:
+        cohort = session.get(Cohort, created.id)
         assert cohort is not None
         cohort.name = "<i>Angkatan</i> & co"  # written around the checks: still only data
     coach = Person(db, 5001)
@@ -404,8 +404,8 @@ async def test_needs_attention_means_silent_for_a_week_or_behind_the_cohorts_pac
     await lina.onboard("Lina", w.a.join_code, now=NOW - timedelta(days=1))
     await give_data(db, (await lina.row()).id, "Lina")
     coach = await coach_id(db, 5001)
-    async with db.transaction() as session:
-        roster = await cohorts.roster(session, coach, w.a.id, NOW)
+    with transaction(db) as session:
+        roster = cohorts.roster(session, coach, w.a.id, NOW)
     flags = {m.name: (m.idle, m.behind) for m in roster.members}
     # Two items done by the median participant: Tono (none, silent 8 days) is both.
     assert flags == {"Lina": (False, False), "Sari Dewi": (False, False), "Tono": (True, True)}
@@ -413,8 +413,8 @@ async def test_needs_attention_means_silent_for_a_week_or_behind_the_cohorts_pac
 
 
 async def coach_id(db: Database, telegram_user_id: int) -> int:
-    async with db.transaction() as session:
-        found = await cohorts.coach_id_of(session, telegram_user_id)
+    with transaction(db) as session:
+        found = cohorts.coach_id_of(session, telegram_user_id)
     assert found is not None
     return found
 
@@ -425,21 +425,21 @@ async def test_coach_a_cannot_open_coach_bs_cohort_or_participant(db: Database) 
         said = await w.coach_a.answer(w.coach_a.press(forged, stable=True))
         assert "tidak dapat Anda buka" in texts(said), forged
         assert "Rudi" not in texts(said) and "Angkatan 13" not in texts(said)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         assert (
-            await session.scalar(
+            session.scalar(
                 select(func.count()).select_from(Reminder).where(Reminder.kind == "coach")
             )
             == 0
         )
-        a_id = await cohorts.coach_id_of(session, 5001)
+        a_id = cohorts.coach_id_of(session, 5001)
         assert a_id is not None
         with pytest.raises(cohorts.Forbidden):
-            await cohorts.roster(session, a_id, w.b.id, NOW)
+            cohorts.roster(session, a_id, w.b.id, NOW)
         with pytest.raises(cohorts.Forbidden):
-            await cohorts.participant_detail(session, a_id, w.rudi_id, NOW)
+            cohorts.participant_detail(session, a_id, w.rudi_id, NOW)
         with pytest.raises(cohorts.Forbidden):
-            await cohorts.participant_detail(session, a_id, 999_999, NOW)
+            cohorts.participant_detail(session, a_id, 999_999, NOW)
 
 
 async def test_ingatkan_nudges_one_participant_or_everyone_flagged(db: Database) -> None:
@@ -456,9 +456,9 @@ async def test_ingatkan_nudges_one_participant_or_everyone_flagged(db: Database)
     everyone = await w.coach_a.answer(w.coach_a.press(f"ko:a:{w.a.id}", stable=True))
     assert "1 dijadwalkan" in texts(everyone)
     tono_id = (await tono.row()).id
-    async with db.transaction() as session:
+    with transaction(db) as session:
         nudged = (
-            await session.execute(select(Reminder.participant_id).where(Reminder.kind == "coach"))
+            session.execute(select(Reminder.participant_id).where(Reminder.kind == "coach"))
         ).scalars()
         assert sorted(nudged) == sorted([w.sari_id, tono_id])
 

@@ -6,17 +6,15 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.model import Event
-from storage.committer import drive
 from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import OutboxMessage, ProcessedUpdate
 from storage.outbox import Deliverer, handoff_name, release_orphans
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_storage import Recorder, fast
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")
@@ -32,8 +30,8 @@ def mark(update_id: int) -> Any:
 
 
 async def stored(db: Database) -> list[int]:
-    async with db.transaction() as session:
-        rows = await session.execute(select(ProcessedUpdate.update_id).order_by("update_id"))
+    with transaction(db) as session:
+        rows = session.execute(select(ProcessedUpdate.update_id).order_by("update_id"))
         return list(rows.scalars())
 
 
@@ -77,26 +75,9 @@ async def test_a_failed_commit_fails_every_job_of_its_batch(db: Database) -> Non
     assert await stored(db) == [3]
 
 
-class Suspends:
-    """What real I/O looks like to a coroutine: it yields to its event loop."""
-
-    def __await__(self) -> Any:
-        yield None
-
-
-def test_drive_refuses_storage_code_that_really_waits() -> None:
-    async def waits() -> None:
-        await Suspends()
-
-    with pytest.raises(RuntimeError, match="real I/O"):
-        drive(waits())
-
-
-async def test_storage_coroutines_run_on_a_database_thread(db: Database) -> None:
-    async def count(session: Any) -> int:
-        return int(
-            (await session.execute(select(func.count()).select_from(ProcessedUpdate))).scalar()
-        )
+async def test_storage_functions_run_on_a_database_thread(db: Database) -> None:
+    def count(session: Session) -> int:
+        return int(session.execute(select(func.count()).select_from(ProcessedUpdate)).scalar())
 
     await db.committer.run(mark(7))
     assert await db.run(count) == 1
@@ -152,7 +133,5 @@ async def test_an_unused_hand_off_expires_with_its_lease(db: Database) -> None:
 
 
 async def messages(db: Database) -> list[OutboxMessage]:
-    async with db.transaction() as session:
-        return list(
-            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-        )
+    with transaction(db) as session:
+        return list((session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())

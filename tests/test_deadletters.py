@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import io
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage import deadletters, networks
 from storage.db import Database
@@ -20,23 +20,22 @@ from storage.deadletters import is_transient
 from storage.models import DeadLetter, Participant, ProcessedUpdate
 from tests.emulator import BotApiEmulator
 from tests.ptb import Person
+from tests.support import transaction
 from tests.test_e2e import CHAT, TOKEN, first_with, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
 
 POISON = "Nama Beracun"
-Poison = Callable[[AsyncSession, int], Awaitable[None]]
+Poison = Callable[[Session, int], None]
 
 
-async def null_state(session: AsyncSession, participant_id: int) -> None:
+def null_state(session: Session, participant_id: int) -> None:
     """A real IntegrityError on both databases (participants.state is NOT NULL)."""
-    await session.execute(
-        update(Participant).where(Participant.id == participant_id).values(state=None)
-    )
+    session.execute(update(Participant).where(Participant.id == participant_id).values(state=None))
 
 
-async def too_long(session: AsyncSession, participant_id: int) -> None:
+def too_long(session: Session, participant_id: int) -> None:
     """A real DataError on PostgreSQL: a value too long for its String(120) column."""
-    await session.execute(
+    session.execute(
         update(Participant).where(Participant.id == participant_id).values(unit="u" * 500)
     )
 
@@ -45,11 +44,11 @@ def poison_names(monkeypatch: pytest.MonkeyPatch, poison: Poison) -> None:
     """Storing the name ``POISON`` fails deterministically, inside the update's transaction."""
     real = networks.rename_ego
 
-    async def rename_ego(session: AsyncSession, participant: Participant, name: str) -> None:
+    def rename_ego(session: Session, participant: Participant, name: str) -> None:
         if name == POISON:
-            await poison(session, participant.id)
-            await session.flush()
-        await real(session, participant, name)
+            poison(session, participant.id)
+            session.flush()
+        real(session, participant, name)
 
     monkeypatch.setattr(networks, "rename_ego", rename_ego)
 
@@ -179,7 +178,7 @@ async def test_the_database_away_is_still_redelivered(
     await to_name_step(bot, bot.sari)
     real = networks.rename_ego
 
-    async def away(session: AsyncSession, participant: Participant, name: str) -> None:
+    def away(session: Session, participant: Participant, name: str) -> None:
         raise OperationalError("UPDATE", {}, ConnectionResetError("server closed the connection"))
 
     monkeypatch.setattr(networks, "rename_ego", away)
@@ -189,8 +188,8 @@ async def test_the_database_away_is_still_redelivered(
     monkeypatch.setattr(networks, "rename_ego", real)
     sent = await bot.feed(bot.sari.text("Sari", update_id=6161))
     assert "Sari" in sent[-1]["text"]
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 4
+    with transaction(db) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 4
     await asyncio.sleep(0)
 
 
@@ -308,17 +307,17 @@ async def test_a_message_set_aside_is_queued_again(
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     broken = {"text": "tombol", "buttons": [[{"value": "x"}]], "seq": 0}
-    async with db.transaction() as session:
-        await enqueue(session, None, "telegram", 1001, [broken], datetime.now(UTC))
+    with transaction(db) as session:
+        enqueue(session, None, "telegram", 1001, [broken], datetime.now(UTC))
     await bot.deliverer.flush(1001)
     [letter] = await letters(db)
     assert letter.kind == "message" and letter.error_class == "KeyError"
     assert (await cli("retry", str(letter.id)))[0] == 0
-    async with db.transaction() as session:
+    with transaction(db) as session:
         from storage.models import OutboxMessage
 
         rows = (
-            (await session.execute(select(OutboxMessage.payload).order_by(OutboxMessage.id)))
+            (session.execute(select(OutboxMessage.payload).order_by(OutboxMessage.id)))
             .scalars()
             .all()
         )

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.logs import pseudonym
 from storage.models import OutboxMessage, ProcessedUpdate
 from storage.outbox import Deliverer
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import Person, texts
 from tests.test_privacy import Recorder
 from tests.test_storage import fast
@@ -39,11 +39,11 @@ async def scan(db: Database, needles: Sequence[str]) -> list[str]:
     """Every place (table.column) where any needle occurs, in every table of the database
     as the database itself describes it (reflection, not our models: nothing is missed)."""
     meta = MetaData()
-    async with db.engine.connect() as conn:
-        await conn.run_sync(meta.reflect)
+    with db.engine.connect() as conn:
+        meta.reflect(conn)
         found = []
         for table in meta.sorted_tables:
-            for row in (await conn.execute(select(table))).mappings():
+            for row in conn.execute(select(table)).mappings():
                 for column, value in row.items():
                     flat = value if isinstance(value, str) else json.dumps(value, default=str)
                     flat = flat.casefold()
@@ -96,8 +96,8 @@ async def journey(db: Database) -> tuple[Person, Person, int]:
 
 
 async def deliver_all(db: Database) -> None:
-    async with db.transaction() as session:
-        chats = set((await session.execute(select(OutboxMessage.chat_id))).scalars())
+    with transaction(db) as session:
+        chats = set((session.execute(select(OutboxMessage.chat_id))).scalars())
     deliverer = Deliverer(db, Recorder(), worker="t", pacer=fast())
     for chat in chats:
         await deliverer.flush(chat)
@@ -116,9 +116,9 @@ async def test_after_hapus_data_no_column_of_any_table_holds_the_participant(
     assert any(f.startswith("actors.name") for f in before) and any(
         f.startswith("answers.text") for f in before
     )
-    async with db.transaction() as session:
+    with transaction(db) as session:
         coach_rows = (
-            await session.execute(
+            session.execute(
                 select(OutboxMessage.payload).where(OutboxMessage.chat_id == coach.user_id)
             )
         ).scalars()
@@ -156,7 +156,7 @@ async def test_sent_messages_and_update_ids_are_pruned_after_the_retention_perio
     await someone.press("agree")
     pid = (await someone.row()).id
     old, recent = NOW - timedelta(days=31), NOW - timedelta(days=29)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         for at, update_id in ((old, 1), (recent, 2)):
             session.add(ProcessedUpdate(update_id=update_id, participant_id=pid, processed_at=at))
             for sent, failed in ((at, None), (None, at), (None, None)):
@@ -184,14 +184,12 @@ async def test_sent_messages_and_update_ids_are_pruned_after_the_retention_perio
 
     await privacy.run_sweeper(db, stop, every=3600, clock=clock)
     assert seen == [NOW]
-    async with db.transaction() as session:
-        updates = set((await session.execute(select(ProcessedUpdate.update_id))).scalars())
+    with transaction(db) as session:
+        updates = set((session.execute(select(ProcessedUpdate.update_id))).scalars())
         kept = [
             p["text"]
             for p in (
-                await session.execute(
-                    select(OutboxMessage.payload).where(OutboxMessage.created_at < NOW)
-                )
+                session.execute(select(OutboxMessage.payload).where(OutboxMessage.created_at < NOW))
             ).scalars()
         ]
     assert 1 not in updates and 2 in updates

@@ -12,6 +12,7 @@ import networkx as nx
 
 from coaching.exports import csv_bytes, gexf_bytes, graphml_bytes, merged_graph, render_document
 from storage.db import Database
+from tests.support import transaction
 
 GEXF = "{http://www.gexf.net/1.2draft}"
 
@@ -152,7 +153,7 @@ async def test_lesson_bookmarks_go_to_the_participant_but_not_to_the_coach(
     from storage.models import Answer, Participant
 
     now = datetime(2026, 11, 29, tzinfo=UTC)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         person = Participant(
             external_id="tg:4242",
             chat_id=4242,
@@ -169,7 +170,7 @@ async def test_lesson_bookmarks_go_to_the_participant_but_not_to_the_coach(
             updated_at=now,
         )
         session.add(person)
-        await session.flush()
+        session.flush()
         for key in ("bab2.latihan1", "bab2.resume"):
             session.add(
                 Answer(
@@ -181,9 +182,9 @@ async def test_lesson_bookmarks_go_to_the_participant_but_not_to_the_coach(
                     updated_at=now,
                 )
             )
-        await session.flush()
-        own = await exports.participant_data(session, person.id, now)
-        for_coach = await exports.participant_data(session, person.id, now, bookmarks=False)
+        session.flush()
+        own = exports.participant_data(session, person.id, now)
+        for_coach = exports.participant_data(session, person.id, now, bookmarks=False)
     assert {a["exercise"] for a in own["answers"]} == {"bab2.latihan1", "bab2.resume"}
     assert {a["exercise"] for a in for_coach["answers"]} == {"bab2.latihan1"}
 

@@ -11,6 +11,7 @@ from bot.flood import FloodGuard, Verdict
 from storage.db import Database
 from storage.models import ProcessedUpdate
 from tests.ptb import Person
+from tests.support import transaction
 from tests.test_handlers import Harness
 
 
@@ -64,8 +65,8 @@ async def test_a_flood_is_answered_once_others_go_on_and_nothing_is_lost(db: Dat
         notices = [m for m in to_flooder if "Pelan-pelan" in m["text"]]
         assert len(notices) == 1
         assert len(to_flooder) == 25 + 1  # every one answered, one notice
-        async with db.transaction() as session:
-            handled = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        with transaction(db) as session:
+            handled = session.scalar(select(func.count()).select_from(ProcessedUpdate))
         assert handled == 25 + 1
 
 
@@ -112,8 +113,8 @@ async def test_past_one_window_held_the_participant_is_told_it_was_not_applied(
         await bot.pipeline.settle()  # shutting down: what is held is applied, not lost
         await bot.deliverer.idle()
         assert (await bot.participant()).language == "id"
-        async with db.transaction() as session:
-            handled = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        with transaction(db) as session:
+            handled = session.scalar(select(func.count()).select_from(ProcessedUpdate))
         assert handled == 2 + 2
 
 

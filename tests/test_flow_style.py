@@ -14,6 +14,7 @@ from coaching.flows.states import MenuStep, NetworkStep, OnboardingStep
 from coaching.flows.steps import Back, StepFlow, Steps, carry_back, without_back
 from coaching.model import Event, Outcome, Reply, Snapshot
 from tests.support import Conversation
+from tests.test_bab4 import stored
 
 COACHING = Path(__file__).resolve().parents[1] / "coaching"
 
@@ -57,6 +58,43 @@ def test_a_language_choice_stored_before_the_change_still_returns_where_it_was()
     assert convo.last[0].key == "settings.language_set"
 
 
+def _mapping_step2() -> Conversation:
+    """Bab IV step 2: naming stakeholders in the network flow, which returns to step 3."""
+    convo = Conversation()
+    convo.onboard()
+    convo.press("m:bab4")
+    convo.press("new")
+    convo.send("Posisi tawar kelompok tani")
+    convo.send("Petani menjual gabah langsung ke KUD dengan harga yang adil")
+    stored(convo)
+    assert convo.snap.state == "network.name"
+    assert convo.snap.data == {"q": "2a", "back": {"state": "bab4.ties", "data": {}}}
+    return convo
+
+
+def test_a_mapping_walk_stored_before_the_change_still_returns_to_bab4() -> None:
+    convo = _mapping_step2()
+    # As the release before stored it: the way back as two loose keys.
+    old = {"q": "2a", "back": "bab4.ties", "back_data": {}}
+    convo.snap = dataclasses.replace(convo.snap, data=old)
+    convo.send("Kepala Desa")
+    assert convo.snap.state == "network.kind"
+    assert Back.of(convo.snap.data) == Back("bab4.ties")  # carried along the walk, new shape
+    assert convo.snap.data["back"] == {"state": "bab4.ties", "data": {}}
+    convo.snap = dataclasses.replace(convo.snap, state="network.name", data=old)
+    convo.press("done")
+    assert convo.snap.state == "bab4.ties" and convo.last[-1].key == "bab4.ties"
+
+
+def test_the_stage_page_stored_before_the_change_still_goes_back() -> None:
+    convo = _mapping_step2()
+    convo.snap = dataclasses.replace(convo.snap, state="bab4.stage", data={"back": "network.home"})
+    convo.send("/bantuan")
+    assert "back" in convo.buttons
+    convo.press("back")
+    assert convo.snap.state == "network.home"
+
+
 def test_bahasa_returns_to_the_step_and_its_data_and_nests() -> None:
     convo = Conversation()
     convo.onboard()
@@ -97,6 +135,11 @@ def test_a_step_table_refuses_a_flow_with_a_step_missing() -> None:
 def test_the_menu_opens_every_guided_module_where_its_flow_guides_it() -> None:
     opened = {m: f for f in FLOWS for m in getattr(f, "opens", ())}
     assert opened == menu.GUIDES
+
+
+def test_every_flow_with_steps_is_written_one_way() -> None:
+    stepped = [flow for flow in FLOWS if len(flow.steps)]
+    assert stepped and all(isinstance(flow, StepFlow) for flow in stepped)
 
 
 def test_jumps_name_states_by_their_enum() -> None:

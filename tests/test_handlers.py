@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models import Participant
 from storage.outbox import ChatPacer, Deliverer
 from tests.ptb import Person, RecordingRequest, application
-from tests.support import telegram_html_errors
+from tests.support import telegram_html_errors, transaction
 
 
 class Harness:
@@ -48,8 +48,8 @@ class Harness:
         return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
 
     async def participant(self) -> Participant:
-        async with self.db.transaction() as session:
-            return (await session.execute(select(Participant))).scalar_one()
+        with transaction(self.db) as session:
+            return (session.execute(select(Participant))).scalar_one()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from storage import cohorts
 from storage.db import Database
 from storage.models import CohortMove, OutboxAbout, OutboxMessage, Participant
 from tests.ptb import Person
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_handlers import Harness
 
 
@@ -39,9 +39,9 @@ class Room(Harness):
         raise AssertionError(f"no button {value!r} was offered to {chat}")
 
     async def row(self, user_id: int) -> Participant:
-        async with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return (
-                await session.execute(
+                session.execute(
                     select(Participant).where(Participant.external_id == f"tg:{user_id}")
                 )
             ).scalar_one()
@@ -94,32 +94,30 @@ async def test_a_join_link_to_another_cohort_asks_and_no_changes_nothing_yes_mov
     assert (await room.row(sari.user.id)).cohort_id == a.id
     still = await room.tap(coach_a, f"ko:p:{me.id}", stable=True)
     assert "Refleksi Sari" in said(still)
-    async with db.transaction() as session:
-        assert (await session.execute(select(CohortMove))).first() is None
+    with transaction(db) as session:
+        assert (session.execute(select(CohortMove))).first() is None
 
     # Again, and yes: moved, recorded, and the old coach cannot open her any more.
     await room.say(sari, f"/start join_{b.join_code}")
     yes = await room.tap(sari, "join")
     assert "PKA Angkatan 32" in said(yes) and (await room.row(sari.user.id)).cohort_id == b.id
-    async with db.transaction() as session:
-        moves = (await session.execute(select(CohortMove))).scalars().all()
+    with transaction(db) as session:
+        moves = (session.execute(select(CohortMove))).scalars().all()
         assert [(m.participant_id, m.from_cohort_id, m.to_cohort_id) for m in moves] == [
             (me.id, a.id, b.id)
         ]
-        coach_a_id = await cohorts.coach_id_of(session, 5201)
-        coach_b_id = await cohorts.coach_id_of(session, 5202)
+        coach_a_id = cohorts.coach_id_of(session, 5201)
+        coach_b_id = cohorts.coach_id_of(session, 5202)
         assert coach_a_id is not None and coach_b_id is not None
         with pytest.raises(cohorts.Forbidden):
-            await cohorts.participant_detail(session, coach_a_id, me.id, NOW)
-        await cohorts.participant_detail(session, coach_b_id, me.id, NOW)
+            cohorts.participant_detail(session, coach_a_id, me.id, NOW)
+        cohorts.participant_detail(session, coach_b_id, me.id, NOW)
         # What coach A was sent about her is gone from the outbox.
         kept = (
-            await session.execute(
-                select(OutboxMessage.payload).where(OutboxMessage.chat_id == 5201)
-            )
+            session.execute(select(OutboxMessage.payload).where(OutboxMessage.chat_id == 5201))
         ).scalars()
         assert not any("Refleksi Sari" in str(p) for p in kept)
-        assert (await session.execute(select(OutboxAbout))).first() is None
+        assert (session.execute(select(OutboxAbout))).first() is None
     refused = await room.tap(coach_a, f"ko:p:{me.id}", stable=True)
     assert "Refleksi Sari" not in said(refused) and "tidak dapat Anda buka" in said(refused)
     roster = await room.say(coach_a, "/kohort")
@@ -135,8 +133,8 @@ async def test_the_same_cohorts_link_again_just_says_so(room: Room, db: Database
     await room.tap(sari, "agree")
     again = await room.say(sari, f"/start join_{a.join_code}")
     assert "sudah menjadi peserta kohort" in said(again)
-    async with db.transaction() as session:
-        assert (await session.execute(select(CohortMove))).first() is None
+    with transaction(db) as session:
+        assert (session.execute(select(CohortMove))).first() is None
     assert (await room.row(sari.user.id)).state == "onboarding.language"  # where she was
 
 
@@ -154,5 +152,5 @@ async def test_a_consented_participant_without_a_cohort_is_asked_too(
     assert "PKA Angkatan 34" in said(joined)
     me = await room.row(sari.user.id)
     assert me.cohort_id == a.id and me.state == "onboarding.name"  # back where she was
-    async with db.transaction() as session:
-        assert (await session.execute(select(CohortMove))).first() is None  # a join, no move
+    with transaction(db) as session:
+        assert (session.execute(select(CohortMove))).first() is None  # a join, no move

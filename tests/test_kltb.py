@@ -9,7 +9,7 @@ from sqlalchemy import select
 from coaching.model import PlanKltb, RecordKltb
 from storage.db import Database
 from storage.models import Actor, KltbEntry
-from tests.support import NOW, Conversation, telegram_html_errors
+from tests.support import NOW, Conversation, telegram_html_errors, transaction
 from tests.test_network import network_convo, with_map
 from tests.test_network_storage import Chat
 
@@ -98,9 +98,9 @@ async def test_kltb_steps_are_stored_with_dates(db: Database) -> None:
     await chat.press("plan")
     await chat.send("Mengajak Budi berdiskusi data gabah.")
     await chat.press("due3")
-    async with db.transaction() as session:
-        rows = (await session.execute(select(KltbEntry).order_by(KltbEntry.step))).scalars().all()
-        budi = (await session.execute(select(Actor).where(Actor.name == "Budi"))).scalar_one()
+    with transaction(db) as session:
+        rows = (session.execute(select(KltbEntry).order_by(KltbEntry.step))).scalars().all()
+        budi = (session.execute(select(Actor).where(Actor.name == "Budi"))).scalar_one()
     by_step = {r.step: r for r in rows}
     assert by_step["know"].done_at == NOW and by_step["know"].note == "Berkenalan di forum OPD."
     assert by_step["like"].done_at is None and by_step["like"].due_at == NOW + timedelta(days=3)

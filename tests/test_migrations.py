@@ -18,18 +18,16 @@ from tests.conftest import REPO
 
 
 async def test_migrations_match_the_models(db: Database) -> None:
-    async with db.engine.connect() as conn:
-        diff = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
-        )
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
 
 
 async def test_upgrade_is_idempotent(db: Database) -> None:
     await db.upgrade()
     await db.upgrade()
-    async with db.engine.connect() as conn:
-        versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    with db.engine.connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     assert len(versions) == 1
 
 
@@ -45,14 +43,12 @@ async def test_a_database_one_revision_behind_is_upgraded(sqlite_url: str) -> No
 
     db = Database.connect(sqlite_url)
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(migrate_to, "0003")
+        with db.engine.begin() as conn:
+            migrate_to(conn, "0003")
         await db.upgrade()
-        async with db.engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-            columns = await conn.run_sync(
-                lambda sync: [c[1] for c in sync.exec_driver_sql("PRAGMA table_info(cohorts)")]
-            )
+        with db.engine.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            columns = [c[1] for c in conn.exec_driver_sql("PRAGMA table_info(cohorts)")]
     finally:
         await db.dispose()
     assert version == [(head_revision(),)] and "join_expires_at" in columns  # 0004's
@@ -79,9 +75,9 @@ async def test_a_maps_last_undo_becomes_the_first_step_of_its_history(sqlite_url
     undo = '[{"op": "delete_actor", "key": "budi"}]'
     db = Database.connect(sqlite_url)
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(migrate_to, "0007")
-            await conn.execute(
+        with db.engine.begin() as conn:
+            migrate_to(conn, "0007")
+            conn.execute(
                 text(
                     "INSERT INTO participants (id, external_id, language, reminder_time, "
                     "quiet_start, quiet_end, state, state_data, seq, active, ignored_nudges, "
@@ -89,7 +85,7 @@ async def test_a_maps_last_undo_becomes_the_first_step_of_its_history(sqlite_url
                     "'07:00', 'menu.main', '{}', 0, 1, 0, '2026-01-01', '2026-01-01')"
                 )
             )
-            await conn.execute(
+            conn.execute(
                 text(
                     "INSERT INTO maps (id, participant_id, kind, title, anklam, undo, created_at,"
                     " updated_at) VALUES (1, 1, 'personal', 'personal', '{}', :undo,"
@@ -99,8 +95,8 @@ async def test_a_maps_last_undo_becomes_the_first_step_of_its_history(sqlite_url
                 {"undo": undo},
             )
         await db.upgrade()
-        async with db.engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT id, history FROM maps ORDER BY id"))).all()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, history FROM maps ORDER BY id")).all()
     finally:
         await db.dispose()
     assert json.loads(rows[0][1]) == {"undo": [json.loads(undo)], "redo": []}

@@ -39,7 +39,7 @@ from storage import cohorts
 from storage.conversations import handle_event
 from storage.db import Database
 from storage.models import Actor, Cohort, NetworkMap, Participant
-from tests.support import NOW, telegram_html_errors
+from tests.support import NOW, telegram_html_errors, transaction
 from tests.test_coach import Person, buttons, texts
 from tests.test_terminal import run_cli
 
@@ -146,8 +146,8 @@ async def network_home(person: Person) -> None:
 
 
 async def stored(db: Database, *columns: Any) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.execute(select(*columns))).all())
+    with transaction(db) as session:
+        return list((session.execute(select(*columns))).all())
 
 
 async def test_a_bad_import_stores_nothing_and_names_its_rows(db: Database) -> None:
@@ -172,13 +172,9 @@ async def test_a_utf16_import_is_stored(db: Database) -> None:
     said = await sari.answer(sari.send(csv_event(data, "kasus.csv")))
     assert "yes" in buttons(said), texts(said)
     await sari.press("yes")
-    async with db.transaction() as session:
-        case = (
-            await session.execute(select(NetworkMap).where(NetworkMap.kind == "case"))
-        ).scalar_one()
-        names = set(
-            (await session.execute(select(Actor.name).where(Actor.map_id == case.id))).scalars()
-        )
+    with transaction(db) as session:
+        case = (session.execute(select(NetworkMap).where(NetworkMap.kind == "case"))).scalar_one()
+        names = set((session.execute(select(Actor.name).where(Actor.map_id == case.id))).scalars())
     assert case.title == "kasus" and names == {"Budi", "Ani", "Dewi"}
 
 
@@ -188,8 +184,8 @@ async def test_a_utf16_import_is_stored(db: Database) -> None:
 async def test_cohort_names_with_ampersand_and_quotes_are_stored_as_typed(db: Database) -> None:
     created = await cohorts.create_cohort(db, f"  {COHORT}  ", now=NOW)
     assert created.name == COHORT
-    async with db.transaction() as session:
-        assert (await session.get(Cohort, created.id)).name == COHORT  # type: ignore[union-attr]
+    with transaction(db) as session:
+        assert (session.get(Cohort, created.id)).name == COHORT  # type: ignore[union-attr]
     for bad in ("PKA\x00 12", "PKA\u202e12", "PKA\x1b[31m", "x" * 121, "   ", "=1+1", "<b>A</b>"):
         with pytest.raises(cohorts.CohortNameError):
             await cohorts.create_cohort(db, bad, now=NOW)
@@ -229,8 +225,8 @@ async def test_a_cohort_name_is_escaped_on_the_dashboard_and_in_exports(
     from tests.test_web import site_for
 
     site = await site_for(db, monkeypatch)
-    async with db.transaction() as session:
-        cohort = await session.get(Cohort, site.world.a.id)
+    with transaction(db) as session:
+        cohort = session.get(Cohort, site.world.a.id)
         assert cohort is not None
         cohort.name = COHORT
     async with site.signed_in(site.world.coach_a) as client:
@@ -332,16 +328,16 @@ async def test_random_unicode_at_every_entry_point_is_bounded(db: Database) -> N
         # A cohort's name (lone surrogates included: an operator's shell can pass anything).
         with contextlib.suppress(cohorts.CohortNameError):
             await cohorts.create_cohort(db, raw, now=NOW)
-    async with db.transaction() as session:
-        for name, unit in await session.execute(select(Participant.name, Participant.unit)):
+    with transaction(db) as session:
+        for name, unit in session.execute(select(Participant.name, Participant.unit)):
             _bounded(name, NAME_MAX)
             _bounded(unit, 120)
-        for name, key in await session.execute(select(Actor.name, Actor.name_key)):
+        for name, key in session.execute(select(Actor.name, Actor.name_key)):
             _bounded(name, NAME_MAX)
             _bounded(key, KEY_MAX)
-        for (title,) in await session.execute(select(NetworkMap.title)):
+        for (title,) in session.execute(select(NetworkMap.title)):
             _bounded(title, 120)
-        for (name,) in await session.execute(select(Cohort.name)):
+        for (name,) in session.execute(select(Cohort.name)):
             _bounded(name, 120)
-        actors = (await session.execute(select(Actor.name))).scalars().all()
+        actors = (session.execute(select(Actor.name))).scalars().all()
     assert "Budi" in actors  # the entry points did work

@@ -415,7 +415,7 @@ def test_a_csvs_spellings_of_one_actor_become_one_node_as_in_the_chat() -> None:
 @pytest.mark.parametrize(
     "content",
     [
-        b"from,to\nA,B\n",  # wrong header
+        b"asal_x,tujuan_y\nA,B\n",  # wrong header (dari,ke and from,to are read)
         b"source\nA\n",  # missing column
         b"\x89PNG\r\n\x1a\n\x00\x00\x00",  # binary
         "source,target\nÄ,B\n".encode("latin-1"),  # wrong encoding (UTF-16 is read: issue 18)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from coaching.model import ChangeMap
 from storage.db import Database
 from storage.models import Actor, Tie
+from tests.support import transaction
 from tests.test_network import effects, names, network_convo, tie, with_map
 
 
@@ -116,9 +117,9 @@ async def test_saya_in_jejaring_chat_is_the_participant(sqlite_url: str) -> None
     db = Database.connect(sqlite_url)
     typed = ONBOARDING + "/hubung Saya - Budi kuat\n"
     await terminal_chat(db, user="sari", stdin=io.StringIO(typed), stdout=io.StringIO())
-    async with db.transaction() as session:
-        actors = set((await session.execute(select(Actor.name))).scalars())
-        ties = (await session.execute(select(Tie))).scalars().all()
+    with transaction(db) as session:
+        actors = set((session.execute(select(Actor.name))).scalars())
+        ties = (session.execute(select(Tie))).scalars().all()
     await db.dispose()
     assert actors == {"Sari Dewi", "Budi"}  # no actor "Saya" beside the participant
     assert len(ties) == 1 and ties[0].strength == "strong"

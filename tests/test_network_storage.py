@@ -12,7 +12,7 @@ from coaching.model import Document, Event, EventKind
 from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.models import Actor, AnalysisSnapshot, NetworkMap, Participant, Tie
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_handlers import Harness
 from tests.test_storage import fast
 
@@ -25,10 +25,10 @@ class Chat:
         self.update = 0
 
     async def seq(self) -> int:
-        async with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return int(
                 (
-                    await session.execute(
+                    session.execute(
                         select(Participant.seq).where(Participant.external_id == SARI.external_id)
                     )
                 ).scalar_one()
@@ -53,8 +53,8 @@ class Chat:
 
 
 async def count(db: Database, model: Any) -> int:
-    async with db.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    with transaction(db) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def test_a_map_built_in_chat_is_stored_and_survives_a_new_connection(
@@ -71,10 +71,10 @@ async def test_a_map_built_in_chat_is_stored_and_survives_a_new_connection(
 
     db = Database.connect(database_url)
     chat.db = db
-    async with db.transaction() as session:
-        network_map = (await session.execute(select(NetworkMap))).scalar_one()
-        actors = {a.name: a for a in (await session.execute(select(Actor))).scalars()}
-        ties = (await session.execute(select(Tie))).scalars().all()
+    with transaction(db) as session:
+        network_map = (session.execute(select(NetworkMap))).scalar_one()
+        actors = {a.name: a for a in (session.execute(select(Actor))).scalars()}
+        ties = (session.execute(select(Tie))).scalars().all()
     assert network_map.kind == "personal"
     assert set(actors) == {"Sari Dewi", "Budi", "Ani", "Dewi", "Pak Hendra"}
     assert actors["Sari Dewi"].is_ego
@@ -91,9 +91,9 @@ async def test_a_map_built_in_chat_is_stored_and_survives_a_new_connection(
     await chat.send("/analisis")
     await chat.send("Ani - Dewi")
     await chat.send("/analisis")
-    async with db.transaction() as session:
+    with transaction(db) as session:
         snapshots = (
-            (await session.execute(select(AnalysisSnapshot).order_by(AnalysisSnapshot.id)))
+            (session.execute(select(AnalysisSnapshot).order_by(AnalysisSnapshot.id)))
             .scalars()
             .all()
         )
@@ -130,11 +130,9 @@ async def test_csv_import_creates_a_case_map_all_or_nothing(db: Database) -> Non
     )
     await chat.press("yes")
     assert await count(db, NetworkMap) == 2
-    async with db.transaction() as session:
-        case = (
-            await session.execute(select(NetworkMap).where(NetworkMap.kind == "case"))
-        ).scalar_one()
-        participant = (await session.execute(select(Participant))).scalar_one()
+    with transaction(db) as session:
+        case = (session.execute(select(NetworkMap).where(NetworkMap.kind == "case"))).scalar_one()
+        participant = (session.execute(select(Participant))).scalar_one()
     assert case.title == "k" and participant.active_map == str(case.id)
     assert await count(db, Tie) == 2  # the personal map has none yet
 
@@ -158,13 +156,13 @@ async def test_map_picture_is_sent_as_a_photo_and_toggles_edit_in_place(db: Data
         assert len(photos) == 1
         assert "Jejaring personal saya" in photos[0]["caption"]
         await bot.feed(sari.text("/tambah Dewi"))
-        async with db.transaction() as session:
-            seq = (await session.execute(select(Participant.seq))).scalar_one()
+        with transaction(db) as session:
+            seq = (session.execute(select(Participant.seq))).scalar_one()
         await bot.feed(sari.press(f"j1:{seq}:connect"))
-        async with db.transaction() as session:
-            seq = (await session.execute(select(Participant.seq))).scalar_one()
+        with transaction(db) as session:
+            seq = (session.execute(select(Participant.seq))).scalar_one()
         await bot.feed(sari.press(f"j1:{seq}:toggle:0:1"))
-        # (the answered onboarding steps were edited to summaries, without buttons)
+        # (answered onboarding steps may be edited to summaries, without buttons)
         edits = [
             p for m, p in bot.request.calls if m == "editMessageText" and p.get("reply_markup")
         ]
@@ -190,13 +188,13 @@ async def test_the_first_map_command_on_a_fresh_account_does_what_it_says(db: Da
         sent = await bot.feed(sari.text("/tambah Pak Budi Santoso"))
         said = " ".join(str(m.get("text", "")) for m in sent)
         assert "sekali lagi" not in said and "Pak Budi Santoso" in said
-        async with db.transaction() as session:
-            names = set((await session.execute(select(Actor.name))).scalars())
+        with transaction(db) as session:
+            names = set((session.execute(select(Actor.name))).scalars())
         assert names == {"Sari Dewi", "Pak Budi Santoso"}
         assert await count(db, NetworkMap) == 1 and await count(db, Tie) == 0
         await bot.feed(sari.text("/urungkan"))  # the first command is undone like any other
-        async with db.transaction() as session:
-            names = set((await session.execute(select(Actor.name))).scalars())
+        with transaction(db) as session:
+            names = set((session.execute(select(Actor.name))).scalars())
         assert names == {"Sari Dewi"}
 
 
@@ -208,9 +206,9 @@ async def test_the_first_hubung_in_jejaring_chat_is_applied(sqlite_url: str) -> 
     out = io.StringIO()
     typed = ONBOARDING + "/hubung Budi - Sari Ayu kuat\n"
     await terminal_chat(db, user="sari", stdin=io.StringIO(typed), stdout=out)
-    async with db.transaction() as session:
-        names = set((await session.execute(select(Actor.name))).scalars())
-        ties = (await session.execute(select(Tie))).scalars().all()
+    with transaction(db) as session:
+        names = set((session.execute(select(Actor.name))).scalars())
+        ties = (session.execute(select(Tie))).scalars().all()
     await db.dispose()
     assert names == {"Sari Dewi", "Budi", "Sari Ayu"}
     assert [t.strength for t in ties] == ["strong"]
@@ -234,14 +232,14 @@ async def test_the_maps_history_undoes_and_redoes_many_steps_across_a_restart(
     chat.db = db
     for _ in range(21):
         await chat.send("/urungkan")
-    async with db.transaction() as session:
-        names = set((await session.execute(select(Actor.name))).scalars())
+    with transaction(db) as session:
+        names = set((session.execute(select(Actor.name))).scalars())
     assert names == {"Sari Dewi", "Aktor 00"}
     await chat.press("redo")
     await chat.press("redo")
-    async with db.transaction() as session:
-        names = set((await session.execute(select(Actor.name))).scalars())
-        history = (await session.execute(select(NetworkMap.history))).scalar_one()
+    with transaction(db) as session:
+        names = set((session.execute(select(Actor.name))).scalars())
+        history = (session.execute(select(NetworkMap.history))).scalar_one()
     assert names == {"Sari Dewi", "Aktor 00", "Aktor 01", "Aktor 02"}
     assert len(history["undo"]) == 3 and len(history["redo"]) == 19
     await db.dispose()
@@ -262,9 +260,9 @@ async def test_an_actors_attributes_and_a_ties_direction_are_changed_in_the_data
     await chat.press("pick:0")  # Ani
     await chat.press("d:ba")
     await chat.press("flow:knowledge")
-    async with db.transaction() as session:
-        actors = {a.name: a for a in (await session.execute(select(Actor))).scalars()}
-        tie = (await session.execute(select(Tie))).scalar_one()
+    with transaction(db) as session:
+        actors = {a.name: a for a in (session.execute(select(Actor))).scalars()}
+        tie = (session.execute(select(Tie))).scalar_one()
     assert actors["Budi"].kind == "group"
     assert (tie.source_id, tie.target_id, tie.direction, tie.strength, tie.flows) == (
         actors["Ani"].id,
@@ -277,6 +275,6 @@ async def test_an_actors_attributes_and_a_ties_direction_are_changed_in_the_data
     assert await count(db, Tie) == 0
     await chat.send("/urungkan")
     await chat.send("/urungkan")
-    async with db.transaction() as session:
-        tie = (await session.execute(select(Tie))).scalar_one()
+    with transaction(db) as session:
+        tie = (session.execute(select(Tie))).scalar_one()
     assert (tie.direction, tie.flows) == ("out", [])

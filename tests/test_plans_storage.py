@@ -14,7 +14,7 @@ from coaching.model import ResolvePlan
 from storage import plans
 from storage.db import Database
 from storage.models import Actor, NetworkMap, OutboxMessage, PlannedTie, Reminder, Tie
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_handlers import Harness
 from tests.test_reminders_storage import (
     BUDI,
@@ -34,7 +34,7 @@ LATER = MONDAY_8_WIB + timedelta(minutes=5)
 async def seed_plans(db: Database, *dues: datetime, who_id: int | None = None) -> list[int]:
     """Sari's personal map (her, Pak Budi, Bu Ani) with one planned tie per date."""
     owner = who_id if who_id is not None else (await participant(db)).id
-    async with db.transaction() as session:
+    with transaction(db) as session:
         network_map = NetworkMap(
             participant_id=owner,
             kind="personal",
@@ -44,7 +44,7 @@ async def seed_plans(db: Database, *dues: datetime, who_id: int | None = None) -
             updated_at=NOW,
         )
         session.add(network_map)
-        await session.flush()
+        session.flush()
         for name, ego in (("Sari Dewi", True), ("Pak Budi", False), ("Bu Ani", False)):
             session.add(
                 Actor(
@@ -68,13 +68,13 @@ async def seed_plans(db: Database, *dues: datetime, who_id: int | None = None) -
             for due in dues
         ]
         session.add_all(rows)
-        await session.flush()
+        session.flush()
         return [row.id for row in rows]
 
 
 async def row(db: Database, plan_id: int) -> PlannedTie:
-    async with db.transaction() as session:
-        found = await session.get(PlannedTie, plan_id)
+    with transaction(db) as session:
+        found = session.get(PlannedTie, plan_id)
         assert found is not None
         return found
 
@@ -133,8 +133,8 @@ async def test_done_stores_the_note_adds_the_tie_and_stops_the_nudges(db: Databa
     await event(db, typed, 62, now=LATER)
     done = await row(db, plan_id)
     assert (done.status, done.note, done.done_at) == ("done", typed, LATER)
-    async with db.transaction() as session:
-        ties = (await session.execute(select(Tie).where(Tie.map_id == done.map_id))).all()
+    with transaction(db) as session:
+        ties = (session.execute(select(Tie).where(Tie.map_id == done.map_id))).all()
     assert len(ties) == 1  # woven into her map
     # A repeated press of the nudge's guide changes nothing twice.
     again = await tap(db, f"rem:{rid}:t:{plan_id}", 63)
@@ -150,8 +150,8 @@ async def test_drop_and_only_ones_own_planned_ties_change(db: Database) -> None:
     await onboard(db, who=BUDI, base=100)
     (plan_id,) = await seed_plans(db, MONDAY_8_WIB - timedelta(days=9))
     budi = await participant(db, BUDI)
-    async with db.transaction() as session:
-        assert not await plans.resolve(session, budi, ResolvePlan(plan_id, "drop"), LATER)
+    with transaction(db) as session:
+        assert not plans.resolve(session, budi, ResolvePlan(plan_id, "drop"), LATER)
     assert (await row(db, plan_id)).status == "planned"
     await event(db, "/rencana", 70, now=LATER)
     p = await participant(db)
@@ -168,10 +168,10 @@ async def test_drop_and_only_ones_own_planned_ties_change(db: Database) -> None:
         None,
     )
     sari = await participant(db)
-    async with db.transaction() as session:
-        assert not await plans.resolve(session, sari, ResolvePlan(plan_id, "done"), LATER)
+    with transaction(db) as session:
+        assert not plans.resolve(session, sari, ResolvePlan(plan_id, "done"), LATER)
         pending = (
-            await session.execute(select(Reminder).where(Reminder.participant_id == sari.id))
+            session.execute(select(Reminder).where(Reminder.participant_id == sari.id))
         ).scalars()
         assert any(r.status == "pending" for r in pending)
     dispatch, _ = dispatcher(db, Clock(MONDAY_8_WIB))

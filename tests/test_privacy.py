@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Actor, Base, Cohort, NetworkMap, OutboxMessage
 from storage.outbox import Deliverer, SendResult, Verdict
 from tests.ptb import RecordingRequest, application
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import MARKUP_REFLECTION, Person, texts, world
 from tests.test_storage import fast
 
@@ -101,17 +101,13 @@ async def test_after_hapus_data_nothing_of_the_participant_remains_in_any_table(
 ) -> None:
     w = await world(db)
     await w.sari.say("/ekspor")  # queued files too must go
-    async with db.transaction() as session:
+    with transaction(db) as session:
         maps = set(
             (
-                await session.execute(
-                    select(NetworkMap.id).where(NetworkMap.participant_id == w.sari_id)
-                )
+                session.execute(select(NetworkMap.id).where(NetworkMap.participant_id == w.sari_id))
             ).scalars()
         )
-        actors = set(
-            (await session.execute(select(Actor.id).where(Actor.map_id.in_(maps)))).scalars()
-        )
+        actors = set((session.execute(select(Actor.id).where(Actor.map_id.in_(maps)))).scalars())
     await w.sari.say("/hapus_data")
     await w.sari.press("delete")
     bye = await w.sari.payloads()  # everything else for this chat went with the participant
@@ -124,9 +120,9 @@ async def test_after_hapus_data_nothing_of_the_participant_remains_in_any_table(
 
     # Her own words carry "(Sari Dewi)"; her name alone is also a template's example.
     personal = ("(Sari Dewi)", "tg:1001")
-    async with db.transaction() as session:
+    with transaction(db) as session:
         for table in Base.metadata.sorted_tables:
-            for row in (await session.execute(select(table))).mappings():
+            for row in (session.execute(select(table))).mappings():
                 for column, value in row.items():
                     where = f"{table.name}.{column}={value!r}"
                     if column == "participant_id":
@@ -141,9 +137,9 @@ async def test_after_hapus_data_nothing_of_the_participant_remains_in_any_table(
                         assert value != 1001, where
                     flat = json.dumps(value, default=str)
                     assert not any(p in flat for p in personal), where
-        cohort = await session.get(Cohort, w.a.id)
+        cohort = session.get(Cohort, w.a.id)
         assert cohort is not None and cohort.left_count == 1
-        left = (await session.execute(select(OutboxMessage.chat_id))).scalars().all()
+        left = (session.execute(select(OutboxMessage.chat_id))).scalars().all()
         assert 1001 not in left
 
     listed = await w.coach_a.answer(w.coach_a.say("/kohort"))
@@ -158,10 +154,10 @@ async def test_hapus_data_before_consent_forgets_the_conversation(db: Database) 
     await someone.say("/start")
     await someone.say("/hapus_data")
     assert "sudah dihapus" in texts(await someone.payloads())
-    async with db.transaction() as session:
+    with transaction(db) as session:
         from storage.models import Participant
 
-        rows = (await session.execute(select(Participant.external_id))).scalars().all()
+        rows = (session.execute(select(Participant.external_id))).scalars().all()
     assert "tg:1010" not in rows
 
 
@@ -180,8 +176,8 @@ async def test_a_redelivered_hapus_data_confirmation_does_not_bring_the_particip
     # Telegram delivers the same update again (the 200 was lost on its way).
     again = await handle_event(db, w.sari.who, confirm, update_id=555_001, now=NOW)
     assert again.duplicate and again.outbox_ids == ()
-    async with db.transaction() as session:
-        found = await session.execute(
+    with transaction(db) as session:
+        found = session.execute(
             select(Participant.id).where(Participant.external_id == w.sari.who.external_id)
         )
         assert found.first() is None

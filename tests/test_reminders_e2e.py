@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Participant, Reminder
 from tests.conftest import REPO
 from tests.emulator import BotApiEmulator
-from tests.support import telegram_html_errors
+from tests.support import telegram_html_errors, transaction
 from tests.test_e2e import TOKEN, BotProcess, running, settings_for
 from tests.test_reminders_storage import seed_due
 
@@ -52,8 +52,8 @@ async def all_arrive(emu: BotApiEmulator, chats: Iterable[int], within: float = 
 
 async def first_reminders(db: Database, chats: Iterable[int]) -> dict[int, str]:
     """Each chat's first reminder's status."""
-    async with db.transaction() as session:
-        rows = await session.execute(
+    with transaction(db) as session:
+        rows = session.execute(
             select(Participant.chat_id, Reminder.status)
             .join(Participant, Participant.id == Reminder.participant_id)
             .where(Participant.chat_id.in_(list(chats)))

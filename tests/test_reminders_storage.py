@@ -25,7 +25,7 @@ from storage.models import (
 )
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
 from storage.reminders import ReminderDispatcher, nudge_behind, nudge_participant
-from tests.support import NOW
+from tests.support import NOW, transaction
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")
 BUDI = Identity("tg:1002", "telegram", 1002, "id")
@@ -105,18 +105,16 @@ async def onboard(
 
 
 async def participant(db: Database, who: Identity = SARI) -> Participant:
-    async with db.transaction() as session:
+    with transaction(db) as session:
         return (
-            await session.execute(
-                select(Participant).where(Participant.external_id == who.external_id)
-            )
+            session.execute(select(Participant).where(Participant.external_id == who.external_id))
         ).scalar_one()
 
 
 async def reminders(db: Database, who: Identity = SARI) -> list[Reminder]:
     p = await participant(db, who)
-    async with db.transaction() as session:
-        rows = await session.execute(
+    with transaction(db) as session:
+        rows = session.execute(
             select(Reminder).where(Reminder.participant_id == p.id).order_by(Reminder.id)
         )
         return list(rows.scalars())
@@ -127,8 +125,8 @@ async def pending(db: Database, who: Identity = SARI) -> list[Reminder]:
 
 
 async def nudges(db: Database) -> list[OutboxMessage]:
-    async with db.transaction() as session:
-        rows = await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+    with transaction(db) as session:
+        rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
         return [m for m in rows.scalars() if "reminder_id" in m.payload]
 
 
@@ -209,7 +207,7 @@ async def test_nothing_waiting_no_nudge_but_the_next_is_scheduled(db: Database) 
 
     await onboard(db)
     p = await participant(db)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         session.add_all(
             Progress(participant_id=p.id, item_key=k, completed_at=NOW) for k in EXERCISES
         )
@@ -252,7 +250,7 @@ async def test_blocked_failed_and_inactive(db: Database) -> None:
 async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
     await onboard(db)
     p = await participant(db)
-    async with db.transaction() as session:
+    with transaction(db) as session:
         cmap = NetworkMap(
             participant_id=p.id,
             kind="personal",
@@ -262,7 +260,7 @@ async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
             updated_at=NOW,
         )
         session.add(cmap)
-        await session.flush()
+        session.flush()
         budi = Actor(
             map_id=cmap.id,
             name="Pak Budi",
@@ -276,7 +274,7 @@ async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
             map_id=cmap.id, name="Pak Joko", name_key="pak joko", resources=[], created_at=NOW
         )
         session.add_all([budi, ani, idle])
-        await session.flush()
+        session.flush()
         case = NetworkMap(
             participant_id=p.id,
             kind="case",
@@ -286,7 +284,7 @@ async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
             updated_at=NOW,
         )
         session.add(case)
-        await session.flush()
+        session.flush()
         elsewhere = Actor(
             map_id=case.id,
             name="Pak Camat",
@@ -296,7 +294,7 @@ async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
             created_at=NOW,
         )
         session.add(elsewhere)
-        await session.flush()
+        session.flush()
         session.add_all(
             [
                 # Budi: KNOW reached; LIKE planned ("Ajak ngopi") and due.
@@ -358,8 +356,8 @@ async def test_kltb_steps_and_planned_ties_are_named(db: Database) -> None:
     opened = await tap(db, f"rem:{message.payload['reminder_id']}:k:{budi.id}", 90)
     p = await participant(db)
     assert p.state == "kltb.note" and p.state_data == {"target": "Pak Budi", "step": "like"}
-    async with db.transaction() as session:
-        reply = await session.get(OutboxMessage, opened.outbox_ids[-1])
+    with transaction(db) as session:
+        reply = session.get(OutboxMessage, opened.outbox_ids[-1])
         assert reply is not None and "Pak Budi" in reply.payload["text"]
 
 
@@ -439,9 +437,9 @@ async def test_storage_checks_ownership_even_if_the_engine_were_fooled(db: Datab
     sent, _, _ = await nudged(db)
     await onboard(db, who=BUDI, base=100)
     budi = await participant(db, BUDI)
-    async with db.transaction() as session:
-        assert not await store.apply_stop(session, budi, StopReminders(sent.id), NOW)
-        assert not await store.apply_snooze(session, budi, SnoozeReminder(sent.id, NOW), NOW)
+    with transaction(db) as session:
+        assert not store.apply_stop(session, budi, StopReminders(sent.id), NOW)
+        assert not store.apply_snooze(session, budi, SnoozeReminder(sent.id, NOW), NOW)
     assert (await reminders(db))[0].status == "sent"
     assert (await participant(db, BUDI)).reminder == "daily"
 
@@ -479,15 +477,15 @@ async def test_a_coach_nudge_waits_for_quiet_hours_and_respects_off(db: Database
 
 async def test_nudge_behind_picks_the_idle_and_the_slow(db: Database) -> None:
     people = [Identity(f"tg:{2000 + i}", "telegram", 2000 + i, "id") for i in range(4)]
-    async with db.transaction() as session:
+    with transaction(db) as session:
         session.add(Cohort(name="PKA 2026", join_code="pka26", created_at=NOW))
     for n, who in enumerate(people):
         await onboard(db, who=who, base=100 * n)
     ids = [(await participant(db, who)).id for who in people]
     later = NOW + timedelta(days=2)
-    async with db.transaction() as session:
-        cohort = (await session.execute(select(Cohort))).scalar_one()
-        await session.execute(
+    with transaction(db) as session:
+        cohort = (session.execute(select(Cohort))).scalar_one()
+        session.execute(
             update(Participant).where(Participant.id.in_(ids)).values(cohort_id=cohort.id)
         )
         for pid, done in zip(ids, (3, 3, 1, 3), strict=True):
@@ -496,7 +494,7 @@ async def test_nudge_behind_picks_the_idle_and_the_slow(db: Database) -> None:
                 for i in range(done)
             )
         # ids[3] has kept up but has been silent for eight days.
-        await session.execute(
+        session.execute(
             update(Participant)
             .where(Participant.id == ids[3])
             .values(last_active_at=later - timedelta(days=8))
@@ -533,16 +531,16 @@ async def seed_due(db: Database, count: int, due: datetime, first_chat: int = 10
         }
         for i in range(count)
     ]
-    async with db.transaction() as session:
-        await session.execute(insert(Participant), rows)
+    with transaction(db) as session:
+        session.execute(insert(Participant), rows)
         ids = (
-            await session.execute(
+            session.execute(
                 select(Participant.id).where(
                     Participant.external_id.in_([r["external_id"] for r in rows])
                 )
             )
         ).scalars()
-        await session.execute(
+        session.execute(
             insert(Reminder),
             [
                 {
@@ -571,12 +569,10 @@ async def test_two_dispatchers_never_send_one_reminder_twice(database_url: str) 
     await asyncio.gather(one.drain(), two.drain(), one.drain(), two.drain())
     per_chat = Counter(chat for chat, _ in sender.sent)
     assert len(per_chat) == count and set(per_chat.values()) == {1}  # each exactly once
-    async with a.transaction() as session:
-        rows = list((await session.execute(select(OutboxMessage))).scalars())
+    with transaction(a) as session:
+        rows = list((session.execute(select(OutboxMessage))).scalars())
         statuses = Counter(
-            (
-                await session.execute(select(Reminder.status).where(Reminder.kind == "routine"))
-            ).scalars()
+            (session.execute(select(Reminder.status).where(Reminder.kind == "routine"))).scalars()
         )
     per_reminder = Counter(m.payload["reminder_id"] for m in rows)
     assert len(per_reminder) == count and set(per_reminder.values()) == {1}

@@ -13,6 +13,7 @@ from bot.settings import Settings, dashboard_refusal, is_loopback
 from storage.db import Database
 from storage.models import Participant, ProcessedUpdate
 from tests.emulator import BotApiEmulator
+from tests.support import transaction
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
 from tests.test_terminal import run_cli
@@ -72,16 +73,16 @@ async def test_a_stale_tap_after_hapus_data_brings_nobody_back(db: Database) -> 
         await bot.feed(bot.sari.text("/hapus_data"))
         seq = (await bot.participant()).seq
         await bot.feed(bot.sari.press(f"j1:{seq}:delete"))
-        async with db.transaction() as session:
-            assert await session.scalar(select(func.count()).select_from(Participant)) == 0
-            kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        with transaction(db) as session:
+            assert session.scalar(select(func.count()).select_from(Participant)) == 0
+            kept = session.scalar(select(func.count()).select_from(ProcessedUpdate))
         # Days later, a button of an old message: the language choice, a reminder's snooze.
         for stale in ("j1:2:lang:en", "j1:0:rem:1:s:tmr", "j1:0:ko:p:1", "j1:5:g::menu.main:net"):
             assert await bot.feed(bot.sari.press(stale)) == []
             assert "sudah selesai" in bot.request.answers()[-1]["text"]
-        async with db.transaction() as session:
-            assert await session.scalar(select(func.count()).select_from(Participant)) == 0
-            assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == kept
+        with transaction(db) as session:
+            assert session.scalar(select(func.count()).select_from(Participant)) == 0
+            assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == kept
         # Writing again starts a new conversation, as it should.
         sent = await bot.feed(bot.sari.text("/start"))
         assert "Persetujuan" in sent[0]["text"]

@@ -21,7 +21,7 @@ from coaching.network import Actor, MapView, TieView
 from storage.db import Database
 from storage.models import Actor as ActorRow
 from storage.models import NetworkMap, Tie
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import Person
 from tests.test_web import Site, site_for
 from web.mapcache import MapCache
@@ -62,14 +62,14 @@ async def test_a_5000_row_import_is_stored_whole_in_bulk(db: Database) -> None:
     await handle_event(db, sari.who, document(content), update_id=sari.update, now=NOW)
     assert (await sari.row()).state == "network.import"
     await sari.press("yes")
-    async with db.transaction() as session:
+    with transaction(db) as session:
         imported = (
-            await session.execute(select(NetworkMap).where(NetworkMap.source == "besar"))
+            session.execute(select(NetworkMap).where(NetworkMap.source == "besar"))
         ).scalar_one()
-        actors = await session.scalar(
+        actors = session.scalar(
             select(func.count()).select_from(ActorRow).where(ActorRow.map_id == imported.id)
         )
-        ties = await session.scalar(
+        ties = session.scalar(
             select(func.count()).select_from(Tie).where(Tie.map_id == imported.id)
         )
         # Every tie joins the two actors its row named (ids resolved in bulk, not one by one).
@@ -77,7 +77,7 @@ async def test_a_5000_row_import_is_stored_whole_in_bulk(db: Database) -> None:
         source = ActorRow.__table__.alias("s")
         target = ActorRow.__table__.alias("t")
         named = (
-            await session.execute(
+            session.execute(
                 select(source.c.name, target.c.name, Tie.strength)
                 .join(source, source.c.id == Tie.source_id)
                 .join(target, target.c.id == Tie.target_id)
@@ -228,8 +228,8 @@ async def test_every_change_to_a_map_bumps_its_version(db: Database) -> None:
     sari = await onboarded(db, 1302)
 
     async def version() -> int:
-        async with db.transaction() as session:
-            return int(await session.scalar(select(NetworkMap.version)) or 0)
+        with transaction(db) as session:
+            return int(session.scalar(select(NetworkMap.version)) or 0)
 
     start = await version()
     await sari.say("Budi - Ani kuat")
@@ -259,11 +259,11 @@ async def test_a_csv_is_parsed_and_checked_before_its_transaction(
     seen: list[Any] = []
     handle = conversations._handle
 
-    async def spying(session: Any, who: Any, event: Event, *args: Any) -> Any:
+    def spying(session: Any, who: Any, event: Event, *args: Any) -> Any:
         seen.append(
             (event.document.plan if event.document else None, threading.current_thread().name)
         )
-        return await handle(session, who, event, *args)
+        return handle(session, who, event, *args)
 
     monkeypatch.setattr(maps, "plan_import", recording)
     monkeypatch.setattr(conversations, "_handle", spying)

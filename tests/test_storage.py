@@ -13,7 +13,7 @@ from storage.conversations import Identity, handle_event, known, pending_prompt
 from storage.db import Database, database_url
 from storage.models import Answer, Base, OutboxMessage, Participant, ProcessedUpdate, Progress
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
-from tests.support import NOW
+from tests.support import NOW, transaction
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")
 
@@ -35,17 +35,15 @@ async def press(db: Database, value: str, update_id: int | None = None) -> Any:
 
 
 async def participant(db: Database, external_id: str = "tg:1001") -> Participant:
-    async with db.transaction() as session:
+    with transaction(db) as session:
         return (
-            await session.execute(select(Participant).where(Participant.external_id == external_id))
+            session.execute(select(Participant).where(Participant.external_id == external_id))
         ).scalar_one()
 
 
 async def outbox(db: Database) -> list[OutboxMessage]:
-    async with db.transaction() as session:
-        return list(
-            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-        )
+    with transaction(db) as session:
+        return list((session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
 
 
 async def onboard(db: Database) -> None:
@@ -58,10 +56,14 @@ async def onboard(db: Database) -> None:
     await press(db, "weekly", 7)
 
 
-def test_database_url_defaults_to_sqlite_and_makes_drivers_async() -> None:
-    assert database_url({}) == "sqlite+aiosqlite:///jejaring.sqlite3"
-    assert database_url({"DATABASE_URL": "postgresql://u@h/d"}) == "postgresql+asyncpg://u@h/d"
-    assert database_url({"DATABASE_URL": "postgres://u@h/d"}) == "postgresql+asyncpg://u@h/d"
+def test_database_url_defaults_to_sqlite_and_names_the_one_driver_of_each_database() -> None:
+    # The test changed with storage's drivers (issue 16): one synchronous driver per database;
+    # every spelling operators' configurations use (async drivers included) still works.
+    assert database_url({}) == "sqlite+pysqlite:///jejaring.sqlite3"
+    for given in ("postgresql://", "postgres://", "postgresql+asyncpg://", "postgresql+psycopg://"):
+        url = database_url({"DATABASE_URL": given + "u@h/d"})
+        assert url == "postgresql+psycopg://u@h/d"
+    assert database_url({"DATABASE_URL": "sqlite+aiosqlite:///x.db"}) == "sqlite+pysqlite:///x.db"
 
 
 async def test_onboarding_is_persisted_with_consent_and_profile(db: Database) -> None:
@@ -99,9 +101,9 @@ async def test_the_same_update_twice_has_one_effect(db: Database) -> None:
     again = await say(db, "Kesamaan membuat kami akrab.", 9)
     assert not first.duplicate and again.duplicate
     assert len(await outbox(db)) == count
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Answer)) == 1
-        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 9
+    with transaction(db) as session:
+        assert session.scalar(select(func.count()).select_from(Answer)) == 1
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 9
 
 
 async def test_a_double_tap_under_new_update_ids_has_one_effect(db: Database) -> None:
@@ -222,14 +224,14 @@ async def test_deleting_a_participant_removes_all_their_rows(db: Database) -> No
     await press(db, "m:bab2")
     await press(db, "x:bab2.latihan1", 8)
     await say(db, "Refleksi saya tentang kesamaan.", 9)
-    async with db.transaction() as session:
-        await session.execute(delete(Participant).where(Participant.external_id == "tg:1001"))
-    async with db.transaction() as session:
+    with transaction(db) as session:
+        session.execute(delete(Participant).where(Participant.external_id == "tg:1001"))
+    with transaction(db) as session:
         for table in Base.metadata.sorted_tables:
             if "participant_id" in table.c:
-                count = await session.scalar(select(func.count()).select_from(table))
+                count = session.scalar(select(func.count()).select_from(table))
                 assert count == 0, table.name
-        assert await session.scalar(select(func.count()).select_from(Progress)) == 0
+        assert session.scalar(select(func.count()).select_from(Progress)) == 0
 
 
 async def test_a_restart_frees_leases_of_dead_workers_on_this_host(db: Database) -> None:

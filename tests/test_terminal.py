@@ -14,6 +14,7 @@ from cli.chat import chat, terminal_identity
 from storage.db import Database
 from storage.models import Participant
 from tests.conftest import REPO
+from tests.support import transaction
 
 ONBOARDING = "1\n1\nSari Dewi\nBappeda Kabupaten Karawang\n1\n3\n"
 
@@ -74,8 +75,8 @@ async def test_chat_in_process_writes_the_same_database(sqlite_url: str) -> None
     db = Database.connect(sqlite_url)
     out = io.StringIO()
     await chat(db, user="ani", stdin=io.StringIO(ONBOARDING), stdout=out)
-    async with db.transaction() as session:
-        participant = (await session.execute(select(Participant))).scalar_one()
+    with transaction(db) as session:
+        participant = (session.execute(select(Participant))).scalar_one()
     assert participant.external_id == terminal_identity("ani").external_id
     assert (participant.name, participant.reminder, participant.state) == (
         "Sari Dewi",

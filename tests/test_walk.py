@@ -18,7 +18,7 @@ from coaching.model import Event, EventKind
 from storage.db import Database
 from storage.models import Answer, KltbEntry, Participant, PlannedTie, Progress
 from tests.conftest import REPO
-from tests.support import Conversation, place_value, telegram_html_errors
+from tests.support import Conversation, place_value, telegram_html_errors, transaction
 from tests.test_handlers import Harness
 from tests.test_storage import fast
 from tests.walk import walk
@@ -110,14 +110,14 @@ async def test_the_whole_module_through_a_real_application(db: Database) -> None
     bot.pipeline.flood = FloodGuard(limit=10**6)  # a script types faster than any person
     async with bot.app:
         await walk(AppClient(bot))
-    async with db.transaction() as session:
-        done = await session.scalar(select(func.count()).select_from(Progress))
-        answers = await session.scalar(select(func.count()).select_from(Answer))
-        kltb = await session.scalar(
+    with transaction(db) as session:
+        done = session.scalar(select(func.count()).select_from(Progress))
+        answers = session.scalar(select(func.count()).select_from(Answer))
+        kltb = session.scalar(
             select(func.count()).select_from(KltbEntry).where(KltbEntry.done_at.is_not(None))
         )
-        planned = await session.scalar(select(func.count()).select_from(PlannedTie))
-        participant = (await session.execute(select(Participant))).scalar_one()
+        planned = session.scalar(select(func.count()).select_from(PlannedTie))
+        participant = (session.execute(select(Participant))).scalar_one()
     assert done == len(EXERCISES) + len(PRACTICE)  # the network work counts too
     assert answers is not None and answers >= len(EXERCISES)
     assert kltb == 4 and planned == 1
@@ -148,9 +148,9 @@ async def test_the_whole_module_through_jejaring_chat(tmp_path: Path) -> None:
     out, err = await asyncio.wait_for(process.communicate(script.encode()), 300)
     stdout, stderr = out.decode(), err.decode()
     assert process.returncode == 0, stderr[-2000:]
-    db = Database.connect(f"sqlite+aiosqlite:///{tmp_path / 'jejaring.sqlite3'}")
-    async with db.transaction() as session:
-        done = await session.scalar(select(func.count()).select_from(Progress))
+    db = Database.connect(f"sqlite:///{tmp_path / 'jejaring.sqlite3'}")
+    with transaction(db) as session:
+        done = session.scalar(select(func.count()).select_from(Progress))
     await db.dispose()
     assert done == len(EXERCISES) + len(PRACTICE), stdout[-3000:]
     assert "Semua latihan dan evaluasi sudah Anda jawab" in stdout

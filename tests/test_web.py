@@ -17,7 +17,7 @@ import pytest
 from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.db import Database
-from tests.support import NOW
+from tests.support import NOW, transaction
 from tests.test_coach import Person, World, texts, world
 from tests.test_exports import assert_valid_gexf
 from web.app import dashboard_app, text_keys
@@ -120,8 +120,8 @@ async def test_reused_expired_or_altered_links_are_refused(site: Site) -> None:
 
 
 async def _coach_id(site: Site, telegram_user_id: int) -> int:
-    async with site.world.db.transaction() as session:
-        found = await cohorts.coach_id_of(session, telegram_user_id)
+    with transaction(site.world.db) as session:
+        found = cohorts.coach_id_of(session, telegram_user_id)
     assert found is not None
     return found
 

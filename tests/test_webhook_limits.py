@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from bot.webhook import BODY_MAX, SECRET_HEADER, webhook_app
 from storage.db import Database
 from storage.models import Participant
+from tests.support import transaction
 from tests.test_handlers import Harness
 
 SECRET = "s3cret"
@@ -97,8 +98,8 @@ async def test_an_update_id_telegram_could_not_have_sent_is_400(
 ) -> None:
     web = webhook_app(bot.app, bot.pipeline, path="/telegram", secret=SECRET)
     assert await send_json(web, update(update_id)) == 400
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Participant)) == 0
+    with transaction(db) as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 0
 
 
 async def test_a_real_update_still_goes_through(bot: Harness) -> None:

@@ -13,6 +13,7 @@ from bot import rendering
 from storage import deadletters
 from storage.db import Database
 from storage.outbox import enqueue
+from tests.support import transaction
 from tests.test_handlers import Harness
 
 CHAT = 1001
@@ -39,8 +40,8 @@ async def bot(db: Database) -> AsyncIterator[Harness]:
 async def queue(db: Database, first: dict[str, Any]) -> None:
     """``first``, then four plain replies, all for one chat."""
     payloads = [first, *({"text": text, "buttons": [], "seq": 0} for text in LATER)]
-    async with db.transaction() as session:
-        await enqueue(session, None, "telegram", CHAT, payloads, datetime.now(UTC))
+    with transaction(db) as session:
+        enqueue(session, None, "telegram", CHAT, payloads, datetime.now(UTC))
 
 
 def texts(bot: Harness) -> list[str]:
@@ -108,8 +109,8 @@ async def test_a_coach_opening_that_participant_is_not_held_either(
     from tests.test_coach import world
 
     w = await world(db)
-    async with db.transaction() as session:  # the name of the CSV actor in the issue
-        await session.execute(
+    with transaction(db) as session:  # the name of the CSV actor in the issue
+        session.execute(
             update(Actor)
             .where(Actor.name == "Dewi")
             .values(name="\u0300\u0300", name_key=name_key("\u0300\u0300"))

@@ -11,7 +11,7 @@ from typing import Protocol
 from coaching.curriculum import EXERCISES
 
 ANSWER = "Refleksi saya: jejaring kerja dibangun bersama para pemangku kepentingan."
-FORWARD = ("next", "go", "keep", "done", "s:4", "continue")
+FORWARD = ("next", "go", "keep", "done", "s:4", "continue", "now:2")
 
 
 class Client(Protocol):

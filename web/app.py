@@ -46,6 +46,7 @@ from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
 from web.mapcache import MapCache, MapPage
+from web.miniapp import SceneCache, miniapp_routes
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,12 @@ SESSION_COOKIE = "jejaring_session"
 LANG_COOKIE = "jejaring_lang"
 SORTS = ("name", "progress", "active", "attention")
 KLTB_STEPS = ("know", "like", "trust", "buy")
-STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+STATIC = {
+    "app.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "miniapp.css": "text/css; charset=utf-8",
+    "miniapp.js": "text/javascript; charset=utf-8",
+}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -105,6 +111,12 @@ def translate(locale: str) -> Callable[..., Markup]:
         return Markup(str(macro(**context)).strip())
 
     return t
+
+
+def app_texts(locale: str) -> dict[str, str]:
+    """The Mini App's texts (the ``mini_*`` web texts, without arguments) for its script."""
+    t = translate(locale)
+    return {k[5:]: str(t(k)) for k in sorted(text_keys(locale)) if k.startswith("mini_")}
 
 
 def pick_locale(request: Request) -> str:
@@ -170,13 +182,17 @@ def dashboard_app(
     *,
     clock: Clock = utcnow,
     maps: MapCache | None = None,
+    bot_token: str | None = None,
+    scenes: SceneCache | None = None,
 ) -> ASGIApp:
     """The dashboard as an ASGI app (Starlette inside the security-headers middleware).
 
     ``maps`` draws and analyses participants' maps (cached per map version, in a process of
-    its own): one per app unless given.
+    its own): one per app unless given. ``bot_token`` checks the Mini App's initData (without
+    it the app's sign-in refuses everyone); ``scenes`` draws its maps (one per app unless given).
     """
     maps = maps or MapCache()
+    scenes = scenes or SceneCache()
     assets = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -245,14 +261,14 @@ def dashboard_app(
         return response
 
     async def home(request: Request, coach_id: int) -> Response:
-        async with db.transaction() as session:
-            mine = await cohorts.cohorts_of(session, coach_id, clock())
+        now = clock()
+        mine = await db.run(lambda session: cohorts.cohorts_of(session, coach_id, now))
         return page(request, "cohorts.html", cohorts=mine)
 
     async def cohort(request: Request, coach_id: int) -> Response:
         now = clock()
-        async with db.transaction() as session:
-            roster = await cohorts.roster(session, coach_id, request.path_params["cohort_id"], now)
+        cohort_id = request.path_params["cohort_id"]
+        roster = await db.run(lambda session: cohorts.roster(session, coach_id, cohort_id, now))
         sort = request.query_params.get("sort", "name")
         sort = sort if sort in SORTS else "name"
         desc = request.query_params.get("desc") == "1"
@@ -265,17 +281,17 @@ def dashboard_app(
     async def participant(request: Request, coach_id: int) -> Response:
         now = clock()
         pid = request.path_params["participant_id"]
-        async with db.transaction() as session:
-            # Without the map: it is loaded (below) only if its version is not drawn yet.
-            detail = await cohorts.participant_detail(session, coach_id, pid, now, network=False)
+        # Without the map: it is loaded (below) only if its version is not drawn yet.
+        detail = await db.run(
+            lambda session: cohorts.participant_detail(session, coach_id, pid, now, network=False)
+        )
         locale = pick_locale(request)
         mapview = None
         if detail.network_id is not None:
             map_id = detail.network_id
 
             async def load() -> MapView | None:
-                async with db.transaction() as session:
-                    found = await networks.load_maps(session, pid, only=map_id)
+                found = await db.run(lambda session: networks.load_maps(session, pid, only=map_id))
                 return found[0] if found else None
 
             # Seconds of CPU for a big map: cached per version, computed in another process.
@@ -323,6 +339,16 @@ def dashboard_app(
                 signed_in(participant_export),
             ),
             Route("/static/{name:str}", static),
+            *miniapp_routes(
+                db,
+                links,
+                bot_token=bot_token,
+                clock=clock,
+                page=page,
+                texts=app_texts,
+                coach_of=coach_of,
+                scenes=scenes,
+            ),
         ],
         exception_handlers={404: not_found},
     )

@@ -6,7 +6,13 @@ and the three networks a leader builds (Ibarra & Hunter, 2007) — here the part
 classifies the contacts on their personal map and sees which of the three is thin —, the
 fundamentals of a network (Anklam, 2007), the three principles of networking in the order the
 module says to use them (Kilduff & Tsai, 2004: similarity first, then exchange, then
-reciprocity), each with a reflection, and Latihan II.1 and II.2.
+reciprocity — the module numbers them the other way round, and the lesson says so), each with a
+reflection; then the levels of networking (activity → control → influence → power) and why
+networking is more than handing out business cards; Barrat's KNOW → LIKE → TRUST → BUY,
+taught before Latihan II.2 asks about it; the skills networking needs (personal branding,
+listening, handling conflict, social media…); and Latihan II.1 and II.2. The balance of the
+three networks also says what the module says of a network left to grow by itself: it becomes
+homogeneous and less innovative.
 
 Stored: ``bab2.similarity``, ``bab2.exchange``, ``bab2.reciprocity`` (reflections),
 ``bab2.latihan1``, ``bab2.latihan2`` (the exercises: they count for progress), the actors'
@@ -22,6 +28,8 @@ from typing import Any
 from coaching.flows import lesson
 from coaching.flows.common import go, note, open_map, personal_map, stay
 from coaching.flows.states import Bab2Step as Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -39,6 +47,8 @@ MODULE = "bab2"
 # Kilduff & Tsai (2004) as the module says to apply them: similarity first, then exchange (so
 # the network is worth something), then reciprocity (so it keeps growing).
 PRINCIPLES: tuple[str, ...] = ("similarity", "exchange", "reciprocity")
+# The module's own numbering (Bab II.B): 1 Reciprocity, 2 Exchange, 3 Similarity.
+MODULE_NUMBER: dict[str, int] = {"reciprocity": 1, "exchange": 2, "similarity": 3}
 LATIHAN: tuple[str, ...] = ("bab2.latihan1", "bab2.latihan2")
 
 
@@ -53,157 +63,235 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
     (Step.BALANCE, {}),
     (Step.ANKLAM, {}),
     *((Step.PRINCIPLE, {"i": i}) for i in range(len(PRINCIPLES))),
+    (Step.LEVELS, {}),
+    (Step.KLTB, {}),
+    (Step.SKILLS, {}),
     *((Step.LATIHAN, {"n": n}) for n in range(len(LATIHAN))),
     (Step.DONE, {}),
 )
 
 
-class Bab2:
+STEPS = Steps(Step)
+
+
+@STEPS.prompt(Step.HOME)
+def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
+    return (lesson.home_reply(snap, MODULE, Step),)
+
+
+@STEPS.handler(Step.HOME)
+def on_home(snap: Snapshot, event: Event) -> Outcome:
+    """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
+    return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
+
+
+# --- pages that only read -----------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.NETWORK)
+def ask_network(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.network", {}, _nav()),)
+
+
+@STEPS.prompt(Step.TIES)
+def ask_ties(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.ties", tie_counts(personal_map(snap)), _nav()),)
+
+
+@STEPS.prompt(Step.SHAPE)
+def ask_shape(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.shape", reach(personal_map(snap)), _nav()),)
+
+
+@STEPS.prompt(Step.CROSS)
+def ask_cross(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.cross", {"flows": flow_counts(personal_map(snap))}, _nav()),)
+
+
+@STEPS.prompt(Step.BALANCE)
+def ask_balance(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_balance(personal_map(snap)),)
+
+
+@STEPS.prompt(Step.ANKLAM)
+def ask_anklam(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.anklam", {}, _nav()),)
+
+
+@STEPS.prompt(Step.LEVELS, Step.SKILLS)
+def ask_levels_or_skills(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply(str(snap.state), {}, _nav()),)
+
+
+@STEPS.prompt(Step.KLTB)
+def ask_kltb(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab2.kltb", {}, _nav()),)
+
+
+@STEPS.handler(
+    Step.NETWORK,
+    Step.TIES,
+    Step.SHAPE,
+    Step.CROSS,
+    Step.BALANCE,
+    Step.ANKLAM,
+    Step.LEVELS,
+    Step.KLTB,
+    Step.SKILLS,
+)
+def on_page(snap: Snapshot, event: Event) -> Outcome:
+    """On along the lesson's path, or back."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    if event.choice == "next":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    return stay(snap, note("common.use_buttons"))
+
+
+# --- Ibarra & Hunter: the contacts classified ---------------------------------------------------
+
+
+@STEPS.prompt(Step.IBARRA)
+def ask_ibarra(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_ibarra(snap, personal_map(snap)),)
+
+
+@STEPS.handler(Step.IBARRA)
+def on_ibarra(snap: Snapshot, event: Event) -> Outcome:
+    """Classify the contacts, add some on the map first, or go on to the balance."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    personal = personal_map(snap)
+    if event.choice == "classify" and unclassified(personal, ()):
+        return lesson.advance(MODULE, Step.CLASSIFY, data={"skipped": []})
+    if event.choice == "map":
+        return open_map(snap)
+    if event.choice == "next":
+        return lesson.advance(MODULE, Step.BALANCE)
+    if event.choice == "back":
+        return _move(snap, -1)
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.CLASSIFY)
+def ask_classify(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_classify(snap, personal_map(snap)),)
+
+
+@STEPS.handler(Step.CLASSIFY)
+def on_classify(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the kind of network of one contact, then asks about the next one."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    personal = personal_map(snap)
+    skipped = _skipped(snap.data)
+    waiting = unclassified(personal, skipped)
+    if event.choice in ("stop", "next"):
+        return lesson.advance(MODULE, Step.BALANCE)
+    if personal is None or not waiting:
+        return stay(snap, note("common.use_buttons"))
+    actor = waiting[0]
+    if event.choice == "skip":
+        data = {"skipped": [*skipped, actor.key], "edit": True}
+        if len(waiting) == 1:
+            return lesson.advance(MODULE, Step.BALANCE)
+        return lesson.advance(MODULE, Step.CLASSIFY, data=data)
+    kind = event.choice.removeprefix("kind:")
+    if not event.choice.startswith("kind:") or kind not in IBARRA:
+        return stay(snap, note("common.use_buttons"))
+    try:
+        effects = classify_effects(snap, personal, actor.key, kind)
+    except EditError as error:  # the map changed under us: say so, ask again
+        return stay(snap, note(error.key, **error.context))
+    saved = note("bab2.classified", name=actor.name, kind=kind)
+    if len(waiting) == 1:
+        return lesson.advance(MODULE, Step.BALANCE, saved, effects=effects)
+    data = {"skipped": skipped, "edit": True}
+    return lesson.advance(MODULE, Step.CLASSIFY, saved, data=data, effects=effects)
+
+
+# --- reflections: the principles, Latihan II.1 and II.2 -----------------------------------------
+
+
+@STEPS.prompt(Step.PRINCIPLE)
+def ask_principle(snap: Snapshot) -> tuple[Reply, ...]:
+    i = lesson.index(snap.data, "i", len(PRINCIPLES))
+    principle = PRINCIPLES[i]
+    context = {
+        "principle": principle,
+        "number": i + 1,
+        "module_number": MODULE_NUMBER[principle],
+        "previous": lesson.excerpt(snap.answers.get(f"{MODULE}.{principle}")),
+    }
+    return (Reply("bab2.principle", context, _answer_nav()),)
+
+
+@STEPS.prompt(Step.LATIHAN)
+def ask_latihan(snap: Snapshot) -> tuple[Reply, ...]:
+    n = lesson.index(snap.data, "n", len(LATIHAN))
+    context = {
+        "exercise": LATIHAN[n],
+        "number": n + 1,
+        "previous": lesson.excerpt(snap.answers.get(LATIHAN[n])),
+    }
+    return (Reply("bab2.latihan", context, _answer_nav()),)
+
+
+@STEPS.handler(Step.PRINCIPLE, Step.LATIHAN)
+def on_answer(snap: Snapshot, event: Event) -> Outcome:
+    """Stores a reflection (a principle, or Latihan II.1/II.2) and goes on; or skips."""
+    if event.choice == "skip":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    if event.choice:
+        return stay(snap, note("common.use_buttons"))
+    answer = lesson.typed_answer(snap, event, "bab2.need_text")
+    if isinstance(answer, Outcome):
+        return answer
+    if Step(snap.state) is Step.PRINCIPLE:
+        key = f"{MODULE}.{PRINCIPLES[lesson.index(snap.data, 'i', len(PRINCIPLES))]}"
+    else:
+        key = LATIHAN[lesson.index(snap.data, "n", len(LATIHAN))]
+    return _move(snap, +1, note("bab2.saved", what=key), effects=(SaveAnswer(key, answer),))
+
+
+# --- the end ------------------------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.DONE)
+def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
+    saved = [key for key in _stored_keys() if snap.answers.get(key)]
+    done, total = lesson.progress(snap, MODULE)
+    skipped = [key for key in LATIHAN if key not in snap.completed]
+    context = {"saved": saved, "done": done, "total": total, "skipped": skipped}
+    return (Reply("bab2.done", context, lesson.done_rows(snap, MODULE)),)
+
+
+@STEPS.handler(Step.DONE)
+def on_done(snap: Snapshot, event: Event) -> Outcome:
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+
+
+class Bab2(StepFlow):
     key = "bab2"
-    steps = Step
+    table = STEPS
     opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
         return go(Step.HOME)
 
-    # --- prompts ------------------------------------------------------------------------------
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        personal = personal_map(snap)
-        if step is Step.HOME:
-            return (_home(snap),)
-        if step is Step.NETWORK:
-            return (Reply("bab2.network", {}, _nav()),)
-        if step is Step.TIES:
-            return (Reply("bab2.ties", tie_counts(personal), _nav()),)
-        if step is Step.SHAPE:
-            return (Reply("bab2.shape", reach(personal), _nav()),)
-        if step is Step.CROSS:
-            return (Reply("bab2.cross", {"flows": flow_counts(personal)}, _nav()),)
-        if step is Step.IBARRA:
-            return (_ibarra(snap, personal),)
-        if step is Step.CLASSIFY:
-            return (_classify(snap, personal),)
-        if step is Step.BALANCE:
-            return (_balance(personal),)
-        if step is Step.ANKLAM:
-            return (Reply("bab2.anklam", {}, _nav()),)
-        if step is Step.PRINCIPLE:
-            i = lesson.index(snap.data, "i", len(PRINCIPLES))
-            principle = PRINCIPLES[i]
-            context = {
-                "principle": principle,
-                "number": i + 1,
-                "previous": lesson.excerpt(snap.answers.get(f"{MODULE}.{principle}")),
-            }
-            return (Reply("bab2.principle", context, _answer_nav()),)
-        if step is Step.LATIHAN:
-            n = lesson.index(snap.data, "n", len(LATIHAN))
-            context = {
-                "exercise": LATIHAN[n],
-                "number": n + 1,
-                "previous": lesson.excerpt(snap.answers.get(LATIHAN[n])),
-            }
-            return (Reply("bab2.latihan", context, _answer_nav()),)
-        saved = [key for key in _stored_keys() if snap.answers.get(key)]
-        done, total = lesson.progress(snap, MODULE)
-        skipped = [key for key in LATIHAN if key not in snap.completed]
-        context = {"saved": saved, "done": done, "total": total, "skipped": skipped}
-        return (Reply("bab2.done", context, lesson.done_rows(snap, MODULE)),)
-
-    # --- events -------------------------------------------------------------------------------
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
-        if event.choice == "menu":
-            return go("menu.main")
-        if step is Step.HOME:
-            return self._on_home(snap, event)
-        if step in (Step.PRINCIPLE, Step.LATIHAN):
-            return self._on_answer(snap, step, event)
-        refused = lesson.refuse_media(snap, event)
-        if refused is not None:
-            return refused
-        if step is Step.IBARRA:
-            return self._on_ibarra(snap, event)
-        if step is Step.CLASSIFY:
-            return self._on_classify(snap, event)
-        if step is Step.DONE:
-            return lesson.open_exercise(event.choice, MODULE) or stay(
-                snap, note("common.use_buttons")
-            )
-        if event.choice == "next":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
-        """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-        return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
-
-    def _on_ibarra(self, snap: Snapshot, event: Event) -> Outcome:
-        """Classify the contacts, add some on the map first, or go on to the balance."""
-        personal = personal_map(snap)
-        if event.choice == "classify" and unclassified(personal, ()):
-            return lesson.advance(MODULE, Step.CLASSIFY, data={"skipped": []})
-        if event.choice == "map":
-            return open_map(snap)
-        if event.choice == "next":
-            return lesson.advance(MODULE, Step.BALANCE)
-        if event.choice == "back":
-            return _move(snap, -1)
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_classify(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the kind of network of one contact, then asks about the next one."""
-        personal = personal_map(snap)
-        skipped = _skipped(snap.data)
-        waiting = unclassified(personal, skipped)
-        if event.choice in ("stop", "next"):
-            return lesson.advance(MODULE, Step.BALANCE)
-        if personal is None or not waiting:
-            return stay(snap, note("common.use_buttons"))
-        actor = waiting[0]
-        if event.choice == "skip":
-            data = {"skipped": [*skipped, actor.key], "edit": True}
-            if len(waiting) == 1:
-                return lesson.advance(MODULE, Step.BALANCE)
-            return lesson.advance(MODULE, Step.CLASSIFY, data=data)
-        kind = event.choice.removeprefix("kind:")
-        if not event.choice.startswith("kind:") or kind not in IBARRA:
-            return stay(snap, note("common.use_buttons"))
-        try:
-            effects = classify_effects(snap, personal, actor.key, kind)
-        except EditError as error:  # the map changed under us: say so, ask again
-            return stay(snap, note(error.key, **error.context))
-        saved = note("bab2.classified", name=actor.name, kind=kind)
-        if len(waiting) == 1:
-            return lesson.advance(MODULE, Step.BALANCE, saved, effects=effects)
-        data = {"skipped": skipped, "edit": True}
-        return lesson.advance(MODULE, Step.CLASSIFY, saved, data=data, effects=effects)
-
-    def _on_answer(self, snap: Snapshot, step: Step, event: Event) -> Outcome:
-        """Stores a reflection (a principle, or Latihan II.1/II.2) and goes on; or skips."""
-        if event.choice == "skip":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        if event.choice:
-            return stay(snap, note("common.use_buttons"))
-        answer = lesson.typed_answer(snap, event, "bab2.need_text")
-        if isinstance(answer, Outcome):
-            return answer
-        if step is Step.PRINCIPLE:
-            key = f"{MODULE}.{PRINCIPLES[lesson.index(snap.data, 'i', len(PRINCIPLES))]}"
-        else:
-            key = LATIHAN[lesson.index(snap.data, "n", len(LATIHAN))]
-        return _move(snap, +1, note("bab2.saved", what=key), effects=(SaveAnswer(key, answer),))
-
-
-FLOW = Bab2()
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 # --- the participant's personal map ------------------------------------------------------------
@@ -297,10 +385,6 @@ def flow_counts(view: MapView | None) -> dict[str, int]:
 # --- building blocks ---------------------------------------------------------------------------
 
 
-def _home(snap: Snapshot) -> Reply:
-    return lesson.home_reply(snap, MODULE, Step)
-
-
 def _ibarra(snap: Snapshot, personal: MapView | None) -> Reply:
     counts = ibarra_counts(personal)
     waiting = len(unclassified(personal, ()))
@@ -361,3 +445,6 @@ _move = _ROUTE.move
 
 def _stored_keys() -> tuple[str, ...]:
     return (*(f"{MODULE}.{p}" for p in PRINCIPLES), *LATIHAN)
+
+
+FLOW = Bab2()

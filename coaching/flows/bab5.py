@@ -4,12 +4,15 @@ In the module's order: command & control versus connect & collaborate (network l
 with a reflection; a self-assessment on the six characteristics of a network leader (LLC,
 2012) and Anklam's eight success criteria, one item per screen on a 1–5 scale, shown as a
 chart with the weakest items turned into suggestions from the module; then the participant's
-case walks Anklam's development model — Tahap I Purpose, II Design, III Grow, IV Perform — and
-at each transition answers the module's questions on purpose, structure, style and value;
-Latihan V at the end.
+case is placed in Anklam's development model — Tahap I Purpose, II Design, III Grow, IV Perform
+— at the stage it stands at now (a hint from Krebs & Holley's pattern of its case map, the
+module's other stage model, named as such), the participant answers that stage's question and
+only the transition questions that lead to the next stage (each of the module's fifteen
+questions belongs to one transition: ``coaching.leadership.TRANSITIONS``); Latihan V at the end.
 
 Stored: ``bab5.leadership`` (reflection), ``bab5.selfcheck`` (a summary as text, the scores as
-data), ``bab5.case``, ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1``
+data), ``bab5.case``, ``bab5.now`` (the stage, 1–4), ``bab5.stage<1-4>.situation`` (the stage's
+question), ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1``
 (the exercise: it counts for progress), and the bookmark ``bab5.resume``.
 """
 
@@ -19,15 +22,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from coaching import text
+from coaching.analysis import GraphError, analyse
 from coaching.flows import lesson
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import Bab5Step as Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow, Steps
 from coaching.leadership import (
     ASPECTS,
     ITEMS,
     ITEMS_BY_KEY,
     SCALE,
+    STAGE_OF_PATTERN,
     STAGES,
+    TRANSITIONS,
     averages,
     valid_scores,
     weakest,
@@ -42,26 +50,46 @@ SELFCHECK = "bab5.selfcheck"
 LATIHAN = "bab5.latihan1"
 
 
-# The lesson's path for "next" and "back". The scored items and their results sit between
-# the self-assessment's introduction and the case; each stage is followed by its transition
-# questions, one aspect per screen.
-PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
-    (Step.LEADERSHIP, {}),
-    (Step.REFLECT, {}),
-    (Step.SELFCHECK, {}),
-    (Step.CASE, {}),
-    (Step.MODEL, {}),
-    *(
-        position
-        for stage in range(len(STAGES))
-        for position in (
-            (Step.STAGE, {"stage": stage}),
-            *((Step.TRANSITION, {"stage": stage, "aspect": a}) for a in range(len(ASPECTS))),
-        )
-    ),
-    (Step.LATIHAN, {}),
-    (Step.DONE, {}),
-)
+NOW_KEY = f"{MODULE}.now"
+
+
+def path(stage: int | None) -> tuple[tuple[Step, Mapping[str, int]], ...]:
+    """The lesson's path for "next" and "back", once the case's stage is known.
+
+    The scored items and their results sit between the self-assessment's introduction and
+    the case; after the model, the participant says where the case stands; then that stage,
+    and the transition to the next stage, one adjustment (aspect) per screen.
+    """
+    pages: list[tuple[Step, Mapping[str, int]]] = [
+        (Step.LEADERSHIP, {}),
+        (Step.REFLECT, {}),
+        (Step.SELFCHECK, {}),
+        (Step.CASE, {}),
+        (Step.MODEL, {}),
+        (Step.NOW, {}),
+    ]
+    if stage is not None:
+        pages.append((Step.STAGE, {"stage": stage}))
+        pages += [
+            (Step.TRANSITION, {"stage": stage, "aspect": ASPECTS.index(aspect)})
+            for aspect, _ in TRANSITIONS[stage]
+        ]
+    pages += [(Step.LATIHAN, {}), (Step.DONE, {})]
+    return tuple(pages)
+
+
+PATH = path(0)  # the path of a case at Tahap I (every step appears in it)
+
+
+def chosen_stage(snap: Snapshot) -> int | None:
+    """The stage the participant said the case stands at (0 = Tahap I), if they said."""
+    raw = snap.answers.get(NOW_KEY) or ""
+    return int(raw) - 1 if raw in ("1", "2", "3", "4") else None
+
+
+def transition(stage: int) -> dict[str, tuple[str, ...]]:
+    """The aspects adjusted in the move from ``stage`` to the next, with their questions."""
+    return dict(TRANSITIONS[stage])
 
 
 def stage_key(stage: int, aspect: int) -> str:
@@ -69,191 +97,289 @@ def stage_key(stage: int, aspect: int) -> str:
     return f"{MODULE}.stage{stage + 1}.{ASPECTS[aspect]}"
 
 
-class Bab5:
+def situation_key(stage: int) -> str:
+    """``bab5.stage2.situation``: the answer to the stage's own question."""
+    return f"{MODULE}.stage{stage + 1}.situation"
+
+
+STEPS = Steps(Step)
+
+
+@STEPS.prompt(Step.HOME)
+def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
+    return (lesson.home_reply(snap, MODULE, Step),)
+
+
+@STEPS.handler(Step.HOME)
+def on_home(snap: Snapshot, event: Event) -> Outcome:
+    """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
+    return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
+
+
+@STEPS.prompt(Step.LEADERSHIP)
+def ask_leadership(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.leadership", {}, _nav()),)
+
+
+@STEPS.handler(Step.LEADERSHIP, Step.MODEL)
+def on_page(snap: Snapshot, event: Event) -> Outcome:
+    """On along the lesson's path, or back."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    if event.choice == "next":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.REFLECT)
+def ask_reflect(snap: Snapshot) -> tuple[Reply, ...]:
+    previous = lesson.excerpt(snap.answers.get(f"{MODULE}.leadership"))
+    return (Reply("bab5.reflect", {"previous": previous}, _answer_nav()),)
+
+
+# --- the self-check -----------------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.SELFCHECK)
+def ask_selfcheck(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.selfcheck", {"items": len(ITEMS)}, _nav("bab5.btn_begin")),)
+
+
+@STEPS.handler(Step.SELFCHECK)
+def on_selfcheck(snap: Snapshot, event: Event) -> Outcome:
+    """Begins scoring the items, or back."""
+    if event.choice == "next":
+        return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": {}})
+    return on_page(snap, event)
+
+
+@STEPS.prompt(Step.SCORE)
+def ask_score(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_score(snap.data),)
+
+
+@STEPS.handler(Step.SCORE)
+def on_score(snap: Snapshot, event: Event) -> Outcome:
+    """Stores one item's score and shows the next item in the same message."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    i = lesson.index(snap.data, "i", len(ITEMS))
+    scores = valid_scores(snap.data.get("scores"))
+    if event.choice == "prev":
+        if i == 0:
+            return lesson.advance(MODULE, Step.SELFCHECK)
+        data = {"i": i - 1, "scores": scores, "edit": True}
+        return lesson.advance(MODULE, Step.SCORE, data=data)
+    value = event.choice.removeprefix("s:")
+    if not event.choice.startswith("s:") or not is_number(value) or int(value) not in SCALE:
+        return stay(snap, note("bab5.use_scale"))
+    scores[ITEMS[i].key] = int(value)
+    if i + 1 < len(ITEMS):
+        data = {"i": i + 1, "scores": scores, "edit": True}
+        return lesson.advance(MODULE, Step.SCORE, data=data)
+    return _assessed(snap, scores)
+
+
+@STEPS.prompt(Step.RESULTS)
+def ask_results(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_results(snap.data),)
+
+
+@STEPS.handler(Step.RESULTS)
+def on_results(snap: Snapshot, event: Event) -> Outcome:
+    """On to the case; or the chart again; or score the items again."""
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    scores = valid_scores(snap.data.get("scores"))
+    if event.choice == "next":
+        return lesson.advance(MODULE, Step.CASE)
+    if event.choice == "chart" and len(scores) == len(ITEMS):
+        return stay(snap, _chart(snap, scores))
+    if event.choice == "redo":
+        return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": scores})
+    return stay(snap, note("common.use_buttons"))
+
+
+# --- the participant's case through the model's stages ------------------------------------------
+
+
+@STEPS.prompt(Step.CASE)
+def ask_case(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_case(snap),)
+
+
+@STEPS.handler(Step.CASE)
+def on_case(snap: Snapshot, event: Event) -> Outcome:
+    """The participant's case: one of their case maps, the one they had, or typed anew."""
+    current = snap.answers.get(f"{MODULE}.case")
+    if event.choice == "keep" and current:
+        return lesson.advance(MODULE, Step.MODEL)
+    if event.choice.startswith("map:"):
+        chosen = next((m for m in _case_maps(snap) if f"map:{m.id}" == event.choice), None)
+        if chosen is None:
+            return stay(snap, note("common.use_buttons"))
+        case = normalise(chosen.title)[:CASE_MAX]
+    elif event.choice:
+        return stay(snap, note("common.use_buttons"))
+    elif event.kind is not EventKind.TEXT:
+        return stay(snap, note("bab5.need_text"))
+    else:
+        case = normalise(event.text)
+        if len(case) < 3:
+            return stay(snap, note("common.bad_answer_short"))
+        if len(case) > CASE_MAX:
+            return stay(snap, note("bab5.bad_case_long", limit=CASE_MAX))
+    saved = note("bab5.case_saved", case=case)
+    effects = (SaveAnswer(f"{MODULE}.case", case),)
+    return lesson.advance(MODULE, Step.MODEL, saved, effects=effects)
+
+
+@STEPS.prompt(Step.MODEL)
+def ask_model(snap: Snapshot) -> tuple[Reply, ...]:
+    return (Reply("bab5.model", {"case": _case_text(snap)}, _nav()),)
+
+
+@STEPS.prompt(Step.NOW)
+def ask_now(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_now(snap, _case_text(snap)),)
+
+
+@STEPS.handler(Step.NOW)
+def on_now(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the stage the case stands at now and opens that stage."""
+    if event.choice == "back":
+        return _move(snap, -1)
+    if event.choice == "next" and chosen_stage(snap) is not None:
+        return _move(snap, +1)
+    value = event.choice.removeprefix("now:")
+    if not event.choice.startswith("now:") or value not in ("1", "2", "3", "4"):
+        return refuse_or_buttons(snap, event)
+    stage = int(value) - 1
+    return lesson.advance(
+        MODULE,
+        Step.STAGE,
+        note("bab5.now_saved", stage=stage + 1),
+        data={"stage": stage},
+        effects=(SaveAnswer(NOW_KEY, value),),
+    )
+
+
+@STEPS.prompt(Step.STAGE)
+def ask_stage(snap: Snapshot) -> tuple[Reply, ...]:
+    stage = lesson.index(snap.data, "stage", len(STAGES))
+    case = _case_text(snap)
+    context = {
+        "stage": stage + 1,
+        "case": case,
+        "purpose": _case_purpose(snap, case),
+        "aspects": [aspect for aspect, _ in TRANSITIONS[stage]],
+        "previous": lesson.excerpt(snap.answers.get(situation_key(stage))),
+    }
+    return (Reply("bab5.stage", context, _answer_nav()),)
+
+
+@STEPS.prompt(Step.TRANSITION)
+def ask_transition(snap: Snapshot) -> tuple[Reply, ...]:
+    stage = lesson.index(snap.data, "stage", len(STAGES))
+    aspect = lesson.index(snap.data, "aspect", len(ASPECTS))
+    asked = transition(stage)
+    name = ASPECTS[aspect] if ASPECTS[aspect] in asked else next(iter(asked))
+    order = list(asked)
+    context = {
+        "stage": stage + 1,
+        "aspect": name,
+        "questions": list(asked[name]),
+        "number": order.index(name) + 1,
+        "total": len(order),
+        "case": _case_text(snap),
+        "previous": lesson.excerpt(snap.answers.get(stage_key(stage, ASPECTS.index(name)))),
+    }
+    return (Reply("bab5.transition", context, _answer_nav()),)
+
+
+@STEPS.prompt(Step.LATIHAN)
+def ask_latihan(snap: Snapshot) -> tuple[Reply, ...]:
+    context = {"case": _case_text(snap), "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
+    return (Reply("bab5.latihan", context, _answer_nav()),)
+
+
+@STEPS.handler(Step.REFLECT, Step.STAGE, Step.TRANSITION, Step.LATIHAN)
+def on_answer(snap: Snapshot, event: Event) -> Outcome:
+    """Stores a reflection, a transition answer or Latihan V, and goes on; or skips."""
+    step = Step(snap.state)
+    if event.choice == "skip":
+        return _move(snap, +1)
+    if event.choice == "back":
+        return _move(snap, -1)
+    if event.choice:
+        return stay(snap, note("common.use_buttons"))
+    answer = lesson.typed_answer(snap, event, "bab5.need_text")
+    if isinstance(answer, Outcome):
+        return answer
+    if step is Step.REFLECT:
+        key = f"{MODULE}.leadership"
+    elif step is Step.LATIHAN:
+        key = LATIHAN
+    elif step is Step.STAGE:
+        key = situation_key(lesson.index(snap.data, "stage", len(STAGES)))
+    else:
+        stage = lesson.index(snap.data, "stage", len(STAGES))
+        key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
+    return _move(snap, +1, note("bab5.saved", what=key), effects=(SaveAnswer(key, answer),))
+
+
+@STEPS.prompt(Step.DONE)
+def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
+    done, total = lesson.progress(snap, MODULE)
+    now = chosen_stage(snap)
+    asked = transition(now) if now is not None else {}
+    answered = sum(
+        1 for aspect in asked if snap.answers.get(stage_key(now or 0, ASPECTS.index(aspect)))
+    )
+    context = {
+        "case": _case_text(snap),
+        "now": None if now is None else now + 1,
+        "stages": answered,
+        "questions": len(asked),
+        "assessed": bool(snap.answers.get(SELFCHECK)),
+        "latihan": bool(snap.answers.get(LATIHAN)),
+        "done": done,
+        "total": total,
+    }
+    return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
+
+
+@STEPS.handler(Step.DONE)
+def on_done(snap: Snapshot, event: Event) -> Outcome:
+    refused = lesson.refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+
+
+def _case_text(snap: Snapshot) -> str:
+    return snap.answers.get(f"{MODULE}.case") or ""
+
+
+class Bab5(StepFlow):
     key = "bab5"
-    steps = Step
+    table = STEPS
     opens: tuple[str, ...] = (MODULE,)
 
     def enter(self, snap: Snapshot, module: str) -> Outcome:
         """The menu opens the module on the lesson's page (start or resume, exercises)."""
         return go(Step.HOME)
 
-    # --- prompts ------------------------------------------------------------------------------
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        data = snap.data
-        if step is Step.HOME:
-            return (_home(snap),)
-        if step is Step.LEADERSHIP:
-            return (Reply("bab5.leadership", {}, _nav()),)
-        if step is Step.REFLECT:
-            previous = lesson.excerpt(snap.answers.get(f"{MODULE}.leadership"))
-            return (Reply("bab5.reflect", {"previous": previous}, _answer_nav()),)
-        if step is Step.SELFCHECK:
-            return (Reply("bab5.selfcheck", {"items": len(ITEMS)}, _nav("bab5.btn_begin")),)
-        if step is Step.SCORE:
-            return (_score(data),)
-        if step is Step.RESULTS:
-            return (_results(data),)
-        if step is Step.CASE:
-            return (_case(snap),)
-        case = snap.answers.get(f"{MODULE}.case") or ""
-        if step is Step.MODEL:
-            return (Reply("bab5.model", {"case": case}, _nav()),)
-        if step is Step.STAGE:
-            stage = lesson.index(data, "stage", len(STAGES))
-            context = {"stage": stage + 1, "case": case, "purpose": _case_purpose(snap, case)}
-            return (Reply("bab5.stage", context, _nav()),)
-        if step is Step.TRANSITION:
-            stage = lesson.index(data, "stage", len(STAGES))
-            aspect = lesson.index(data, "aspect", len(ASPECTS))
-            context = {
-                "stage": stage + 1,
-                "aspect": ASPECTS[aspect],
-                "number": aspect + 1,
-                "case": case,
-                "previous": lesson.excerpt(snap.answers.get(stage_key(stage, aspect))),
-            }
-            return (Reply("bab5.transition", context, _answer_nav()),)
-        if step is Step.LATIHAN:
-            context = {"case": case, "previous": lesson.excerpt(snap.answers.get(LATIHAN))}
-            return (Reply("bab5.latihan", context, _answer_nav()),)
-        done, total = lesson.progress(snap, MODULE)
-        stages = sum(
-            1
-            for s in range(len(STAGES))
-            for a in range(len(ASPECTS))
-            if snap.answers.get(stage_key(s, a))
-        )
-        context = {
-            "case": case,
-            "stages": stages,
-            "questions": len(STAGES) * len(ASPECTS),
-            "assessed": bool(snap.answers.get(SELFCHECK)),
-            "latihan": bool(snap.answers.get(LATIHAN)),
-            "done": done,
-            "total": total,
-        }
-        return (Reply("bab5.done", context, lesson.done_rows(snap, MODULE)),)
-
-    # --- events -------------------------------------------------------------------------------
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
-        if event.choice == "menu":
-            return go("menu.main")
-        if step is Step.HOME:
-            return self._on_home(snap, event)
-        if step is Step.CASE:
-            return self._on_case(snap, event)
-        if step in (Step.REFLECT, Step.TRANSITION, Step.LATIHAN):
-            return self._on_answer(snap, step, event)
-        refused = lesson.refuse_media(snap, event)
-        if refused is not None:
-            return refused
-        if step is Step.SCORE:
-            return self._on_score(snap, event)
-        if step is Step.RESULTS:
-            return self._on_results(snap, event)
-        if step is Step.DONE:
-            return lesson.open_exercise(event.choice, MODULE) or stay(
-                snap, note("common.use_buttons")
-            )
-        if step is Step.SELFCHECK and event.choice == "next":
-            return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": {}})
-        if event.choice == "next":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_home(self, snap: Snapshot, event: Event) -> Outcome:
-        """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-        return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
-
-    def _on_score(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores one item's score and shows the next item in the same message."""
-        i = lesson.index(snap.data, "i", len(ITEMS))
-        scores = valid_scores(snap.data.get("scores"))
-        if event.choice == "prev":
-            if i == 0:
-                return lesson.advance(MODULE, Step.SELFCHECK)
-            data = {"i": i - 1, "scores": scores, "edit": True}
-            return lesson.advance(MODULE, Step.SCORE, data=data)
-        value = event.choice.removeprefix("s:")
-        if not event.choice.startswith("s:") or not is_number(value) or int(value) not in SCALE:
-            return stay(snap, note("bab5.use_scale"))
-        scores[ITEMS[i].key] = int(value)
-        if i + 1 < len(ITEMS):
-            data = {"i": i + 1, "scores": scores, "edit": True}
-            return lesson.advance(MODULE, Step.SCORE, data=data)
-        return _assessed(snap, scores)
-
-    def _on_results(self, snap: Snapshot, event: Event) -> Outcome:
-        """On to the case; or the chart again; or score the items again."""
-        scores = valid_scores(snap.data.get("scores"))
-        if event.choice == "next":
-            return lesson.advance(MODULE, Step.CASE)
-        if event.choice == "chart" and len(scores) == len(ITEMS):
-            return stay(snap, _chart(snap, scores))
-        if event.choice == "redo":
-            return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": scores})
-        return stay(snap, note("common.use_buttons"))
-
-    def _on_case(self, snap: Snapshot, event: Event) -> Outcome:
-        """The participant's case: one of their case maps, the one they had, or typed anew."""
-        current = snap.answers.get(f"{MODULE}.case")
-        if event.choice == "keep" and current:
-            return lesson.advance(MODULE, Step.MODEL)
-        if event.choice.startswith("map:"):
-            chosen = next((m for m in _case_maps(snap) if f"map:{m.id}" == event.choice), None)
-            if chosen is None:
-                return stay(snap, note("common.use_buttons"))
-            case = normalise(chosen.title)[:CASE_MAX]
-        elif event.choice:
-            return stay(snap, note("common.use_buttons"))
-        elif event.kind is not EventKind.TEXT:
-            return stay(snap, note("bab5.need_text"))
-        else:
-            case = normalise(event.text)
-            if len(case) < 3:
-                return stay(snap, note("common.bad_answer_short"))
-            if len(case) > CASE_MAX:
-                return stay(snap, note("bab5.bad_case_long", limit=CASE_MAX))
-        saved = note("bab5.case_saved", case=case)
-        effects = (SaveAnswer(f"{MODULE}.case", case),)
-        return lesson.advance(MODULE, Step.MODEL, saved, effects=effects)
-
-    def _on_answer(self, snap: Snapshot, step: Step, event: Event) -> Outcome:
-        """Stores a reflection, a transition answer or Latihan V, and goes on; or skips."""
-        if event.choice == "skip":
-            return _move(snap, +1)
-        if event.choice == "back":
-            return _move(snap, -1)
-        if event.choice:
-            return stay(snap, note("common.use_buttons"))
-        answer = lesson.typed_answer(snap, event, "bab5.need_text")
-        if isinstance(answer, Outcome):
-            return answer
-        if step is Step.REFLECT:
-            key = f"{MODULE}.leadership"
-        elif step is Step.LATIHAN:
-            key = LATIHAN
-        else:
-            stage = lesson.index(snap.data, "stage", len(STAGES))
-            key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
-        return _move(snap, +1, note("bab5.saved", what=key), effects=(SaveAnswer(key, answer),))
-
-
-FLOW = Bab5()
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 # --- building blocks ---------------------------------------------------------------------------
-
-
-def _home(snap: Snapshot) -> Reply:
-    return lesson.home_reply(snap, MODULE, Step)
 
 
 def _score(data: Mapping[str, Any]) -> Reply:
@@ -340,11 +466,59 @@ def _case_purpose(snap: Snapshot, case: str) -> str | None:
     return found.purpose if found else None
 
 
+def _now(snap: Snapshot, case: str) -> Reply:
+    """Where the case stands now: Tahap I–IV, with a hint from its map's structure."""
+    current = chosen_stage(snap)
+    rows = (
+        tuple(
+            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (1, 2)
+        ),
+        tuple(
+            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (3, 4)
+        ),
+        (Option("back", "lesson.btn_back"),),
+    )
+    pattern = _case_pattern(snap, case)
+    context = {
+        "case": case,
+        "current": None if current is None else current + 1,
+        "pattern": pattern,
+        "hint": STAGE_OF_PATTERN.get(pattern or ""),
+    }
+    return Reply("bab5.now", context, rows)
+
+
+def _case_pattern(snap: Snapshot, case: str) -> str | None:
+    """Krebs & Holley's pattern of the case map the case was chosen from, when it has one."""
+    found = next((m for m in _case_maps(snap) if normalise(m.title)[:CASE_MAX] == case), None)
+    if found is None or len(found.actors) < 3 or not found.ties:
+        return None
+    try:
+        stage = analyse(found.graph()).stage
+    except GraphError:
+        return None
+    key = stage.key if stage.key != "undetermined" else stage.nearest
+    return key if key in STAGE_OF_PATTERN else None
+
+
+def refuse_or_buttons(snap: Snapshot, event: Event) -> Outcome:
+    return lesson.refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
+
+
 _nav = lesson.nav
 _answer_nav = lesson.answer_nav
 
 
-_ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
-_position = _ROUTE.position
-_to = _ROUTE.to
-_move = _ROUTE.move
+def _route(snap: Snapshot) -> lesson.LessonPath:
+    return lesson.LessonPath(MODULE, path(chosen_stage(snap)), Step.HOME)
+
+
+def _to(number: int) -> Outcome:
+    return lesson.LessonPath(MODULE, PATH, Step.HOME).to(number)
+
+
+def _move(snap: Snapshot, delta: int, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Outcome:
+    return _route(snap).move(snap, delta, *replies, effects=effects)
+
+
+FLOW = Bab5()

@@ -1,7 +1,9 @@
 """What a flow is, and the registry that routes states and commands to flows.
 
 A flow owns the states whose names start with its key (``"onboarding.name"``). Its steps are
-a ``StrEnum`` whose values are those state names, so what is stored and logged reads plainly.
+a ``StrEnum`` in :mod:`coaching.flows.states` whose values are those state names, so what is
+stored and logged reads plainly. Every flow with steps is written one way: a
+:class:`coaching.flows.steps.StepFlow` over a table of its steps' prompts and handlers.
 A flow may also own commands (``/bahasa``): it then has ``commands`` and ``on_command``.
 """
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from coaching.flows import picker, plans, typedday
 from coaching.flows.common import go, note, open_map, personal_map, stay
 from coaching.flows.states import KltbStep as Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
     Event,
     EventKind,
@@ -35,11 +37,228 @@ def next_step(view: MapView, name: str) -> str | None:
     return KLTB_STEPS[index] if index < len(KLTB_STEPS) else None
 
 
-class Kltb:
-    key = "kltb"
-    steps = Step
+STEPS = Steps(Step)
 
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+
+def _view(snap: Snapshot) -> MapView:
+    """The personal map with stakeholders on it (the flow's guards see to it)."""
+    view = personal_map(snap)
+    if view is None or not view.others():
+        raise LookupError("the KLTB flow's guards let no step work without stakeholders")
+    return view
+
+
+def _target(snap: Snapshot) -> str:
+    return str(snap.data.get("target", ""))
+
+
+@STEPS.prompt(Step.PICK)
+def ask_pick(snap: Snapshot) -> tuple[Reply, ...]:
+    view = _view(snap)
+    others = view.others()
+    page = int(snap.data.get("page", 0))
+    labels = [_label(view, a.name) for a in others]
+    picks = (*picker.pick_rows(labels, page), (Option("menu", "common.btn_menu"),))
+    pipeline = [{"name": a.name, "reached": view.kltb_reached(a.name)} for a in others[:30]]
+    return (
+        Reply(
+            "kltb.pick",
+            {"pipeline": pipeline, "count": len(others)},
+            picks,
+            edit="page" in snap.data,
+        ),
+    )
+
+
+@STEPS.handler(Step.PICK)
+def on_pick(snap: Snapshot, event: Event) -> Outcome:
+    """Opens one stakeholder's pipeline."""
+    others = _view(snap).others()
+    page = int(snap.data.get("page", 0))
+    if (turned := picker.turn(event.choice, page, len(others))) is not None:
+        return go(Step.PICK, data={"page": turned})
+    if (index := picker.index_of(event.choice, "pick", len(others))) is not None:
+        return go(Step.ACTOR, data={"target": others[index].name})
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.ACTOR)
+def ask_actor(snap: Snapshot) -> tuple[Reply, ...]:
+    view, name = _view(snap), _target(snap)
+    actor = view.find(name)
+    if actor is None:
+        return ()
+    entries = view.kltb_of(name)
+    upcoming = next_step(view, name)
+    plan = entries.get(upcoming) if upcoming else None
+    steps = []
+    for s in KLTB_STEPS:
+        entry = entries.get(s)
+        reached = entry.done_at if entry else None
+        steps.append(
+            {
+                "step": s,
+                "done": reached is not None,
+                "date": reached.date().isoformat() if reached else None,
+                "note": entry.note if entry else None,
+            }
+        )
+    context = {
+        "name": actor.name,
+        "steps": steps,
+        "next": upcoming,
+        "plan": plan.next_action if plan else None,
+        "due": plan.due_at.date().isoformat() if plan and plan.due_at else None,
+    }
+    row = tuple(
+        Option(f"step:{s}", "kltb.btn_step", {"step": s, "done": steps[i]["done"]})
+        for i, s in enumerate(KLTB_STEPS)
+    )
+    rows: tuple[tuple[Option, ...], ...] = (row[:2], row[2:])
+    if upcoming is not None:
+        rows += ((Option("plan", "kltb.btn_plan", {"step": upcoming}),),)
+    rows += ((Option("back", "common.btn_back"),),)
+    return (Reply("kltb.actor", context, rows),)
+
+
+@STEPS.handler(Step.ACTOR)
+def on_actor(snap: Snapshot, event: Event) -> Outcome:
+    """A step, strictly in order (a reached step can be revisited to edit its notes)."""
+    view, name = _view(snap), _target(snap)
+    if event.choice == "back":
+        return go(Step.PICK)
+    if event.choice == "plan" and (upcoming := next_step(view, name)):
+        return go(Step.PLAN, data={"target": name, "step": upcoming})
+    chosen = event.choice.removeprefix("step:")
+    if not event.choice.startswith("step:") or chosen not in KLTB_STEPS:
+        return stay(snap, note("common.use_buttons"))
+    upcoming = next_step(view, name)
+    reached = view.kltb_reached(name)
+    allowed = KLTB_STEPS.index(chosen) <= (KLTB_STEPS.index(reached) if reached else -1)
+    if chosen != upcoming and not allowed:
+        return stay(snap, note("kltb.no_skip", step=chosen, needed=upcoming or "buy"))
+    return go(Step.NOTE, data={"target": name, "step": chosen})
+
+
+@STEPS.prompt(Step.NOTE)
+def ask_note(snap: Snapshot) -> tuple[Reply, ...]:
+    view, name = _view(snap), _target(snap)
+    actor = view.find(name)
+    if actor is None:
+        return ()
+    chosen = str(snap.data.get("step", ""))
+    previous = view.kltb_of(name).get(chosen)
+    return (
+        Reply(
+            "kltb.ask_note",
+            {
+                "name": actor.name,
+                "step": chosen,
+                "previous": previous.note if previous else None,
+            },
+            ((Option("back", "common.btn_back"),),),
+        ),
+    )
+
+
+@STEPS.handler(Step.NOTE)
+def on_note(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the notes/evidence for the step, dated; suggests the next concrete action."""
+    view, name = _view(snap), _target(snap)
+    chosen = str(snap.data.get("step", ""))
+    if event.choice == "back":
+        return go(Step.ACTOR, data={"target": name})
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note("kltb.bad_note"), reprompt=False)
+    checked = check_answer(event.text)
+    if checked.value is None:
+        return stay(snap, note(checked.problem or "kltb.bad_note"), reprompt=False)
+    assert view.id is not None
+    effect = RecordKltb(view.id, name, chosen, checked.value)
+    return go(
+        Step.ACTOR,
+        note("kltb.saved", name=name, step=chosen),
+        data={"target": name},
+        effects=(effect,),
+    )
+
+
+@STEPS.prompt(Step.PLAN)
+def ask_plan(snap: Snapshot) -> tuple[Reply, ...]:
+    actor = _view(snap).find(_target(snap))
+    if actor is None:
+        return ()
+    return (
+        Reply(
+            "kltb.ask_plan",
+            {"name": actor.name, "step": str(snap.data.get("step", ""))},
+            ((Option("back", "common.btn_back"),),),
+        ),
+    )
+
+
+@STEPS.handler(Step.PLAN)
+def on_plan(snap: Snapshot, event: Event) -> Outcome:
+    """Takes the concrete action for the next step; asks when."""
+    if event.choice == "back":
+        return go(Step.ACTOR, data={"target": _target(snap)})
+    if event.kind is not EventKind.TEXT:
+        return stay(snap, note("kltb.bad_plan"), reprompt=False)
+    checked = check_answer(event.text)
+    if checked.value is None or len(checked.value) > 500:
+        return stay(snap, note("kltb.bad_plan"), reprompt=False)
+    return go(Step.DUE, data={**snap.data, "action": checked.value})
+
+
+@STEPS.prompt(Step.DUE)
+def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
+    actor = _view(snap).find(_target(snap))
+    if actor is None:
+        return ()
+    return (
+        Reply(
+            "kltb.ask_due",
+            {"name": actor.name, "step": str(snap.data.get("step", ""))},
+            (
+                *typedday.confirm_rows(snap),
+                tuple(Option(v, f"kltb.btn_{v}") for v in DUE_DAYS),
+                (Option("nodue", "kltb.btn_nodue"),),
+            ),
+        ),
+    )
+
+
+@STEPS.handler(Step.DUE)
+def on_due(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the planned action with its due date (reminders nudge about it)."""
+    view, name = _view(snap), _target(snap)
+    typed = typedday.read(snap, event)
+    if isinstance(typed, Outcome):
+        return typed
+    if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
+        return stay(snap, note("common.use_buttons"))
+    if typed is not None:
+        due: datetime | None = plans.due_at(snap, typed)
+    elif event.choice in DUE_DAYS:
+        due = snap.now + timedelta(days=DUE_DAYS[event.choice])
+    else:
+        due = None
+    assert view.id is not None
+    chosen, action = str(snap.data.get("step", "")), str(snap.data.get("action", ""))
+    effect = PlanKltb(view.id, name, chosen, action, due)
+    return go(
+        Step.ACTOR,
+        note("kltb.planned", name=name, step=chosen),
+        data={"target": name},
+        effects=(effect,),
+    )
+
+
+class Kltb(StepFlow):
+    key = "kltb"
+    table = STEPS
+
+    def guard_prompt(self, snap: Snapshot) -> tuple[Reply, ...] | None:
         view = personal_map(snap)
         if view is None or not view.others():
             return (
@@ -49,193 +268,22 @@ class Kltb:
                     ((Option("net", "kltb.btn_to_map"),), (Option("menu", "common.btn_menu"),)),
                 ),
             )
-        step = Step(snap.state)
-        if step is Step.PICK:
-            others = view.others()
-            page = int(snap.data.get("page", 0))
-            labels = [_label(view, a.name) for a in others]
-            picks = (*picker.pick_rows(labels, page), (Option("menu", "common.btn_menu"),))
-            pipeline = [{"name": a.name, "reached": view.kltb_reached(a.name)} for a in others[:30]]
-            return (
-                Reply(
-                    "kltb.pick",
-                    {"pipeline": pipeline, "count": len(others)},
-                    picks,
-                    edit="page" in snap.data,
-                ),
-            )
-        name = str(snap.data.get("target", ""))
-        actor = view.find(name)
-        if actor is None:
-            return ()
-        if step is Step.ACTOR:
-            entries = view.kltb_of(name)
-            upcoming = next_step(view, name)
-            plan = entries.get(upcoming) if upcoming else None
-            steps = []
-            for s in KLTB_STEPS:
-                entry = entries.get(s)
-                reached = entry.done_at if entry else None
-                steps.append(
-                    {
-                        "step": s,
-                        "done": reached is not None,
-                        "date": reached.date().isoformat() if reached else None,
-                        "note": entry.note if entry else None,
-                    }
-                )
-            context = {
-                "name": actor.name,
-                "steps": steps,
-                "next": upcoming,
-                "plan": plan.next_action if plan else None,
-                "due": plan.due_at.date().isoformat() if plan and plan.due_at else None,
-            }
-            row = tuple(
-                Option(f"step:{s}", "kltb.btn_step", {"step": s, "done": steps[i]["done"]})
-                for i, s in enumerate(KLTB_STEPS)
-            )
-            rows: tuple[tuple[Option, ...], ...] = (row[:2], row[2:])
-            if upcoming is not None:
-                rows += ((Option("plan", "kltb.btn_plan", {"step": upcoming}),),)
-            rows += ((Option("back", "common.btn_back"),),)
-            return (Reply("kltb.actor", context, rows),)
-        chosen = str(snap.data.get("step", ""))
-        if step is Step.NOTE:
-            previous = view.kltb_of(name).get(chosen)
-            return (
-                Reply(
-                    "kltb.ask_note",
-                    {
-                        "name": actor.name,
-                        "step": chosen,
-                        "previous": previous.note if previous else None,
-                    },
-                    ((Option("back", "common.btn_back"),),),
-                ),
-            )
-        if step is Step.PLAN:
-            return (
-                Reply(
-                    "kltb.ask_plan",
-                    {"name": actor.name, "step": chosen},
-                    ((Option("back", "common.btn_back"),),),
-                ),
-            )
-        return (
-            Reply(
-                "kltb.ask_due",
-                {"name": actor.name, "step": chosen},
-                (
-                    *typedday.confirm_rows(snap),
-                    tuple(Option(v, f"kltb.btn_{v}") for v in DUE_DAYS),
-                    (Option("nodue", "kltb.btn_nodue"),),
-                ),
-            ),
-        )
+        return None
 
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        """The menu, the map, no stakeholders, media; a stakeholder gone: the list again."""
         view = personal_map(snap)
         if event.choice == "menu":
-            return go("menu.main")
+            return go(MenuStep.MAIN)
         if event.choice == "net":
             return open_map(snap)
         if view is None or not view.others():
             return stay(snap, note("common.use_buttons"))
         if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
             return stay(snap, note("kltb.bad_media"))
-        step = Step(snap.state)
-        name = str(snap.data.get("target", ""))
-        if step is Step.PICK:
-            return self._pick(snap, view, event)
-        if view.find(name) is None:
+        if Step(snap.state) is not Step.PICK and view.find(_target(snap)) is None:
             return go(Step.PICK)
-        if step is Step.ACTOR:
-            return self._actor(snap, view, event, name)
-        if step is Step.NOTE:
-            return self._note(snap, view, event, name)
-        if step is Step.PLAN:
-            return self._plan(snap, event, name)
-        return self._due(snap, view, event, name)
-
-    def _pick(self, snap: Snapshot, view: MapView, event: Event) -> Outcome:
-        """Opens one stakeholder's pipeline."""
-        others = view.others()
-        page = int(snap.data.get("page", 0))
-        if (turned := picker.turn(event.choice, page, len(others))) is not None:
-            return go(Step.PICK, data={"page": turned})
-        if (index := picker.index_of(event.choice, "pick", len(others))) is not None:
-            return go(Step.ACTOR, data={"target": others[index].name})
-        return stay(snap, note("common.use_buttons"))
-
-    def _actor(self, snap: Snapshot, view: MapView, event: Event, name: str) -> Outcome:
-        """A step, strictly in order (a reached step can be revisited to edit its notes)."""
-        if event.choice == "back":
-            return go(Step.PICK)
-        if event.choice == "plan" and (upcoming := next_step(view, name)):
-            return go(Step.PLAN, data={"target": name, "step": upcoming})
-        chosen = event.choice.removeprefix("step:")
-        if not event.choice.startswith("step:") or chosen not in KLTB_STEPS:
-            return stay(snap, note("common.use_buttons"))
-        upcoming = next_step(view, name)
-        reached = view.kltb_reached(name)
-        allowed = KLTB_STEPS.index(chosen) <= (KLTB_STEPS.index(reached) if reached else -1)
-        if chosen != upcoming and not allowed:
-            return stay(snap, note("kltb.no_skip", step=chosen, needed=upcoming or "buy"))
-        return go(Step.NOTE, data={"target": name, "step": chosen})
-
-    def _note(self, snap: Snapshot, view: MapView, event: Event, name: str) -> Outcome:
-        """Stores the notes/evidence for the step, dated; suggests the next concrete action."""
-        chosen = str(snap.data.get("step", ""))
-        if event.choice == "back":
-            return go(Step.ACTOR, data={"target": name})
-        if event.kind is not EventKind.TEXT:
-            return stay(snap, note("kltb.bad_note"), reprompt=False)
-        checked = check_answer(event.text)
-        if checked.value is None:
-            return stay(snap, note(checked.problem or "kltb.bad_note"), reprompt=False)
-        assert view.id is not None
-        effect = RecordKltb(view.id, name, chosen, checked.value)
-        return go(
-            Step.ACTOR,
-            note("kltb.saved", name=name, step=chosen),
-            data={"target": name},
-            effects=(effect,),
-        )
-
-    def _plan(self, snap: Snapshot, event: Event, name: str) -> Outcome:
-        """Takes the concrete action for the next step; asks when."""
-        if event.choice == "back":
-            return go(Step.ACTOR, data={"target": name})
-        if event.kind is not EventKind.TEXT:
-            return stay(snap, note("kltb.bad_plan"), reprompt=False)
-        checked = check_answer(event.text)
-        if checked.value is None or len(checked.value) > 500:
-            return stay(snap, note("kltb.bad_plan"), reprompt=False)
-        return go(Step.DUE, data={**snap.data, "action": checked.value})
-
-    def _due(self, snap: Snapshot, view: MapView, event: Event, name: str) -> Outcome:
-        """Stores the planned action with its due date (reminders nudge about it)."""
-        typed = typedday.read(snap, event)
-        if isinstance(typed, Outcome):
-            return typed
-        if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
-            return stay(snap, note("common.use_buttons"))
-        if typed is not None:
-            due: datetime | None = plans.due_at(snap, typed)
-        elif event.choice in DUE_DAYS:
-            due = snap.now + timedelta(days=DUE_DAYS[event.choice])
-        else:
-            due = None
-        assert view.id is not None
-        chosen, action = str(snap.data.get("step", "")), str(snap.data.get("action", ""))
-        effect = PlanKltb(view.id, name, chosen, action, due)
-        return go(
-            Step.ACTOR,
-            note("kltb.planned", name=name, step=chosen),
-            data={"target": name},
-            effects=(effect,),
-        )
+        return None
 
 
 def _label(view: MapView, name: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from coaching.curriculum import MODULES_BY_KEY
 from coaching.flows.common import go, note, stay
+from coaching.flows.states import ExercisesStep
 from coaching.model import Effect, Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.validate import check_answer
 
@@ -123,7 +124,7 @@ def open_exercise(choice: str, module: str) -> Outcome | None:
     """An exercise button: answer it in the exercise flow (which returns to the module's list)."""
     key = choice.removeprefix("x:")
     if choice.startswith("x:") and key in MODULES_BY_KEY[module].item_keys:
-        return go("exercises.answer", data={"module": module, "exercise": key})
+        return go(ExercisesStep.ANSWER, data={"module": module, "exercise": key})
     return None
 
 

@@ -91,6 +91,7 @@ def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
         rows = (*rows, (Option("plans", "plans.btn_open"),))
     if coming is not None:
         rows = ((Option("next", "menu.btn_next"),), *rows)
+    rows = (*rows, (Option("miniapp", "network.btn_miniapp", web_app="/app"),))  # last: see cli
     context = {
         "name": snap.profile.name or "",
         "modules": modules,

@@ -24,7 +24,9 @@ from typing import Any
 from coaching import schedule
 from coaching.flows import picker, typedday
 from coaching.flows.common import go, note, open_map, stay
+from coaching.flows.states import MenuStep
 from coaching.flows.states import PlansStep as Step
+from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -45,7 +47,7 @@ LIST_MAX = 8  # open plans with a button each; the rest are counted
 CLOSED_SHOWN = 5  # recently done or dropped, listed without buttons
 NOTE_MAX = 500
 AHEAD_MAX = typedday.AHEAD_MAX
-HOME = "menu.main"
+HOME = MenuStep.MAIN
 
 
 def all_plans(snap: Snapshot) -> list[tuple[MapView, PlannedTie]]:
@@ -82,147 +84,206 @@ def begin(snap: Snapshot, plan_id: int, action: str, *, followup: bool = False) 
     return go(state, data=data)
 
 
-class Plans:
+STEPS = Steps(Step)
+
+
+def _found(snap: Snapshot) -> tuple[MapView, PlannedTie]:
+    """The plan a step is about (the flow's guards see that it is still there)."""
+    found = find(snap, _plan_id(snap))
+    if found is None:
+        raise LookupError("the plans flow's guards let no step work on a plan that is gone")
+    return found
+
+
+def _plan_id(snap: Snapshot) -> int:
+    return int(snap.data.get("plan") or 0)
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.LIST)
+def ask_list(snap: Snapshot) -> tuple[Reply, ...]:
+    return (_list(snap),)
+
+
+def _list(snap: Snapshot) -> Reply:
+    plans = all_plans(snap)
+    opened = [(v, p) for v, p in plans if p.is_open]
+    closed = sorted(
+        (p for _, p in plans if not p.is_open),
+        key=lambda p: p.done_at or p.dropped_at or snap.now,
+        reverse=True,
+    )[:CLOSED_SHOWN]
+    rows: list[tuple[Option, ...]] = [
+        (Option(f"p:{i}", "plans.btn_plan", _plan_context(snap, v, p)),)
+        for i, (v, p) in enumerate(opened[:LIST_MAX])
+    ]
+    rows.append((Option("net", "plans.btn_map"), Option("menu", "common.btn_menu")))
+    context = {
+        "open": [_plan_context(snap, v, p) for v, p in opened[:LIST_MAX]],
+        "more": max(0, len(opened) - LIST_MAX),
+        "closed": [_plan_context(snap, None, p) for p in closed],
+    }
+    return Reply("plans.list", context, tuple(rows))
+
+
+@STEPS.handler(Step.LIST)
+def on_list(snap: Snapshot, event: Event) -> Outcome:
+    if event.choice == "menu":
+        return go(HOME)
+    if event.choice == "net":
+        return open_map(snap)
+    opened = [p for _, p in all_plans(snap) if p.is_open][:LIST_MAX]
+    index = picker.index_of(event.choice, "p", len(opened))
+    if index is None:
+        return stay(snap, note("common.use_buttons"))
+    return go(Step.ITEM, data={"plan": opened[index].id})
+
+
+# --- one plan -----------------------------------------------------------------------------------
+
+BACK_ROW = (Option("back", "common.btn_back"),)
+
+
+@STEPS.prompt(Step.ITEM)
+def ask_item(snap: Snapshot) -> tuple[Reply, ...]:
+    found = find(snap, _plan_id(snap))
+    if found is None:
+        return (_list(snap),)
+    view, plan = found
+    rows: list[tuple[Option, ...]] = []
+    if plan.is_open:
+        rows += [
+            (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
+            (Option("drop", "plans.btn_drop"),),
+        ]
+    rows.append(BACK_ROW)
+    return (Reply("plans.item", _plan_context(snap, view, plan), tuple(rows)),)
+
+
+@STEPS.handler(Step.ITEM)
+def on_item(snap: Snapshot, event: Event) -> Outcome:
+    if event.choice == "back":
+        return go(Step.LIST)
+    if event.choice in ACTIONS:
+        return begin(snap, _plan_id(snap), event.choice)
+    return stay(snap, note("common.use_buttons"))
+
+
+# --- done, moved, dropped -----------------------------------------------------------------------
+
+
+@STEPS.prompt(Step.NOTE)
+def ask_note(snap: Snapshot) -> tuple[Reply, ...]:
+    view, plan = _found(snap)
+    rows = ((Option("nonote", "plans.btn_no_note"),), BACK_ROW)
+    return (Reply("plans.ask_note", _plan_context(snap, view, plan), rows),)
+
+
+@STEPS.handler(Step.NOTE)
+def on_note(snap: Snapshot, event: Event) -> Outcome:
+    """Marks the tie done with the participant's note, and weaves it into the map."""
+    view, plan = _found(snap)
+    if event.choice == "nonote":
+        text: str | None = None
+    elif event.kind is EventKind.TEXT:
+        checked = check_answer(event.text)
+        if checked.value is None or len(checked.value) > NOTE_MAX:
+            return stay(snap, note(checked.problem or "plans.bad_note"), reprompt=False)
+        text = checked.value
+    else:
+        return stay(snap, note("common.use_buttons"))
+    followup = bool(snap.data.get("followup"))
+    effects: list[Effect] = [ResolvePlan(plan.id or 0, "done", note=text, followup=followup)]
+    woven = _weave(view, plan)
+    if woven is not None:
+        effects.append(woven)
+    on_map = "added" if woven is not None else ("tied" if _tied(view, plan) else None)
+    reply = note("plans.marked_done", on_map=on_map, **_names(plan))
+    return go(Step.LIST, reply, effects=tuple(effects))
+
+
+@STEPS.prompt(Step.DATE)
+def ask_date(snap: Snapshot) -> tuple[Reply, ...]:
+    view, plan = _found(snap)
+    quick = tuple(Option(k, f"plans.btn_{k}") for k in QUICK_DAYS)
+    rows = (*typedday.confirm_rows(snap), quick, BACK_ROW)
+    return (Reply("plans.ask_date", _plan_context(snap, view, plan), rows),)
+
+
+@STEPS.handler(Step.DATE)
+def on_date(snap: Snapshot, event: Event) -> Outcome:
+    """A new date: a quick button, or typed; never in the past, at most two years ahead."""
+    _, plan = _found(snap)
+    today = typedday.local_today(snap)
+    typed = typedday.read(snap, event)
+    if isinstance(typed, Outcome):  # typed: the day it was taken for, to confirm
+        return typed
+    if event.choice in QUICK_DAYS:
+        day = today + timedelta(days=QUICK_DAYS[event.choice])
+    elif typed is not None:
+        day = typed
+    else:
+        return stay(snap, note("common.use_buttons"))
+    due = due_at(snap, day)
+    followup = bool(snap.data.get("followup"))
+    effect = ResolvePlan(plan.id or 0, "move", due_at=due, followup=followup)
+    when = schedule.local_parts(due, snap.profile.timezone)
+    return go(Step.LIST, note("plans.moved", due=when, **_names(plan)), effects=(effect,))
+
+
+@STEPS.prompt(Step.DROP)
+def ask_drop(snap: Snapshot) -> tuple[Reply, ...]:
+    view, plan = _found(snap)
+    yes_no = (Option("yes", "plans.btn_drop_yes"), Option("no", "plans.btn_drop_no"))
+    return (Reply("plans.ask_drop", _plan_context(snap, view, plan), (yes_no,)),)
+
+
+@STEPS.handler(Step.DROP)
+def on_drop(snap: Snapshot, event: Event) -> Outcome:
+    _, plan = _found(snap)
+    if event.choice == "yes":
+        effect = ResolvePlan(plan.id or 0, "drop", followup=bool(snap.data.get("followup")))
+        return go(Step.LIST, note("plans.dropped", **_names(plan)), effects=(effect,))
+    return stay(snap, note("common.use_buttons"))
+
+
+DECIDING = frozenset({Step.NOTE, Step.DATE, Step.DROP})  # done, moved or dropped: an open plan
+
+
+class Plans(StepFlow):
     key = "plans"
-    steps = Step
+    table = STEPS
     commands = ("rencana",)
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         return go(Step.LIST)
 
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
+    def guard_prompt(self, snap: Snapshot) -> tuple[Reply, ...] | None:
         step = Step(snap.state)
-        if step is Step.LIST:
-            return (self._list(snap),)
-        found = find(snap, int(snap.data.get("plan") or 0))
-        if found is None:
-            return (self._list(snap),) if step is Step.ITEM else ()
-        view, plan = found
-        context = _plan_context(snap, view, plan)
-        back = (Option("back", "common.btn_back"),)
-        if step is Step.ITEM:
-            rows: list[tuple[Option, ...]] = []
-            if plan.is_open:
-                rows += [
-                    (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
-                    (Option("drop", "plans.btn_drop"),),
-                ]
-            rows.append(back)
-            return (Reply("plans.item", context, tuple(rows)),)
-        if not plan.is_open:
-            return ()  # closed meanwhile (another device, a repeated press): back to the menu
-        if step is Step.NOTE:
-            rows = [(Option("nonote", "plans.btn_no_note"),), back]
-            return (Reply("plans.ask_note", context, tuple(rows)),)
-        if step is Step.DATE:
-            quick = tuple(Option(k, f"plans.btn_{k}") for k in QUICK_DAYS)
-            return (Reply("plans.ask_date", context, (*typedday.confirm_rows(snap), quick, back)),)
-        yes_no = (Option("yes", "plans.btn_drop_yes"), Option("no", "plans.btn_drop_no"))
-        return (Reply("plans.ask_drop", context, (yes_no,)),)
+        if step in DECIDING:
+            found = find(snap, _plan_id(snap))
+            if found is None or not found[1].is_open:
+                return ()  # gone, or closed meanwhile (another device, a repeated press): home
+        return None
 
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        """Media; a plan that is gone: the list; back from deciding: the plan; closed: the list."""
         step = Step(snap.state)
         if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
             return stay(snap, note("common.bad_media", media=event.media or "document"))
         if step is Step.LIST:
-            return self._pick(snap, event)
-        plan_id = int(snap.data.get("plan") or 0)
-        found = find(snap, plan_id)
+            return None
+        found = find(snap, _plan_id(snap))
         if found is None:
             return go(Step.LIST)
-        view, plan = found
-        if step is Step.ITEM:
-            if event.choice == "back":
+        if step in DECIDING:
+            if event.choice in ("back", "no"):
+                return go(Step.ITEM, data={"plan": _plan_id(snap)})
+            if not found[1].is_open:  # closed meanwhile (a second device): nothing to decide
                 return go(Step.LIST)
-            if event.choice in ACTIONS:
-                return begin(snap, plan_id, event.choice)
-            return stay(snap, note("common.use_buttons"))
-        if event.choice in ("back", "no"):
-            return go(Step.ITEM, data={"plan": plan_id})
-        if not plan.is_open:  # closed meanwhile (a second device): nothing left to decide
-            return go(Step.LIST)
-        followup = bool(snap.data.get("followup"))
-        if step is Step.NOTE:
-            return self._done(snap, event, view, plan, followup)
-        if step is Step.DATE:
-            return self._move(snap, event, plan, followup)
-        if event.choice == "yes":
-            effect = ResolvePlan(plan_id, "drop", followup=followup)
-            return go(Step.LIST, note("plans.dropped", **_names(plan)), effects=(effect,))
-        return stay(snap, note("common.use_buttons"))
-
-    # --- the list -----------------------------------------------------------------------------
-
-    def _list(self, snap: Snapshot) -> Reply:
-        plans = all_plans(snap)
-        opened = [(v, p) for v, p in plans if p.is_open]
-        closed = sorted(
-            (p for _, p in plans if not p.is_open),
-            key=lambda p: p.done_at or p.dropped_at or snap.now,
-            reverse=True,
-        )[:CLOSED_SHOWN]
-        rows: list[tuple[Option, ...]] = [
-            (Option(f"p:{i}", "plans.btn_plan", _plan_context(snap, v, p)),)
-            for i, (v, p) in enumerate(opened[:LIST_MAX])
-        ]
-        rows.append((Option("net", "plans.btn_map"), Option("menu", "common.btn_menu")))
-        context = {
-            "open": [_plan_context(snap, v, p) for v, p in opened[:LIST_MAX]],
-            "more": max(0, len(opened) - LIST_MAX),
-            "closed": [_plan_context(snap, None, p) for p in closed],
-        }
-        return Reply("plans.list", context, tuple(rows))
-
-    def _pick(self, snap: Snapshot, event: Event) -> Outcome:
-        if event.choice == "menu":
-            return go(HOME)
-        if event.choice == "net":
-            return open_map(snap)
-        opened = [p for _, p in all_plans(snap) if p.is_open][:LIST_MAX]
-        index = picker.index_of(event.choice, "p", len(opened))
-        if index is None:
-            return stay(snap, note("common.use_buttons"))
-        return go(Step.ITEM, data={"plan": opened[index].id})
-
-    # --- done, moved, dropped -----------------------------------------------------------------
-
-    def _done(
-        self, snap: Snapshot, event: Event, view: MapView, plan: PlannedTie, followup: bool
-    ) -> Outcome:
-        """Marks the tie done with the participant's note, and weaves it into the map."""
-        if event.choice == "nonote":
-            text: str | None = None
-        elif event.kind is EventKind.TEXT:
-            checked = check_answer(event.text)
-            if checked.value is None or len(checked.value) > NOTE_MAX:
-                return stay(snap, note(checked.problem or "plans.bad_note"), reprompt=False)
-            text = checked.value
-        else:
-            return stay(snap, note("common.use_buttons"))
-        effects: list[Effect] = [ResolvePlan(plan.id or 0, "done", note=text, followup=followup)]
-        woven = _weave(view, plan)
-        if woven is not None:
-            effects.append(woven)
-        on_map = "added" if woven is not None else ("tied" if _tied(view, plan) else None)
-        reply = note("plans.marked_done", on_map=on_map, **_names(plan))
-        return go(Step.LIST, reply, effects=tuple(effects))
-
-    def _move(self, snap: Snapshot, event: Event, plan: PlannedTie, followup: bool) -> Outcome:
-        """A new date: a quick button, or typed; never in the past, at most two years ahead."""
-        today = typedday.local_today(snap)
-        typed = typedday.read(snap, event)
-        if isinstance(typed, Outcome):  # typed: the day it was taken for, to confirm
-            return typed
-        if event.choice in QUICK_DAYS:
-            day = today + timedelta(days=QUICK_DAYS[event.choice])
-        elif typed is not None:
-            day = typed
-        else:
-            return stay(snap, note("common.use_buttons"))
-        due = due_at(snap, day)
-        effect = ResolvePlan(plan.id or 0, "move", due_at=due, followup=followup)
-        when = schedule.local_parts(due, snap.profile.timezone)
-        return go(Step.LIST, note("plans.moved", due=when, **_names(plan)), effects=(effect,))
+        return None
 
 
 def due_at(snap: Snapshot, day: date) -> datetime:

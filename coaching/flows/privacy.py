@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from coaching.flows.common import go, note, stay
+from coaching.flows.states import MenuStep, OnboardingStep
 from coaching.flows.states import PrivacyStep as Step
+from coaching.flows.steps import Back, StepFlow, Steps
 from coaching.model import (
     Event,
     ForgetParticipant,
@@ -30,28 +32,64 @@ JSON_NAME = "jejaring-data-saya.json"
 GRAPHML_NAME = "jejaring-peta-saya.graphml"
 
 
-HOME = "menu.main"
+HOME = MenuStep.MAIN
 
 
-class Privacy:
+STEPS = Steps(Step)
+
+
+@STEPS.prompt(Step.CONFIRM)
+def ask_confirm(snap: Snapshot) -> tuple[Reply, ...]:
+    context = {
+        "answers": len(snap.answers),
+        "maps": len(snap.maps),
+        "actors": sum(len(m.others()) for m in snap.maps),
+    }
+    buttons = ((Option("delete", "privacy.btn_delete"), Option("keep", "privacy.btn_keep")),)
+    return (Reply("privacy.confirm", context, buttons),)
+
+
+@STEPS.handler(Step.CONFIRM)
+def on_confirm(snap: Snapshot, event: Event) -> Outcome:
+    """Deletes everything after "yes", or goes back to where the participant was."""
+    if event.choice == "delete":
+        return Outcome(
+            OnboardingStep.CONSENT,
+            {},
+            effects=(ForgetParticipant(),),
+            replies=(note("privacy.deleted"),),
+            reprompt=False,
+        )
+    if event.choice == "keep":
+        return (Back.of(snap.data) or Back(HOME)).go(note("privacy.kept"))
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.JOIN)
+def ask_join_confirm(snap: Snapshot) -> tuple[Reply, ...]:
+    context = {"cohort": snap.data.get("cohort"), "current": snap.data.get("current")}
+    buttons = ((Option("join", "privacy.btn_join"), Option("stay", "privacy.btn_stay")),)
+    return (Reply("privacy.join_confirm", context, buttons),)
+
+
+@STEPS.handler(Step.JOIN)
+def on_join(snap: Snapshot, event: Event) -> Outcome:
+    back = Back.of(snap.data) or Back(HOME)
+    cohort, current = snap.data.get("cohort"), snap.data.get("current")
+    if event.choice == "join" and snap.data.get("join"):
+        effect = JoinCohort(str(snap.data["join"]))
+        return back.go(note("privacy.joined", cohort=cohort, current=current), effects=(effect,))
+    if event.choice == "stay":
+        return back.go(note("privacy.join_declined", cohort=cohort, current=current))
+    return stay(snap, note("common.use_buttons"))
+
+
+class Privacy(StepFlow):
     key = "privacy"
-    steps = Step
+    table = STEPS
     commands = ("ekspor", "hapus_data")
     # Someone halfway through onboarding has already consented and typed things: theirs too.
     open_before_onboarding = True
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        if snap.state == Step.JOIN:
-            context = {"cohort": snap.data.get("cohort"), "current": snap.data.get("current")}
-            buttons = ((Option("join", "privacy.btn_join"), Option("stay", "privacy.btn_stay")),)
-            return (Reply("privacy.join_confirm", context, buttons),)
-        context = {
-            "answers": len(snap.answers),
-            "maps": len(snap.maps),
-            "actors": sum(len(m.others()) for m in snap.maps),
-        }
-        buttons = ((Option("delete", "privacy.btn_delete"), Option("keep", "privacy.btn_keep")),)
-        return (Reply("privacy.confirm", context, buttons),)
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """``/ekspor`` sends JSON and GraphML files; ``/hapus_data`` asks to confirm."""
@@ -66,24 +104,7 @@ class Privacy:
                 replies=(note("privacy.forgotten_nothing"),),
                 reprompt=False,
             )
-        return go(Step.CONFIRM, data={"return_to": snap.state, "return_data": dict(snap.data)})
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        """Deletes everything after "yes", or goes back to where the participant was."""
-        if snap.state == Step.JOIN:
-            return _join(snap, event)
-        if event.choice == "delete":
-            return Outcome(
-                "onboarding.consent",
-                {},
-                effects=(ForgetParticipant(),),
-                replies=(note("privacy.deleted"),),
-                reprompt=False,
-            )
-        if event.choice == "keep":
-            back = str(snap.data.get("return_to") or "menu.main")
-            return go(back, note("privacy.kept"), data=snap.data.get("return_data") or {})
-        return stay(snap, note("common.use_buttons"))
+        return go(Step.CONFIRM, data=Back.here(snap).into())
 
 
 FLOW = Privacy()
@@ -98,31 +119,8 @@ def ask_join(snap: Snapshot, code: str, cohort: str | None, current: str | None)
     onboarding = snap.state.startswith("onboarding.")
     back = snap.state if onboarding else HOME
     keep = {k: v for k, v in snap.data.items() if k != "join"} if onboarding else {}
-    data = {
-        "join": code,
-        "cohort": cohort,
-        "current": current,
-        "return_to": back,
-        "return_data": keep,
-    }
-    return go(Step.JOIN, data=data)
-
-
-def _join(snap: Snapshot, event: Event) -> Outcome:
-    back = str(snap.data.get("return_to") or HOME)
-    data = snap.data.get("return_data") or {}
-    cohort, current = snap.data.get("cohort"), snap.data.get("current")
-    if event.choice == "join" and snap.data.get("join"):
-        effect = JoinCohort(str(snap.data["join"]))
-        return go(
-            back,
-            note("privacy.joined", cohort=cohort, current=current),
-            data=data,
-            effects=(effect,),
-        )
-    if event.choice == "stay":
-        return go(back, note("privacy.join_declined", cohort=cohort, current=current), data=data)
-    return stay(snap, note("common.use_buttons"))
+    data = {"join": code, "cohort": cohort, "current": current}
+    return go(Step.JOIN, data=Back(back, keep).into(data))
 
 
 def _export(snap: Snapshot) -> Outcome:

@@ -23,7 +23,9 @@ from coaching import schedule
 from coaching.curriculum import EXERCISES
 from coaching.flows import plans
 from coaching.flows.common import go, note, stay, zone_found
+from coaching.flows.states import ExercisesStep, KltbStep, MenuStep
 from coaching.flows.states import RemindersStep as Step
+from coaching.flows.steps import Back, StepFlow, Steps, carry_back
 from coaching.model import (
     Event,
     EventKind,
@@ -42,8 +44,8 @@ from coaching.validate import ZONES, is_number, normalise
 
 TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
 QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
-HOME = "menu.main"
-KLTB_STEP = "kltb.note"  # the KLTB flow's step that records a step reached with a stakeholder
+HOME = MenuStep.MAIN
+KLTB_STEP = KltbStep.NOTE  # the KLTB flow's step that records a step reached with a stakeholder
 
 
 def preference(snap: Snapshot) -> schedule.Preference:
@@ -57,188 +59,203 @@ def preference(snap: Snapshot) -> schedule.Preference:
     )
 
 
-class Reminders:
+STEPS = Steps(Step)
+BACK_ROW = (Option("back", "common.btn_back"),)
+
+
+def _keep(snap: Snapshot) -> dict[str, Any]:
+    """Within the settings, the way back out of them is kept."""
+    return carry_back(snap.data)
+
+
+@STEPS.prompt(Step.MAIN)
+def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
+    options = (
+        tuple(Option(f"f:{f}", f"reminders.btn_{f}") for f in schedule.FREQUENCIES),
+        (
+            Option("time", "reminders.btn_set_time"),
+            Option("tz", "reminders.btn_set_zone"),
+            Option("quiet", "reminders.btn_set_quiet"),
+        ),
+        (Option("done", "reminders.btn_done"),),
+    )
+    return (Reply("reminders.main", _settings(snap), options),)
+
+
+@STEPS.handler(Step.MAIN)
+def on_main(snap: Snapshot, event: Event) -> Outcome:
+    """Stores daily/weekly/off, opens a sub-setting, or returns where the participant was."""
+    choice = event.choice
+    if choice.startswith("f:") and choice[2:] in schedule.FREQUENCIES:
+        return go(
+            Step.MAIN,
+            note("reminders.saved"),
+            data=_keep(snap),
+            effects=(UpdateProfile({"reminder": choice[2:]}),),
+        )
+    sub = {"time": Step.TIME, "tz": Step.TIMEZONE, "quiet": Step.QUIET}.get(choice)
+    if sub is not None:
+        return go(sub, data=_keep(snap))
+    if choice == "done":
+        back = Back.of(snap.data) or Back(HOME)
+        if back.state.startswith("reminders."):
+            back = Back(HOME, back.data)
+        return back.go(note("reminders.done"))
+    return stay(snap, note("common.use_buttons"))
+
+
+@STEPS.prompt(Step.TIME)
+def ask_time(snap: Snapshot) -> tuple[Reply, ...]:
+    rows = (
+        tuple(Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[:3]),
+        tuple(Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[3:]),
+        BACK_ROW,
+    )
+    return (Reply("reminders.ask_time", _settings(snap), rows),)
+
+
+@STEPS.handler(Step.TIME)
+def on_time(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the local time of routine nudges (a button, or typed HH:MM)."""
+    if event.choice == "back":
+        return go(Step.MAIN, data=_keep(snap))
+    typed = event.choice or event.text
+    if event.choice and len(event.choice) == 4 and is_number(event.choice):
+        typed = f"{event.choice[:2]}:{event.choice[2:]}"
+    at = schedule.parse_hhmm(typed)
+    if at is None:
+        return stay(snap, note("reminders.bad_time"))
+    value = schedule.hhmm(at)
+    replies = [note("reminders.saved")]
+    pref = dataclasses.replace(preference(snap), time=value)
+    probe = schedule.wall_clock(snap.now.astimezone(pref.tz).date(), at, pref.tz)
+    if schedule.in_quiet(probe, pref):
+        replies.append(
+            note(
+                "reminders.time_in_quiet",
+                time=value,
+                start=pref.quiet_start,
+                end=pref.quiet_end,
+            )
+        )
+    return go(
+        Step.MAIN,
+        *replies,
+        data=_keep(snap),
+        effects=(UpdateProfile({"reminder_time": value}),),
+    )
+
+
+@STEPS.prompt(Step.TIMEZONE)
+def ask_timezone(snap: Snapshot) -> tuple[Reply, ...]:
+    zones = tuple(Option(label, f"onboarding.btn_tz_{label.lower()}") for label in ZONES)
+    return (Reply("reminders.ask_timezone", _settings(snap), (zones, BACK_ROW)),)
+
+
+@STEPS.handler(Step.TIMEZONE)
+def on_timezone(snap: Snapshot, event: Event) -> Outcome:
+    """Stores the time zone: WIB/WITA/WIT, or a typed IANA name."""
+    if event.choice == "back":
+        return go(Step.MAIN, data=_keep(snap))
+    place = find_zone(normalise(event.choice or event.text))
+    if place is None:
+        return stay(snap, note("onboarding.bad_timezone"))
+    return go(
+        Step.MAIN,
+        *zone_found(place),
+        note("reminders.saved"),
+        data=_keep(snap),
+        effects=(UpdateProfile({"timezone": place.zone}),),
+    )
+
+
+@STEPS.prompt(Step.QUIET)
+def ask_quiet(snap: Snapshot) -> tuple[Reply, ...]:
+    quiet = tuple(
+        (Option(f"q{s[:2]}{e[:2]}", "reminders.btn_quiet", {"start": s, "end": e}),)
+        for s, e in QUIETS
+    )
+    return (Reply("reminders.ask_quiet", _settings(snap), (*quiet, BACK_ROW)),)
+
+
+@STEPS.handler(Step.QUIET)
+def on_quiet(snap: Snapshot, event: Event) -> Outcome:
+    """Stores quiet hours: a button, or typed ``HH:MM-HH:MM``."""
+    if event.choice == "back":
+        return go(Step.MAIN, data=_keep(snap))
+    if event.choice.startswith("q") and len(event.choice) == 5 and is_number(event.choice[1:]):
+        typed = f"{event.choice[1:3]}:00-{event.choice[3:5]}:00"
+    else:
+        typed = event.text
+    span = _parse_span(typed)
+    if span is None:
+        return stay(snap, note("reminders.bad_quiet"))
+    start, end = span
+    if schedule.quiet_too_long(start, end):
+        return stay(snap, note("reminders.quiet_too_long"))
+    fields = {"quiet_start": schedule.hhmm(start), "quiet_end": schedule.hhmm(end)}
+    return go(
+        Step.MAIN,
+        note("reminders.saved"),
+        data=_keep(snap),
+        effects=(UpdateProfile(fields),),
+    )
+
+
+@STEPS.prompt(Step.GUIDE)
+def ask_guide(snap: Snapshot) -> tuple[Reply, ...]:
+    guide = snap.data.get("guide")
+    if guide != "tie":
+        return ()
+    context = {k: v for k, v in snap.data.items() if k not in ("guide", "ref", "plan")}
+    guide_rows: tuple[tuple[Option, ...], ...] = ((Option("menu", "common.btn_menu"),),)
+    found = plans.find(snap, int(snap.data.get("plan") or 0))
+    if found is not None and found[1].is_open:  # done, moved or dropped from here
+        guide_rows = (
+            (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
+            (Option("drop", "plans.btn_drop"), Option("menu", "common.btn_menu")),
+        )
+    return (Reply(f"reminders.{guide}_guide", context, guide_rows),)
+
+
+@STEPS.handler(Step.GUIDE)
+def on_guide(snap: Snapshot, event: Event) -> Outcome:
+    if event.choice == "menu":
+        return go(HOME)
+    if event.choice in plans.ACTIONS:
+        return plans.begin(snap, int(snap.data.get("plan") or 0), event.choice)
+    return stay(snap, note("common.use_buttons"))
+
+
+def _settings(snap: Snapshot) -> dict[str, Any]:
+    pref = preference(snap)
+    upcoming = schedule.next_due(pref, snap.now)
+    return {
+        "frequency": pref.frequency or "off",
+        "time": pref.time,
+        "zone": schedule.local_parts(snap.now, pref.zone)["zone"],
+        "quiet_start": pref.quiet_start,
+        "quiet_end": pref.quiet_end,
+        "next": schedule.local_parts(upcoming, pref.zone) if upcoming else None,
+    }
+
+
+class Reminders(StepFlow):
     key = "reminders"
-    steps = Step
+    table = STEPS
     commands = ("pengingat",)
     button_prefixes = (PREFIX,)
 
-    # --- /pengingat --------------------------------------------------------------------------
-
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        step = Step(snap.state)
-        back = (Option("back", "common.btn_back"),)
-        if step is Step.MAIN:
-            return (Reply("reminders.main", self._settings(snap), self._main_options()),)
-        if step is Step.TIME:
-            rows = (
-                tuple(
-                    Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[:3]
-                ),
-                tuple(
-                    Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[3:]
-                ),
-                back,
-            )
-            return (Reply("reminders.ask_time", self._settings(snap), rows),)
-        if step is Step.TIMEZONE:
-            zones = tuple(Option(label, f"onboarding.btn_tz_{label.lower()}") for label in ZONES)
-            return (Reply("reminders.ask_timezone", self._settings(snap), (zones, back)),)
-        if step is Step.QUIET:
-            quiet = tuple(
-                (Option(f"q{s[:2]}{e[:2]}", "reminders.btn_quiet", {"start": s, "end": e}),)
-                for s, e in QUIETS
-            )
-            return (Reply("reminders.ask_quiet", self._settings(snap), (*quiet, back)),)
-        guide = snap.data.get("guide")
-        if guide != "tie":
-            return ()
-        context = {k: v for k, v in snap.data.items() if k not in ("guide", "ref", "plan")}
-        guide_rows: tuple[tuple[Option, ...], ...] = ((Option("menu", "common.btn_menu"),),)
-        found = plans.find(snap, int(snap.data.get("plan") or 0))
-        if found is not None and found[1].is_open:  # done, moved or dropped from here
-            guide_rows = (
-                (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
-                (Option("drop", "plans.btn_drop"), Option("menu", "common.btn_menu")),
-            )
-        return (Reply(f"reminders.{guide}_guide", context, guide_rows),)
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("common.bad_media", media=event.media or "document"))
+        return None
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """Opens the reminder settings, remembering the step to return to."""
         if snap.state.startswith(f"{self.key}."):
-            data = {k: snap.data[k] for k in ("return_to", "return_data") if k in snap.data}
-        else:
-            data = {"return_to": snap.state, "return_data": dict(snap.data)}
-        return go(Step.MAIN, data=data)
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        step = Step(snap.state)
-        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
-            return stay(snap, note("common.bad_media", media=event.media or "document"))
-        if step is Step.GUIDE:
-            if event.choice == "menu":
-                return go(HOME)
-            if event.choice in plans.ACTIONS:
-                return plans.begin(snap, int(snap.data.get("plan") or 0), event.choice)
-            return stay(snap, note("common.use_buttons"))
-        if step is Step.MAIN:
-            return self._main(snap, event)
-        if event.choice == "back":
-            return go(Step.MAIN, data=self._keep(snap))
-        if step is Step.TIME:
-            return self._time(snap, event)
-        if step is Step.TIMEZONE:
-            return self._timezone(snap, event)
-        return self._quiet(snap, event)
-
-    def _main(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores daily/weekly/off, opens a sub-setting, or returns where the participant was."""
-        choice = event.choice
-        if choice.startswith("f:") and choice[2:] in schedule.FREQUENCIES:
-            return go(
-                Step.MAIN,
-                note("reminders.saved"),
-                data=self._keep(snap),
-                effects=(UpdateProfile({"reminder": choice[2:]}),),
-            )
-        sub = {"time": Step.TIME, "tz": Step.TIMEZONE, "quiet": Step.QUIET}.get(choice)
-        if sub is not None:
-            return go(sub, data=self._keep(snap))
-        if choice == "done":
-            back = str(snap.data.get("return_to") or HOME)
-            if back.startswith(f"{self.key}."):
-                back = HOME
-            return go(back, note("reminders.done"), data=snap.data.get("return_data") or {})
-        return stay(snap, note("common.use_buttons"))
-
-    def _time(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the local time of routine nudges (a button, or typed HH:MM)."""
-        typed = event.choice or event.text
-        if event.choice and len(event.choice) == 4 and is_number(event.choice):
-            typed = f"{event.choice[:2]}:{event.choice[2:]}"
-        at = schedule.parse_hhmm(typed)
-        if at is None:
-            return stay(snap, note("reminders.bad_time"))
-        value = schedule.hhmm(at)
-        replies = [note("reminders.saved")]
-        pref = dataclasses.replace(preference(snap), time=value)
-        probe = schedule.wall_clock(snap.now.astimezone(pref.tz).date(), at, pref.tz)
-        if schedule.in_quiet(probe, pref):
-            replies.append(
-                note(
-                    "reminders.time_in_quiet",
-                    time=value,
-                    start=pref.quiet_start,
-                    end=pref.quiet_end,
-                )
-            )
-        return go(
-            Step.MAIN,
-            *replies,
-            data=self._keep(snap),
-            effects=(UpdateProfile({"reminder_time": value}),),
-        )
-
-    def _timezone(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores the time zone: WIB/WITA/WIT, or a typed IANA name."""
-        place = find_zone(normalise(event.choice or event.text))
-        if place is None:
-            return stay(snap, note("onboarding.bad_timezone"))
-        return go(
-            Step.MAIN,
-            *zone_found(place),
-            note("reminders.saved"),
-            data=self._keep(snap),
-            effects=(UpdateProfile({"timezone": place.zone}),),
-        )
-
-    def _quiet(self, snap: Snapshot, event: Event) -> Outcome:
-        """Stores quiet hours: a button, or typed ``HH:MM-HH:MM``."""
-        if event.choice.startswith("q") and len(event.choice) == 5 and is_number(event.choice[1:]):
-            typed = f"{event.choice[1:3]}:00-{event.choice[3:5]}:00"
-        else:
-            typed = event.text
-        span = _parse_span(typed)
-        if span is None:
-            return stay(snap, note("reminders.bad_quiet"))
-        start, end = span
-        if schedule.quiet_too_long(start, end):
-            return stay(snap, note("reminders.quiet_too_long"))
-        fields = {"quiet_start": schedule.hhmm(start), "quiet_end": schedule.hhmm(end)}
-        return go(
-            Step.MAIN,
-            note("reminders.saved"),
-            data=self._keep(snap),
-            effects=(UpdateProfile(fields),),
-        )
-
-    def _settings(self, snap: Snapshot) -> dict[str, Any]:
-        pref = preference(snap)
-        upcoming = schedule.next_due(pref, snap.now)
-        return {
-            "frequency": pref.frequency or "off",
-            "time": pref.time,
-            "zone": schedule.local_parts(snap.now, pref.zone)["zone"],
-            "quiet_start": pref.quiet_start,
-            "quiet_end": pref.quiet_end,
-            "next": schedule.local_parts(upcoming, pref.zone) if upcoming else None,
-        }
-
-    @staticmethod
-    def _main_options() -> tuple[tuple[Option, ...], ...]:
-        return (
-            tuple(Option(f"f:{f}", f"reminders.btn_{f}") for f in schedule.FREQUENCIES),
-            (
-                Option("time", "reminders.btn_set_time"),
-                Option("tz", "reminders.btn_set_zone"),
-                Option("quiet", "reminders.btn_set_quiet"),
-            ),
-            (Option("done", "reminders.btn_done"),),
-        )
-
-    @staticmethod
-    def _keep(snap: Snapshot) -> dict[str, Any]:
-        return {k: snap.data[k] for k in ("return_to", "return_data") if k in snap.data}
+            return go(Step.MAIN, data=_keep(snap))
+        return go(Step.MAIN, data=Back.here(snap).into())
 
     # --- a nudge's buttons ---------------------------------------------------------------------
 
@@ -290,9 +307,9 @@ class Reminders:
         """Opens the exercise the nudge named, as the menu's "what next" does."""
         if key not in EXERCISES:
             return _stale(snap)
-        if snap.state == "exercises.answer" and snap.data.get("exercise") == key:
+        if snap.state == ExercisesStep.ANSWER and snap.data.get("exercise") == key:
             return _toast(snap, "reminders.already_open")
-        return go("exercises.answer", data={"module": key.split(".", 1)[0], "exercise": key})
+        return go(ExercisesStep.ANSWER, data={"module": key.split(".", 1)[0], "exercise": key})
 
     def _open_guide(self, snap: Snapshot, action: str, argument: str) -> Outcome:
         """Opens the stakeholder's next KLTB step (in the KLTB flow) or the planned tie."""

@@ -84,6 +84,9 @@ class Bab2Step(StrEnum):
     BALANCE = "bab2.balance"
     ANKLAM = "bab2.anklam"
     PRINCIPLE = "bab2.principle"
+    LEVELS = "bab2.levels"
+    KLTB = "bab2.kltb"
+    SKILLS = "bab2.skills"
     LATIHAN = "bab2.latihan"
     DONE = "bab2.done"
 
@@ -124,6 +127,7 @@ class Bab5Step(StrEnum):
     RESULTS = "bab5.results"
     CASE = "bab5.case"
     MODEL = "bab5.model"
+    NOW = "bab5.now"
     STAGE = "bab5.stage"
     TRANSITION = "bab5.transition"
     LATIHAN = "bab5.latihan"

@@ -14,24 +14,35 @@ from __future__ import annotations
 
 from coaching.flows.common import go, note, stay
 from coaching.flows.network import editing, guided, home, maps, naming, quick
-from coaching.flows.network.shared import HOME, Step, Steps
+from coaching.flows.network.shared import HOME, STEPS, Step
+from coaching.flows.states import MenuStep
+from coaching.flows.steps import StepFlow
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 
-STEPS: Steps = {**home.STEPS, **naming.STEPS, **guided.STEPS, **editing.STEPS, **maps.STEPS}
-assert set(STEPS) == set(Step), set(Step) - set(STEPS)  # every step has its prompt and handler
+__all__ = ["FLOW", "editing", "guided", "home", "maps", "naming", "quick"]
 
 
-class Network:
+class Network(StepFlow):
     key = "network"
-    steps = Step
+    table = STEPS
     commands = ("peta", "analisis", "tambah", "hubung", "urungkan")
 
-    def prompt(self, snap: Snapshot) -> tuple[Reply, ...]:
-        view = snap.network
-        if view is None:
+    def guard_prompt(self, snap: Snapshot) -> tuple[Reply, ...] | None:
+        if snap.network is None:
             return (Reply("network.no_map", {}, ((Option("menu", "common.btn_menu"),),)),)
-        ask, _ = STEPS[Step(snap.state)]
-        return ask(snap, view)
+        return None
+
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        """No map: home. A CSV on the map's home or list: an import. Other media: refused."""
+        if snap.network is None:
+            return go(MenuStep.MAIN)
+        if event.kind is EventKind.DOCUMENT and Step(snap.state) in (Step.HOME, Step.MAPS):
+            return maps.document(snap, event)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
+            return stay(snap, note("network.bad_media"))
+        if event.choice == "menu":
+            return go(MenuStep.MAIN)
+        return None
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """``/peta`` shows the map; ``/analisis`` analyses it; ``/tambah``, ``/hubung`` add."""
@@ -51,20 +62,6 @@ class Network:
         if not event.text.strip():
             return go(HOME, note("network.hubung_usage"))
         return quick.quick_ties(snap, view, event.text)
-
-    def handle(self, snap: Snapshot, event: Event) -> Outcome:
-        view = snap.network
-        if view is None:
-            return go("menu.main")
-        step = Step(snap.state)
-        if event.kind is EventKind.DOCUMENT and step in (Step.HOME, Step.MAPS):
-            return maps.document(snap, event)
-        if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
-            return stay(snap, note("network.bad_media"))
-        if event.choice == "menu":
-            return go("menu.main")
-        _, on = STEPS[step]
-        return on(snap, view, event)
 
 
 FLOW = Network()

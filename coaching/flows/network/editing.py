@@ -7,7 +7,7 @@ from typing import Any
 from coaching.flows import picker
 from coaching.flows.common import go, note, stay
 from coaching.flows.network.guided import start_peers
-from coaching.flows.network.shared import HOME, Step, Steps, change, continue_at
+from coaching.flows.network.shared import HOME, ON_MAP, Step, change, continue_at
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.network import (
     FLOWS,
@@ -23,6 +23,7 @@ from coaching.network import (
 )
 
 
+@ON_MAP.prompt(Step.EDIT_PICK)
 def ask_edit_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     names = [a.name for a in view.others()]
     page = int(snap.data.get("page", 0))
@@ -33,6 +34,7 @@ def ask_edit_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.ask_edit_pick", {"count": len(names)}, picks, edit="page" in snap.data),)
 
 
+@ON_MAP.handler(Step.EDIT_PICK)
 def on_edit_pick(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Chooses the actor to rename, connect or delete."""
     names = [a.name for a in view.others()]
@@ -65,6 +67,7 @@ def gone(snap: Snapshot, view: MapView, key: str = "target") -> Outcome | None:
     return go(HOME, note("network.actor_gone", name=target))
 
 
+@ON_MAP.prompt(Step.EDIT)
 def ask_edit(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target = view.find(str(snap.data.get("target", "")))
     if target is None:
@@ -84,6 +87,7 @@ def ask_edit(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.edit_actor", actor_context(view, target), rows),)
 
 
+@ON_MAP.handler(Step.EDIT)
 def on_edit(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     target = str(snap.data.get("target", ""))
     if event.choice == "back":
@@ -107,6 +111,7 @@ def on_edit(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
+@ON_MAP.prompt(Step.RENAME)
 def ask_rename(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply(
@@ -117,6 +122,7 @@ def ask_rename(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.RENAME)
 def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Renames the actor (ties follow)."""
     target = str(snap.data.get("target", ""))
@@ -143,6 +149,7 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     )
 
 
+@ON_MAP.prompt(Step.DELETE)
 def ask_delete(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target = view.find(str(snap.data.get("target", "")))
     ties = len(view.neighbours(target.name)) if target else 0
@@ -155,6 +162,7 @@ def ask_delete(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.DELETE)
 def on_delete(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Deletes the actor and their ties, after a confirmation (undo restores both)."""
     target = str(snap.data.get("target", ""))
@@ -177,6 +185,7 @@ def _tied(view: MapView, target: str) -> list[str]:
     return sorted(names[key] for key in view.neighbours(target) if key in names)
 
 
+@ON_MAP.prompt(Step.TIE_PICK)
 def ask_tie_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target = str(snap.data.get("target", ""))
     names = _tied(view, target)
@@ -189,6 +198,7 @@ def ask_tie_pick(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.ask_tie_pick", {"name": target}, rows, edit="page" in snap.data),)
 
 
+@ON_MAP.handler(Step.TIE_PICK)
 def on_tie_pick(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Chooses which of the actor's ties to change."""
     target = str(snap.data.get("target", ""))
@@ -205,6 +215,7 @@ def on_tie_pick(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
+@ON_MAP.prompt(Step.TIE)
 def ask_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target, other = str(snap.data.get("target", "")), str(snap.data.get("other", ""))
     tie = view.tie(target, other)
@@ -238,6 +249,7 @@ def ask_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.edit_tie", context, rows, edit=bool(snap.data.get("edited"))),)
 
 
+@ON_MAP.handler(Step.TIE)
 def on_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Each press changes the tie at once (undo goes back step by step)."""
     target, other = str(snap.data.get("target", "")), str(snap.data.get("other", ""))
@@ -299,6 +311,7 @@ def _merge_candidates(view: MapView, target: str) -> list[str]:
     return [a.name for a in view.actors if actor is None or a.key != actor.key]
 
 
+@ON_MAP.prompt(Step.MERGE)
 def ask_merge(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     target = str(snap.data.get("target", ""))
     if view.find(target) is None:
@@ -320,6 +333,7 @@ def ask_merge(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.ask_merge", {"name": target}, rows, edit="page" in snap.data),)
 
 
+@ON_MAP.handler(Step.MERGE)
 def on_merge(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Merges the actor into another (ties and attributes combined; undo separates them)."""
     target = str(snap.data.get("target", ""))
@@ -348,14 +362,3 @@ def on_merge(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     if (index := picker.index_of(event.choice, "pick", len(names))) is not None:
         return go(Step.MERGE, data={"target": target, "into": names[index]})
     return stay(snap, note("common.use_buttons"))
-
-
-STEPS: Steps = {
-    Step.EDIT_PICK: (ask_edit_pick, on_edit_pick),
-    Step.EDIT: (ask_edit, on_edit),
-    Step.RENAME: (ask_rename, on_rename),
-    Step.DELETE: (ask_delete, on_delete),
-    Step.TIE_PICK: (ask_tie_pick, on_tie_pick),
-    Step.TIE: (ask_tie, on_tie),
-    Step.MERGE: (ask_merge, on_merge),
-}

@@ -12,15 +12,14 @@ from coaching.flows.common import go, note, stay
 from coaching.flows.network.shared import (
     HOME,
     MAP_TITLE_MAX,
+    ON_MAP,
     QUESTIONS,
     Step,
-    Steps,
-    back_data,
-    back_state,
+    back_from,
     change,
     continue_at,
-    keep_back,
 )
+from coaching.flows.steps import Back, carry_back
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.network import (
     ACTOR_KINDS,
@@ -65,11 +64,13 @@ def save_attribute(snap: Snapshot, view: MapView, values: Mapping[str, Any]) -> 
     )
 
 
+@ON_MAP.prompt(Step.KIND)
 def ask_kind(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     rows = tuple((Option(k, f"network.btn_kind_{k}"),) for k in ACTOR_KINDS)
     return (Reply("network.ask_kind", {"name": _name(snap)}, rows),)
 
 
+@ON_MAP.handler(Step.KIND)
 def on_kind(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the kind (person, group, organisation) and asks for the role."""
     if event.choice not in ACTOR_KINDS:
@@ -77,12 +78,14 @@ def on_kind(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return next_attribute(snap, view, Step.ROLE, kind=event.choice)
 
 
+@ON_MAP.prompt(Step.ROLE)
 def ask_role(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply("network.ask_role", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
     )
 
 
+@ON_MAP.handler(Step.ROLE)
 def on_role(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the agency/role and asks whether they are inside the organisation."""
     if event.choice == "skip":
@@ -93,6 +96,7 @@ def on_role(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return next_attribute(snap, view, Step.INSIDE, role=normalise(checked.value))
 
 
+@ON_MAP.prompt(Step.INSIDE)
 def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply(
@@ -106,6 +110,7 @@ def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.INSIDE)
 def on_inside(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores inside/outside and asks which resources they hold."""
     if event.choice not in ("in", "out", "skip"):
@@ -116,6 +121,7 @@ def on_inside(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return next_attribute(snap, view, Step.RESOURCES, inside=inside)
 
 
+@ON_MAP.prompt(Step.RESOURCES)
 def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     chosen = set(dict(snap.data.get("actor") or {}).get("resources") or ())
     rows = tuple(
@@ -132,6 +138,7 @@ def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.RESOURCES)
 def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles resources (step 2b); "done" asks what they need."""
     actor = dict(snap.data.get("actor") or {})
@@ -148,12 +155,14 @@ def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return go(Step.RESOURCES, data={**snap.data, "actor": actor})
 
 
+@ON_MAP.prompt(Step.NEEDS)
 def ask_needs(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply("network.ask_needs", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
     )
 
 
+@ON_MAP.handler(Step.NEEDS)
 def on_needs(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores what they need (step 2c) and asks the Ibarra & Hunter type."""
     if event.choice == "skip":
@@ -164,6 +173,7 @@ def on_needs(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return next_attribute(snap, view, Step.IBARRA, needs=checked.value)
 
 
+@ON_MAP.prompt(Step.IBARRA)
 def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     rows = tuple((Option(t, f"network.btn_ibarra_{t}"),) for t in IBARRA)
     return (
@@ -175,6 +185,7 @@ def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.IBARRA)
 def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the type and saves the actor; a personal map then asks about your tie."""
     if event.choice not in (*IBARRA, "skip"):
@@ -191,12 +202,13 @@ def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     outcome = change(snap, view, [AddActor(name, actor)], note("network.actor_saved", name=name))
     after = Step.EGO_TIE if view.ego is not None else Step.PEERS
     data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
-    return continue_at(outcome, after, {**data, **keep_back(snap.data)})
+    return continue_at(outcome, after, carry_back(snap.data, data))
 
 
 # --- the participant's own tie (Cross: what flows in it) -----------------------------------------
 
 
+@ON_MAP.prompt(Step.EGO_TIE)
 def ask_ego_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply(
@@ -210,6 +222,7 @@ def ask_ego_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.EGO_TIE)
 def on_ego_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores how strong your tie is; asks its direction."""
     if event.choice == "none":
@@ -219,6 +232,7 @@ def on_ego_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return go(Step.EGO_DIRECTION, data={**snap.data, "strength": event.choice})
 
 
+@ON_MAP.prompt(Step.EGO_DIRECTION)
 def ask_ego_direction(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     name = _name(snap)
     return (
@@ -234,6 +248,7 @@ def ask_ego_direction(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.EGO_DIRECTION)
 def on_ego_direction(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the tie's direction; asks what flows through it (Cross)."""
     if event.choice not in ("both", "out", "in") or view.ego is None:
@@ -241,6 +256,7 @@ def on_ego_direction(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return go(Step.EGO_FLOWS, data={**snap.data, "direction": event.choice, "flows": []})
 
 
+@ON_MAP.prompt(Step.EGO_FLOWS)
 def ask_ego_flows(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     chosen = set(snap.data.get("flows") or ())
     rows = tuple(
@@ -256,6 +272,7 @@ def ask_ego_flows(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.EGO_FLOWS)
 def on_ego_flows(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles what flows in your tie; "done" saves it and asks who else they work with."""
     chosen = list(snap.data.get("flows") or [])
@@ -286,19 +303,20 @@ def peer_names(view: MapView, target: str) -> list[str]:
     return [a.name for a in view.others() if a.key != key and a.key not in tied]
 
 
-def start_peers(view: MapView, target: str | None, *, back: Any = None) -> Outcome:
+def start_peers(view: MapView, target: str | None, *, back: Back | None = None) -> Outcome:
     """Tie entry for one actor; without one, the first actor with the fewest ties."""
     if target is None:
         others = view.others()
         if len(others) < 2:
             return go(HOME, note("network.need_two"))
         target = min(others, key=lambda a: (len(view.neighbours(a.name)), a.key)).name
-    extra = {"back": back} if back else {}
     if not peer_names(view, target):
-        return go(str(back or HOME), note("network.all_tied", name=target), data=back_data(extra))
-    return go(Step.PEERS, data={"target": target, "q": "2a", **extra})
+        return (back or Back(HOME)).go(note("network.all_tied", name=target))
+    data = {"target": target, "q": "2a"}
+    return go(Step.PEERS, data=back.into(data) if back else data)
 
 
+@ON_MAP.prompt(Step.PEERS)
 def ask_peers(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     data = snap.data
     target = str(data.get("target", ""))
@@ -317,6 +335,7 @@ def ask_peers(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.PEERS)
 def on_peers(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles who works with the actor (step 3); "done" asks which ties are strong."""
     names = peer_names(view, str(snap.data.get("target", "")))
@@ -335,6 +354,7 @@ def on_peers(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
+@ON_MAP.prompt(Step.STRONG)
 def ask_strong(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     data = snap.data
     target = str(data.get("target", ""))
@@ -346,6 +366,7 @@ def ask_strong(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.ask_strong", {"name": target}, rows, edit=bool(data.get("strong"))),)
 
 
+@ON_MAP.handler(Step.STRONG)
 def on_strong(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles which new ties are strong; "done" saves the ties."""
     target = str(snap.data.get("target", ""))
@@ -372,10 +393,9 @@ def after_ties(snap: Snapshot, view: MapView, ops: Sequence[Op]) -> Outcome:
         if ops
         else ()
     )
-    state = Step.NAME if guided else back_state(snap.data)
-    data = (
-        {"q": next_question(snap.data), **keep_back(snap.data)} if guided else back_data(snap.data)
-    )
+    back = back_from(snap.data)
+    state = Step.NAME if guided else back.state
+    data = carry_back(snap.data, {"q": next_question(snap.data)}) if guided else dict(back.data)
     if not ops:
         return go(state, *replies, data=data)
     outcome = change(snap, view, ops, *replies)
@@ -387,18 +407,3 @@ def next_question(data: Mapping[str, Any]) -> str:
     return (
         QUESTIONS[(QUESTIONS.index(current) + 1) % len(QUESTIONS)] if current in QUESTIONS else "2a"
     )
-
-
-STEPS: Steps = {
-    Step.KIND: (ask_kind, on_kind),
-    Step.ROLE: (ask_role, on_role),
-    Step.INSIDE: (ask_inside, on_inside),
-    Step.RESOURCES: (ask_resources, on_resources),
-    Step.NEEDS: (ask_needs, on_needs),
-    Step.IBARRA: (ask_ibarra, on_ibarra),
-    Step.EGO_TIE: (ask_ego_tie, on_ego_tie),
-    Step.EGO_DIRECTION: (ask_ego_direction, on_ego_direction),
-    Step.EGO_FLOWS: (ask_ego_flows, on_ego_flows),
-    Step.PEERS: (ask_peers, on_peers),
-    Step.STRONG: (ask_strong, on_strong),
-}

@@ -15,14 +15,15 @@ from coaching.flows.network.guided import start_peers
 from coaching.flows.network.quick import quick_ties
 from coaching.flows.network.shared import (
     HOME,
+    ON_MAP,
     Step,
-    Steps,
     change,
     continue_at,
     direct_tie_offers,
     editable,
 )
-from coaching.flows.states import PlansStep
+from coaching.flows.states import Bab4Step, PlansStep
+from coaching.flows.steps import Back
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -46,6 +47,7 @@ from coaching.network import (
 )
 
 
+@ON_MAP.prompt(Step.HOME)
 def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     if snap.data.get("brief") and not view.read_only:
         return brief_home(snap, view)
@@ -79,6 +81,7 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         if plans.has_plans(snap):
             rows += ((Option("plans", "plans.btn_open"),),)
         rows += ((Option("menu", "common.btn_menu"),),)
+        rows += ((Option("miniapp", "network.btn_miniapp", web_app="/app"),),)  # last: see cli
         know = tuple(
             (Option(f"know:{i}", "network.btn_know", {"name": name}),)
             for i, name in enumerate(direct_tie_offers(snap, view))
@@ -99,6 +102,7 @@ def brief_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.home_brief", {"size": view.counts().as_dict()}, rows),)
 
 
+@ON_MAP.handler(Step.HOME)
 def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Routes the home buttons; typed tie lines are added at once."""
     choice = event.choice
@@ -123,7 +127,7 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     if choice == "maps":
         return go(Step.MAPS)
     if choice == "stage":
-        return go("bab4.stage", data={"back": HOME})
+        return go(Bab4Step.STAGE, data=Back(HOME).into())
     if choice.startswith("know:"):
         return know_directly(snap, view, choice.removeprefix("know:"))
     if choice == "plans":
@@ -241,6 +245,3 @@ def picture(view: MapView, locale: str) -> Reply:
         "size": view.counts().as_dict(),
     }
     return Reply("network.picture_caption", caption, attachment=attachment)
-
-
-STEPS: Steps = {Step.HOME: (ask_home, on_home)}

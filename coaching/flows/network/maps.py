@@ -13,7 +13,7 @@ from coaching.analysis.csvio import CsvError, parse_csv
 from coaching.analysis_text import error_text
 from coaching.examples import example_keys
 from coaching.flows.common import go, note, stay
-from coaching.flows.network.shared import HOME, MAP_TITLE_MAX, Step, Steps
+from coaching.flows.network.shared import HOME, MAP_TITLE_MAX, ON_MAP, Step
 from coaching.model import (
     CreateMap,
     Document,
@@ -43,6 +43,7 @@ CSV_MAX_BYTES = 1_048_576
 MAX_MAPS = 20
 
 
+@ON_MAP.prompt(Step.MAPS)
 def ask_maps(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     rows: list[tuple[Option, ...]] = []
     for each in snap.maps:
@@ -69,6 +70,7 @@ def ask_maps(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.maps", {"count": len(snap.maps)}, tuple(rows)),)
 
 
+@ON_MAP.handler(Step.MAPS)
 def on_maps(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Opens one of the participant's maps, a bundled example, or starts a case map."""
     choice = event.choice
@@ -87,10 +89,12 @@ def on_maps(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return stay(snap, note("common.use_buttons"))
 
 
+@ON_MAP.prompt(Step.NEW_TITLE)
 def ask_new_title(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.ask_case_title", {}, ((Option("cancel", "common.btn_back"),),)),)
 
 
+@ON_MAP.handler(Step.NEW_TITLE)
 def on_new_title(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Takes the case (the problem, mapping step 1) and asks its purpose."""
     if event.choice == "cancel":
@@ -103,6 +107,7 @@ def on_new_title(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     return go(Step.NEW_PURPOSE, data={"title": title})
 
 
+@ON_MAP.prompt(Step.NEW_PURPOSE)
 def ask_new_purpose(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
         Reply(
@@ -113,6 +118,7 @@ def ask_new_purpose(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.NEW_PURPOSE)
 def on_new_purpose(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the purpose and creates the case map."""
     title = str(snap.data.get("title", ""))
@@ -237,6 +243,7 @@ def document(snap: Snapshot, event: Event) -> Outcome:
     return go(Step.IMPORT, data={"import": plan.preview})
 
 
+@ON_MAP.prompt(Step.IMPORT)
 def ask_import(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     preview = {k: v for k, v in dict(snap.data.get("import") or {}).items() if k != "ops"}
     return (
@@ -248,6 +255,7 @@ def ask_import(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.IMPORT)
 def on_import(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Imports the previewed CSV as a new case map, or drops it."""
     if event.choice == "no":
@@ -267,11 +275,3 @@ def on_import(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         ),
         effects=(CreateMap("case", title, None, ops, source=title),),
     )
-
-
-STEPS: Steps = {
-    Step.MAPS: (ask_maps, on_maps),
-    Step.NEW_TITLE: (ask_new_title, on_new_title),
-    Step.NEW_PURPOSE: (ask_new_purpose, on_new_purpose),
-    Step.IMPORT: (ask_import, on_import),
-}

@@ -15,15 +15,14 @@ from coaching.flows.common import go, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.shared import (
     HOME,
+    ON_MAP,
     Step,
-    Steps,
-    back_data,
-    back_state,
+    back_from,
     briefly,
     change,
-    keep_back,
     offer_direct_ties,
 )
+from coaching.flows.steps import Back, carry_back
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.names import Resolution, resolve
 from coaching.network import (
@@ -55,6 +54,7 @@ def _ask(resolution: Resolution) -> dict[str, Any]:
 # --- the name generators (step 2a/2b) and /tambah ------------------------------------------------
 
 
+@ON_MAP.prompt(Step.NAME)
 def ask_name(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     question = str(snap.data.get("q", "2a"))
     return (
@@ -66,10 +66,11 @@ def ask_name(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     )
 
 
+@ON_MAP.handler(Step.NAME)
 def on_name(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Takes a stakeholder's name (a near miss asks "did you mean…?")."""
     if event.choice == "done":
-        return go(back_state(snap.data), data=back_data(snap.data))
+        return back_from(snap.data).go()
     if event.kind is not EventKind.TEXT:
         return stay(snap, note("names.empty"), reprompt=False)
     return add_named(snap, view, event.text, guided=not snap.data.get("quick"))
@@ -93,14 +94,14 @@ def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False)
     if found.kind == "same" and found.name is not None:
         return stay(snap, note("network.already_there", name=found.name), reprompt=False)
     if found.kind in ("near", "ambiguous"):
-        data = {
+        asked = {
             "asks": [_ask(found)],
             "answers": {},
             "then": "add",
             "guided": guided,
             "q": snap.data.get("q", "2a"),
-            **keep_back(snap.data),
         }
+        data = carry_back(snap.data, asked)
         return go(Step.CONFIRM, data=data)
     return new_actor(snap, view, name, guided=guided)
 
@@ -114,7 +115,7 @@ def _is_you(view: MapView) -> Reply:
 
 def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outcome:
     if guided:
-        data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), **keep_back(snap.data)}
+        data = carry_back(snap.data, {"actor": {"name": name}, "q": snap.data.get("q", "2a")})
         return go(Step.KIND, data=data)
     outcome = change(
         snap, view, [AddActor(name)], note("network.actor_quick_added", name=name), state=HOME
@@ -125,6 +126,7 @@ def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outc
 # --- "did you mean…?" / "which one?" -----------------------------------------------------------
 
 
+@ON_MAP.prompt(Step.CONFIRM)
 def ask_confirm(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     asks = list(snap.data.get("asks") or ())
     if not asks:
@@ -142,6 +144,7 @@ def ask_confirm(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply(key, context, rows),)
 
 
+@ON_MAP.handler(Step.CONFIRM)
 def on_confirm(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """One answer: the existing actor meant, or a new one; then the next question, or the
     line (or the name) applied once with every answer."""
@@ -170,7 +173,7 @@ def on_confirm(snap: Snapshot, view: MapView, event: Event) -> Outcome:
             return go(HOME, note("network.actor_gone", name=meant))
         if not guided:
             return go(HOME, note("network.already_there", name=meant))
-        return start_peers(view, meant, back=snap.data.get("back"))
+        return start_peers(view, meant, back=Back.of(snap.data))
     return new_actor(snap, view, typed, guided=guided)
 
 
@@ -219,9 +222,3 @@ def apply_lines(
     added = [op.name for op in ops if isinstance(op, AddActor)]
     saved = note("network.quick_saved", ties=len(lines), added=added, personal=view.ego is not None)
     return briefly(offer_direct_ties(change(snap, view, ops, saved, state=HOME), view, added))
-
-
-STEPS: Steps = {
-    Step.NAME: (ask_name, on_name),
-    Step.CONFIRM: (ask_confirm, on_confirm),
-}

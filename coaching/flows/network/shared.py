@@ -8,6 +8,7 @@ from typing import Any
 
 from coaching.flows.common import go, note
 from coaching.flows.states import NetworkStep
+from coaching.flows.steps import Back, Steps
 from coaching.model import ChangeMap, Event, Outcome, Reply, Snapshot
 from coaching.network import EditError, MapView, Op
 
@@ -19,9 +20,41 @@ QUESTIONS = ("2a", "2b")  # the module's name generators: who helps; who holds r
 Step = NetworkStep
 HOME = Step.HOME
 
-Prompt = Callable[[Snapshot, MapView], tuple[Reply, ...]]
-Handler = Callable[[Snapshot, MapView, Event], Outcome]
-Steps = Mapping[Step, tuple[Prompt, Handler]]  # each step's prompt beside its handler
+MapPrompt = Callable[[Snapshot, MapView], tuple[Reply, ...]]
+MapHandler = Callable[[Snapshot, MapView, Event], Outcome]
+STEPS = Steps(Step)
+
+
+def the_map(snap: Snapshot) -> MapView:
+    """The map a step works on (the flow's guard has gone home when there is none)."""
+    if snap.network is None:
+        raise LookupError("the network flow's guard lets no event through without a map")
+    return snap.network
+
+
+class OnMap:
+    """Registers a network step's prompt and handler in ``STEPS``: they are given the map too.
+
+    ``@ON_MAP.prompt(Step.NAME)`` over ``ask_name(snap, view)``, ``@ON_MAP.handler(Step.NAME)``
+    over ``on_name(snap, view, event)``: the same table and dispatch as every flow's.
+    """
+
+    def prompt(self, *steps: Step) -> Callable[[MapPrompt], MapPrompt]:
+        def register(ask: MapPrompt) -> MapPrompt:
+            STEPS.prompt(*steps)(lambda snap: ask(snap, the_map(snap)))
+            return ask
+
+        return register
+
+    def handler(self, *steps: Step) -> Callable[[MapHandler], MapHandler]:
+        def register(take: MapHandler) -> MapHandler:
+            STEPS.handler(*steps)(lambda snap, event: take(snap, the_map(snap), event))
+            return take
+
+        return register
+
+
+ON_MAP = OnMap()
 
 
 def change(
@@ -55,18 +88,9 @@ def editable(view: MapView) -> Outcome | None:
     return go(HOME, note("network.read_only")) if view.read_only else None
 
 
-def keep_back(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A guided walk started elsewhere (Bab IV mapping) returns there when it ends."""
-    back = data.get("back")
-    return {"back": back, "back_data": data.get("back_data") or {}} if back else {}
-
-
-def back_state(data: Mapping[str, Any]) -> str:
-    return str(data.get("back") or HOME)
-
-
-def back_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(data.get("back_data") or {}) if data.get("back") else {}
+def back_from(data: Mapping[str, Any]) -> Back:
+    """Where a walk ends: where it was started from (Bab IV's mapping), else the map's home."""
+    return Back.of(data) or Back(HOME)
 
 
 def briefly(outcome: Outcome) -> Outcome:

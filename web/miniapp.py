@@ -1,0 +1,245 @@
+"""The Telegram Mini App (issue 17): the participant's map, editable by touch, in Telegram.
+
+Served by the dashboard's app (same process, port, security headers and CSP). The page and
+its script and stylesheet are ours (``web/static/miniapp.*``: plain JavaScript and SVG, no
+library, nothing from another host).
+
+Routes::
+
+    GET  /app                                   the app (Telegram passes initData in the URL's #)
+    GET  /app/coach/{participant_id}            the same view, read-only, for a signed-in coach
+    POST /app/api/session                       {init_data} → {token, locale}: initData checked
+    GET  /app/api/map[?map=ID]                  the map's scene (the picture's layout) + maps
+    POST /app/api/map/{id}/change               one change (the chat's map operation)
+    GET  /app/api/map/{id}/snapshots            dated analyses of the map
+    GET  /app/api/map/{id}/compare/{snapshot}   that analysis (before) against the map now
+    GET  /app/api/coach/{pid}/...               the same three reads, for a coach (read-only)
+
+A participant's requests carry ``Authorization: Bearer <token>``, the token the app got for a
+fresh, correctly signed ``initData`` (:mod:`web.initdata`): they reach only their own maps. A
+coach's carry the dashboard's session cookie: only their own cohorts' participants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, cast
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from coaching import mapapp
+from coaching import text as chat_text
+from coaching.mapapp import Asked, Refused
+from coaching.model import ChangeMap
+from coaching.network import MapView
+from storage import cohorts
+from storage import mapapp as store
+from storage.cohorts import DashboardLinks, Forbidden
+from storage.db import Database
+from storage.mapapp import NotFound, Opened
+from web.initdata import InitDataError, check_init_data, issue_token, token_subject
+from web.mapcache import MapCache
+
+log = logging.getLogger(__name__)
+
+BODY_MAX = 16_384
+
+
+class SceneCache(MapCache):
+    """The app's scenes, computed in the dashboard's kind of worker process (spawned, at a
+    lower priority), per map version. The worker imports only ``coaching``."""
+
+    async def _run(self, view: MapView, locale: str, label: str) -> Any:
+        self.computed += 1
+        loop = asyncio.get_running_loop()
+        work = functools.partial(mapapp.scene, locale=label)
+        return await loop.run_in_executor(self._executor(), work, view)
+
+    def warm(self) -> None:
+        """Start the worker now (the page is opening: its first scene is a second away)."""
+        if self._pool is None:
+            self._executor().submit(mapapp.warm)
+
+
+def miniapp_routes(
+    db: Database,
+    links: DashboardLinks,
+    *,
+    bot_token: str | None,
+    clock: Callable[[], datetime],
+    page: Callable[..., HTMLResponse],
+    texts: Callable[[str], dict[str, str]],
+    coach_of: Callable[[Request], Awaitable[int | None]],
+    scenes: SceneCache,
+) -> list[Route]:
+    """The app's routes, to be added to the dashboard's."""
+
+    def subject(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        return token_subject(token.strip(), links.secret, now=clock())
+
+    async def shell(request: Request) -> Response:
+        scenes.warm()
+        return page(request, "miniapp.html", texts_json=_json(texts), mode="participant", pid=0)
+
+    async def coach_shell(request: Request) -> Response:
+        coach_id = await coach_of(request)
+        if coach_id is None:
+            return page(request, "message.html", 401, kind="signed_out")
+        pid = request.path_params["participant_id"]
+        try:
+            now = clock()
+            await db.run(
+                lambda session: cohorts.participant_detail(
+                    session, coach_id, pid, now, network=False
+                )
+            )
+        except Forbidden:
+            return page(request, "message.html", 403, kind="forbidden")
+        return page(request, "miniapp.html", texts_json=_json(texts), mode="coach", pid=pid)
+
+    async def session(request: Request) -> Response:
+        body = await _body(request)
+        init_data = str(body.get("init_data") or "") if isinstance(body, dict) else ""
+        try:
+            user = check_init_data(init_data, bot_token or "", now=clock())
+        except InitDataError as error:
+            log.info("mini app initData refused: %s", error.reason)
+            return JSONResponse({"error": error.reason}, status_code=401)
+        try:
+            opened = await store.open_own(db, user.external_id)
+        except NotFound:
+            return JSONResponse({"error": "unknown"}, status_code=403)
+        token = issue_token(user.external_id, links.secret, now=clock())
+        return JSONResponse({"token": token, "locale": opened.locale})
+
+    Handler = Callable[[Request, Opened], Awaitable[Response]]
+
+    def opened_by(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """The map the request may see: a participant's own (token), a coach's cohort's
+        participant's (session cookie); 401 / 403 / 404 otherwise."""
+
+        async def endpoint(request: Request) -> Response:
+            raw = request.path_params.get("map_id") or request.query_params.get("map")
+            map_id = int(raw) if raw is not None and str(raw).isdigit() else None
+            try:
+                if "participant_id" in request.path_params:
+                    coach_id = await coach_of(request)
+                    if coach_id is None:
+                        return JSONResponse({"error": "signed_out"}, status_code=401)
+                    opened = await store.open_for_coach(
+                        db, coach_id, request.path_params["participant_id"], map_id, clock()
+                    )
+                else:
+                    who = subject(request)
+                    if who is None:
+                        return JSONResponse({"error": "token"}, status_code=401)
+                    opened = await store.open_own(db, who, map_id)
+            except Forbidden:
+                return JSONResponse({"error": "forbidden"}, status_code=403)
+            except NotFound:
+                return JSONResponse({"error": "not_found"}, status_code=404)
+            return await handler(request, opened)
+
+        return endpoint
+
+    async def drawn(opened: Opened) -> dict[str, Any]:
+        maps = [{"id": m.id, "title": m.title, "kind": m.kind} for m in opened.maps]
+        if opened.view is None:
+            return {"scene": None, "maps": maps, "locale": opened.locale}
+        view = opened.view
+
+        async def load() -> MapView:
+            return view
+
+        map_id, version = opened.key
+        drawn = await scenes.get((map_id, version, f"app:{opened.locale}"), load, opened.locale)
+        scene = dict(cast(dict[str, Any], drawn or {}))  # the cache holds scenes here
+        if opened.read_only:
+            scene["map"] = {**scene["map"], "read_only": True}
+        return {"scene": scene, "maps": maps, "locale": opened.locale}
+
+    async def get_map(request: Request, opened: Opened) -> Response:
+        return JSONResponse(await drawn(opened))
+
+    async def post_change(request: Request, opened: Opened) -> Response:
+        who = subject(request)
+        if opened.read_only or who is None or opened.view is None or opened.view.id is None:
+            return JSONResponse({"error": "read_only"}, status_code=403)
+        body = await _body(request)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "bad_request"}, status_code=400)
+        try:
+            changed = await store.change(db, who, opened.view.id, body, clock())
+        except NotFound:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        planned = changed.planned
+        answer = await drawn(changed.opened)
+        if isinstance(planned, Asked):
+            answer["asked"] = {
+                "kind": planned.kind,
+                "typed": planned.typed,
+                "candidates": list(planned.candidates),
+            }
+        elif isinstance(planned, Refused):
+            html = chat_text.render(opened.locale, planned.key, **planned.context)
+            answer["refused"] = chat_text.html_to_plain(html)
+        elif isinstance(planned, ChangeMap):
+            answer["done"] = planned.history
+        return JSONResponse(answer)
+
+    async def get_snapshots(request: Request, opened: Opened) -> Response:
+        return JSONResponse({"snapshots": await store.snapshots(db, opened)})
+
+    async def get_compare(request: Request, opened: Opened) -> Response:
+        before = await store.snapshot(db, opened, request.path_params["snapshot_id"])
+        if before is None or opened.view is None:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        view = opened.view
+        result = await asyncio.to_thread(mapapp.compare, before, view, locale=opened.locale)
+        return JSONResponse(result)
+
+    coach = "/app/api/coach/{participant_id:int}"
+    return [
+        Route("/app", shell),
+        Route("/app/coach/{participant_id:int}", coach_shell),
+        Route("/app/api/session", session, methods=["POST"]),
+        Route("/app/api/map", opened_by(get_map)),
+        Route("/app/api/map/{map_id:int}/change", opened_by(post_change), methods=["POST"]),
+        Route("/app/api/map/{map_id:int}/snapshots", opened_by(get_snapshots)),
+        Route("/app/api/map/{map_id:int}/compare/{snapshot_id:int}", opened_by(get_compare)),
+        Route(f"{coach}/map", opened_by(get_map)),
+        Route(f"{coach}/map/{{map_id:int}}/snapshots", opened_by(get_snapshots)),
+        Route(f"{coach}/map/{{map_id:int}}/compare/{{snapshot_id:int}}", opened_by(get_compare)),
+    ]
+
+
+def _json(texts: Callable[[str], dict[str, str]]) -> Callable[[str], Markup]:
+    """The app's texts of a locale as JSON for a ``<script type="application/json">`` block
+    (``<`` escaped: the block cannot be closed from inside)."""
+
+    def dump(locale: str) -> Markup:
+        return Markup(json.dumps(texts(locale), ensure_ascii=False).replace("<", "\\u003c"))
+
+    return dump
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > BODY_MAX:
+        return None
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return None
