@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
-import openpyxl
 
 from coaching.analysis.graph import (
     Direction,
@@ -344,6 +343,10 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """The first sheet's rows as text cells, numbered as Excel numbers them (openpyxl)."""
     if len(data) > MAX_BYTES:
         raise TooLargeError(f"the file is over {MAX_BYTES} bytes", size=len(data), limit=MAX_BYTES)
+    # Imported here, only for a workbook: openpyxl brings in PIL, which the bot's process must
+    # not load (pictures are drawn in the renderer process, tests/test_rendering.py).
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
