@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from bench.analysis import personal_map
 from coaching.model import Event, EventKind
+from service.http import serve_http
 from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.conversations import Identity, handle_event
@@ -45,7 +46,6 @@ from storage.db import Database
 from storage.models import Actor, NetworkMap, Tie
 from web.app import dashboard_app
 from web.initdata import sign_init_data
-from web.server import serve_http
 
 BUDGET_MS = 1000.0
 TOKEN = "123456:bench-token"

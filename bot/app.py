@@ -1,17 +1,13 @@
-"""Building the PTB ``Application`` and running it: polling or webhook, plus the outbox sweep.
+"""Building the PTB ``Application``: its HTTP transport, rate limiter, handlers and command menu.
 
 Handlers are registered in one place (``register``). Updates never pass through PTB's own
-``Updater``: our poller and webhook acknowledge an update only after it is committed.
+``Updater``: our poller and webhook acknowledge an update only after it is committed. The
+composition root (``service/``) builds it and runs it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-import signal
-import socket
 from collections.abc import Sequence
 
 from telegram import (
@@ -27,14 +23,7 @@ from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from bot.http import AiohttpRequest
 from bot.pipeline import Pipeline
-from bot.sender import TelegramSender
-from bot.settings import Settings, dashboard_refusal
 from coaching.text import LOCALES, html_to_plain, render
-from storage.cohorts import DashboardLinks, coach_chats, configure_dashboard
-from storage.db import Database
-from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
-from storage.privacy import run_sweeper
-from storage.reminders import ReminderDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +47,6 @@ COMMANDS = (
 COACH_COMMANDS = ("kohort", "ingatkan", "dasbor")
 
 
-def rate_limited(env: dict[str, str] | None = None) -> bool:
-    """``JEJARING_RATE_LIMIT=0`` lifts Telegram's limits (30/s overall, 1/s per chat) for
-    benchmarks against a local Bot API emulator; never in production."""
-    value = (os.environ if env is None else env).get("JEJARING_RATE_LIMIT", "1")
-    return value.strip().lower() not in ("0", "off", "false", "no")
-
-
 class _OutboxRetries429(logging.Filter):
     """With ``max_retries=0`` PTB logs every 429 as an exception before re-raising it; the
     outbox retries it after ``retry_after`` and says so itself, so that record is noise."""
@@ -76,27 +58,32 @@ class _OutboxRetries429(logging.Filter):
 logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_OutboxRetries429())
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    if not settings.token:
+def build_application(
+    token: str | None,
+    *,
+    base_url: str,
+    base_file_url: str,
+    rate_limited: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """PTB's ``Application`` without its ``Updater`` (our poller and webhook acknowledge an
+    update only after it is committed). ``rate_limited=False`` drops ``AIORateLimiter``: only
+    for benchmarks against a local Bot API emulator."""
+    if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.file_base_url)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
         .updater(None)
         .request(AiohttpRequest())
         # getUpdates long-polls (PTB adds its timeout to the read timeout): one connection.
         .get_updates_request(AiohttpRequest(1))
     )
-    if not rate_limited():
+    if not rate_limited:
         return builder.build()
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0)
     return builder.rate_limiter(limiter).build()
-
-
-def chat_pacer() -> ChatPacer:
-    return ChatPacer() if rate_limited() else Unpaced()
 
 
 def register(app: Application, pipeline: Pipeline) -> None:  # type: ignore[type-arg]
@@ -159,87 +146,3 @@ async def set_menu_button(app: Application, public_url: str) -> None:  # type: i
         )
     except TelegramError as exc:  # the bot runs on with the command list
         log.error("menu button not set: %s", exc)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
-    from bot.polling import poll
-    from bot.webhook import serve_webhook
-    from web.app import dashboard_app
-    from web.server import serve_http, serve_webhook_and_dashboard
-
-    stop = stop or _stop_on_signals()
-    db = Database.connect(settings.database_url)
-    await db.upgrade()
-    app = build_application(settings)
-    async with app:
-        released = await release_orphans(db, socket.gethostname(), pid_alive)
-        if released:
-            log.warning("resending %d message(s) a crashed worker may not have sent", released)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
-        pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
-        register(app, pipeline)
-        await set_commands(app, await coach_chats(db))
-        sweeper = asyncio.create_task(deliverer.run(stop))
-        dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
-        nudges = asyncio.create_task(dispatcher.run(stop))
-        # The coach dashboard: on PORT beside polling, or sharing it with the webhook.
-        links = DashboardLinks.from_env(token=settings.token, port=settings.port)
-        configure_dashboard(links)
-        refused = dashboard_refusal(settings.host, links.public_url) if links else None
-        if refused:
-            log.error("%s", refused)  # the bot itself runs on
-        web = dashboard_app(db, links, bot_token=settings.token) if links and not refused else None
-        if web is not None and links is not None:
-            await set_menu_button(app, links.public_url)
-        background = [asyncio.create_task(run_sweeper(db, stop))]
-        try:
-            if settings.webhook_url and web is not None:
-                await serve_webhook_and_dashboard(app, pipeline, settings, web, stop)
-            elif settings.webhook_url:
-                await serve_webhook(app, pipeline, settings, stop)
-            else:
-                if web is not None:
-                    site = serve_http(web, settings.host, settings.port, stop, required=False)
-                    background.append(asyncio.create_task(site))
-                await poll(app, pipeline, stop)
-        finally:
-            stop.set()
-            await pipeline.settle()  # updates held by flood control are applied, not lost
-            await sweeper
-            await nudges
-            await asyncio.gather(*background)
-            await deliverer.idle()
-    await db.dispose()
-
-
-async def serve_reminders(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """``jejaring reminders``: only the reminder dispatcher (and the outbox it delivers through)."""
-    stop = stop or _stop_on_signals()
-    db = Database.connect(settings.database_url)
-    await db.upgrade()
-    app = build_application(settings)
-    async with app:
-        await release_orphans(db, socket.gethostname(), pid_alive)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
-        sweeper = asyncio.create_task(deliverer.run(stop))
-        try:
-            await ReminderDispatcher(db, deliverer, worker=worker_name()).run(stop)
-        finally:
-            stop.set()
-            await sweeper
-            await deliverer.idle()
-    await db.dispose()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    return stop

@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.flood import FloodGuard, Verdict
+from bot.flood import FloodGuard, FloodVerdict
 from bot.translate import event_of, identity_of
 from coaching.model import Event, EventKind
 from coaching.text import normalise_locale, render
@@ -111,8 +111,8 @@ class Pipeline:
             await self._hold(update, who, event)
             return
         verdict = self.flood.check(key, update.update_id)
-        if verdict is not Verdict.ALLOW:
-            if verdict is Verdict.WARN:
+        if verdict is not FloodVerdict.ALLOW:
+            if verdict is FloodVerdict.WARN:
                 await self._slow_down(update, who.language_hint)
             await self._hold(update, who, event)
             return

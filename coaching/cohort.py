@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from coaching import schedule
+from coaching.model import AnswerNote
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
@@ -152,6 +153,9 @@ class Reflection:
     text: str
     updated_at: datetime
     data: dict[str, Any] | None = None
+    id: int | None = None  # the answer's id: a coach replies to it (/balas ID)
+    reviewed_at: datetime | None = None
+    notes: tuple[AnswerNote, ...] = ()  # the exchange with the widyaiswara, oldest first
 
 
 @dataclass(frozen=True)

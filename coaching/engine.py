@@ -98,8 +98,10 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
             profile = dataclasses.replace(profile, consent_at=snap.now)
         elif isinstance(effect, SaveAnswer):
             answers[effect.exercise] = effect.text
-            if effect.exercise in EXERCISES:
+            if effect.exercise in EXERCISES and not effect.draft:
                 completed.add(effect.exercise)
+            elif effect.draft:  # a draft counts for nothing, whatever was counted before
+                completed.discard(effect.exercise)
         elif isinstance(effect, CompleteItem):
             completed.add(effect.item)
     network, maps, last_analysis = _apply_network(snap, outcome)

@@ -31,7 +31,15 @@ from coaching.curriculum import EXERCISES, MODULES, PRACTICE_KEY, overall_progre
 
 TABLES: dict[str, tuple[str, ...]] = {
     "participants": ("participant", "unit", "cohort", "last_active", "progress"),
-    "answers": ("participant", "exercise", "question", "text", "updated_at"),
+    "answers": (
+        "participant",
+        "exercise",
+        "question",
+        "text",
+        "updated_at",
+        "reviewed_at",
+        "exchange",
+    ),
     "maps": ("participant", "map", "kind", "actors", "ties", "stage", "updated_at"),
     "actors": (
         "participant",
@@ -155,7 +163,19 @@ def _rows(
                 if str(a["exercise"]).endswith(".resume"):
                     continue
                 title, question = labels.exercise(str(a["exercise"]))
-                yield (who, title, question, a["text"], _day(a.get("updated_at")))
+                exchange = " | ".join(
+                    f"{n.get('author')} {_day(n.get('at'))}: {n.get('text')}"
+                    for n in a.get("exchange") or []
+                )
+                yield (
+                    who,
+                    title,
+                    question,
+                    a["text"],
+                    _day(a.get("updated_at")),
+                    _day(a.get("reviewed_at")),
+                    exchange,
+                )
         for m in maps:
             title = _map_title(m, labels)
             if kind == "maps":

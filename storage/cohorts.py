@@ -55,9 +55,9 @@ from coaching.cohortnet import cohort_network
 from coaching.compare import Comparison, compare
 from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
-from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.model import KLTB_STEPS, Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, privacy, reminders
+from storage import answer_notes, networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -434,8 +434,17 @@ def participant_detail(
         .scalars()
         .all()
     )
+    notes = answer_notes.notes_of(session, [a.id for a in answers])
     reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
+        Reflection(
+            a.exercise_key,
+            a.text,
+            a.updated_at,
+            dict(a.data or {}) or None,
+            a.id,
+            a.reviewed_at,
+            notes.get(a.id, ()),
+        )
         for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
         # a lesson's bookmark or how to address the participant: not a reflection
         if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")
@@ -690,7 +699,7 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
     dues: dict[int, tuple[int, datetime]] = {}
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
+    order = {step: i for i, step in enumerate(KLTB_STEPS)}
     for actor_id, entry_step, note, action, due in session.execute(
         select(
             KltbEntry.actor_id,

@@ -311,7 +311,7 @@ def load_waiting(
     }
 
 
-def render(locale: str, reply: Reply, reminder_id: int) -> dict[str, Any]:
+def nudge_payload(locale: str, reply: Reply, reminder_id: int) -> dict[str, Any]:
     """A nudge as an outbox payload: one message, stable buttons (seq 0), its reminder's id."""
     html = text.render(locale, reply.key, **reply.context)
     buttons = [
@@ -524,7 +524,7 @@ class ReminderDispatcher:
                 session.add(_new(participant.id, ROUTINE, due, now))
         if reply is None:
             return None, None
-        payload = render(text.normalise_locale(participant.language), reply, reminder.id)
+        payload = nudge_payload(text.normalise_locale(participant.language), reply, reminder.id)
         return payload, follow_up_of(reply)
 
 

@@ -32,9 +32,9 @@ from storage.models import (
     Reminder,
     Tie,
 )
-from tests.emulator import BotApiEmulator
 from tests.support import NOW, telegram_html_errors, transaction
 from tests.test_terminal import run_cli
+from tools.botapi_emulator import BotApiEmulator
 
 MARKUP_REFLECTION = "<script>alert('x')</script> Kami & mitra <b>berbagi</b> data."
 

@@ -18,11 +18,11 @@ from storage import deadletters, networks
 from storage.db import Database
 from storage.deadletters import is_transient
 from storage.models import DeadLetter, Participant, ProcessedUpdate
-from tests.emulator import BotApiEmulator
 from tests.ptb import Person
 from tests.support import transaction
 from tests.test_e2e import CHAT, TOKEN, first_with, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
+from tools.botapi_emulator import BotApiEmulator
 
 POISON = "Nama Beracun"
 Poison = Callable[[Session, int], None]

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import serve
-from bot.settings import Settings
+from service.run import serve
+from service.settings import Settings
 from tests.conftest import REPO
-from tests.emulator import BotApiEmulator
 from tests.support import telegram_html_errors
+from tools.botapi_emulator import BotApiEmulator
 
 pytestmark = pytest.mark.e2e
 TOKEN = "123456:TEST-token"

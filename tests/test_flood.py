@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.flood import FloodGuard, Verdict
+from bot.flood import FloodGuard
+from bot.flood import FloodVerdict as Verdict
 from storage.db import Database
 from storage.models import ProcessedUpdate
 from tests.ptb import Person

@@ -272,9 +272,9 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
     import asyncio
     import socket
 
-    from bot.app import serve
-    from bot.settings import Settings
-    from tests.emulator import BotApiEmulator
+    from service.run import serve
+    from service.settings import Settings
+    from tools.botapi_emulator import BotApiEmulator
 
     monkeypatch.setattr(cohorts, "_configured", None)
     with socket.socket() as s:

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from service.http import serve_http
 from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.db import Database
@@ -22,7 +23,6 @@ from tests.support import NOW, transaction
 from tests.test_coach import texts, world
 from tests.test_web_browser import ARGS, CHROMIUM, free_port, require_chromium, wait_listening
 from web.app import dashboard_app
-from web.server import serve_http
 
 pytestmark = pytest.mark.browser
 

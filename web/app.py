@@ -31,6 +31,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import jinja2
 from markupsafe import Markup
@@ -46,9 +47,11 @@ from coaching.cohortnet import SHOWN_MAX
 from coaching.cohortnet import cohort_network as cohort_net
 from coaching.curriculum import EXERCISES, MODULES
 from coaching.exports import gexf_bytes, graph_bytes, graphml_bytes, json_bytes
+from coaching.model import KLTB_STEPS
 from coaching.network import MapView
 from coaching.tables import TABLES, labelled_csv
-from storage import cohorts, exports, networks
+from coaching.validate import check_answer
+from storage import answer_notes, cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
@@ -63,7 +66,6 @@ LOCALES = ("id", "en")
 SESSION_COOKIE = "jejaring_session"
 LANG_COOKIE = "jejaring_lang"
 SORTS = ("name", "progress", "active", "attention")
-KLTB_STEPS = ("know", "like", "trust", "buy")
 STATIC = {
     "app.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
@@ -326,6 +328,29 @@ def dashboard_app(
             request, "participant.html", **_participant_context(detail, locale, now, mapview)
         )
 
+    async def answer_reply(request: Request, coach_id: int) -> Response:
+        """A coach's reply to an answer (sent to the participant in Telegram), or its review
+        mark; an answer deleted meanwhile is refused with a page saying so."""
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+        typed = (form.get("text") or [""])[0]
+        review = "review" in form
+        checked = check_answer(typed) if typed.strip() else None
+        if not review and (checked is None or checked.value is None):
+            return page(request, "message.html", 400, kind="reply_empty")
+        reply = checked.value if checked is not None else None
+        answer_id, now = request.path_params["answer_id"], clock()
+        result = await db.run(
+            lambda session: answer_notes.reply_as_coach(
+                session, coach_id, answer_id, reply, now, review=review
+            )
+        )
+        if result.verdict is answer_notes.Verdict.GONE:
+            return page(request, "message.html", 410, kind="answer_gone")
+        if result.verdict is answer_notes.Verdict.DENIED:
+            raise Forbidden(f"answer {request.path_params['answer_id']}")
+        where = f"/participants/{result.participant_id}#answer-{request.path_params['answer_id']}"
+        return RedirectResponse(where, status_code=303)
+
     async def cohort_network(request: Request, coach_id: int) -> Response:
         cohort_id = request.path_params["cohort_id"]
         name, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
@@ -383,6 +408,7 @@ def dashboard_app(
             Route("/cohorts/{cohort_id:int}", signed_in(cohort)),
             Route("/cohorts/{cohort_id:int}/network", signed_in(cohort_network)),
             Route("/participants/{participant_id:int}", signed_in(participant)),
+            Route("/answers/{answer_id:int}", signed_in(answer_reply), methods=["POST"]),
             Route("/cohorts/{cohort_id:int}/export/{file:str}", signed_in(cohort_export)),
             Route(
                 "/participants/{participant_id:int}/export/{file:str}",
@@ -473,7 +499,15 @@ def _participant_context(
             "question": Markup(chat_text.render(locale, exercise.text_key)) if exercise else "",
             "text": r.text,
             "date": r.updated_at.date().isoformat(),
+            "id": r.id,
+            "reviewed": r.reviewed_at is not None,
+            "notes": [
+                {"author": n.author, "text": n.text, "date": n.at.date().isoformat()}
+                for n in r.notes
+            ],
         }
+        if not exercise:
+            item["label"] = Markup(chat_text.render(locale, "feedback.title", key=r.exercise))
         (by_module[r.exercise.split(".")[0]] if exercise else others).append(item)
     modules = [
         {

@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from coaching import text
+from coaching import feedback, text
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import advice_stage, analysis_reply
 from coaching.flows import picker
@@ -341,11 +341,18 @@ def on_reflect(snap: Snapshot, event: Event) -> Outcome:
     if checked is None or checked.value is None:
         problem = checked.problem if checked else "common.bad_answer_short"
         return stay(snap, note(problem or "common.bad_answer_short"), reprompt=False)
+    answered = feedback.on_answer(snap, "bab4.latihan4", checked.value)
+    effects: tuple[Any, ...] = (answered.save,) if answered.save else ()
+    if answered.draft:  # kept as a draft: the question stays open for a fuller answer
+        return Outcome(
+            snap.state, snap.data, effects, (answered.reply,), changed=False, reprompt=False
+        )
     return go(
         ExercisesStep.LIST,
         note("bab4.done"),
+        answered.reply,
         data={"module": "bab4"},
-        effects=(SaveAnswer("bab4.latihan4", checked.value),),
+        effects=effects,
     )
 
 

@@ -47,10 +47,11 @@ from coaching.model import (
     Option,
     Outcome,
     Reply,
+    ReplyToAnswer,
     Snapshot,
 )
 from coaching.network import MapView
-from coaching.validate import is_number
+from coaching.validate import check_answer, is_number
 
 PREFIX = "ko"
 MAP_BUTTONS = 20  # a participant has at most 20 maps (network limits)
@@ -132,7 +133,7 @@ def focus(event: Event) -> Focus | None:
 class Coach:
     key = "coach"
     steps = Step
-    commands = ("kohort", "ingatkan", "dasbor")
+    commands = ("kohort", "ingatkan", "dasbor", "balas", "tinjau")
     button_prefixes = (PREFIX,)
     # A coach need not be a participant: their commands work without onboarding.
     open_before_onboarding = True
@@ -144,7 +145,10 @@ class Coach:
         return stay(snap, reprompt=False)  # unreachable: the flow owns no state
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
-        """``/kohort`` lists cohorts, ``/ingatkan`` whom to nudge, ``/dasbor`` a login link."""
+        """``/kohort`` lists cohorts, ``/ingatkan`` whom to nudge, ``/dasbor`` a login link;
+        ``/balas ID text`` replies to an answer, ``/tinjau ID`` marks it reviewed."""
+        if event.command in ("balas", "tinjau"):
+            return _reply(snap, event)
         coach = snap.coach
         if coach is None:
             return _answer(snap, note("coach.only_coaches", command=event.command))
@@ -276,6 +280,21 @@ def _answer(
         changed=False,
         reprompt=False,
     )
+
+
+def _reply(snap: Snapshot, event: Event) -> Outcome:
+    """A reply to an answer, or its review mark: run after the commit, where storage checks
+    that the answer still exists and belongs to a cohort this coach coaches."""
+    number, _, rest = event.text.strip().partition(" ")
+    number = number.lstrip("#")
+    if not is_number(number) or len(number) > 12:
+        return _answer(snap, note("replies.usage", command=event.command))
+    if event.command == "tinjau":
+        return _answer(snap, effects=(ReplyToAnswer(int(number)),))
+    checked = check_answer(rest)
+    if checked.value is None:
+        return _answer(snap, note("replies.usage", command=event.command))
+    return _answer(snap, effects=(ReplyToAnswer(int(number), checked.value),))
 
 
 def _own_words(snap: Snapshot, coach: CoachView, text: str) -> Outcome:
@@ -423,6 +442,12 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
             "module": r.exercise.split(".", 1)[0],
             "text": _preview(r.text),
             "date": r.updated_at.date().isoformat(),
+            "id": r.id,
+            "reviewed": r.reviewed_at is not None,
+            "notes": [
+                {"author": n.author, "text": _preview(n.text), "date": n.at.date().isoformat()}
+                for n in r.notes
+            ],
         }
         for r in detail.reflections
     ]

@@ -22,6 +22,7 @@ from coaching.flows.states import KltbStep as Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
+    KLTB_STEPS,
     ChangeMap,
     Effect,
     Event,
@@ -34,7 +35,7 @@ from coaching.model import (
     SelectMap,
     Snapshot,
 )
-from coaching.network import KLTB_STEPS, AddActor, EditError, MapView
+from coaching.network import AddActor, EditError, MapView
 from coaching.validate import check_answer
 
 DUE_DAYS = {"due3": 3, "due7": 7, "due14": 14}

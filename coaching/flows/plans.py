@@ -295,8 +295,7 @@ class Plans(StepFlow):
 
 def due_at(snap: Snapshot, day: date) -> datetime:
     """A planned day as an instant: the participant's reminder time that day, in their zone."""
-    at = schedule.parse_hhmm(snap.profile.reminder_time) or schedule.parse_hhmm("08:00")
-    assert at is not None
+    at = schedule.reminder_clock(snap.profile.reminder_time)
     return schedule.wall_clock(day, at, schedule.zone_of(snap.profile.timezone))
 
 
