@@ -21,11 +21,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/jejaring start
 
-## test: lint, type-check and the whole test suite (SQLite and PostgreSQL, HTTP, browser)
+## test: lint, type-check, the rooms' import rules and the whole test suite (SQLite and PostgreSQL, HTTP, browser)
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed

@@ -30,6 +30,7 @@ RESULTS = HERE / "results.json"
 # name, module, quick arguments, full arguments, time limit (s) in quick mode
 BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("analysis", "bench.analysis", ["--json", "--runs", "5"], ["--json"], 120),
+    ("feedback", "bench.feedback", ["--json", "--runs", "5"], ["--json", "--runs", "20"], 60),
     ("names", "bench.names", ["--json", "--runs", "3"], ["--json", "--runs", "20"], 60),
     ("miniapp", "bench.miniapp", ["--json", "--runs", "3"], ["--json", "--runs", "10"], 240),
     ("reminders", "bench.reminders", ["--json", "--quick"], ["--json"], 180),
@@ -37,6 +38,7 @@ BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("faults", "bench.faults", ["--json", "--quick"], ["--json", "--full"], 480),
     ("starvation", "bench.starvation", ["--json", "--quick"], ["--json"], 300),
     ("throughput", "bench.throughput", ["--json", "--quick"], ["--json", "--full"], 420),
+    ("transport", "bench.transport", ["--json", "--quick"], ["--json"], 240),
 )
 
 
@@ -107,6 +109,10 @@ ROWS = (
     ("throughput.postgres_sustainable.p95_ms", "  webhook p95 ms there", ""),
     ("throughput.sqlite.worker_cpu_ms_per_update", "bot CPU ms per update, SQLite", ""),
     ("throughput.postgres.worker_cpu_ms_per_update", "bot CPU ms per update, PostgreSQL", ""),
+    ("transport.httpx.cpu_ms_per_request", "PTB's HTTPXRequest, CPU ms per request", ""),
+    ("transport.aiohttp.cpu_ms_per_request", "bot/http.py on aiohttp, CPU ms per request", ""),
+    ("transport.httpx.paced.cpu_share_of_one_core_pct", "  httpx at 30/s, % of one core", ""),
+    ("transport.aiohttp.paced.cpu_share_of_one_core_pct", "  aiohttp at 30/s, % of one core", ""),
     ("analysis.n150_ms", "analysis, 150 actors, ms", "≤ 20"),
     ("analysis.n5000_ms", "analysis, 5,000 actors, ms", "≤ 2000"),
     ("render.n150_ms", "map picture, 150 actors, ms", "≤ 400"),

@@ -28,7 +28,7 @@ def inject() -> None:
     from storage import networks
     from storage.models import Participant
 
-    rename_ego, render = networks.rename_ego, rendering.render
+    rename_ego, draw = networks.rename_ego, rendering.draw
 
     def poisoned_rename(session: Session, participant: Participant, name: str) -> None:
         if name == POISON_NAME:
@@ -43,10 +43,10 @@ def inject() -> None:
     async def wedged_render(attachment: Mapping[str, Any]) -> bytes:
         if any(WEDGE_NAME in str(actor) for actor in attachment.get("actors") or ()):
             raise ValueError("an actor's name is empty")
-        return await render(attachment)
+        return await draw(attachment)
 
     networks.rename_ego = poisoned_rename
-    rendering.render = wedged_render  # type: ignore[assignment]
+    rendering.draw = wedged_render  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.emulator.server import BotApiEmulator
+from tools.botapi_emulator.server import BotApiEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"

@@ -10,7 +10,8 @@ Telegram would, with signed initData in the URL's fragment. *Ready* is the page'
 
 - ``cold``: the first open after the server started (the scene worker process is spawned);
 - ``warm``: the median of ``--runs`` opens of the same map version (the scene is cached);
-- ``changed``: the median of opens right after a change (a new version: laid out afresh);
+- ``changed``: the median of opens right after a change made in the chat (``/tambah``: a new
+  version, laid out afresh);
 - ``edit``: the median round trip of one change through the API (committed, laid out again).
 
 Budget (issue 17): ready in ≤ 1,000 ms with 150 actors (``warm`` and ``changed``).
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from bench.analysis import personal_map
 from coaching.model import Event, EventKind
+from service.http import serve_http
 from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.conversations import Identity, handle_event
@@ -44,7 +46,6 @@ from storage.db import Database
 from storage.models import Actor, NetworkMap, Tie
 from web.app import dashboard_app
 from web.initdata import sign_init_data
-from web.server import serve_http
 
 BUDGET_MS = 1000.0
 TOKEN = "123456:bench-token"
@@ -149,7 +150,7 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
                         "performance.getEntriesByName('jejaring-ready')[0].startTime"
                     )
                     nodes = await page.locator("g.actor").count()
-                    assert nodes == actors, nodes
+                    assert nodes >= actors, nodes
                     await page.close()
                     return float(ready)
 
@@ -160,6 +161,7 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
                 figures["warm_ms"] = round(statistics.median(warm), 1)
                 map_id = (await api.get("/app/api/map", headers=auth)).json()["scene"]["map"]["id"]
                 changed, edits = [], []
+                who = Identity(f"tg:{USER}", "telegram", USER, "id")
                 for k in range(runs):
                     started = time.perf_counter()
                     answer = await api.post(
@@ -169,19 +171,9 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
                     )
                     assert answer.status_code == 200 and answer.json().get("done"), answer.text
                     edits.append((time.perf_counter() - started) * 1000)
-                    undo = await api.post(
-                        f"/app/api/map/{map_id}/change", headers=auth, json={"op": "undo"}
-                    )
-                    assert undo.json().get("done") == "undo"
-                    # an uncached version for the next open: the map as it was, one step later
-                    await api.post(
-                        f"/app/api/map/{map_id}/change",
-                        headers=auth,
-                        json={
-                            "op": "update_actor",
-                            "key": "saya bench",
-                            "attributes": {"role": f"r{k}"},
-                        },
+                    # a change made in the chat: the app's next open lays out a new version
+                    await handle_event(
+                        db, who, Event.of_text(f"/tambah Rekan {k}"), update_id=1000 + k
                     )
                     changed.append(await open_once())
                 figures["changed_ms"] = round(statistics.median(changed), 1)

@@ -27,16 +27,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import build_application
 from bot.sender import TelegramSender
-from bot.settings import Settings
+from service.run import telegram_application
+from service.settings import Settings
 from storage.db import Database, driver_url
 from storage.models import Reminder
 from storage.outbox import Deliverer
 from storage.reminders import ReminderDispatcher
-from tests.emulator import BotApiEmulator
-from tests.support import transaction
-from tests.test_reminders_storage import seed_due
+from tools.botapi_emulator import BotApiEmulator
+from tools.seeding import seed_due, transaction
 
 TOKEN = "123456:BENCH-reminders"
 LIMIT = 30.0  # Telegram's overall limit, messages per second
@@ -58,7 +57,7 @@ async def run(count: int, database_url: str, patience: float) -> dict[str, Any]:
         for chat in chats:
             emu.add_chat(chat)
         settings = Settings(token=TOKEN, api_base_url=emu.base_url, database_url=database_url)
-        app = build_application(settings)  # the production rate limiter: 30/s overall
+        app = telegram_application(settings)  # the production rate limiter: 30/s overall
         async with app:
             deliverer = Deliverer(db, TelegramSender(app.bot), worker=f"bench:{os.getpid()}")
             dispatcher = ReminderDispatcher(db, deliverer, worker=f"bench:{os.getpid()}")

@@ -46,7 +46,7 @@ from bench._support import (
     summary_ms,
 )
 from bench.throughput import Load, Measure
-from tests.support import transaction
+from tools.seeding import transaction
 
 REPLY_TIMEOUT = 300.0
 IMPORTER = 61_000_001

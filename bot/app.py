@@ -1,32 +1,29 @@
-"""Building the PTB ``Application`` and running it: polling or webhook, plus the outbox sweep.
+"""Building the PTB ``Application``: its HTTP transport, rate limiter, handlers and command menu.
 
 Handlers are registered in one place (``register``). Updates never pass through PTB's own
-``Updater``: our poller and webhook acknowledge an update only after it is committed.
+``Updater``: our poller and webhook acknowledge an update only after it is committed. The
+composition root (``service/``) builds it and runs it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-import signal
-import socket
+from collections.abc import Sequence
 
-from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, TypeHandler
 
 from bot.http import AiohttpRequest
 from bot.pipeline import Pipeline
-from bot.sender import TelegramSender
-from bot.settings import Settings, dashboard_refusal
 from coaching.text import LOCALES, html_to_plain, render
-from storage.cohorts import DashboardLinks, configure_dashboard
-from storage.db import Database
-from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
-from storage.privacy import run_sweeper
-from storage.reminders import ReminderDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +43,8 @@ COMMANDS = (
     "batal",
     "bahasa",
 )
-
-
-def rate_limited(env: dict[str, str] | None = None) -> bool:
-    """``JEJARING_RATE_LIMIT=0`` lifts Telegram's limits (30/s overall, 1/s per chat) for
-    benchmarks against a local Bot API emulator; never in production."""
-    value = (os.environ if env is None else env).get("JEJARING_RATE_LIMIT", "1")
-    return value.strip().lower() not in ("0", "off", "false", "no")
+# A coach's own command menu (set per chat: BotCommandScopeChat), before the participant's.
+COACH_COMMANDS = ("kohort", "ingatkan", "dasbor")
 
 
 class _OutboxRetries429(logging.Filter):
@@ -66,43 +58,74 @@ class _OutboxRetries429(logging.Filter):
 logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_OutboxRetries429())
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    if not settings.token:
+def build_application(
+    token: str | None,
+    *,
+    base_url: str,
+    base_file_url: str,
+    rate_limited: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """PTB's ``Application`` without its ``Updater`` (our poller and webhook acknowledge an
+    update only after it is committed). ``rate_limited=False`` drops ``AIORateLimiter``: only
+    for benchmarks against a local Bot API emulator."""
+    if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.file_base_url)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
         .updater(None)
         .request(AiohttpRequest())
         # getUpdates long-polls (PTB adds its timeout to the read timeout): one connection.
         .get_updates_request(AiohttpRequest(1))
     )
-    if not rate_limited():
+    if not rate_limited:
         return builder.build()
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=0)
     return builder.rate_limiter(limiter).build()
-
-
-def chat_pacer() -> ChatPacer:
-    return ChatPacer() if rate_limited() else Unpaced()
 
 
 def register(app: Application, pipeline: Pipeline) -> None:  # type: ignore[type-arg]
     """Every handler, in order. Order matters: first match wins."""
     app.add_handler(TypeHandler(Update, pipeline.on_update))
 
+    async def coach_commands(chat_id: int, locale: str) -> None:
+        await set_coach_commands(app.bot, chat_id, locale)
+
+    pipeline.on_coach = coach_commands
+
 
 def command_menu(locale: str) -> list[BotCommand]:
     return [BotCommand(c, html_to_plain(render(locale, f"commands.{c}"))) for c in COMMANDS]
 
 
-async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
-    """The command menu in each language; Indonesian is the default for everyone else."""
+def coach_menu(locale: str) -> list[BotCommand]:
+    """A coach's menu: the coach commands first, then everything a participant has."""
+    coach = [BotCommand(c, html_to_plain(render(locale, f"commands.{c}"))) for c in COACH_COMMANDS]
+    return coach + command_menu(locale)
+
+
+async def set_coach_commands(bot: Bot, chat_id: int, locale: str) -> None:
+    """The coach's menu in their own chat only (scope ``BotCommandScopeChat``): participants
+    never see coach commands; a coach sees both."""
+    try:
+        await bot.set_my_commands(coach_menu(locale), scope=BotCommandScopeChat(chat_id))
+    except Exception:  # a menu is a convenience: never fail an update or a start for it
+        log.warning("could not set a coach's command menu", exc_info=True)
+
+
+async def set_commands(
+    app: Application,  # type: ignore[type-arg]
+    coaches: Sequence[tuple[int, str]] = (),
+) -> None:
+    """The command menu in each language; Indonesian is the default for everyone else; each
+    coach's chat (``coaches``: Telegram user id, language) gets the coach menu."""
     await app.bot.set_my_commands(command_menu("id"))
     for locale in LOCALES:
         await app.bot.set_my_commands(command_menu(locale), language_code=locale)
+    for chat_id, locale in coaches:
+        await set_coach_commands(app.bot, chat_id, locale)
 
 
 def miniapp_url(public_url: str) -> str | None:
@@ -123,87 +146,3 @@ async def set_menu_button(app: Application, public_url: str) -> None:  # type: i
         )
     except TelegramError as exc:  # the bot runs on with the command list
         log.error("menu button not set: %s", exc)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
-    from bot.polling import poll
-    from bot.webhook import serve_webhook
-    from web.app import dashboard_app
-    from web.server import serve_http, serve_webhook_and_dashboard
-
-    stop = stop or _stop_on_signals()
-    db = Database.connect(settings.database_url)
-    await db.upgrade()
-    app = build_application(settings)
-    async with app:
-        released = await release_orphans(db, socket.gethostname(), pid_alive)
-        if released:
-            log.warning("resending %d message(s) a crashed worker may not have sent", released)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
-        pipeline = Pipeline(db, deliverer, default_locale=settings.default_locale)
-        register(app, pipeline)
-        await set_commands(app)
-        sweeper = asyncio.create_task(deliverer.run(stop))
-        dispatcher = ReminderDispatcher(db, deliverer, worker=worker_name())
-        nudges = asyncio.create_task(dispatcher.run(stop))
-        # The coach dashboard: on PORT beside polling, or sharing it with the webhook.
-        links = DashboardLinks.from_env(token=settings.token, port=settings.port)
-        configure_dashboard(links)
-        refused = dashboard_refusal(settings.host, links.public_url) if links else None
-        if refused:
-            log.error("%s", refused)  # the bot itself runs on
-        web = dashboard_app(db, links, bot_token=settings.token) if links and not refused else None
-        if web is not None and links is not None:
-            await set_menu_button(app, links.public_url)
-        background = [asyncio.create_task(run_sweeper(db, stop))]
-        try:
-            if settings.webhook_url and web is not None:
-                await serve_webhook_and_dashboard(app, pipeline, settings, web, stop)
-            elif settings.webhook_url:
-                await serve_webhook(app, pipeline, settings, stop)
-            else:
-                if web is not None:
-                    site = serve_http(web, settings.host, settings.port, stop, required=False)
-                    background.append(asyncio.create_task(site))
-                await poll(app, pipeline, stop)
-        finally:
-            stop.set()
-            await pipeline.settle()  # updates held by flood control are applied, not lost
-            await sweeper
-            await nudges
-            await asyncio.gather(*background)
-            await deliverer.idle()
-    await db.dispose()
-
-
-async def serve_reminders(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """``jejaring reminders``: only the reminder dispatcher (and the outbox it delivers through)."""
-    stop = stop or _stop_on_signals()
-    db = Database.connect(settings.database_url)
-    await db.upgrade()
-    app = build_application(settings)
-    async with app:
-        await release_orphans(db, socket.gethostname(), pid_alive)
-        deliverer = Deliverer(db, TelegramSender(app.bot), worker=worker_name(), pacer=chat_pacer())
-        sweeper = asyncio.create_task(deliverer.run(stop))
-        try:
-            await ReminderDispatcher(db, deliverer, worker=worker_name()).run(stop)
-        finally:
-            stop.set()
-            await sweeper
-            await deliverer.idle()
-    await db.dispose()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    return stop

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 
-class Verdict(StrEnum):
+class FloodVerdict(StrEnum):
     ALLOW = "allow"
     WARN = "warn"  # the first update over the limit: tell them to slow down
     DROP = "drop"
@@ -30,7 +30,7 @@ class FloodGuard:
         self._warned: dict[str, float] = {}
         self._swept = clock()
 
-    def check(self, key: str, update_id: int | None = None) -> Verdict:
+    def check(self, key: str, update_id: int | None = None) -> FloodVerdict:
         now = self.clock()
         if now - self._swept > self.window:  # at most once a window: memory stays per active user
             self._swept = now
@@ -39,15 +39,15 @@ class FloodGuard:
         while stamps and now - stamps[0][0] > self.window:
             stamps.popleft()
         if update_id is not None and any(seen == update_id for _, seen in stamps):
-            return Verdict.ALLOW  # a redelivery: counted once already
+            return FloodVerdict.ALLOW  # a redelivery: counted once already
         if len(stamps) < self.limit:
             stamps.append((now, update_id))
             self._warned.pop(key, None)
-            return Verdict.ALLOW
+            return FloodVerdict.ALLOW
         if now - self._warned.get(key, -self.window - 1) > self.window:
             self._warned[key] = now
-            return Verdict.WARN
-        return Verdict.DROP
+            return FloodVerdict.WARN
+        return FloodVerdict.DROP
 
     def admit(self, key: str, update_id: int | None = None) -> float:
         """Count one more update if the window has room (0.0), else the seconds until it may.

@@ -1,10 +1,9 @@
 """PTB's HTTP client on aiohttp: the bot reaches Telegram only through PTB, over this transport.
 
-PTB lets an application bring its own networking backend (``telegram.request.BaseRequest``);
-it ships one on httpx. Measured here (2 cores, 3,000 sendMessage calls to a local server, 8
-connections): httpx spends 0.85-0.92 ms of CPU per request, aiohttp 0.15-0.16 ms. With every
-update costing a sendMessage and every button press an answerCallbackQuery, httpx was most of
-the bot's CPU (bench/throughput.py, profiled with py-spy). PTB builds the requests, parses the
+PTB lets an application bring its own networking backend (``telegram.request.BaseRequest``;
+only PTB's public API is used here); it ships one on httpx. ``python -m bench.transport``
+compares the two at Telegram's pace (ARCHITECTURE.md has the figures and why this one stays):
+httpx spends several times aiohttp's CPU per request. PTB builds the requests, parses the
 answers and raises its errors as before; only the bytes travel differently.
 
 At most ``connections`` requests are in flight; the rest wait their turn on a semaphore (no
@@ -22,12 +21,13 @@ from urllib.request import getproxies_environment, proxy_bypass_environment  # t
 
 import aiohttp
 import certifi
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 CONNECTIONS = 8
+# PTB marks a timeout the caller did not give with ``BaseRequest.DEFAULT_NONE`` (and its like);
+# their class lives in a private module, so it is taken from the public constant.
+_NOT_GIVEN = type(BaseRequest.DEFAULT_NONE)
 
 
 class AiohttpRequest(BaseRequest):
@@ -74,10 +74,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         await self.initialize()
         assert self._session is not None
@@ -125,8 +125,12 @@ def _trusted() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _given(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def _given(value: object, default: float | None) -> float | None:
+    """A timeout PTB passed on: the caller's seconds (None: no limit), else ``default``."""
+    if isinstance(value, _NOT_GIVEN):
+        return default
+    assert value is None or isinstance(value, int | float), value
+    return value
 
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.flood import FloodGuard, Verdict
+from bot.flood import FloodGuard, FloodVerdict
 from bot.translate import event_of, identity_of
 from coaching.model import Event, EventKind
 from coaching.text import normalise_locale, render
@@ -80,6 +80,8 @@ class Pipeline:
         self._hurry = asyncio.Event()
         self._told: dict[str, float] = {}
         self.refused: set[int] = set()
+        # Sets a coach's own command menu (chat id, language): ``bot.app.register`` wires it.
+        self.on_coach: Callable[[int, str], Awaitable[None]] | None = None
         # Updates whose HTTP request the transport answers (webhook): a button's answer rides
         # on that response instead of costing a request of its own (see ``reply_in_response``).
         self._replies: dict[int, dict[str, Any] | None] = {}
@@ -109,8 +111,8 @@ class Pipeline:
             await self._hold(update, who, event)
             return
         verdict = self.flood.check(key, update.update_id)
-        if verdict is not Verdict.ALLOW:
-            if verdict is Verdict.WARN:
+        if verdict is not FloodVerdict.ALLOW:
+            if verdict is FloodVerdict.WARN:
                 await self._slow_down(update, who.language_hint)
             await self._hold(update, who, event)
             return
@@ -147,6 +149,8 @@ class Pipeline:
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id, handled.claimed)
+        if handled.coach_menu and self.on_coach is not None:
+            await self.on_coach(who.chat_id, handled.locale)
 
     # --- flood control: over the limit, an update waits; it is never dropped unannounced ---
 

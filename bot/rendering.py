@@ -112,8 +112,9 @@ class Renderer:
 
     async def render(self, attachment: Mapping[str, Any]) -> bytes:
         """PNG bytes for an outbox attachment (a document: its file's bytes), off the loop."""
-        if attachment.get("type") == "document":
+        if attachment.get("type") == "document" and attachment.get("format") != "pdf":
             return await asyncio.to_thread(render_document, attachment)
+        # pictures, and the journey's PDF (it draws the map): in the renderer process
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self.draw, attachment)
 
@@ -247,7 +248,7 @@ def _fingerprint(attachment: Mapping[str, Any]) -> str:
 _RENDERER = Renderer()
 
 
-async def render(attachment: Mapping[str, Any]) -> bytes:
+async def draw(attachment: Mapping[str, Any]) -> bytes:
     """PNG bytes for an outbox attachment, drawn in the renderer process without blocking the
     event loop (a ``document`` attachment: the file's bytes, made on a thread here)."""
     return await _RENDERER.render(attachment)
@@ -264,7 +265,7 @@ async def picture_and_text(payload: Mapping[str, Any]) -> tuple[bytes | None, st
     """
     attachment, caption = payload["attachment"], str(payload["text"])
     try:
-        return await render(attachment), caption, None
+        return await draw(attachment), caption, None
     except Unrenderable as exc:
         log.warning("picture not drawn (%s): its caption goes alone", exc)
         problem = f"{type(exc).__name__}: {exc}"

@@ -17,8 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.callback import CallbackData
-from bot.rendering import RenderError, picture_and_text
-from bot.rendering import render as render_picture
+from bot.rendering import RenderError, draw, picture_and_text
 from storage.cohorts import dashboard_links
 from storage.outbox import SendResult, Verdict
 
@@ -106,7 +105,7 @@ class TelegramSender:
         return None
 
     async def _document(self, chat_id: int, payload: dict[str, Any]) -> None:
-        data = await render_picture(payload["attachment"])
+        data = await draw(payload["attachment"])
         name = str(payload["attachment"].get("filename") or "jejaring.dat")
         await self.bot.send_document(
             chat_id,

@@ -1,4 +1,4 @@
-"""Webhook mode: Starlette under uvicorn. 200 only after the update is committed.
+"""Webhook mode: a Starlette app (served by ``service/``). 200 only after the update is committed.
 
 Every request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to ``WEBHOOK_SECRET``;
 anything else gets 403 before the body is read. A body over ``BODY_MAX`` is refused (413): from
@@ -11,12 +11,10 @@ itself, which Telegram runs as a Bot API call: one HTTP request less per press.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -26,7 +24,6 @@ from telegram.ext import Application
 
 from bot.pipeline import Pipeline
 from bot.polling import ALLOWED_UPDATES
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -104,29 +101,12 @@ async def _bounded_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def serve_webhook(
+async def register_webhook(
     app: Application,  # type: ignore[type-arg]
-    pipeline: Pipeline,
-    settings: Settings,
-    stop: asyncio.Event,
+    url: str,
+    secret: str,
 ) -> None:
-    if not settings.webhook_secret:
-        raise ValueError("WEBHOOK_SECRET is required in webhook mode")
-    web = webhook_app(app, pipeline, path=settings.webhook_path, secret=settings.webhook_secret)
+    """Tell Telegram where to deliver updates, and the secret it must send with each."""
     await app.bot.set_webhook(
-        settings.webhook_url or "",
-        secret_token=settings.webhook_secret,
-        allowed_updates=ALLOWED_UPDATES,
-        max_connections=40,
+        url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=40
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            web, host=settings.host, port=settings.port, lifespan="off", log_level="warning"
-        )
-    )
-    server_task = asyncio.create_task(server.serve())
-    stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({server_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
-    await server_task
-    stopper.cancel()

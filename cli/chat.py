@@ -16,8 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.rendering import RenderError, picture_and_text
-from bot.rendering import render as render_picture
+from bot.rendering import RenderError, draw, picture_and_text
 from coaching.model import Event, EventKind
 from coaching.text import html_to_plain
 from storage.conversations import Identity, handle_event, known, pending_prompt
@@ -46,7 +45,7 @@ class TerminalSender:
         problem: str | None = None
         attachment = payload.get("attachment") or {}
         if attachment.get("type") == "document":
-            data = await render_picture(attachment)
+            data = await draw(attachment)
             name = Path(str(attachment.get("filename") or "jejaring.dat")).name  # no paths
             path = Path.cwd() / name
             path.write_bytes(data)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +78,7 @@ async def bot_username(env: dict[str, str] | None = None) -> str | None:
         return None
     from telegram import Bot
 
-    from bot.settings import Settings
+    from service.settings import Settings
 
     settings = Settings.from_env(env)
     async with Bot(token, base_url=settings.api_base_url) as bot:
@@ -178,30 +176,7 @@ async def _export(options: argparse.Namespace, err: TextIO) -> dict[str, bytes] 
 
 
 async def _dashboard(err: TextIO) -> int:
-    from bot.settings import Settings, dashboard_refusal
-    from web.app import dashboard_app
-    from web.server import serve_http
+    from service.run import serve_dashboard
+    from service.settings import Settings
 
-    settings = Settings.from_env()
-    links = cohorts.DashboardLinks.from_env(token=settings.token, port=settings.port)
-    if links is None:
-        err.write("Set DASHBOARD_SECRET (or TELEGRAM_BOT_TOKEN) to sign login links.\n")
-        return 2
-    refused = dashboard_refusal(settings.host, links.public_url)
-    if refused:
-        err.write(refused[0].upper() + refused[1:] + "\n")
-        return 2
-    cohorts.configure_dashboard(links)
-    db = Database.connect(settings.database_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await db.upgrade()
-        err.write(f"Dashboard on {settings.host}:{settings.port}, links to {links.public_url}\n")
-        await serve_http(dashboard_app(db, links), settings.host, settings.port, stop)
-    finally:
-        await db.dispose()
-    return 0
+    return await serve_dashboard(Settings.from_env(), err)

@@ -7,22 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Coroutine, Sequence
-from typing import Any
-
-
-def run_service(main: Coroutine[Any, Any, None]) -> None:
-    """Run a long-lived service on uvloop where it is installed (Linux, macOS), else asyncio.
-
-    The bot's event loop does the HTTP of every update (the webhook in, the replies out);
-    uvloop does the same work with noticeably less CPU per update (bench/throughput.py).
-    """
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,16 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "chat":
             print("TELEGRAM_BOT_TOKEN is not set: coaching in this terminal.\n", file=sys.stderr)
     if command == "run":
-        from bot.app import serve
-        from bot.settings import Settings
+        from service.run import run_service, serve
+        from service.settings import Settings
 
         run_service(serve(Settings.from_env()))
         return 0
     if command == "chat":
         return asyncio.run(_chat(getattr(options, "user", None)))
     if command == "reminders":
-        from bot.app import serve_reminders
-        from bot.settings import Settings
+        from service.run import run_service, serve_reminders
+        from service.settings import Settings
 
         if not os.environ.get("TELEGRAM_BOT_TOKEN"):
             print("TELEGRAM_BOT_TOKEN is not set: nudges go out through Telegram.", file=sys.stderr)

@@ -36,20 +36,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from coaching.analysis import Analysis, GraphError, Roles, name_key
-from coaching.text import html_to_plain, render
+from coaching.text import TELEGRAM_TEXT_MAX, render, visible_length
 
 __all__ = [
-    "TELEGRAM_LIMIT",
     "MapDiff",
     "advice_stage",
     "analysis_reply",
     "diff_reply",
     "diff_text",
     "error_text",
-    "visible_length",
 ]
 
-TELEGRAM_LIMIT = 4096
 _NAME_WIDTH = 40
 _LIMITS = (8, 5, 3, 2, 1)
 
@@ -94,7 +91,7 @@ def analysis_reply(analysis: Analysis, *, locale: str, limit: int = _LIMITS[0]) 
     text = ""
     for cut in [limit, *(x for x in _LIMITS if x < limit)]:
         text = render(locale, "analysis.reply", **_reply_context(analysis, cut))
-        if visible_length(text) <= TELEGRAM_LIMIT:
+        if visible_length(text) <= TELEGRAM_TEXT_MAX:
             return text
     return render(locale, "analysis.reply_short", **_reply_context(analysis, 1))
 
@@ -163,11 +160,6 @@ def diff_reply(diff: MapDiff, *, locale: str, limit: int = _LIMITS[0]) -> str:
 def error_text(error: GraphError, *, locale: str) -> str:
     """The message for a map or CSV error (its ``key`` and ``context``)."""
     return render(locale, error.key, **error.context)
-
-
-def visible_length(html: str) -> int:
-    """Length of Telegram HTML as Telegram counts it: UTF-16 units of the parsed text."""
-    return len(html_to_plain(html).encode("utf-16-le")) // 2
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -19,9 +19,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from coaching import schedule
+from coaching.model import AnswerNote
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
+    from coaching.cohortnet import CohortNetwork
+    from coaching.compare import Comparison
     from coaching.network import MapView, PlannedTie
 
 JOIN_PREFIX = "join_"
@@ -105,6 +108,10 @@ class Member:
     last_active_at: datetime | None
     idle: bool = False  # silent ≥ 7 days, or never active
     behind: bool = False  # fewer exercises than the cohort's median participant
+    # Whether a coach's nudge can reach them: ``ok``, ``off`` (reminders off), ``inactive``.
+    nudge: str = "ok"
+    # (chapter key, done, total) per chapter, then the network work (``progress_rows``)
+    chapters: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -121,6 +128,7 @@ class Member:
             "days": days_since(self.last_active_at, now),
             "idle": self.idle,
             "behind": self.behind,
+            "nudge": self.nudge,
         }
 
 
@@ -145,6 +153,9 @@ class Reflection:
     text: str
     updated_at: datetime
     data: dict[str, Any] | None = None
+    id: int | None = None  # the answer's id: a coach replies to it (/balas ID)
+    reviewed_at: datetime | None = None
+    notes: tuple[AnswerNote, ...] = ()  # the exchange with the widyaiswara, oldest first
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,7 @@ class KltbLine:
     actor: str
     step: str | None
     notes: tuple[tuple[str, str | None, str | None], ...] = ()  # (step, note, next action)
+    due: datetime | None = None  # when the latest planned next action is due
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,28 @@ class StageMark:
     map_title: str
     stage: str | None
     at: datetime
+    map_id: int | None = None
+    id: int | None = None  # the analysis snapshot's id (a before/after view picks two)
+
+
+@dataclass(frozen=True)
+class MapSummary:
+    """One of a participant's maps, for a coach to pick."""
+
+    id: int
+    kind: str  # personal | case
+    title: str
+    actors: int
+    updated_at: datetime
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "actors": self.actors,
+            "date": self.updated_at.date().isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -180,6 +214,13 @@ class Detail:
     # set even when ``network`` was not loaded (the dashboard draws it from a cache).
     network_id: int | None = None
     network_version: int = 0
+    # Every map of theirs (most recently changed first); the shown one is ``network_id``.
+    maps: tuple[MapSummary, ...] = ()
+    # Before/after of the shown map: two of its analyses (the first and the last unless the
+    # coach chose), compared by ``coaching.compare``.
+    comparison: Comparison | None = None
+    compared: tuple[StageMark, StageMark] | None = None
+    next_step: str | None = None  # their next unfinished exercise (a nudge's draft names it)
 
 
 @dataclass(frozen=True)
@@ -192,6 +233,7 @@ class CoachView:
     detail: Detail | None = None
     # The command or button asked for a cohort or participant that is not theirs (or gone).
     denied: bool = False
+    network: CohortNetwork | None = None  # the roster's cohort as a network (ko:w)
     login_url: str | None = None  # minted for /dasbor
     login_minutes: int = 15
     dashboard: bool = True  # False: no secret to sign login links with

@@ -118,8 +118,10 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
             profile = dataclasses.replace(profile, consent_at=snap.now)
         elif isinstance(effect, SaveAnswer):
             answers[effect.exercise] = effect.text
-            if effect.exercise in EXERCISES:
+            if effect.exercise in EXERCISES and not effect.draft:
                 completed.add(effect.exercise)
+            elif effect.draft:  # a draft counts for nothing, whatever was counted before
+                completed.discard(effect.exercise)
         elif isinstance(effect, CompleteItem):
             completed.add(effect.item)
     network, maps, last_analysis = _apply_network(snap, outcome)
@@ -318,6 +320,13 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
         helped = note("common.help", onboarded=onboarded(snap), state=snap.state, coach=bool(coach))
         return stay(snap, helped, *coach)
     flow = registry.commands.get(event.command)
+    if event.command == "menu" and snap.coach is not None:
+        # A coach's home; a coach who is also a participant gets their own menu beside it.
+        coach_home = coach_flow.home(snap, participant=onboarded(snap))
+        if not onboarded(snap):
+            return stay(snap, coach_home, reprompt=False)
+        shown = go(HOME)
+        return dataclasses.replace(shown, replies=(coach_home, *shown.replies))
     if not onboarded(snap):
         if flow is not None and (flow.key == "settings" or _open_before_onboarding(flow)):
             return flow.on_command(snap, event)
@@ -354,6 +363,14 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
         return privacy_flow.ask_join(snap, join, cohort, current)
     if join and link and link.member:
         link_replies = (note("privacy.join_already", cohort=link.cohort),)
+    if not payload and snap.coach is not None:
+        # A coach's /start opens the coach home, never the participant consent: they start
+        # as a participant only if they choose to (``ko:me``).
+        coach_home = coach_flow.home(snap, participant=onboarded(snap))
+        if not onboarded(snap):
+            return stay(snap, coach_home, reprompt=False)
+        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        return go(HOME, coach_home, welcome)
     if onboarded(snap):
         welcome = note("common.welcome_back", name=snap.profile.name or "")
         return go(HOME, welcome, *link_replies)

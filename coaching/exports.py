@@ -64,7 +64,15 @@ TIE_COLUMNS = (
     "direction",
     "flows",
 )
-ANSWER_COLUMNS = ("participant_id", "participant", "exercise", "text", "updated_at")
+ANSWER_COLUMNS = (
+    "participant_id",
+    "participant",
+    "exercise",
+    "text",
+    "updated_at",
+    "reviewed_at",
+    "exchange",  # the widyaiswara's replies and the participant's, oldest first
+)
 
 
 def xml_text(text: str) -> str:
@@ -242,7 +250,18 @@ def _answer_rows(people: Sequence[Mapping[str, Any]]) -> Iterable[Sequence[Any]]
     for person in people:
         pid, pname = _who(person)
         for a in person.get("answers") or []:
-            yield (pid, pname, a["exercise"], a["text"], a.get("updated_at"))
+            exchange = " | ".join(
+                f"{n.get('author')} {n.get('at')}: {n.get('text')}" for n in a.get("exchange") or []
+            )
+            yield (
+                pid,
+                pname,
+                a["exercise"],
+                a["text"],
+                a.get("updated_at"),
+                a.get("reviewed_at"),
+                exchange,
+            )
 
 
 def render_document(attachment: Mapping[str, Any]) -> bytes:

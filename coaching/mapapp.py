@@ -21,13 +21,12 @@ from typing import Any
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text
 from coaching.layout import LINE_STYLES, SHAPES, plan, shape_points
-from coaching.model import ChangeMap
+from coaching.model import KLTB_STEPS, ChangeMap
 from coaching.names import clean_name, name_key, resolve
 from coaching.network import (
     ACTOR_KINDS,
     FLOWS,
     IBARRA,
-    KLTB_STEPS,
     RESOURCES,
     Actor,
     AddActor,

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from coaching.cohort import CoachView, DeepLink
     from coaching.network import MapView, Op
 
+# The facts several rooms share, each defined here once.
+KLTB_STEPS = ("know", "like", "trust", "buy")  # Barrat (2015): strictly in this order
+# A new participant's reminder settings (local HH:MM): what ``Profile`` starts with, what the
+# ``participants`` table defaults to and what a new row is created with.
+DEFAULT_REMINDER_TIME = "08:00"
+DEFAULT_QUIET_START = "21:00"  # quiet hours: no nudge between start and end
+DEFAULT_QUIET_END = "07:00"
+
 
 class EventKind(StrEnum):
     TEXT = "text"
@@ -115,6 +123,34 @@ class SaveAnswer:
     # A structured answer (e.g. a self-assessment's scores) besides its readable text; None
     # leaves what is stored as it was (editing the text keeps the scores).
     data: Mapping[str, Any] | None = None
+    # An empty or evasive answer (coaching/feedback.py): kept, but it counts for no progress.
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerNote:
+    """One message of an answer's exchange: the widyaiswara's reply or the participant's."""
+
+    author: str  # coach | participant
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyToAnswer:
+    """A coach's reply to an answer (``text``), or its review mark (``text`` None); run after
+    the commit: storage checks the answer still exists and is in a cohort the coach coaches."""
+
+    answer_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """The participant's answer back to a coach's reply; storage checks the answer is theirs."""
+
+    answer_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +174,8 @@ class NudgeParticipants:
 
     cohort_id: int
     participant_ids: tuple[int, ...] | None = None
+    # The coach's own words ("{nama}" becomes each participant's name); None: the template.
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +314,8 @@ Effect = (
     | StopReminders
     | BecomeCoach
     | NudgeParticipants
+    | ReplyToAnswer
+    | WriteBack
     | ForgetParticipant
 )
 
@@ -322,9 +362,9 @@ class Profile:
     timezone: str | None = None
     reminder: str | None = None
     consent_at: datetime | None = None
-    reminder_time: str = "08:00"  # local HH:MM
-    quiet_start: str = "21:00"  # quiet hours, local: no nudge between start and end
-    quiet_end: str = "07:00"
+    reminder_time: str = DEFAULT_REMINDER_TIME  # local HH:MM
+    quiet_start: str = DEFAULT_QUIET_START  # quiet hours, local: no nudge between start and end
+    quiet_end: str = DEFAULT_QUIET_END
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from coaching.curriculum import next_exercise
-from coaching.model import DueTie, KltbNext, Option, Reply, Waiting
+from coaching.model import KLTB_STEPS, DueTie, KltbNext, Option, Reply, Waiting
 from coaching.schedule import SNOOZES, local_parts
 
 PREFIX = "rem"
-KLTB_ORDER = ("know", "like", "trust", "buy")  # Barrat (2015): strictly in this order
 PLAN_MAX = 120  # a participant's own note, shortened to keep the nudge short
 FOLLOW_UP_AFTER = timedelta(days=7)  # issue 13: a week after the date, ask how it went
 
@@ -29,8 +28,8 @@ FOLLOW_UP_AFTER = timedelta(days=7)  # issue 13: a week after the date, ask how 
 def next_kltb_step(reached: Iterable[str]) -> str | None:
     """The step after the furthest one reached (the KLTB flow walks them in order, never
     skipping); KNOW when none is; None once BUY is reached."""
-    furthest = max((KLTB_ORDER.index(s) for s in reached if s in KLTB_ORDER), default=-1)
-    return KLTB_ORDER[furthest + 1] if furthest + 1 < len(KLTB_ORDER) else None
+    furthest = max((KLTB_STEPS.index(s) for s in reached if s in KLTB_STEPS), default=-1)
+    return KLTB_STEPS[furthest + 1] if furthest + 1 < len(KLTB_STEPS) else None
 
 
 def kltb_next(
@@ -46,7 +45,7 @@ def kltb_next(
     reached and nothing planned, is not chased.
     """
     reached = [step for step, (_, _, done) in entries.items() if done is not None]
-    if current in KLTB_ORDER:
+    if current in KLTB_STEPS:
         reached.append(current)
     upcoming = next_kltb_step(reached)
     if upcoming is None:
@@ -94,8 +93,10 @@ def compose(
     name: str | None,
     zone: str | None,
     coach: bool = False,
+    message: str | None = None,
 ) -> Reply | None:
-    """The nudge for one reminder, or None when nothing is waiting."""
+    """The nudge for one reminder, or None when nothing is waiting (a coach's own
+    ``message`` goes even then: the coach chose to write)."""
     items: list[dict[str, Any]] = []
     doing: list[Option] = []
     exercise = next_exercise(waiting.completed)
@@ -150,7 +151,7 @@ def compose(
             doing.append(
                 Option(f"{PREFIX}:{reminder_id}:t:{tie.tie_id}", "reminders.btn_do_tie", context)
             )
-    if not items:
+    if not items and not message:
         return None
     rows: tuple[tuple[Option, ...], ...] = tuple((option,) for option in doing) + asking
     rows += (
@@ -160,7 +161,8 @@ def compose(
         ),
         (Option(f"{PREFIX}:{reminder_id}:stop", "reminders.btn_stop"),),
     )
-    return Reply("reminders.nudge", {"name": name or "", "items": items, "coach": coach}, rows)
+    context = {"name": name or "", "items": items, "coach": coach, "message": message}
+    return Reply("reminders.nudge", context, rows)
 
 
 def _short(text: str | None) -> str | None:

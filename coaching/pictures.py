@@ -9,6 +9,7 @@ import networkx as nx
 
 from coaching.analysis import GraphError, Tie, analyse, build_graph
 from coaching.exports import render_document
+from coaching.journey_pdf import journey_pdf
 from coaching.mapimage import render_map_png
 from coaching.scorechart import render_scores_png
 
@@ -19,6 +20,8 @@ def render_attachment(attachment: Mapping[str, Any]) -> bytes:
     A ``{"type": "document", "format", "filename", "data"}`` gives the file's bytes instead
     (``/ekspor``: see ``coaching/exports.py``)."""
     if attachment.get("type") == "document":
+        if attachment.get("format") == "pdf":  # the journey's page draws the map: here
+            return journey_pdf(attachment.get("data") or {}, str(attachment.get("locale", "id")))
         return render_document(attachment)
     if attachment.get("type") == "scores":
         return render_scores_png(

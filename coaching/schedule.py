@@ -24,12 +24,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coaching.model import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DEFAULT_REMINDER_TIME
 from coaching.validate import ZONES, zone_label
 
 FREQUENCIES = ("daily", "weekly", "off")
 ROUTINE = ("daily", "weekly")
-DEFAULT_TIME = "08:00"
-DEFAULT_QUIET = ("21:00", "07:00")
+DEFAULT_TIME = DEFAULT_REMINDER_TIME
+DEFAULT_QUIET = (DEFAULT_QUIET_START, DEFAULT_QUIET_END)
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB: where most participants are, and the module's default
 WEEKLY_ON = 0  # Monday: the start of the working week
 PAUSE_AFTER = 3  # nudges ignored in a row before nudging pauses until the participant is back
@@ -61,7 +62,14 @@ class Preference:
 
     @property
     def at(self) -> TimeOfDay:
-        return parse_hhmm(self.time) or time(8, 0)
+        return reminder_clock(self.time)
+
+
+def reminder_clock(text: str | None) -> time:
+    """A reminder setting's time of day; the default reminder time's if unset or unreadable."""
+    at = parse_hhmm(text or "") or parse_hhmm(DEFAULT_TIME)
+    assert at is not None
+    return at
 
 
 def parse_hhmm(text: str) -> time | None:

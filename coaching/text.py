@@ -67,6 +67,15 @@ def render(locale: str, key: str, /, **context: Any) -> str:
     return _tidy(str(macro(**context)))
 
 
+def template_value(locale: str, group: str, name: str) -> Any:
+    """A table a template file defines at its top (``{% set NAME = {...} %}``): labels that
+    exports look up per cell, too many to render a macro for each."""
+    found = getattr(_module(normalise_locale(locale), group), name, None)
+    if found is None or callable(found):
+        raise MissingText(f"{locale}:{group}.{name}")
+    return found
+
+
 def defined_keys(locale: str) -> set[str]:
     """Every message key the locale defines (for the parity tests)."""
     keys: set[str] = set()

@@ -42,6 +42,7 @@ from coaching.cohort import (
     DeepLink,
     Detail,
     KltbLine,
+    MapSummary,
     Member,
     Reflection,
     Roster,
@@ -50,11 +51,13 @@ from coaching.cohort import (
     member_flags,
     parse_start,
 )
-from coaching.curriculum import EXERCISES, progress_rows
+from coaching.cohortnet import cohort_network
+from coaching.compare import Comparison, compare
+from coaching.curriculum import EXERCISES, next_exercise, overall_progress, progress_rows
 from coaching.flows import coach as coach_flow
-from coaching.model import Event, EventKind, NudgeParticipants, Reply, Snapshot
+from coaching.model import KLTB_STEPS, Event, EventKind, NudgeParticipants, Reply, Snapshot
 from coaching.validate import is_number
-from storage import networks, privacy, reminders
+from storage import answer_notes, networks, privacy, reminders
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -71,6 +74,7 @@ from storage.models import (
     NetworkMap,
     Participant,
     Progress,
+    Tie,
 )
 
 log = logging.getLogger(__name__)
@@ -330,6 +334,26 @@ def join_cohort(session: Session, participant: Participant, code: str, now: date
     return True
 
 
+async def coach_chats(db: Database) -> list[tuple[int, str]]:
+    """(Telegram user id, language) of every coach: their chats get the coach command menu.
+
+    The language is their own participant row's, if they have one, else Indonesian.
+    """
+
+    def job(session: Session) -> list[tuple[int, str]]:
+        users = [int(u) for u in session.execute(select(Coach.telegram_user_id)).scalars()]
+        languages = dict(
+            session.execute(
+                select(Participant.external_id, Participant.language).where(
+                    Participant.external_id.in_([f"tg:{u}" for u in users])
+                )
+            ).all()
+        )
+        return [(user, languages.get(f"tg:{user}") or "id") for user in users]
+
+    return await db.run(job)
+
+
 # --- what a coach sees --------------------------------------------------------------------------
 
 
@@ -379,6 +403,9 @@ def participant_detail(
     now: datetime,
     *,
     network: bool = True,
+    map_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
 ) -> Detail:
     """One participant, for a coach of their cohort: progress, reflections, KLTB, map, stages.
 
@@ -401,28 +428,40 @@ def participant_detail(
         ).scalars()
     )
     modules = progress_rows(completed)  # the chapters, then the network work
+    upcoming = next_exercise(completed)
     answers = (
         (session.execute(select(Answer).where(Answer.participant_id == participant_id)))
         .scalars()
         .all()
     )
+    notes = answer_notes.notes_of(session, [a.id for a in answers])
     reflections = tuple(
-        Reflection(a.exercise_key, a.text, a.updated_at, dict(a.data or {}) or None)
-        for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
-        if not a.exercise_key.endswith(".resume")  # a lesson's bookmark, not a reflection
-    )
-    latest = (
-        session.execute(
-            select(NetworkMap.id, NetworkMap.version)
-            .where(NetworkMap.participant_id == participant_id)
-            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
-            .limit(1)
+        Reflection(
+            a.exercise_key,
+            a.text,
+            a.updated_at,
+            dict(a.data or {}) or None,
+            a.id,
+            a.reviewed_at,
+            notes.get(a.id, ()),
         )
+        for a in sorted(answers, key=lambda a: (_EXERCISE_ORDER.get(a.exercise_key, 999), a.id))
+        # a lesson's bookmark or how to address the participant: not a reflection
+        if not a.exercise_key.endswith(".resume") and not a.exercise_key.startswith("profile.")
+    )
+    maps = _map_summaries(session, participant_id)
+    if map_id is not None and all(m.id != map_id for m in maps):
+        raise Forbidden(f"map {map_id}")  # not this participant's (a forged id): nothing shown
+    shown_id = map_id if map_id is not None else (maps[0].id if maps else None)
+    latest = (
+        session.execute(select(NetworkMap.id, NetworkMap.version).where(NetworkMap.id == shown_id))
     ).first()
     view = None
     if network and latest is not None:
         loaded = networks.load_maps(session, participant_id, only=latest.id)
         view = loaded[0] if loaded else None
+    stages = _stages(session, participant_id)
+    comparison, compared = _comparison(session, stages, shown_id, before, after)
     return Detail(
         member=member,
         cohort=_summary(cohort, members),
@@ -430,12 +469,122 @@ def participant_detail(
         reflections=reflections,
         kltb=_kltb(session, participant_id),
         network=view,
-        stages=_stages(session, participant_id),
+        stages=stages,
         joined_at=participant.consent_at,
         network_id=latest.id if latest is not None else None,
         network_version=latest.version if latest is not None else 0,
         plans=networks.planned_ties(session, participant_id),
+        maps=maps,
+        comparison=comparison,
+        compared=compared,
+        next_step=upcoming.key if upcoming else None,
     )
+
+
+def cohort_maps(session: Session, cohort_id: int) -> list[dict[str, Any]]:
+    """Each consenting participant's maps in the export's shape, as far as the cohort's
+    network needs them (actors with resources and needs, ties, purposes). The caller has
+    checked the coach owns the cohort (``roster``)."""
+    people = (
+        session.execute(
+            select(Participant.id, Participant.name)
+            .where(Participant.cohort_id == cohort_id, Participant.consent_at.is_not(None))
+            .order_by(Participant.id)
+        )
+    ).all()
+    ids = [pid for pid, _ in people]
+    maps = (
+        session.execute(
+            select(NetworkMap.id, NetworkMap.participant_id, NetworkMap.kind, NetworkMap.purpose)
+            .where(NetworkMap.participant_id.in_(ids))
+            .order_by(NetworkMap.id)
+        )
+    ).all()
+    map_ids = [m.id for m in maps]
+    actors: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for aid, map_id, name, ego, resources, needs in session.execute(
+        select(
+            Actor.id, Actor.map_id, Actor.name, Actor.is_ego, Actor.resources, Actor.needs
+        ).where(Actor.map_id.in_(map_ids))
+    ):
+        names[aid] = name
+        actors[map_id].append(
+            {"name": name, "is_ego": ego, "resources": list(resources or []), "needs": needs}
+        )
+    ties: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for map_id, source, target, strength in session.execute(
+        select(Tie.map_id, Tie.source_id, Tie.target_id, Tie.strength).where(
+            Tie.map_id.in_(map_ids)
+        )
+    ):
+        ties[map_id].append(
+            {"source": names[source], "target": names[target], "strength": strength}
+        )
+    by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in maps:
+        by_person[m.participant_id].append(
+            {"kind": m.kind, "purpose": m.purpose, "actors": actors[m.id], "ties": ties[m.id]}
+        )
+    return [
+        {"participant": {"id": pid, "name": name}, "maps": by_person[pid]} for pid, name in people
+    ]
+
+
+def _map_summaries(session: Session, participant_id: int) -> tuple[MapSummary, ...]:
+    """Every map of the participant's, most recently changed first, with its actor count."""
+    counts = dict(
+        (
+            session.execute(
+                select(Actor.map_id, func.count())
+                .join(NetworkMap, NetworkMap.id == Actor.map_id)
+                .where(NetworkMap.participant_id == participant_id)
+                .group_by(Actor.map_id)
+            )
+        ).all()
+    )
+    rows = (
+        session.execute(
+            select(NetworkMap.id, NetworkMap.kind, NetworkMap.title, NetworkMap.updated_at)
+            .where(NetworkMap.participant_id == participant_id)
+            .order_by(NetworkMap.updated_at.desc(), NetworkMap.id.desc())
+        )
+    ).all()
+    return tuple(
+        MapSummary(i, kind, title, int(counts.get(i, 0)), updated)
+        for i, kind, title, updated in rows
+    )
+
+
+def _comparison(
+    session: Session,
+    stages: Sequence[StageMark],
+    map_id: int | None,
+    before: int | None,
+    after: int | None,
+) -> tuple[Comparison | None, tuple[StageMark, StageMark] | None]:
+    """Before/after of the shown map: the chosen analyses, else its first and last."""
+    mine = [s for s in stages if s.map_id == map_id and map_id is not None]
+    if len(mine) < 2:
+        return None, None
+    by_id = {s.id: s for s in mine}
+    first = by_id.get(before) if before is not None else None
+    last = by_id.get(after) if after is not None else None
+    first, last = first or mine[0], last or mine[-1]
+    if first.id == last.id:
+        return None, None
+    if first.at > last.at:
+        first, last = last, first
+    results: dict[int | None, dict[str, Any]] = dict(
+        (
+            session.execute(
+                select(AnalysisSnapshot.id, AnalysisSnapshot.result).where(
+                    AnalysisSnapshot.id.in_([first.id, last.id])
+                )
+            )
+        ).all()
+    )
+    return compare(results.get(first.id) or {}, results.get(last.id) or {}), (first, last)
 
 
 def participant_cohort(session: Session, coach_id: int, participant_id: int) -> int:
@@ -478,8 +627,8 @@ def _members(
         .all()
     )
     ids = [p.id for p in people]
-    done: Counter[int] = Counter()
     every: Counter[int] = Counter()
+    completed: dict[int, set[str]] = defaultdict(set)
     if ids:
         for pid, key in session.execute(
             select(Progress.participant_id, Progress.item_key).where(
@@ -487,8 +636,7 @@ def _members(
             )
         ):
             every[pid] += 1
-            if key in EXERCISES:
-                done[pid] += 1
+            completed[pid].add(key)
     by_cohort: dict[int, list[Participant]] = defaultdict(list)
     for person in people:
         if person.cohort_id is not None:
@@ -501,19 +649,33 @@ def _members(
             idle, behind = member_flags(
                 done=every[p.id], pace=pace, last_active=p.last_active_at, now=now
             )
+            # What the participant's own menu counts: exercises and network work (map, KLTB).
+            done, total = overall_progress(frozenset(completed[p.id]))
             member = Member(
                 id=p.id,
                 name=p.name or "—",
                 unit=p.unit,
-                done=done[p.id],
-                total=len(EXERCISES),
+                done=done,
+                total=total,
                 last_active_at=p.last_active_at,
                 idle=idle,
                 behind=behind,
+                nudge=_nudgeable(p),
+                chapters=progress_rows(frozenset(completed[p.id])),
             )
             rows.append(_Row(member, every[p.id]))
         result[cohort_id] = tuple(rows)
     return result
+
+
+def _nudgeable(participant: Participant) -> str:
+    """``ok`` if a coach's nudge can reach them, else why not: ``off`` (they turned reminders
+    off) or ``inactive`` (blocked the bot, or no chat) — as ``reminders._nudge`` decides."""
+    if not participant.active or not participant.chat_id:
+        return "inactive"
+    if participant.reminder == "off":
+        return "off"
+    return "ok"
 
 
 def _summary(cohort: Cohort, members: Sequence[_Row]) -> CohortSummary:
@@ -536,14 +698,24 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
         )
     ).all()
     notes: dict[int, list[tuple[str, str | None, str | None]]] = defaultdict(list)
-    order = {"know": 0, "like": 1, "trust": 2, "buy": 3}
-    for actor_id, entry_step, note, action in session.execute(
-        select(KltbEntry.actor_id, KltbEntry.step, KltbEntry.note, KltbEntry.next_action)
+    dues: dict[int, tuple[int, datetime]] = {}
+    order = {step: i for i, step in enumerate(KLTB_STEPS)}
+    for actor_id, entry_step, note, action, due in session.execute(
+        select(
+            KltbEntry.actor_id,
+            KltbEntry.step,
+            KltbEntry.note,
+            KltbEntry.next_action,
+            KltbEntry.due_at,
+        )
         .join(Actor, Actor.id == KltbEntry.actor_id)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
         .where(NetworkMap.participant_id == participant_id)
     ):
         notes[actor_id].append((entry_step, note, action))
+        rank = order.get(entry_step, 9)
+        if due is not None and (actor_id not in dues or rank >= dues[actor_id][0]):
+            dues[actor_id] = (rank, due)
     lines = []
     seen: set[str] = set()
     for actor_id, name, step in actors:
@@ -553,18 +725,27 @@ def _kltb(session: Session, participant_id: int) -> tuple[KltbLine, ...]:
             continue  # the same stakeholder on two maps: once is enough
         seen.add(name)
         steps = tuple(sorted(notes.get(actor_id, ()), key=lambda n: order.get(n[0], 9)))
-        lines.append(KltbLine(name, step, steps))
+        planned = dues.get(actor_id)
+        lines.append(KltbLine(name, step, steps, planned[1] if planned else None))
     return tuple(lines)
 
 
 def _stages(session: Session, participant_id: int) -> tuple[StageMark, ...]:
     rows = session.execute(
-        select(NetworkMap.title, AnalysisSnapshot.stage, AnalysisSnapshot.created_at)
+        select(
+            NetworkMap.title,
+            AnalysisSnapshot.stage,
+            AnalysisSnapshot.created_at,
+            NetworkMap.id,
+            AnalysisSnapshot.id,
+        )
         .join(NetworkMap, NetworkMap.id == AnalysisSnapshot.map_id)
         .where(NetworkMap.participant_id == participant_id)
         .order_by(AnalysisSnapshot.created_at, AnalysisSnapshot.id)
     )
-    return tuple(StageMark(title, stage, at) for title, stage, at in rows.all())
+    return tuple(
+        StageMark(title, stage, at, map_id, snap_id) for title, stage, at, map_id, snap_id in rows
+    )
 
 
 # --- the conversation: a coach's snapshot, and what their buttons do -------------------------
@@ -603,8 +784,19 @@ def coach_view(
             view = dataclasses.replace(
                 view, roster=roster(session, coach_id, wanted.cohort_id, now)
             )
+            if wanted.network:
+                people = cohort_maps(session, wanted.cohort_id)
+                view = dataclasses.replace(view, network=cohort_network(people))
         elif wanted.participant_id is not None:
             detail = participant_detail(session, coach_id, wanted.participant_id, now)
+            view = dataclasses.replace(view, detail=detail)
+        elif wanted.map_id is not None:
+            owner = session.scalar(
+                select(NetworkMap.participant_id).where(NetworkMap.id == wanted.map_id)
+            )
+            if owner is None:
+                raise Forbidden(f"map {wanted.map_id}")
+            detail = participant_detail(session, coach_id, owner, now, map_id=wanted.map_id)
             view = dataclasses.replace(view, detail=detail)
         elif wanted.only_cohort and len(cohorts) == 1:
             view = dataclasses.replace(view, roster=roster(session, coach_id, cohorts[0].id, now))
@@ -652,11 +844,23 @@ async def nudge(
         results = await reminders.nudge_behind(db, effect.cohort_id, now=now)
     else:
         results = [
-            await reminders.nudge_participant(db, pid, now=now, by=telegram_user_id)
+            await reminders.nudge_participant(
+                db, pid, now=now, by=telegram_user_id, message=effect.message
+            )
             for pid in effect.participant_ids
         ]
     counts = Counter(r.status for r in results)
+    # Exactly what was sent, and when: their local time (quiet hours respected)
+    first = next((r for r in results if r.status == "queued" and r.due_at is not None), None)
+    when = None
+    if first is not None and first.due_at is not None:
+        when = {
+            **schedule.local_parts(first.due_at, first.zone),
+            "now": first.due_at <= now + timedelta(minutes=1),
+        }
     context = {
+        "message": effect.message,
+        "when": when,
         "name": name,
         "total": len(results),
         "queued": counts["queued"],

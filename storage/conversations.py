@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from coaching import engine, text
 from coaching.curriculum import EXERCISES
 from coaching.model import (
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    DEFAULT_REMINDER_TIME,
     BecomeCoach,
     ChangeMap,
     CompleteItem,
@@ -40,6 +43,7 @@ from coaching.model import (
     RecordConsent,
     RecordKltb,
     Reply,
+    ReplyToAnswer,
     ResolvePlan,
     SaveAnalysis,
     SaveAnswer,
@@ -48,8 +52,18 @@ from coaching.model import (
     SnoozeReminder,
     StopReminders,
     UpdateProfile,
+    WriteBack,
 )
-from storage import cohorts, deadletters, networks, outbox, plans, privacy, reminders
+from storage import (
+    answer_notes,
+    cohorts,
+    deadletters,
+    networks,
+    outbox,
+    plans,
+    privacy,
+    reminders,
+)
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -112,9 +126,12 @@ class Handled:
     duplicate: bool = False
     failed: bool = False
     # Effects to run after the commit (a coach's nudge: reminders open their own transactions).
-    deferred: tuple[NudgeParticipants, ...] = ()
+    deferred: tuple[NudgeParticipants | ReplyToAnswer, ...] = ()
     # The first reply, already leased to the caller's deliverer (see ``claim_as``).
     claimed: Pending | None = None
+    # The sender is a coach (just redeemed an invite, or opened their home): the transport
+    # sets their own command menu.
+    coach_menu: bool = False
 
 
 async def handle_event(
@@ -326,7 +343,7 @@ def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
     return Handled(
         participant.id,
         participant.state,
@@ -335,6 +352,8 @@ def _handle(
         toast,
         deferred=deferred,
         claimed=claimed,
+        coach_menu=any(isinstance(e, BecomeCoach) for e in outcome.effects)
+        or (snap.coach is not None and event.command in ("start", "menu")),
     )
 
 
@@ -425,9 +444,9 @@ def _locked_participant(
         "seq": 0,
         "active": True,
         "ignored_nudges": 0,
-        "reminder_time": "08:00",
-        "quiet_start": "21:00",
-        "quiet_end": "07:00",
+        "reminder_time": DEFAULT_REMINDER_TIME,
+        "quiet_start": DEFAULT_QUIET_START,
+        "quiet_end": DEFAULT_QUIET_END,
         "created_at": now,
         "updated_at": now,
     }
@@ -525,6 +544,8 @@ def _apply_effects(
             CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
         ):
             networks.apply_network_effect(session, participant, effect, now)
+        elif isinstance(effect, WriteBack):
+            answer_notes.write_back(session, participant.id, effect.answer_id, effect.text, now)
         elif isinstance(effect, ResolvePlan):
             plans.resolve(session, participant, effect, now)
         elif isinstance(effect, SnoozeReminder):
@@ -558,8 +579,12 @@ def _save_answer(
         answer.text, answer.updated_at = effect.text, now
         if effect.data is not None:
             answer.data = dict(effect.data)
-    if effect.exercise in EXERCISES:
+    if effect.exercise in EXERCISES and not effect.draft:
         _complete(session, participant, effect.exercise, now)
+    elif effect.draft:  # a draft counts for nothing, whatever was counted before
+        done = session.get(Progress, (participant.id, effect.exercise))
+        if done is not None:
+            session.delete(done)
 
 
 def _complete(session: Session, participant: Participant, item: str, now: datetime) -> None:
@@ -572,16 +597,26 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
     """A coach's nudges, after the commit; their result is one more message to the coach."""
     user = cohorts.telegram_user(who.external_id)
     replies: list[Reply] = []
+    replied: set[int] = set()  # participants a reply's confirmation names
     for effect in handled.deferred:
         if user is None:
             replies.append(Reply("coach.denied"))
+        elif isinstance(effect, ReplyToAnswer):
+            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            replies.append(said)
+            replied.update({about} if about is not None else set())
         else:
             replies.append(await cohorts.nudge(db, user, effect, now))
 
     def job(session: Session) -> tuple[int, ...]:
         participant = _lock_participant(session, who, now, handled.locale)
         ids = _queue(session, participant, who, replies, participant.seq, now)
-        named = {pid for effect in handled.deferred for pid in effect.participant_ids or ()}
+        named = replied | {
+            pid
+            for effect in handled.deferred
+            if isinstance(effect, NudgeParticipants)
+            for pid in effect.participant_ids or ()
+        }
         privacy.mark_about(session, ids, named)
         return ids
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coaching.exports import FORMAT
 from coaching.network import MapView
-from storage import cohorts, networks
+from storage import answer_notes, cohorts, networks
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -47,6 +47,7 @@ def participant_data(
         .scalars()
         .all()
     )
+    notes = answer_notes.notes_of(session, [a.id for a in answers])
     progress = (
         session.execute(
             select(Progress.item_key, Progress.completed_at)
@@ -79,9 +80,15 @@ def participant_data(
                 "data": dict(a.data or {}),
                 "created_at": _iso(a.created_at),
                 "updated_at": _iso(a.updated_at),
+                "reviewed_at": _iso(a.reviewed_at),
+                "exchange": [
+                    {"author": n.author, "text": n.text, "at": _iso(n.at)}
+                    for n in notes.get(a.id, ())
+                ],
             }
             for a in answers
-            if bookmarks or not a.exercise_key.endswith(".resume")
+            if bookmarks
+            or not (a.exercise_key.endswith(".resume") or a.exercise_key.startswith("profile."))
         ],
         "progress": [{"item": key, "completed_at": _iso(at)} for key, at in progress],
         "maps": _maps(session, p.id),

@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from coaching.model import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DEFAULT_REMINDER_TIME
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -145,9 +147,9 @@ class Participant(Base):
     language: Mapped[str] = mapped_column(String(8), default="id")
     timezone: Mapped[str | None] = mapped_column(String(64))
     reminder: Mapped[str | None] = mapped_column(String(16))
-    reminder_time: Mapped[str] = mapped_column(String(5), default="08:00")
-    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
-    quiet_end: Mapped[str] = mapped_column(String(5), default="07:00")
+    reminder_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_REMINDER_TIME)
+    quiet_start: Mapped[str] = mapped_column(String(5), default=DEFAULT_QUIET_START)
+    quiet_end: Mapped[str] = mapped_column(String(5), default=DEFAULT_QUIET_END)
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(64), default="onboarding.consent")
@@ -265,6 +267,19 @@ class Answer(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # scales, structured answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]  # a coach marked it reviewed (or replied to it)
+
+
+class AnswerNote(Base):
+    """One message of an answer's exchange: the widyaiswara's reply or the participant's."""
+
+    __tablename__ = "answer_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = _owner("answers")
+    author: Mapped[str] = mapped_column(String(16))  # coach | participant
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Progress(Base):
@@ -294,6 +309,7 @@ class Reminder(Base):
     participant_id: Mapped[int] = _owner("participants")
     kind: Mapped[str] = mapped_column(String(16))  # routine | snooze | coach (storage/reminders)
     ref: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str | None] = mapped_column(Text)  # a coach's nudge in their own words
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -311,7 +311,7 @@ def load_waiting(
     }
 
 
-def render(locale: str, reply: Reply, reminder_id: int) -> dict[str, Any]:
+def nudge_payload(locale: str, reply: Reply, reminder_id: int) -> dict[str, Any]:
     """A nudge as an outbox payload: one message, stable buttons (seq 0), its reminder's id."""
     html = text.render(locale, reply.key, **reply.context)
     buttons = [
@@ -508,6 +508,7 @@ class ReminderDispatcher:
                 name=participant.name,
                 zone=participant.timezone,
                 coach=reminder.kind == COACH,
+                message=reminder.message if reminder.kind == COACH else None,
             )
         if reply is None:
             reminder.status = SKIPPED  # nothing waiting: no nudge at all
@@ -523,7 +524,7 @@ class ReminderDispatcher:
                 session.add(_new(participant.id, ROUTINE, due, now))
         if reply is None:
             return None, None
-        payload = render(text.normalise_locale(participant.language), reply, reminder.id)
+        payload = nudge_payload(text.normalise_locale(participant.language), reply, reminder.id)
         return payload, follow_up_of(reply)
 
 
@@ -537,10 +538,17 @@ class NudgeResult:
     participant_id: int
     reminder_id: int | None
     status: str  # queued | already_queued | off | inactive | no_consent | not_found
+    due_at: datetime | None = None  # when it goes out (after their quiet hours)
+    zone: str | None = None  # the participant's time zone, to say "when" in it
 
 
 async def nudge_participant(
-    db: Database, participant_id: int, *, now: datetime, by: int | str | None = None
+    db: Database,
+    participant_id: int,
+    *,
+    now: datetime,
+    by: int | str | None = None,
+    message: str | None = None,
 ) -> NudgeResult:
     """A coach's nudge to one participant, sent as soon as quiet hours allow.
 
@@ -555,7 +563,7 @@ async def nudge_participant(
         participant = (session.execute(query)).scalar_one_or_none()
         if participant is None:
             return NudgeResult(participant_id, None, "not_found")
-        return _nudge(session, participant, now, by)
+        return _nudge(session, participant, now, by, message)
 
     return await db.run(job)
 
@@ -600,8 +608,17 @@ async def nudge_behind(db: Database, cohort_id: int, *, now: datetime) -> list[N
 
 
 def _nudge(
-    session: Session, participant: Participant, now: datetime, by: int | str | None
+    session: Session,
+    participant: Participant,
+    now: datetime,
+    by: int | str | None,
+    message: str | None = None,
 ) -> NudgeResult:
+    """One coach nudge (``message``: the coach's own words, ``{nama}`` their name)."""
+    if message is not None:
+        message = message.replace("{nama}", participant.name or "").replace(
+            "{name}", participant.name or ""
+        )
     pid = participant.id
     if participant.consent_at is None:
         return NudgeResult(pid, None, "no_consent")
@@ -611,15 +628,20 @@ def _nudge(
         return NudgeResult(pid, None, "off")
     existing = (
         session.execute(
-            select(Reminder.id).where(
+            select(Reminder).where(
                 Reminder.participant_id == pid, Reminder.status == PENDING, Reminder.kind == COACH
             )
         )
     ).scalar_one_or_none()
+    zone = participant.timezone
     if existing is not None:
-        return NudgeResult(pid, existing, "already_queued")
+        if message is not None:  # the coach's newer words replace the waiting ones
+            existing.message = message
+            return NudgeResult(pid, existing.id, "queued", existing.due_at, zone)
+        return NudgeResult(pid, existing.id, "already_queued", existing.due_at, zone)
     due = schedule.outside_quiet(now, preference_of(participant))
     reminder = _new(pid, COACH, due, now, ref=None if by is None else f"coach:{by}"[:64])
+    reminder.message = message
     session.add(reminder)
     session.flush()
-    return NudgeResult(pid, reminder.id, "queued")
+    return NudgeResult(pid, reminder.id, "queued", due, zone)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from coaching import engine, navigation, text
 from coaching.model import Event, EventKind, Outcome, Profile, Reply, Snapshot
+from tools.seeding import transaction as transaction  # the one definition, shared with bench
 
 if TYPE_CHECKING:
-    from storage.db import Database
+    pass
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 ALLOWED_TAGS = {
@@ -37,16 +34,6 @@ ALLOWED_TAGS = {
     "span",
     "tg-emoji",
 }
-
-
-@contextmanager
-def transaction(db: Database) -> Iterator[Session]:
-    """One transaction on the calling thread, for a test that arranges or inspects rows itself.
-
-    The service never does this: on the event loop, storage runs as ``await db.run(job)``.
-    """
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
-        yield session
 
 
 @dataclasses.dataclass

@@ -14,7 +14,7 @@ from storage.models import Answer, NetworkMap, Participant, Reminder
 from tests.support import NOW, transaction
 from tests.test_coach import Person, texts, world
 from tests.test_web import Site, site_for
-from web.app import DOWNLOADS
+from web.app import COHORT_ONLY, DOWNLOADS, PARTICIPANT_ONLY
 
 COACH_ONLY = {"kohort", "ingatkan", "dasbor"}
 BEFORE_CONSENT_OK = {"start", "bantuan", "bahasa"}
@@ -54,7 +54,7 @@ async def test_every_command_for_every_kind_of_person(db: Database) -> None:
     assert strangers_data == 0
 
 
-@pytest.mark.parametrize("action", ["c", "a"])
+@pytest.mark.parametrize("action", ["c", "a", "w"])
 async def test_forged_coach_buttons_naming_another_cohort_are_refused(
     db: Database, action: str
 ) -> None:
@@ -134,8 +134,17 @@ async def test_every_dashboard_route_for_every_visitor(
     routes = [
         "/cohorts/{cohort}",
         "/participants/{participant}",
-        *(f"/cohorts/{{cohort}}/export/{name}" for name in DOWNLOADS if name != "data.json"),
-        *(f"/participants/{{participant}}/export/{name}" for name in DOWNLOADS),
+        "/cohorts/{cohort}/network",
+        *(
+            f"/cohorts/{{cohort}}/export/{name}"
+            for name in DOWNLOADS
+            if name not in PARTICIPANT_ONLY
+        ),
+        *(
+            f"/participants/{{participant}}/export/{name}"
+            for name in DOWNLOADS
+            if name not in COHORT_ONLY
+        ),
     ]
     async with site.client() as anonymous:
         for route, ids in product(routes, (own, other)):

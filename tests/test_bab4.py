@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
+
 from coaching.flows.bab4 import stage_reply
 from coaching.model import CreateMap, PlanTie, SaveAnalysis, SaveAnswer
 from coaching.network import MapView, example_view
@@ -150,3 +152,38 @@ def test_a_stage_near_its_threshold_is_said_to_be_borderline() -> None:
     assert "di ambang batas" in shown("karawang_before", "id")
     assert "borderline" in shown("karawang_before", "en")
     assert "di ambang batas" not in shown("kite", "id")
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "strong", "weak", "foreign"),
+    [
+        ("id", "aktor", "(kuat)", "(lemah)", "(strong)"),
+        ("en", "actors", "(strong)", "(weak)", "(kuat)"),
+    ],
+)
+def test_latihan_iv_3_is_saved_in_the_participants_language(
+    language: str, header: str, strong: str, weak: str, foreign: str
+) -> None:
+    convo = Conversation()
+    convo.onboard(language=language)
+    convo.press("m:bab4")
+    convo.press("new")
+    convo.send("Posisi tawar kelompok tani")
+    convo.send("Petani menjual gabah langsung ke KUD")
+    stored(convo)
+    convo.press("done")
+    assert convo.snap.state == "bab4.ties"
+    view = convo.snap.network
+    assert view is not None
+    # English participants type strong/weak as Indonesians type kuat/lemah.
+    word = {"id": ("kuat", "lemah"), "en": ("strong", "weak")}[language]
+    convo.snap = dataclasses.replace(convo.snap, state="network.home", data={})
+    convo.send(f"KUD - BRI {word[0]}\nKUD -> Dinas {word[1]}")
+    stored(convo)
+    convo.snap = dataclasses.replace(convo.snap, state="bab4.ties", data={})
+    convo.press("next")
+    structure = next(e for e in effects(convo) if isinstance(e, SaveAnswer))
+    assert structure.exercise == "bab4.latihan3"
+    assert f"3 {header}" in structure.text
+    assert f"BRI {strong}" in structure.text or f"KUD {strong}" in structure.text
+    assert weak in structure.text and foreign not in structure.text

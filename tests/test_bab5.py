@@ -193,10 +193,13 @@ def test_each_stage_asks_only_its_transition_questions(language: str, stage: int
             assert shown == (
                 question.split(".")[0] == aspect and question.split(".")[1] in asked[aspect]
             ), question
-        convo.send(f"Jawaban {stage}-{aspect}.")
+        convo.send(f"Para pihak menilai {aspect} jejaring tahap {stage} cukup baik.")
         key = bab5.stage_key(stage, ASPECTS.index(aspect))
         assert key == f"bab5.stage{stage + 1}.{aspect}"
-        assert convo.snap.answers[key] == f"Jawaban {stage}-{aspect}."
+        assert (
+            convo.snap.answers[key]
+            == f"Para pihak menilai {aspect} jejaring tahap {stage} cukup baik."
+        )
     assert convo.snap.state == "bab5.latihan"
 
 
@@ -423,7 +426,9 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
         await chat.press("skip")
     for _ in range(3):  # levels of networking, KNOW → LIKE → TRUST → BUY, the skills
         await chat.press("next")
-    await chat.send("Latihan II.1 dari dalam pelajaran.")
+    await chat.send(
+        "Latihan II.1 dari dalam pelajaran: kesamaan membuka jalan, lalu bertukar sumber daya."
+    )
     # Bab V: the self-assessment, then leave in the middle of the stages
     await chat.send("/menu")
     await chat.press("m:bab5")
@@ -454,7 +459,10 @@ async def test_answers_and_scores_are_stored_and_survive_a_new_connection(
         ]
     assert kinds == {"Sari Dewi": None, "Ani": "strategic", "Budi": "personal"}
     assert answers["bab2.similarity"].text == "Kami satu almamater."
-    assert answers["bab2.latihan1"].text == "Latihan II.1 dari dalam pelajaran."
+    assert (
+        answers["bab2.latihan1"].text
+        == "Latihan II.1 dari dalam pelajaran: kesamaan membuka jalan, lalu bertukar sumber daya."
+    )
     assert answers["bab5.case"].text == "Menurunkan stunting di Kecamatan Cilamaya"
     assert answers["bab5.now"].text == "1"
     assert answers["bab5.stage1.situation"].text == "Tujuan disepakati di rembuk stunting."

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import serve
-from bot.settings import Settings
+from service.run import serve
+from service.settings import Settings
 from tests.conftest import REPO
-from tests.emulator import BotApiEmulator
 from tests.support import telegram_html_errors
+from tools.botapi_emulator import BotApiEmulator
 
 pytestmark = pytest.mark.e2e
 TOKEN = "123456:TEST-token"
@@ -100,7 +100,7 @@ async def test_whole_onboarding_over_http_within_telegrams_limits(
             ("press", "agree"),
             ("press", "lang:en"),
             ("text", "<b>Sari</b> 😀"),
-            ("text", "Sari Dewi"),
+            ("text", "Sari Dewi"),  # two replies: how to address her, then her unit
             ("text", "x" * 4000),
             ("text", "Bappeda Karawang"),
             ("press", "WITA"),
@@ -113,13 +113,14 @@ async def test_whole_onboarding_over_http_within_telegrams_limits(
                 emu.user_presses(CHAT, last["message_id"], data)
             else:
                 emu.user_sends_text(CHAT, value)
-            count += 1
+            count += 2 if value == "Sari Dewi" else 1
             last = await reply(emu, count)
         assert "Main menu" in last["text"] and "0/25" in last["text"]
         texts = [m["text"] for m in emu.sent(CHAT)]
         assert all(telegram_html_errors(t) == [] for t in texts)
         assert "A name may contain only letters" in texts[3]  # markup and emoji re-asked
-        assert "too long" in texts[5]
+        assert "How would you like me to address you" in texts[4]
+        assert "too long" in texts[6]
         assert len(texts) == len(set(texts)) + 0 or texts.count(texts[-1]) == 1
 
 
@@ -254,7 +255,7 @@ async def test_sigkill_between_steps_resumes_without_asking_twice(
     texts = [m["text"] for m in emu.sent(CHAT)]
     distinct = list(dict.fromkeys(texts))
     # Nothing lost, every step answered once it was asked.
-    assert len(distinct) == 5, [t[:60] for t in texts]
+    assert len(distinct) == 6, [t[:60] for t in texts]  # the name: address, then unit
     # Nothing asked twice — except, at most, the one reply in flight when the process died
     # mid-step (Telegram had accepted it, our record had not committed: README's window).
     assert len(texts) - len(distinct) <= 1 and texts.count(distinct[-1]) == 1

@@ -35,7 +35,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from tests.emulator import BotApiEmulator, parse_html
+from tools.botapi_emulator import BotApiEmulator, parse_html
 
 pytestmark = pytest.mark.e2e
 
@@ -581,7 +581,7 @@ async def test_standalone_entry_point() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.emulator",
+        "tools.botapi_emulator",
         "--port",
         "0",
         "--token",

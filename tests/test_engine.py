@@ -194,8 +194,9 @@ def test_exercise_answer_is_saved_counted_and_editable() -> None:
     assert "▓▓░░░░░░░░ 1/5" in convo.last[-1].plain
     convo.press("x:bab2.latihan1")
     assert "Kesamaan latar belakang" in convo.last[-1].plain  # previous answer shown
-    convo.send("Jawaban yang diperbaiki.")
-    assert convo.snap.answers["bab2.latihan1"] == "Jawaban yang diperbaiki."
+    better = "Jawaban yang diperbaiki: kesamaan nilai memudahkan kami bekerja sama."
+    convo.send(better)
+    assert convo.snap.answers["bab2.latihan1"] == better
     assert len(convo.snap.completed) == 1
 
 
@@ -209,7 +210,7 @@ def test_every_exercise_can_be_answered_in_any_order() -> None:
         if convo.snap.state != "exercises.list":  # a guided module: its exercises are a tap away
             convo.press("exercises")
         convo.press(f"x:{key}")
-        convo.send(f"Jawaban untuk {key}.")
+        convo.send(f"Untuk {key}: hubungan antarpihak, tujuan bersama dan sumber daya jejaring.")
     assert convo.snap.completed == frozenset(EXERCISES)
     convo.send("/menu")
     assert "▓▓▓▓▓▓▓░░░ 18/25" in convo.last[-1].plain

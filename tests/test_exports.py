@@ -112,7 +112,15 @@ def test_graphml_and_gexf_round_trip() -> None:
 
 def test_csv_cells_never_run_as_formulas() -> None:
     rows = list(csv.reader(io.StringIO(csv_bytes("answers", [SARI]).decode("utf-8-sig"))))
-    assert rows[0] == ["participant_id", "participant", "exercise", "text", "updated_at"]
+    assert rows[0] == [
+        "participant_id",
+        "participant",
+        "exercise",
+        "text",
+        "updated_at",
+        "reviewed_at",
+        "exchange",
+    ]
     assert rows[1][3] == '\'=HYPERLINK("http://x")'
     ties = list(csv.DictReader(io.StringIO(csv_bytes("ties", [SARI, TONO]).decode("utf-8-sig"))))
     assert len(ties) == 4 and {t["participant"] for t in ties} == {"Sari", "Tono"}

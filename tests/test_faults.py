@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import bot.pipeline
-from bot.app import chat_pacer, rate_limited
 from coaching.model import Event
+from service.run import chat_pacer
+from service.settings import rate_limited
 from storage.conversations import Identity, handle_event
 from storage.db import Database
 from storage.outbox import ChatPacer, Unpaced
-from tests.emulator import BotApiEmulator
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
+from tools.botapi_emulator import BotApiEmulator
 
 
 @pytest.fixture

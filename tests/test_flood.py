@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.flood import FloodGuard, Verdict
+from bot.flood import FloodGuard
+from bot.flood import FloodVerdict as Verdict
 from storage.db import Database
 from storage.models import ProcessedUpdate
 from tests.ptb import Person
@@ -62,7 +63,7 @@ async def test_a_flood_is_answered_once_others_go_on_and_nothing_is_lost(db: Dat
         await bot.pipeline.idle()  # the five over the limit, applied as the window frees
         await bot.deliverer.idle()
         to_flooder = [m for m in bot.request.sent() if int(m["chat_id"]) == 1001]
-        notices = [m for m in to_flooder if "Pelan-pelan" in m["text"]]
+        notices = [m for m in to_flooder if "lebih lambat" in m["text"]]
         assert len(notices) == 1
         assert len(to_flooder) == 25 + 1  # every one answered, one notice
         with transaction(db) as session:

@@ -14,7 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.http import AiohttpRequest
-from tests.emulator import BotApiEmulator
+from tools.botapi_emulator import BotApiEmulator
 
 TOKEN = "123456:HTTP-token"
 CHAT = 4242

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from coaching.model import PlanKltb, RecordKltb
@@ -105,3 +106,37 @@ async def test_kltb_steps_are_stored_with_dates(db: Database) -> None:
     assert by_step["know"].done_at == NOW and by_step["know"].note == "Berkenalan di forum OPD."
     assert by_step["like"].done_at is None and by_step["like"].due_at == NOW + timedelta(days=3)
     assert budi.kltb_step == "know"
+
+
+def test_a_long_standing_relation_enters_at_the_step_it_has_reached_with_evidence() -> None:
+    convo = kltb_convo()
+    open_budi(convo)
+    said = convo.press("step:trust")  # refused as a step, offered as a relation already there
+    assert said[0].key == "kltb.no_skip" and convo.snap.state == "kltb.actor"
+    assert "reached:trust" in convo.buttons
+    said = convo.press("reached:trust")
+    assert convo.snap.state == "kltb.note" and "buktinya" in said[-1].plain
+    assert "KNOW, LIKE" in said[-1].plain  # the steps before it are named
+    convo.send("ok")  # evidence is needed: too short, nothing recorded
+    assert convo.snap.state == "kltb.note"
+    evidence = "Sejak 2019 kami bersama menyusun program tani; beliau mempercayakan datanya."
+    convo.send(evidence)
+    recorded = [e for e in convo.outcome.effects if isinstance(e, RecordKltb)]  # type: ignore[union-attr]
+    assert [(e.step, e.note) for e in recorded] == [
+        ("know", evidence),
+        ("like", evidence),
+        ("trust", evidence),
+    ]
+    assert convo.snap.network is not None and convo.snap.network.kltb_reached("Budi") == "trust"
+    assert convo.snap.state == "kltb.actor" and "BUY" in convo.last[-1].plain
+
+
+@pytest.mark.parametrize("forged", ["reached:know", "reached:nope", "reached:"])
+def test_a_forged_or_stale_reached_button_records_nothing(forged: str) -> None:
+    convo = kltb_convo()
+    open_budi(convo)
+    convo.press("step:know")
+    convo.send("Bertemu di rapat koordinasi; saya memperkenalkan program kami.")
+    before = convo.snap.network
+    convo.press(forged)  # KNOW is reached already; unknown steps are no steps
+    assert convo.snap.state == "kltb.actor" and convo.snap.network == before

@@ -348,3 +348,33 @@ async def test_the_chats_map_page_and_menu_carry_the_app_button(app: App) -> Non
     assert any(b.get("web_app") == "/app" for p in said for row in p["buttons"] for b in row)
     said = await sari.answer(sari.say("/menu"))
     assert any(b.get("web_app") == "/app" for p in said for row in p["buttons"] for b in row)
+
+
+async def test_a_change_draws_the_new_version_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.miniapp import SceneCache
+
+    links = DashboardLinks(PUBLIC, b"test-secret")
+    monkeypatch.setattr(cohorts, "_configured", links)
+    await world(db)
+    scenes = SceneCache()
+    asgi = dashboard_app(db, links, clock=lambda: NOW, bot_token=BOT_TOKEN, scenes=scenes)
+    transport = httpx.ASGITransport(app=asgi)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+            session = await client.post("/app/api/session", json={"init_data": init_data(1001)})
+            sari = {"authorization": "Bearer " + session.json()["token"]}
+            first = (await client.get("/app/api/map", headers=sari)).json()["scene"]
+            assert scenes.computed == 1
+            await client.get("/app/api/map", headers=sari)
+            assert scenes.computed == 1  # the same version: from the cache
+            change = {"op": "add_actor", "name": "Wawan"}
+            await client.post(
+                f"/app/api/map/{first['map']['id']}/change", headers=sari, json=change
+            )
+            assert scenes.computed == 2
+            again = (await client.get("/app/api/map", headers=sari)).json()["scene"]
+            assert scenes.computed == 2 and "Wawan" in {n["name"] for n in again["nodes"]}
+    finally:
+        scenes.close()

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from coaching.network import MapView
+from service.http import serve_http
 from storage import cohorts, networks
 from storage.cohorts import DashboardLinks
 from storage.db import Database
@@ -27,7 +28,6 @@ from tests.test_coach import World, texts, world
 from tests.test_miniapp import BOT_TOKEN, init_data
 from tests.test_web_browser import ARGS, CHROMIUM, free_port, require_chromium, wait_listening
 from web.app import dashboard_app
-from web.server import serve_http
 
 pytestmark = pytest.mark.browser
 THEME = {"bg_color": "#17212b", "text_color": "#f5f5f5", "button_color": "#5288c1"}

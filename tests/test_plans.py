@@ -76,7 +76,8 @@ def test_the_list_shows_open_plans_most_overdue_first_and_is_in_the_menu() -> No
     assert convo.buttons[:2] == ["p:0", "p:1"]
     convo.press("p:0")
     assert convo.snap.state == "plans.item" and convo.snap.data == {"plan": 88}
-    assert convo.buttons == ["done", "move", "drop", "back"]
+    # Pak Budi — Bu Ani: either end can become a KLTB target with one tap
+    assert convo.buttons == ["kltb:0", "kltb:1", "done", "move", "drop", "back"]
 
 
 def test_the_map_home_opens_the_list_and_the_list_opens_the_map() -> None:
@@ -282,3 +283,45 @@ def test_english_and_markup_in_names_are_safe() -> None:
 )
 def test_typed_dates(typed: str, expected: date | None) -> None:
     assert parse_day(typed, date(2026, 11, 29)) == expected
+
+
+def test_a_planned_ties_other_end_becomes_a_kltb_target_with_one_tap() -> None:
+    convo = with_plans("id", LATER)  # Sari Dewi (the participant) — Pak Camat
+    convo.send("/menu")
+    convo.press("plans")
+    convo.press("p:0")
+    assert convo.snap.state == "plans.item"
+    assert "kltb:1" in convo.buttons and "kltb:0" not in convo.buttons  # not the participant
+    said = convo.press("kltb:1")
+    assert convo.snap.state == "kltb.actor" and convo.snap.data == {"target": "Pak Camat"}
+    assert said[0].key == "kltb.target_added"  # Pak Camat was not on the personal map yet
+    personal_view = next(m for m in convo.snap.maps if m.kind == "personal")
+    assert personal_view.find("Pak Camat") is not None
+    assert any(isinstance(e, ChangeMap) and e.map_id == 1 for e in effects(convo))
+
+
+def test_a_case_maps_actor_enters_kltb_on_the_personal_map_and_the_case_map_stays_open() -> None:
+    convo = with_plans("id", BRIDGE)
+    case = MapView(
+        7,
+        "case",
+        "Stunting",
+        actors=(Actor("Puskesmas"), Actor("PKK")),
+        planned=(PlannedTie(90, "Puskesmas", "PKK", "bridge", NOW + timedelta(days=3)),),
+    )
+    personal_view = convo.snap.maps[0]
+    convo.snap = dataclasses.replace(convo.snap, maps=(personal_view, case), network=case)
+    convo.send("/menu")
+    convo.press("plans")
+    picks = [b for b in convo.buttons if b.startswith("p:")]
+    for value in picks:  # the case map's plan
+        convo.press(value)
+        if "kltb:0" in convo.buttons and "Puskesmas" in convo.last[-1].plain:
+            break
+        convo.press("back")
+    convo.press("kltb:0")
+    assert convo.snap.state == "kltb.actor" and convo.snap.data == {"target": "Puskesmas"}
+    assert convo.snap.network is not None and convo.snap.network.id == 7  # still the case map
+    personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
+    assert personal_after.find("Puskesmas") is not None
+    assert next(m for m in convo.snap.maps if m.id == 7).find("Puskesmas") is not None

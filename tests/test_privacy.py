@@ -37,7 +37,12 @@ async def test_ekspor_sends_the_participants_data_as_json_and_graphml(db: Databa
     w = await world(db)
     said = await w.sari.answer(w.sari.say("/ekspor"))
     documents = [p["attachment"] for p in said if p.get("attachment")]
-    assert [d["format"] for d in documents] == ["json", "graphml"]
+    # a one-page PDF a phone opens as it is, then the data and the maps as before
+    assert [d["format"] for d in documents] == ["pdf", "json", "graphml"]
+    journey = render_attachment(documents[0])
+    assert journey.startswith(b"%PDF") and b"/Image" in journey  # the map's picture in it
+    assert journey.count(b"/Type /Page\n") == 1  # one page
+    documents = documents[1:]
     data = json.loads(render_attachment(documents[0]))
     assert data["participant"]["name"] == "Sari Dewi"
     assert data["participant"]["consent_version"] == "2026-11-v1"
@@ -72,8 +77,9 @@ async def test_ekspor_documents_reach_telegram_as_files(db: Database) -> None:
         deliverer = Deliverer(db, TelegramSender(app.bot), worker="t", pacer=fast())
         await deliverer.flush(1001)
     documents = [p for m, p in request.calls if m == "sendDocument"]
-    assert len(documents) == 2
-    assert "Data Anda" in documents[0]["caption"] and "GraphML" in documents[1]["caption"]
+    assert len(documents) == 3
+    assert "PDF" in documents[0]["caption"] and "Data Anda" in documents[1]["caption"]
+    assert "GraphML" in documents[2]["caption"]
 
 
 async def test_terminal_saves_a_document(tmp_path: Any, monkeypatch: Any) -> None:

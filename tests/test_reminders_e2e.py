@@ -16,10 +16,10 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import Participant, Reminder
 from tests.conftest import REPO
-from tests.emulator import BotApiEmulator
 from tests.support import telegram_html_errors, transaction
 from tests.test_e2e import TOKEN, BotProcess, running, settings_for
-from tests.test_reminders_storage import seed_due
+from tools.botapi_emulator import BotApiEmulator
+from tools.seeding import seed_due
 
 pytestmark = pytest.mark.e2e
 

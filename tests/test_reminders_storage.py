@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from coaching.model import Event, EventKind
 from storage.conversations import Identity, handle_event
@@ -26,6 +26,7 @@ from storage.models import (
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
 from storage.reminders import ReminderDispatcher, nudge_behind, nudge_participant
 from tests.support import NOW, transaction
+from tools.seeding import seed_due
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")
 BUDI = Identity("tg:1002", "telegram", 1002, "id")
@@ -505,55 +506,6 @@ async def test_nudge_behind_picks_the_idle_and_the_slow(db: Database) -> None:
 
 
 # --- two dispatchers, thousands of reminders ------------------------------------------------------
-
-
-async def seed_due(db: Database, count: int, due: datetime, first_chat: int = 10_000) -> None:
-    """``count`` onboarded participants on Telegram, each with one due routine reminder."""
-    rows = [
-        {
-            "external_id": f"tg:{first_chat + i}",
-            "chat_id": first_chat + i,
-            "name": f"Peserta {i}",
-            "language": "id" if i % 3 else "en",
-            "timezone": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")[i % 3],
-            "reminder": "daily",
-            "reminder_time": "08:00",
-            "quiet_start": "00:00",
-            "quiet_end": "00:00",
-            "consent_at": due,
-            "state": "menu.main",
-            "state_data": {},
-            "seq": 1,
-            "active": True,
-            "ignored_nudges": 0,
-            "created_at": due,
-            "updated_at": due,
-        }
-        for i in range(count)
-    ]
-    with transaction(db) as session:
-        session.execute(insert(Participant), rows)
-        ids = (
-            session.execute(
-                select(Participant.id).where(
-                    Participant.external_id.in_([r["external_id"] for r in rows])
-                )
-            )
-        ).scalars()
-        session.execute(
-            insert(Reminder),
-            [
-                {
-                    "participant_id": pid,
-                    "kind": "routine",
-                    "due_at": due,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": due,
-                }
-                for pid in ids
-            ],
-        )
 
 
 async def test_two_dispatchers_never_send_one_reminder_twice(database_url: str) -> None:

@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -150,16 +151,36 @@ def test_a_drawing_over_the_timeout_raises_and_the_child_is_replaced(renderer: R
     assert renderer.pid not in (None, child)
 
 
-def test_the_child_exits_when_idle_and_comes_back_for_the_next_picture() -> None:
+def test_the_child_exits_when_idle_and_comes_back_for_the_next_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The two events the test is about, stamped where they happen (not where a loaded machine
+    # lets the test notice them): the idle timer armed after a drawing, and the timer firing.
+    armed: list[float] = []
+    fired: list[float] = []
+
+    class Stamped(threading.Timer):
+        def start(self) -> None:
+            armed.append(time.monotonic())
+            super().start()
+
+    monkeypatch.setattr(threading, "Timer", Stamped)
     idler = Renderer(idle_exit=0.3)
+    exit_if_idle = idler._exit_if_idle
+
+    def stamped_exit(generation: int) -> None:
+        fired.append(time.monotonic())
+        exit_if_idle(generation)
+
+    monkeypatch.setattr(idler, "_exit_if_idle", stamped_exit)
     try:
         idler.draw(SCORES)
-        drawn = time.monotonic()
         child = idler.pid
         assert child is not None
         assert wait_for(lambda: idler.pid is None and state(child) is None)
+        drawn, exited = armed[-1], fired[-1]
         # Not before its time: a timer never fires early, however busy the machine is.
-        assert time.monotonic() - drawn >= idler.idle_exit
+        assert exited - drawn >= idler.idle_exit
         idler.idle_exit = 3600.0  # the next child stays until we have looked at it
         assert idler.draw(SCORES) == render_attachment(SCORES)
         assert idler.pid not in (None, child)
@@ -169,9 +190,9 @@ def test_the_child_exits_when_idle_and_comes_back_for_the_next_picture() -> None
 
 BOT_PROCESS = """
 import asyncio, json, sys
-import bot.app, bot.webhook, cli.chat, cli.main, web.app
-from bot.rendering import _RENDERER, render
-png = asyncio.run(render(json.loads(sys.argv[1])))
+import bot.app, bot.webhook, cli.chat, cli.main, service.run, web.app
+from bot.rendering import _RENDERER, draw
+png = asyncio.run(draw(json.loads(sys.argv[1])))
 print(json.dumps({
     "png": png[:8] == b"\\x89PNG\\r\\n\\x1a\\n",
     "renderer": _RENDERER.pid,
@@ -212,7 +233,7 @@ async def test_a_picture_that_failed_goes_back_to_the_outbox(
         raise RenderError("died")
 
     payload = {"text": "Peta", "attachment": a_map(10)}
-    monkeypatch.setattr("bot.rendering.render", died)
+    monkeypatch.setattr("bot.rendering.draw", died)
     for sender in (
         bot.sender.TelegramSender(None),  # type: ignore[arg-type]
         cli.chat.TerminalSender(io.StringIO()),
@@ -237,7 +258,7 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
         "seq": 4,
     }
     telegram = PhotoBot()
-    monkeypatch.setattr("bot.rendering.render", slow)
+    monkeypatch.setattr("bot.rendering.draw", slow)
     result = await bot.sender.TelegramSender(telegram).send(1, payload)  # type: ignore[arg-type]
     assert result.verdict is Verdict.DELIVERED and telegram.photos == []
     [(text, options)] = telegram.messages

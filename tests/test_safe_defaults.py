@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import Settings, dashboard_refusal, is_loopback
+from service.settings import Settings, dashboard_refusal, is_loopback
 from storage.db import Database
 from storage.models import Participant, ProcessedUpdate
-from tests.emulator import BotApiEmulator
 from tests.support import transaction
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
 from tests.test_handlers import Harness
 from tests.test_terminal import run_cli
+from tools.botapi_emulator import BotApiEmulator
 
 
 def test_the_service_listens_on_this_machine_unless_told_otherwise() -> None:

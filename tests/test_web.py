@@ -157,7 +157,7 @@ async def test_cohort_table_sorts_and_flags(site: Site) -> None:
     async with site.signed_in(w.coach_a) as client:
         page = await client.get(f"/cohorts/{w.a.id}?sort=name")
         assert page.text.index("Sari Dewi") < page.text.index("Tono")
-        assert "tidak aktif ≥ 7 hari" in page.text and '<progress max="18" value="2">' in page.text
+        assert "tidak aktif ≥ 7 hari" in page.text and '<progress max="25" value="2">' in page.text
         flagged_first = await client.get(f"/cohorts/{w.a.id}?sort=attention")
         assert flagged_first.text.index("Tono") < flagged_first.text.index("Sari Dewi")
         desc = await client.get(f"/cohorts/{w.a.id}?sort=name&desc=1")
@@ -201,7 +201,10 @@ async def test_downloads_open_in_gephi_and_spreadsheets(site: Site) -> None:
         labels = {d["label"] for _, d in nx.read_gexf(io.BytesIO(merged.content)).nodes(data=True)}
         assert "Sari Dewi: Budi" in labels and "Tono: Budi" in labels  # prefixed, not merged
         actors = await client.get(f"/cohorts/{w.a.id}/export/actors.csv")
-        assert actors.content.startswith("\ufeffparticipant_id,participant".encode())
+        # labelled in the page's language; ";" as Excel with Indonesian settings expects
+        assert actors.content.startswith("\ufeffPeserta;Peta;Aktor".encode())
+        ties = (await client.get(f"/cohorts/{w.a.id}/export/ties.csv")).content.decode()
+        assert ";kuat;dua arah;informasi" in ties and "strong" not in ties
         answers = (await client.get(f"/cohorts/{w.a.id}/export/answers.csv")).content.decode()
         assert "'=" not in answers and "<script>" in answers  # data, as typed (CSV is not HTML)
         data = await client.get(f"/participants/{w.sari_id}/export/data.json")
@@ -269,9 +272,9 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
     import asyncio
     import socket
 
-    from bot.app import serve
-    from bot.settings import Settings
-    from tests.emulator import BotApiEmulator
+    from service.run import serve
+    from service.settings import Settings
+    from tools.botapi_emulator import BotApiEmulator
 
     monkeypatch.setattr(cohorts, "_configured", None)
     with socket.socket() as s:

@@ -19,13 +19,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from service.http import serve_http
 from storage import cohorts
 from storage.cohorts import DashboardLinks
 from storage.db import Database
 from tests.conftest import IN_CI
 from tests.test_coach import texts, world
 from web.app import dashboard_app
-from web.server import serve_http
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")

@@ -58,7 +58,7 @@ async def test_a_drawing_that_raises_goes_out_as_its_caption_and_the_chat_goes_o
     async def raises(attachment: Any) -> bytes:
         raise ValueError("an actor's name is empty")
 
-    monkeypatch.setattr(rendering, "render", raises)
+    monkeypatch.setattr(rendering, "draw", raises)
     picture = {"text": "Peta Anda", "buttons": [], "seq": 0, "attachment": a_map("A", "B")}
     await queue(db, picture)
     assert await bot.deliverer.flush(CHAT) == 5
@@ -120,7 +120,7 @@ async def test_a_coach_opening_that_participant_is_not_held_either(
         assert "\u0300\u0300" in attachment["actors"]
         raise ValueError("an actor's name is empty")
 
-    monkeypatch.setattr(rendering, "render", raises)
+    monkeypatch.setattr(rendering, "draw", raises)
     harness = Harness(db)
     async with harness.app:
         await w.coach_a.press(f"ko:p:{w.sari_id}", stable=True)

@@ -40,7 +40,7 @@ def answer(convo: Conversation, *keys: str) -> None:
         if f"x:{key}" not in convo.buttons:  # Bab IV: its exercises are a tap away
             convo.press("exercises")
         convo.press(f"x:{key}")
-        convo.send(f"Jawaban saya untuk {key}, dengan contoh dari pekerjaan saya.")
+        convo.send(f"Untuk {key}: kerja sama para pihak, hubungan kuat dan lemah, tujuan bersama.")
 
 
 def test_a_new_participant_starts_with_the_lesson_not_its_exercise() -> None:

@@ -11,8 +11,12 @@ Routes::
     GET  /                                    the coach's cohorts
     GET  /cohorts/{id}?sort=name|progress|active|attention&desc=1
     GET  /participants/{id}                   map, analysis, stages, reflections, KLTB
-    GET  /cohorts/{id}/export/{file}          actors.csv ties.csv answers.csv network.graphml
-    GET  /participants/{id}/export/{file}     network.gexf (and data.json for a participant)
+    GET  /cohorts/{id}/network                the cohort as a network: shared stakeholders,
+                                              who could help whom, a picture (cohort-network.*)
+    GET  /participants/{id}?map=&from=&to=    one of their maps, and a before/after of two analyses
+    GET  /cohorts/{id}/export/{file}          data.xlsx, <table>.csv (labelled, ";" in Indonesian),
+                                              network.graphml, network.gexf
+    GET  /participants/{id}/export/{file}     the same, plus data.json and journey.pdf
     POST /logout
     GET  /static/app.css, /static/app.js
 """
@@ -27,6 +31,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import jinja2
 from markupsafe import Markup
@@ -38,13 +43,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coaching import text as chat_text
 from coaching.cohort import Detail, Member, plan_line
+from coaching.cohortnet import SHOWN_MAX
+from coaching.cohortnet import cohort_network as cohort_net
 from coaching.curriculum import EXERCISES, MODULES
-from coaching.exports import CSV_KINDS, csv_bytes, graph_bytes, json_bytes
+from coaching.exports import gexf_bytes, graph_bytes, graphml_bytes, json_bytes
+from coaching.model import KLTB_STEPS
 from coaching.network import MapView
-from storage import cohorts, exports, networks
+from coaching.tables import TABLES, labelled_csv
+from coaching.validate import check_answer
+from storage import answer_notes, cohorts, exports, networks
 from storage.cohorts import DashboardLinks, Forbidden
 from storage.db import Database
 from storage.outbox import utcnow
+from web import cohortsvg
 from web.mapcache import MapCache, MapPage
 from web.miniapp import SceneCache, miniapp_routes
 
@@ -55,7 +66,6 @@ LOCALES = ("id", "en")
 SESSION_COOKIE = "jejaring_session"
 LANG_COOKIE = "jejaring_lang"
 SORTS = ("name", "progress", "active", "attention")
-KLTB_STEPS = ("know", "like", "trust", "buy")
 STATIC = {
     "app.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
@@ -66,14 +76,21 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Labelled tables in the page's language (``;`` between cells in Indonesian), a workbook of
+# them all, the graphs for Gephi as they were, and a participant's JSON and one-page PDF.
 DOWNLOADS = {
-    "actors.csv": "text/csv; charset=utf-8",
-    "ties.csv": "text/csv; charset=utf-8",
-    "answers.csv": "text/csv; charset=utf-8",
+    **{f"{kind}.csv": "text/csv; charset=utf-8" for kind in TABLES},
+    "data.xlsx": XLSX,
     "network.graphml": "application/graphml+xml",
     "network.gexf": "application/gexf+xml",
+    "cohort-network.graphml": "application/graphml+xml",
+    "cohort-network.gexf": "application/gexf+xml",
     "data.json": "application/json",
+    "journey.pdf": "application/pdf",
 }
+PARTICIPANT_ONLY = ("data.json", "journey.pdf")
+COHORT_ONLY = ("cohort-network.graphml", "cohort-network.gexf")
 
 Clock = Callable[[], datetime]
 
@@ -275,15 +292,25 @@ def dashboard_app(
         members = sorted(roster.members, key=_sort_key(sort), reverse=desc)
         rows = [_member_row(m, now) for m in members]
         return page(
-            request, "cohort.html", roster=roster, rows=rows, sort=sort, desc=desc, kinds=CSV_KINDS
+            request, "cohort.html", roster=roster, rows=rows, sort=sort, desc=desc, kinds=TABLES
         )
 
     async def participant(request: Request, coach_id: int) -> Response:
         now = clock()
         pid = request.path_params["participant_id"]
+        picked = {key: _int_param(request, key) for key in ("map", "from", "to")}
         # Without the map: it is loaded (below) only if its version is not drawn yet.
         detail = await db.run(
-            lambda session: cohorts.participant_detail(session, coach_id, pid, now, network=False)
+            lambda session: cohorts.participant_detail(
+                session,
+                coach_id,
+                pid,
+                now,
+                network=False,
+                map_id=picked["map"],
+                before=picked["from"],
+                after=picked["to"],
+            )
         )
         locale = pick_locale(request)
         mapview = None
@@ -301,21 +328,68 @@ def dashboard_app(
             request, "participant.html", **_participant_context(detail, locale, now, mapview)
         )
 
+    async def answer_reply(request: Request, coach_id: int) -> Response:
+        """A coach's reply to an answer (sent to the participant in Telegram), or its review
+        mark; an answer deleted meanwhile is refused with a page saying so."""
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+        typed = (form.get("text") or [""])[0]
+        review = "review" in form
+        checked = check_answer(typed) if typed.strip() else None
+        if not review and (checked is None or checked.value is None):
+            return page(request, "message.html", 400, kind="reply_empty")
+        reply = checked.value if checked is not None else None
+        answer_id, now = request.path_params["answer_id"], clock()
+        result = await db.run(
+            lambda session: answer_notes.reply_as_coach(
+                session, coach_id, answer_id, reply, now, review=review
+            )
+        )
+        if result.verdict is answer_notes.Verdict.GONE:
+            return page(request, "message.html", 410, kind="answer_gone")
+        if result.verdict is answer_notes.Verdict.DENIED:
+            raise Forbidden(f"answer {request.path_params['answer_id']}")
+        where = f"/participants/{result.participant_id}#answer-{request.path_params['answer_id']}"
+        return RedirectResponse(where, status_code=303)
+
+    async def cohort_network(request: Request, coach_id: int) -> Response:
+        cohort_id = request.path_params["cohort_id"]
+        name, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
+        network = await asyncio.to_thread(cohort_net, people)
+        picture = await asyncio.to_thread(cohortsvg.draw, network)
+        return page(
+            request,
+            "network.html",
+            name=name,
+            cohort_id=cohort_id,
+            network=network,
+            picture=picture,
+            shown=SHOWN_MAX,
+        )
+
     async def cohort_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
         cohort_id = request.path_params["cohort_id"]
-        if name not in DOWNLOADS or name == "data.json":
+        if name not in DOWNLOADS or name in PARTICIPANT_ONLY:
             return page(request, "message.html", 404, kind="not_found")
         _, people = await exports.cohort_export(db, coach_id, cohort_id, clock())
-        return await _download(name, people, f"kohort-{cohort_id}")
+        if name.startswith("cohort-network."):  # the combined network, for Gephi
+
+            def network_file() -> bytes:
+                graph = cohort_net(people).graph
+                return graphml_bytes(graph) if name.endswith(".graphml") else gexf_bytes(graph)
+
+            body = await asyncio.to_thread(network_file)
+            headers = {"content-disposition": f'attachment; filename="kohort-{cohort_id}-{name}"'}
+            return Response(body, media_type=DOWNLOADS[name], headers=headers)
+        return await _download(name, people, f"kohort-{cohort_id}", pick_locale(request), maps)
 
     async def participant_export(request: Request, coach_id: int) -> Response:
         name = request.path_params["file"]
         pid = request.path_params["participant_id"]
-        if name not in DOWNLOADS:
+        if name not in DOWNLOADS or name in COHORT_ONLY:
             return page(request, "message.html", 404, kind="not_found")
         people = await exports.coach_participant_export(db, coach_id, pid, clock())
-        return await _download(name, people, f"peserta-{pid}")
+        return await _download(name, people, f"peserta-{pid}", pick_locale(request), maps)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -332,7 +406,9 @@ def dashboard_app(
             Route("/login/{token:str}", login),
             Route("/logout", logout, methods=["POST"]),
             Route("/cohorts/{cohort_id:int}", signed_in(cohort)),
+            Route("/cohorts/{cohort_id:int}/network", signed_in(cohort_network)),
             Route("/participants/{participant_id:int}", signed_in(participant)),
+            Route("/answers/{answer_id:int}", signed_in(answer_reply), methods=["POST"]),
             Route("/cohorts/{cohort_id:int}/export/{file:str}", signed_in(cohort_export)),
             Route(
                 "/participants/{participant_id:int}/export/{file:str}",
@@ -355,22 +431,34 @@ def dashboard_app(
     return SecurityHeaders(app, secure=links.secure)
 
 
-async def _download(name: str, people: list[dict[str, Any]], stem: str) -> Response:
+async def _download(
+    name: str, people: list[dict[str, Any]], stem: str, locale: str, maps: MapCache
+) -> Response:
     def build() -> bytes:
         kind, _, extension = name.partition(".")
         if extension == "csv":
-            return csv_bytes(kind, people)
+            return labelled_csv(kind, people, locale)
         if extension in ("graphml", "gexf"):
             return graph_bytes(people, extension)
         return json_bytes(people[0] if len(people) == 1 else people)
 
-    body = await asyncio.to_thread(build)
+    extension = name.rpartition(".")[2]
+    if extension in ("xlsx", "pdf"):  # the drawing libraries: in the map worker's process
+        body = await maps.document(extension, people, locale)
+    else:
+        body = await asyncio.to_thread(build)
     filename = f"{stem}-{name}"
     return Response(
         body,
         media_type=DOWNLOADS[name],
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _int_param(request: Request, key: str) -> int | None:
+    """A query parameter that must be an id; anything else is ignored (as if not given)."""
+    value = request.query_params.get(key, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
 
 
 def _sort_key(sort: str) -> Callable[[Member], Any]:
@@ -386,7 +474,12 @@ def _sort_key(sort: str) -> Callable[[Member], Any]:
 def _member_row(member: Member, now: datetime) -> dict[str, Any]:
     """The bot's roster line, with the date of last activity for the dashboard's table."""
     last = member.last_active_at
-    return {**member.context(now), "date": last.date().isoformat() if last else None}
+    chapters = [{"key": k, "done": d, "total": t} for k, d, t in member.chapters]
+    return {
+        **member.context(now),
+        "date": last.date().isoformat() if last else None,
+        "chapters": chapters,
+    }
 
 
 def _participant_context(
@@ -406,7 +499,15 @@ def _participant_context(
             "question": Markup(chat_text.render(locale, exercise.text_key)) if exercise else "",
             "text": r.text,
             "date": r.updated_at.date().isoformat(),
+            "id": r.id,
+            "reviewed": r.reviewed_at is not None,
+            "notes": [
+                {"author": n.author, "text": n.text, "date": n.at.date().isoformat()}
+                for n in r.notes
+            ],
         }
+        if not exercise:
+            item["label"] = Markup(chat_text.render(locale, "feedback.title", key=r.exercise))
         (by_module[r.exercise.split(".")[0]] if exercise else others).append(item)
     modules = [
         {
@@ -423,9 +524,14 @@ def _participant_context(
             "actor": line.actor,
             "reached": KLTB_STEPS.index(line.step) if line.step in KLTB_STEPS else -1,
             "notes": {step: note for step, note, _ in line.notes if note},
+            # the next concrete action the participant planned, and its due date
+            "next": next((a for _, _, a in reversed(line.notes) if a), None),
+            "due": line.due.date().isoformat() if line.due else None,
         }
         for line in detail.kltb
     ]
+    shown = detail.network_id
+    history = [s for s in detail.stages if s.map_id == shown and shown is not None]
     return {
         "detail": detail,
         "member": _member_row(detail.member, now),
@@ -438,12 +544,23 @@ def _participant_context(
         else None,
         "analysis": Markup(mapview.analysis) if mapview and mapview.analysis else None,
         "stages": [
-            {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage}
-            for s in detail.stages
+            {"date": s.at.date().isoformat(), "title": s.map_title, "stage": s.stage, "id": s.id}
+            for s in history
         ],
+        "maps": [{**m.context(), "current": m.id == shown} for m in detail.maps],
+        "change": detail.comparison.context() if detail.comparison is not None else None,
+        "compared": [s.id for s in detail.compared] if detail.compared else None,
+        "shown": shown,
         "kltb": kltb,
         "plans": [plan_line(p) for p in detail.plans],
         "steps": KLTB_STEPS,
-        "downloads": list(DOWNLOADS),
+        "downloads": [
+            "journey.pdf",
+            "data.xlsx",
+            *(d for d in DOWNLOADS if d.endswith(".csv")),
+            "network.graphml",
+            "network.gexf",
+            "data.json",
+        ],
         "stage_name": lambda key: Markup(chat_text.render(locale, "analysis.stage_name", key=key)),
     }

@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -77,6 +78,22 @@ def compute(view: MapView, locale: str, label: str) -> MapPage:
     return MapPage(view.title, view.kind, view.counts(), html, analysis)
 
 
+def make_document(kind: str, people: list[dict[str, Any]], locale: str) -> bytes:
+    """An export that needs the drawing libraries (run in the worker process): ``xlsx`` (the
+    workbook; openpyxl brings Pillow) or ``pdf`` (a participant's journey, with the map drawn
+    by matplotlib). Imported here, in the worker, so the dashboard's process never loads them.
+    """
+    if kind == "xlsx":
+        from coaching.workbook import xlsx_bytes
+
+        return xlsx_bytes(people, locale)
+    if kind == "pdf":
+        from coaching.journey_pdf import journey_pdf
+
+        return journey_pdf(people[0], locale)
+    raise ValueError(f"unknown document {kind!r}")
+
+
 Loader = Callable[[], Awaitable[MapView | None]]
 
 
@@ -122,6 +139,21 @@ class MapCache:
         while len(self._done) > self.size:
             self._done.popitem(last=False)
         return result
+
+    async def document(self, kind: str, people: list[dict[str, Any]], locale: str) -> bytes:
+        """An XLSX or PDF export, made in the worker process (see :func:`make_document`)."""
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            try:
+                return await loop.run_in_executor(
+                    self._executor(), make_document, kind, people, locale
+                )
+            except BrokenProcessPool:
+                log.warning("map worker process died; starting another")
+                self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _run(self, view: MapView, locale: str, label: str) -> MapPage:
         self.computed += 1

@@ -26,7 +26,9 @@ import asyncio
 import functools
 import json
 import logging
+import multiprocessing
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, cast
 
@@ -54,14 +56,23 @@ BODY_MAX = 16_384
 
 
 class SceneCache(MapCache):
-    """The app's scenes, computed in the dashboard's kind of worker process (spawned, at a
-    lower priority), per map version. The worker imports only ``coaching``."""
+    """The app's scenes, per map version, computed in a worker process of their own (spawned,
+    one at a time, so a big map's layout never holds the bot's event loop). The worker imports
+    only ``coaching``."""
 
     async def _run(self, view: MapView, locale: str, label: str) -> Any:
         self.computed += 1
         loop = asyncio.get_running_loop()
         work = functools.partial(mapapp.scene, locale=label)
         return await loop.run_in_executor(self._executor(), work, view)
+
+    def _executor(self) -> Executor:
+        # At the bot's priority, not below it as the dashboard's worker: a participant is
+        # waiting for this drawing as for a chat reply (issue 17's budget: ready in 1 s).
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # the bot has threads: no fork
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return self._pool
 
     def warm(self) -> None:
         """Start the worker now (the page is opening: its first scene is a second away)."""

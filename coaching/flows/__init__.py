@@ -16,6 +16,7 @@ from coaching.flows import (
     plans,
     privacy,
     reminders,
+    replies,
     settings,
 )
 from coaching.flows.base import Flow, Registry
@@ -35,6 +36,7 @@ FLOWS: tuple[Flow, ...] = (
     plans.FLOW,
     coach.FLOW,
     privacy.FLOW,
+    replies.FLOW,
 )
 
 REGISTRY = Registry.of(FLOWS)

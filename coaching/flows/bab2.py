@@ -37,7 +37,6 @@ from coaching.model import (
     Option,
     Outcome,
     Reply,
-    SaveAnswer,
     SelectMap,
     Snapshot,
 )
@@ -258,7 +257,9 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
         key = f"{MODULE}.{PRINCIPLES[lesson.index(snap.data, 'i', len(PRINCIPLES))]}"
     else:
         key = LATIHAN[lesson.index(snap.data, "n", len(LATIHAN))]
-    return _move(snap, +1, note("bab2.saved", what=key), effects=(SaveAnswer(key, answer),))
+    return lesson.answered(
+        snap, key, answer, lambda said, effects: _move(snap, +1, said, effects=effects)
+    )
 
 
 # --- the end ------------------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from coaching import feedback, text
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import advice_stage, analysis_reply
-from coaching.flows import picker, plans, typedday
+from coaching.flows import picker, typedday
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.flows.network.naming import resolve_on
 from coaching.flows.states import Bab4Step as Step
@@ -203,7 +204,7 @@ def on_ties(snap: Snapshot, event: Event) -> Outcome:
         return stay(snap, note("common.use_buttons"))
     if len(view.actors) < 2:
         return stay(snap, note("bab4.need_actors"))
-    summary = _structure(view)
+    summary = _structure(view, snap.locale)
     replies: list[Reply] = [note("bab4.step3_saved")]
     effects: list[Any] = [SaveAnswer("bab4.latihan3", summary)]
     result = _analysis(view)
@@ -303,7 +304,7 @@ def on_due(snap: Snapshot, event: Event) -> Outcome:
     if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
         return stay(snap, note("common.use_buttons"))
     if typed is not None:
-        due: datetime | None = plans.due_at(snap, typed)
+        due: datetime | None = typedday.due_at(snap, typed)
     elif event.choice in DUE_DAYS:
         due = snap.now + timedelta(days=DUE_DAYS[event.choice])
     else:
@@ -348,11 +349,18 @@ def on_reflect(snap: Snapshot, event: Event) -> Outcome:
     if checked is None or checked.value is None:
         problem = checked.problem if checked else "common.bad_answer_short"
         return stay(snap, note(problem or "common.bad_answer_short"), reprompt=False)
+    answered = feedback.on_answer(snap, "bab4.latihan4", checked.value)
+    effects: tuple[Any, ...] = (answered.save,) if answered.save else ()
+    if answered.draft:  # kept as a draft: the question stays open for a fuller answer
+        return Outcome(
+            snap.state, snap.data, effects, (answered.reply,), changed=False, reprompt=False
+        )
     return go(
         ExercisesStep.LIST,
         note("bab4.done"),
+        answered.reply,
         data={"module": "bab4"},
-        effects=(SaveAnswer("bab4.latihan4", checked.value),),
+        effects=effects,
     )
 
 
@@ -444,18 +452,16 @@ def _planned_name(snap: Snapshot, view: MapView, typed: str) -> str | Reply:
     return name
 
 
-def _structure(view: MapView) -> str:
-    """Latihan IV step 3 as text: the existing structure in a line per tie."""
+def _structure(view: MapView, locale: str) -> str:
+    """Latihan IV step 3 as text, in the participant's language: a line per tie."""
     names = {a.key: a.name for a in view.actors}
-    arrow = {"both": "—", "out": "→"}
     size = view.counts()
-    lines = [f"{size.actors} aktor, {size.ties} hubungan:"]
-    lines += [
-        f"{names[t.a]} {arrow.get(t.direction, '—')} {names[t.b]}"
-        + (f" ({t.strength})" if t.strength else "")
+    ties = [
+        {"a": names[t.a], "b": names[t.b], "one_way": t.direction == "out", "strength": t.strength}
         for t in view.ties[:200]
     ]
-    return "\n".join(lines)[:3500]
+    html = text.render(locale, "bab4.structure", actors=size.actors, count=size.ties, ties=ties)
+    return text.html_to_plain(html)[:3500]
 
 
 def _analysis(view: MapView) -> Analysis | None:

@@ -330,7 +330,9 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
     else:
         stage = lesson.index(snap.data, "stage", len(STAGES))
         key = stage_key(stage, lesson.index(snap.data, "aspect", len(ASPECTS)))
-    return _move(snap, +1, note("bab5.saved", what=key), effects=(SaveAnswer(key, answer),))
+    return lesson.answered(
+        snap, key, answer, lambda said, effects: _move(snap, +1, said, effects=effects)
+    )
 
 
 @STEPS.prompt(Step.DONE)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from coaching import feedback
 from coaching.curriculum import EXERCISES, MODULES_BY_KEY, module_progress
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import ExercisesStep as Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow, Steps
-from coaching.model import Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
+from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.validate import check_answer
 
 STEPS = Steps(Step)
@@ -61,7 +62,8 @@ def ask_answer(snap: Snapshot) -> tuple[Reply, ...]:
 
 @STEPS.handler(Step.ANSWER)
 def on_answer(snap: Snapshot, event: Event) -> Outcome:
-    """Stores the answer (replacing an earlier one) and returns to the module."""
+    """Stores the answer (replacing an earlier one), gives feedback on it and returns to the
+    module; an empty or evasive one is kept as a draft and the question stays open."""
     module = _module(snap)
     exercise = str(snap.data.get("exercise"))
     if exercise not in EXERCISES:
@@ -73,12 +75,13 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
     checked = check_answer(event.text)
     if checked.value is None:
         return stay(snap, note(checked.problem or "common.bad_answer_short"), reprompt=False)
-    return go(
-        Step.LIST,
-        note("exercises.saved", exercise=exercise),
-        data={"module": module},
-        effects=(SaveAnswer(exercise, checked.value),),
-    )
+    answered = feedback.on_answer(snap, exercise, checked.value)
+    effects = (answered.save,) if answered.save else ()
+    if answered.draft:  # kept as a draft: the question stays open for a fuller answer
+        return Outcome(
+            snap.state, snap.data, effects, (answered.reply,), changed=False, reprompt=False
+        )
+    return go(Step.LIST, answered.reply, data={"module": module}, effects=effects)
 
 
 class Exercises(StepFlow):

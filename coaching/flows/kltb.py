@@ -4,18 +4,27 @@ The module is explicit: the steps are taken in order and never skipped ("harusla
 secara beruntun, tidak boleh meloncat"). Each reached step keeps the participant's notes or
 evidence and its date; the next step can be planned as a concrete action with a due date,
 which reminders then nudge about.
+
+A relation that began before the bot did (a long-standing strong tie) need not start again at
+KNOW: the participant says which step it has reached and gives the evidence, and every step
+up to it is recorded with that evidence — the order is kept, nothing is skipped unexplained.
+A planned tie's other end, or an actor of a case map, becomes a target with one tap
+(:func:`open_target`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from coaching.flows import picker, plans, typedday
+from coaching.flows import picker, typedday
 from coaching.flows.common import go, note, open_map, personal_map, stay
 from coaching.flows.states import KltbStep as Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow, Steps
 from coaching.model import (
+    KLTB_STEPS,
+    ChangeMap,
+    Effect,
     Event,
     EventKind,
     Option,
@@ -23,9 +32,10 @@ from coaching.model import (
     PlanKltb,
     RecordKltb,
     Reply,
+    SelectMap,
     Snapshot,
 )
-from coaching.network import KLTB_STEPS, MapView
+from coaching.network import AddActor, EditError, MapView
 from coaching.validate import check_answer
 
 DUE_DAYS = {"due3": 3, "due7": 7, "due14": 14}
@@ -115,6 +125,11 @@ def ask_actor(snap: Snapshot) -> tuple[Reply, ...]:
         for i, s in enumerate(KLTB_STEPS)
     )
     rows: tuple[tuple[Option, ...], ...] = (row[:2], row[2:])
+    claim = str(snap.data.get("claim", ""))
+    done = KLTB_STEPS.index(upcoming) if upcoming else len(KLTB_STEPS)
+    if claim in KLTB_STEPS[done + 1 :]:  # a later step refused: reached already?
+        claimed = Option(f"reached:{claim}", "kltb.btn_reached", {"step": claim})
+        rows = ((claimed,), *rows)
     if upcoming is not None:
         rows += ((Option("plan", "kltb.btn_plan", {"step": upcoming}),),)
     rows += ((Option("back", "common.btn_back"),),)
@@ -129,14 +144,18 @@ def on_actor(snap: Snapshot, event: Event) -> Outcome:
         return go(Step.PICK)
     if event.choice == "plan" and (upcoming := next_step(view, name)):
         return go(Step.PLAN, data={"target": name, "step": upcoming})
+    upcoming = next_step(view, name)
+    reached = view.kltb_reached(name)
+    done = KLTB_STEPS.index(reached) if reached else -1
+    claimed = event.choice.removeprefix("reached:")
+    if event.choice.startswith("reached:") and claimed in KLTB_STEPS[done + 1 :]:
+        return go(Step.NOTE, data={"target": name, "step": claimed, "reached": True})
     chosen = event.choice.removeprefix("step:")
     if not event.choice.startswith("step:") or chosen not in KLTB_STEPS:
         return stay(snap, note("common.use_buttons"))
-    upcoming = next_step(view, name)
-    reached = view.kltb_reached(name)
-    allowed = KLTB_STEPS.index(chosen) <= (KLTB_STEPS.index(reached) if reached else -1)
-    if chosen != upcoming and not allowed:
-        return stay(snap, note("kltb.no_skip", step=chosen, needed=upcoming or "buy"))
+    if chosen != upcoming and KLTB_STEPS.index(chosen) > done:
+        refused = note("kltb.no_skip", step=chosen, needed=upcoming or "buy")
+        return go(Step.ACTOR, refused, data={"target": name, "claim": chosen})
     return go(Step.NOTE, data={"target": name, "step": chosen})
 
 
@@ -147,6 +166,16 @@ def ask_note(snap: Snapshot) -> tuple[Reply, ...]:
     if actor is None:
         return ()
     chosen = str(snap.data.get("step", ""))
+    if snap.data.get("reached") and chosen in KLTB_STEPS:
+        first = next_step(view, name) or chosen
+        passed = KLTB_STEPS[KLTB_STEPS.index(first) : KLTB_STEPS.index(chosen)]
+        return (
+            Reply(
+                "kltb.ask_evidence",
+                {"name": actor.name, "step": chosen, "passed": list(passed)},
+                ((Option("back", "common.btn_back"),),),
+            ),
+        )
     previous = view.kltb_of(name).get(chosen)
     return (
         Reply(
@@ -174,6 +203,14 @@ def on_note(snap: Snapshot, event: Event) -> Outcome:
     if checked.value is None:
         return stay(snap, note(checked.problem or "kltb.bad_note"), reprompt=False)
     assert view.id is not None
+    if snap.data.get("reached") and chosen in KLTB_STEPS:
+        first = next_step(view, name) or chosen
+        if KLTB_STEPS.index(first) > KLTB_STEPS.index(chosen):
+            return go(Step.ACTOR, data={"target": name})  # reached meanwhile: nothing to add
+        steps = KLTB_STEPS[KLTB_STEPS.index(first) : KLTB_STEPS.index(chosen) + 1]
+        effects = tuple(RecordKltb(view.id, name, s, checked.value) for s in steps)
+        said = note("kltb.saved_reached", name=name, step=chosen, passed=list(steps[:-1]))
+        return go(Step.ACTOR, said, data={"target": name}, effects=effects)
     effect = RecordKltb(view.id, name, chosen, checked.value)
     return go(
         Step.ACTOR,
@@ -238,7 +275,7 @@ def on_due(snap: Snapshot, event: Event) -> Outcome:
     if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
         return stay(snap, note("common.use_buttons"))
     if typed is not None:
-        due: datetime | None = plans.due_at(snap, typed)
+        due: datetime | None = typedday.due_at(snap, typed)
     elif event.choice in DUE_DAYS:
         due = snap.now + timedelta(days=DUE_DAYS[event.choice])
     else:
@@ -284,6 +321,36 @@ class Kltb(StepFlow):
         if Step(snap.state) is not Step.PICK and view.find(_target(snap)) is None:
             return go(Step.PICK)
         return None
+
+
+def open_target(snap: Snapshot, name: str) -> Outcome:
+    """A stakeholder made a KLTB target with one tap (a planned tie's other end, an actor of a
+    case map). KLTB is walked with the personal map's stakeholders: someone not on it yet is
+    added to it first, and the map the participant had open stays open."""
+    personal = personal_map(snap)
+    if personal is None or personal.id is None:
+        return go(Step.PICK)  # no personal map yet: the pick page says where to start
+    found = personal.find(name)
+    if found is not None and not found.is_ego:
+        return go(Step.ACTOR, data={"target": found.name})
+    if found is not None:
+        return go(Step.PICK)
+    ops = (AddActor(name),)
+    try:
+        _, undo = personal.apply(ops)
+    except EditError:
+        return go(Step.PICK)
+    change: tuple[Effect, ...] = (ChangeMap(personal.id, ops, undo),)
+    active = snap.network
+    if active is None or active.id != personal.id:
+        again: tuple[Effect, ...] = ()
+        if active is not None and active.example:
+            again = (SelectMap(f"example:{active.example}"),)
+        elif active is not None and active.id is not None:
+            again = (SelectMap(str(active.id)),)
+        change = (SelectMap(str(personal.id)), *change, *again)
+    added = note("kltb.target_added", name=name)
+    return go(Step.ACTOR, added, data={"target": name}, effects=change)
 
 
 def _label(view: MapView, name: str) -> str:

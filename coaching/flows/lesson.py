@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from coaching import feedback
 from coaching.curriculum import MODULES_BY_KEY
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import ExercisesStep
@@ -152,6 +153,21 @@ def typed_answer(snap: Snapshot, event: Event, need_text: str) -> str | Outcome:
     if checked.value is None:
         return stay(snap, note(checked.problem or "common.bad_answer_short"))
     return checked.value
+
+
+def answered(
+    snap: Snapshot, key: str, answer: str, move: Callable[[Reply, tuple[Effect, ...]], Outcome]
+) -> Outcome:
+    """A reflection typed in a lesson: feedback on it (coaching/feedback.py), then ``move`` on
+    with the feedback and what to store; an empty or evasive one is kept as a draft and the
+    lesson stays on its question (its buttons, skip included, stay valid)."""
+    result = feedback.on_answer(snap, key, answer)
+    effects: tuple[Effect, ...] = (result.save,) if result.save else ()
+    if result.draft:
+        return Outcome(
+            snap.state, snap.data, effects, (result.reply,), changed=False, reprompt=False
+        )
+    return move(result.reply, effects)
 
 
 def excerpt(answer: str | None, limit: int = EXCERPT) -> str | None:

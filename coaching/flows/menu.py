@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from coaching.address import salutation
 from coaching.curriculum import (
     MODULES,
     MODULES_BY_KEY,
@@ -93,7 +94,7 @@ def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
         rows = ((Option("next", "menu.btn_next"),), *rows)
     rows = (*rows, (Option("miniapp", "network.btn_miniapp", web_app="/app"),))  # last: see cli
     context = {
-        "name": snap.profile.name or "",
+        "name": salutation(snap),
         "modules": modules,
         "done": done,
         "total": total,

@@ -1,4 +1,5 @@
-"""Onboarding: consent first, then language, name, unit, time zone and reminders.
+"""Onboarding: consent first, then language, name, unit (with how to address the participant:
+Bapak, Ibu or by name), time zone and reminders.
 
 Nothing about the participant is stored before they agree (UU 27/2022 on personal data); the
 consent text says what is stored and why, and its version is recorded with the time.
@@ -6,6 +7,7 @@ consent text says what is stored and why, and its version is recorded with the t
 
 from __future__ import annotations
 
+from coaching.address import ANSWER_KEY, FORMS, form, salutation, short_name
 from coaching.flows.common import go, language_options, note, stay, zone_found
 from coaching.flows.states import MenuStep
 from coaching.flows.states import OnboardingStep as Step
@@ -18,6 +20,7 @@ from coaching.model import (
     Outcome,
     RecordConsent,
     Reply,
+    SaveAnswer,
     Snapshot,
     UpdateProfile,
 )
@@ -106,12 +109,22 @@ def on_name(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.UNIT)
 def ask_unit(snap: Snapshot) -> tuple[Reply, ...]:
-    return (Reply("onboarding.ask_unit", {"name": snap.profile.name or ""}),)
+    """How to address the participant (buttons), and the unit (typed)."""
+    address = _address(snap)
+    if snap.data.get("edit"):  # a form of address chosen: that message, edited in place
+        return (address,)
+    return (address, Reply("onboarding.ask_unit", {"name": salutation(snap)}))
 
 
 @STEPS.handler(Step.UNIT)
 def on_unit(snap: Snapshot, event: Event) -> Outcome:
-    """Stores the unit/agency and asks for the time zone."""
+    """Stores how to address the participant (a button), or the unit/agency (typed) and asks
+    for the time zone."""
+    chosen = event.choice.removeprefix("addr:")
+    if event.choice.startswith("addr:") and chosen in FORMS:
+        return go(Step.UNIT, data={"edit": True}, effects=(SaveAnswer(ANSWER_KEY, chosen),))
+    if event.choice:
+        return stay(snap, note("common.use_buttons"), reprompt=False)
     if event.kind is not EventKind.TEXT:
         return stay(snap, note("onboarding.bad_unit_empty"), reprompt=False)
     checked = check_unit(event.text)
@@ -153,9 +166,23 @@ def on_reminder(snap: Snapshot, event: Event) -> Outcome:
         return stay(snap, note("common.use_buttons"))
     return go(
         AFTER,
-        note("onboarding.done", name=snap.profile.name or ""),
+        note("onboarding.done", name=salutation(snap)),
         effects=(UpdateProfile({"reminder": event.choice}),),
     )
+
+
+def _address(snap: Snapshot) -> Reply:
+    """Bapak, Ibu, or the name alone: each button shows the greeting it gives."""
+    chosen = form(snap)
+    row = tuple(
+        Option(
+            f"addr:{f}", "onboarding.btn_address", {"text": salutation(snap, f), "on": chosen == f}
+        )
+        for f in FORMS
+    )
+    name = short_name(snap.profile.name) if snap.profile.name else ""
+    context = {"chosen": salutation(snap) if chosen else None, "name": name}
+    return Reply("onboarding.ask_address", context, (row,), edit=bool(snap.data.get("edit")))
 
 
 class Onboarding(StepFlow):

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from coaching import schedule
-from coaching.flows import picker, typedday
+from coaching.flows import kltb, picker, typedday
 from coaching.flows.common import go, note, open_map, stay
 from coaching.flows.states import MenuStep
 from coaching.flows.states import PlansStep as Step
@@ -152,7 +152,10 @@ def ask_item(snap: Snapshot) -> tuple[Reply, ...]:
     if found is None:
         return (_list(snap),)
     view, plan = found
-    rows: list[tuple[Option, ...]] = []
+    rows: list[tuple[Option, ...]] = [
+        (Option(f"kltb:{i}", "plans.btn_kltb", {"name": name}),)
+        for i, name in _kltb_ends(view, plan)
+    ]
     if plan.is_open:
         rows += [
             (Option("done", "plans.btn_done"), Option("move", "plans.btn_move")),
@@ -168,6 +171,10 @@ def on_item(snap: Snapshot, event: Event) -> Outcome:
         return go(Step.LIST)
     if event.choice in ACTIONS:
         return begin(snap, _plan_id(snap), event.choice)
+    found = find(snap, _plan_id(snap))
+    ends = dict(_kltb_ends(*found)) if found else {}
+    if (end := event.choice.removeprefix("kltb:")).isdigit() and int(end) in ends:
+        return kltb.open_target(snap, ends[int(end)])
     return stay(snap, note("common.use_buttons"))
 
 
@@ -288,8 +295,7 @@ class Plans(StepFlow):
 
 def due_at(snap: Snapshot, day: date) -> datetime:
     """A planned day as an instant: the participant's reminder time that day, in their zone."""
-    at = schedule.parse_hhmm(snap.profile.reminder_time) or schedule.parse_hhmm("08:00")
-    assert at is not None
+    at = schedule.reminder_clock(snap.profile.reminder_time)
     return schedule.wall_clock(day, at, schedule.zone_of(snap.profile.timezone))
 
 
@@ -305,6 +311,16 @@ def _weave(view: MapView, plan: PlannedTie) -> ChangeMap | None:
     except EditError:
         return None
     return ChangeMap(view.id, (AddTie(a.name, b.name),), undo)
+
+
+def _kltb_ends(view: MapView, plan: PlannedTie) -> list[tuple[int, str]]:
+    """The planned tie's ends that can become KLTB targets: anyone but the participant."""
+    ego = view.ego
+    return [
+        (i, name)
+        for i, name in enumerate((plan.a, plan.b))
+        if ego is None or (found := view.find(name)) is None or found.key != ego.key
+    ]
 
 
 def _tied(view: MapView, plan: PlannedTie) -> bool:

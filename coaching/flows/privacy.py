@@ -30,6 +30,7 @@ from coaching.model import (
 
 JSON_NAME = "jejaring-data-saya.json"
 GRAPHML_NAME = "jejaring-peta-saya.graphml"
+PDF_NAME = "jejaring-perjalanan-saya.pdf"
 
 
 HOME = MenuStep.MAIN
@@ -133,8 +134,17 @@ def _export(snap: Snapshot) -> Outcome:
     }
     json_file = {"type": "document", "format": "json", "filename": JSON_NAME, "data": data}
     graphml = {"type": "document", "format": "graphml", "filename": GRAPHML_NAME, "data": data}
+    # One page a phone opens as it is: the map's picture, analysis, KLTB, plans, answers.
+    journey = {
+        "type": "document",
+        "format": "pdf",
+        "filename": PDF_NAME,
+        "data": data,
+        "locale": snap.locale,
+    }
     return stay(
         snap,
+        Reply("privacy.export_pdf", counts, attachment=journey),
         Reply("privacy.export_json", counts, attachment=json_file),
         Reply("privacy.export_graphml", counts, attachment=graphml),
         reprompt=False,

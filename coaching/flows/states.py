@@ -153,3 +153,7 @@ class PlansStep(StrEnum):
 class PrivacyStep(StrEnum):
     CONFIRM = "privacy.confirm"
     JOIN = "privacy.join"
+
+
+class RepliesStep(StrEnum):
+    WRITE = "replies.write"  # the participant's answer back to a widyaiswara's reply

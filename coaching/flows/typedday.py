@@ -10,7 +10,7 @@ so it means the same whenever it is tapped.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from coaching import dates, schedule
 from coaching.flows.common import note, stay
@@ -21,6 +21,13 @@ __all__ = ["AHEAD_MAX", "PREFIX", "confirm_rows", "local_today", "read"]
 PREFIX = "day:"
 AHEAD_MAX = timedelta(days=730)  # a later date is more likely a typo than a plan
 KEY = "typed_day"
+
+
+def due_at(snap: Snapshot, day: date) -> datetime:
+    """A planned day as an instant: the participant's reminder time that day, in their zone."""
+    at = schedule.parse_hhmm(snap.profile.reminder_time) or schedule.parse_hhmm("08:00")
+    assert at is not None
+    return schedule.wall_clock(day, at, schedule.zone_of(snap.profile.timezone))
 
 
 def local_today(snap: Snapshot) -> date:

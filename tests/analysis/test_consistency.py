@@ -113,7 +113,7 @@ def test_a_broker_is_never_also_peripheral() -> None:
     # ...and they broker only within their own piece: the map has no piece of half its size
     q3 = _section(_plain(_stage_csv("scattered_fragments-1")), "id", 3)
     assert "Broker: belum ada" in q3
-    assert "Broker di dalam kepingannya sendiri: c2, d1" in q3
+    assert "Broker di dalam bagiannya sendiri: c2, d1" in q3
 
 
 def test_a_hub_is_never_peripheral() -> None:

@@ -9,14 +9,9 @@ import networkx as nx
 import pytest
 
 from coaching.analysis import Analysis, Tie, analyse, build_graph
-from coaching.analysis_text import (
-    TELEGRAM_LIMIT,
-    analysis_reply,
-    diff_reply,
-    diff_text,
-    visible_length,
-)
-from coaching.text import LOCALES, html_to_plain
+from coaching.analysis_text import analysis_reply, diff_reply, diff_text
+from coaching.text import LOCALES, html_to_plain, visible_length
+from coaching.text import TELEGRAM_TEXT_MAX as TELEGRAM_LIMIT
 
 from .helpers import cohort_map, html_errors, kite, personal_map
 

@@ -1,4 +1,4 @@
-"""Runs the emulator standalone: ``python -m tests.emulator --port 8081 --token 123:ABC``.
+"""Runs the emulator standalone: ``python -m tools.botapi_emulator --port 8081 --token 123:ABC``.
 
 Besides the Bot API it serves a small control API for driving a bot by hand:
 ``POST /_emu/text {"chat_id", "text"}``, ``POST /_emu/press {"chat_id", "message_id", "data"}``
@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import signal
 
-from tests.emulator.server import BotApiEmulator
+from tools.botapi_emulator.server import BotApiEmulator
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -38,7 +38,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.botapi_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default="123:ABC")

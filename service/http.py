@@ -1,7 +1,8 @@
-"""Serving the dashboard: alone (``jejaring dashboard``), beside polling, or with the webhook.
+"""The one HTTP serve loop: uvicorn on a socket of our own, until ``stop``.
 
-In webhook mode one uvicorn server on ``PORT`` serves both: the webhook's route (and
-``/healthz``) first, the dashboard for everything else, so one HTTPS proxy fronts both.
+It serves the dashboard alone (``jejaring dashboard``), beside polling, or one app holding the
+webhook's route and the dashboard (``jejaring run`` in webhook mode: one HTTPS proxy fronts
+both on ``PORT``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,7 @@ import logging
 import socket
 
 import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import ASGIApp
-from telegram.ext import Application
-
-from bot.pipeline import Pipeline
-from bot.polling import ALLOWED_UPDATES
-from bot.settings import Settings
-from bot.webhook import webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +51,3 @@ def _bind(host: str, port: int) -> socket.socket:
         raise
     sock.setblocking(False)
     return sock
-
-
-async def serve_webhook_and_dashboard(
-    app: Application,  # type: ignore[type-arg]
-    pipeline: Pipeline,
-    settings: Settings,
-    dashboard: ASGIApp,
-    stop: asyncio.Event,
-) -> None:
-    """Webhook mode sharing ``PORT`` with the dashboard (same checks as ``serve_webhook``)."""
-    if not settings.webhook_secret:
-        raise ValueError("WEBHOOK_SECRET is required in webhook mode")
-    hook = webhook_app(app, pipeline, path=settings.webhook_path, secret=settings.webhook_secret)
-    both = Starlette(routes=[*hook.routes, Mount("/", app=dashboard)])
-    await app.bot.set_webhook(
-        settings.webhook_url or "",
-        secret_token=settings.webhook_secret,
-        allowed_updates=ALLOWED_UPDATES,
-        max_connections=40,
-    )
-    await serve_http(both, settings.host, settings.port, stop)

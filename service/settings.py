@@ -1,4 +1,4 @@
-"""Configuration from the environment, read once at start-up."""
+"""Configuration from the environment, read once at start-up (the README lists every variable)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ class Settings:
     @property
     def webhook_path(self) -> str:
         return urlsplit(self.webhook_url or "").path or "/telegram"
+
+
+def rate_limited(env: dict[str, str] | None = None) -> bool:
+    """``JEJARING_RATE_LIMIT=0`` lifts Telegram's limits (30/s overall, 1/s per chat) for
+    benchmarks against a local Bot API emulator; never in production."""
+    value = (os.environ if env is None else env).get("JEJARING_RATE_LIMIT", "1")
+    return value.strip().lower() not in ("0", "off", "false", "no")
 
 
 def is_loopback(host: str) -> bool:

@@ -1,0 +1,152 @@
+"""The widyaiswara closes the loop: replies to a participant's answer, answers back, reviewed.
+
+An answer's exchange is a list of notes (``answer_notes``), each by the coach or by the
+participant, oldest first; the answer itself carries when a coach marked it reviewed. A coach
+reaches only answers of participants in a cohort they coach (the same check as every coach
+view); a reply to an answer that is gone (deleted with ``/hapus_data``, or a cohort move) is
+refused with a message saying so. The participant receives a coach's reply in the bot under
+the answer's title, with a button to write back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching import text
+from coaching.model import AnswerNote as NoteView
+from coaching.model import Reply, ReplyToAnswer
+from storage.db import Database
+from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
+from storage.outbox import enqueue
+
+PREFIX = "fb"  # the participant's button under a coach's reply: fb:<answer id>
+
+
+class Verdict(StrEnum):
+    SENT = "sent"
+    REVIEWED = "reviewed"
+    GONE = "gone"  # the answer no longer exists
+    DENIED = "denied"  # not an answer of the coach's cohorts
+
+
+@dataclass(frozen=True)
+class Result:
+    verdict: Verdict
+    name: str | None = None  # the participant's
+    key: str | None = None  # the answer's exercise key
+    participant_id: int | None = None
+
+
+def reply_as_coach(
+    session: Session,
+    coach_id: int,
+    answer_id: int,
+    reply: str | None,
+    now: datetime,
+    *,
+    review: bool = False,
+    channel: str = "telegram",
+) -> Result:
+    """Store a coach's reply to an answer (and send it to the participant), or mark it reviewed."""
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        return Result(Verdict.GONE)
+    participant = session.get(Participant, answer.participant_id)
+    if (
+        participant is None
+        or participant.cohort_id is None
+        or participant.consent_at is None
+        or session.get(CoachCohort, (coach_id, participant.cohort_id)) is None
+    ):
+        return Result(Verdict.DENIED)
+    if review:
+        answer.reviewed_at = now
+    if reply:
+        session.add(
+            AnswerNote(
+                answer_id=answer.id, author="coach", coach_id=coach_id, text=reply, created_at=now
+            )
+        )
+        answer.reviewed_at = answer.reviewed_at or now
+        if participant.chat_id is not None and participant.active:
+            payload = _payload(participant.language, answer.id, answer.exercise_key, reply)
+            enqueue(session, participant.id, channel, participant.chat_id, [payload], now)
+    verdict = Verdict.SENT if reply else Verdict.REVIEWED
+    return Result(verdict, participant.name, answer.exercise_key, participant.id)
+
+
+def write_back(
+    session: Session, participant_id: int, answer_id: int, note: str, now: datetime
+) -> bool:
+    """The participant's answer to a coach's reply; only on an answer of their own."""
+    answer = session.get(Answer, answer_id)
+    if answer is None or answer.participant_id != participant_id:
+        return False
+    session.add(AnswerNote(answer_id=answer.id, author="participant", text=note, created_at=now))
+    answer.reviewed_at = None  # something new for the coach to read
+    return True
+
+
+def notes_of(session: Session, answer_ids: Sequence[int]) -> dict[int, tuple[NoteView, ...]]:
+    """Each answer's exchange, oldest first."""
+    if not answer_ids:
+        return {}
+    rows = (
+        (
+            session.execute(
+                select(AnswerNote)
+                .where(AnswerNote.answer_id.in_(list(answer_ids)))
+                .order_by(AnswerNote.created_at, AnswerNote.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    found: dict[int, list[NoteView]] = {}
+    for row in rows:
+        found.setdefault(row.answer_id, []).append(NoteView(row.author, row.text, row.created_at))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _payload(locale: str, answer_id: int, key: str, reply: str) -> dict[str, object]:
+    html = text.render(locale, "replies.from_coach", key=key, reply=reply)
+    label = text.button_label(locale, "replies.btn_write_back")
+    return {
+        "text": html,
+        "buttons": [[{"label": label, "value": f"{PREFIX}:{answer_id}"}]],
+        "stable": True,
+    }
+
+
+async def coach_reply(
+    db: Database, telegram_user_id: int, effect: ReplyToAnswer, now: datetime, channel: str
+) -> tuple[Reply, int | None]:
+    """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went (and
+    which participant that message names: it goes with them on ``/hapus_data``)."""
+
+    def job(session: Session) -> Result | None:
+        found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
+        coach_id = found.scalar_one_or_none()
+        if coach_id is None:
+            return None
+        return reply_as_coach(
+            session,
+            coach_id,
+            effect.answer_id,
+            effect.text,
+            now,
+            review=effect.text is None,
+            channel=channel,
+        )
+
+    result = await db.run(job)
+    if result is None:
+        return Reply("coach.denied"), None
+    context = {"verdict": str(result.verdict), "name": result.name or "", "key": result.key or ""}
+    return Reply("replies.result", {**context, "answer": effect.answer_id}), result.participant_id
