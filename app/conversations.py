@@ -301,6 +301,8 @@ def _decide(
     outcome = engine.handle(snap, event)
     after = outcome.after or engine.apply(snap, outcome)  # applied once, by the engine
     replies = payloads.payloads(after.locale, outcome.replies)
+    if pressed_message_id is None:  # no message to edit: a summary of it has nowhere to go
+        replies = [payload for payload in replies if not payload.get("summary")]
     for payload in replies:
         if payload.pop("edit", False) and pressed_message_id is not None:
             payload["edit_message_id"] = pressed_message_id

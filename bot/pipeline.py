@@ -256,7 +256,8 @@ class Pipeline:
             content = bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download document: %s", exc)
-            return event
+            failed = dataclasses.replace(event.document, download_failed=True)
+            return dataclasses.replace(event, document=failed)
         return dataclasses.replace(
             event, document=dataclasses.replace(event.document, content=content[:DOCUMENT_MAX])
         )

@@ -62,8 +62,10 @@ class TelegramSender:
                 await self._document(chat_id, payload)
             elif payload.get("attachment"):
                 problem = await self._photo(chat_id, payload)
-            elif payload.get("edit_message_id") and await self._edit(chat_id, payload):
-                pass
+            elif payload.get("edit_message_id") and (
+                await self._edit(chat_id, payload) or payload.get("summary")
+            ):
+                pass  # edited; a summary that cannot be edited in is left out, not sent anew
             else:
                 await self.bot.send_message(
                     chat_id,

@@ -1,6 +1,7 @@
 """``jejaring chat``: the same coaching conversation in a terminal, on the same database.
 
-Buttons are shown numbered; typing the number (or the button's text) chooses it. Works
+Each message's buttons are shown numbered; typing a number taps that button of the last message
+with buttons, as a tap on Telegram would (typing the button's text chooses it too). Works
 interactively and with piped input, so a whole conversation can be scripted::
 
     printf '/start\\n1\\n1\\nSari Dewi\\n...' | jejaring chat
@@ -17,7 +18,7 @@ from typing import Any, TextIO
 
 from app.conversations import Identity, handle_event, known, pending_prompt
 from bot.rendering import RenderError, draw, picture_and_text
-from coaching.model import Event
+from coaching.model import Event, EventKind
 from coaching.text import html_to_plain
 from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
@@ -31,6 +32,7 @@ class TerminalSender:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.pictures = 0
+        self.buttons: list[tuple[str, int]] = []  # the last message's buttons: (value, seq)
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> SendResult:
         try:
@@ -57,12 +59,16 @@ class TerminalSender:
                 path.write_bytes(png)
                 lines.append(f"[{path}]")
         number = 0
+        buttons: list[tuple[str, int]] = []
         for row in payload.get("buttons") or []:
             for button in row:
                 if button.get("web_app"):
                     continue  # the Mini App opens only inside Telegram (always the last row)
                 number += 1
                 lines.append(f"  [{number}] {button['label']}")
+                buttons.append((str(button["value"]), int(payload.get("seq") or 0)))
+        if buttons:
+            self.buttons = buttons
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()
         return SendResult(Verdict.DELIVERED, problem=problem)
@@ -83,9 +89,8 @@ async def chat(
 ) -> None:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     who = terminal_identity(user or _default_user())
-    deliverer = Deliverer(
-        db, TerminalSender(stdout), worker="terminal", pacer=ChatPacer(rate=1e9, burst=10**9)
-    )
+    sender = TerminalSender(stdout)
+    deliverer = Deliverer(db, sender, worker="terminal", pacer=ChatPacer(rate=1e9, burst=10**9))
     interactive = stdin.isatty()
     await db.upgrade()
     if await known(db, who.external_id):
@@ -99,7 +104,7 @@ async def chat(
             break
         if not line.strip():
             continue
-        await handle_event(db, who, Event.of_text(line))
+        await handle_event(db, who, typed(line, sender.buttons))
         await deliverer.flush(who.chat_id)
 
 
@@ -114,6 +119,15 @@ async def _read_line(stdin: TextIO, interactive: bool, stdout: TextIO) -> str | 
         return None
     stdout.write(f"{PROMPT}{line.rstrip()}\n")  # a readable transcript of a scripted chat
     return line.rstrip("\n")
+
+
+def typed(line: str, buttons: list[tuple[str, int]]) -> Event:
+    """A typed line: a number shown beside a button taps it; anything else is typed text."""
+    number = line.strip()
+    if number.isascii() and number.isdecimal() and 1 <= int(number) <= len(buttons):
+        value, seq = buttons[int(number) - 1]
+        return Event(EventKind.CHOICE, choice=value, seq=seq)
+    return Event.of_text(line)
 
 
 def _default_user() -> str:

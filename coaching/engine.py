@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from coaching import progress, text
+from coaching import names, navigation, progress, text
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -32,6 +32,7 @@ from coaching.model import (
     CreateMap,
     Event,
     EventKind,
+    Option,
     Outcome,
     PlanKltb,
     PlanTie,
@@ -60,6 +61,11 @@ from coaching.validate import is_number, normalise
 HOME = MenuStep.MAIN
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
 START_PAYLOAD_MAX = 64
+# An answered step's message edited to a one-line summary (_summarised). Off: over the Bot API
+# emulator the extra edit per step held a chat's next message back for seconds (the outbox's
+# pacing and hand-off, tests/test_e2e.py); on again once the outbox sends an edit beside the
+# next message without delaying it.
+SUMMARISE = False
 
 
 def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
@@ -74,17 +80,30 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         if not onboarded(snap) and not _open_before_onboarding(stable):
             return _unchanged(snap, _stale(snap))
         return _finish(snap, stable.on_button(snap, event), registry)
+    if event.kind is EventKind.CHOICE and event.choice.startswith(navigation.PREFIX):
+        return _navigate(snap, event, registry)
     if event.kind is EventKind.CHOICE and event.seq and event.seq != snap.seq:
-        return _unchanged(snap, _stale(snap))
+        if not _open_toggle(snap, event, registry):
+            return _unchanged(snap, _stale(snap))
+        event = dataclasses.replace(event, seq=snap.seq)  # its step is still open
     if event.kind is EventKind.COMMAND:
         outcome = _command(snap, event, registry)
     else:
         flow = _flow(snap, registry)
-        event = _as_choice(snap, event, flow)
+        found = _find(snap, event, flow)
+        if isinstance(found, Outcome):  # typed part of a name: the list narrowed to the matches
+            return found
+        event = found
         if event.kind is EventKind.CHOICE and not _offered(snap, event.choice, flow):
+            whole = _whole_page(snap, event, flow)
+            if whole is not None:  # a button of this place's whole page (shown briefly now)
+                return _finish(whole, flow.handle(whole, event), registry)
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _unchanged(snap, _stale(snap))
         outcome = flow.handle(snap, event)
+        if SUMMARISE and event.seq and navigation.summarised(snap.state):
+            # An answer button of this step: its message becomes a one-line summary.
+            outcome = _summarised(snap, event, flow, outcome)
     return _finish(snap, outcome, registry)
 
 
@@ -99,7 +118,8 @@ def needs(event: Event, registry: Registry = REGISTRY) -> Needs:
 
 def prompt(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[Reply, ...]:
     """The current step's question: what a restart or ``/bantuan`` shows again."""
-    return _prompt(_valid_state(snap, registry), registry)[1]
+    after, asked = _prompt(_valid_state(snap, registry), registry)
+    return navigation.navigable(after.state, asked)
 
 
 def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
@@ -222,6 +242,69 @@ def _resolve_plan(view: MapView, effect: ResolvePlan, now: datetime) -> MapView:
     return dataclasses.replace(view, planned=planned)
 
 
+def _navigate(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
+    """A navigation button, from this message or an older one: open its place and do what the
+    button says there — if the place still offers that very button (coaching/navigation.py)."""
+    nav = navigation.decode(event.choice)
+    flow = registry.for_state(nav.state) if nav is not None else None
+    if nav is None or flow is None or not onboarded(snap):
+        return _stale(snap)
+    fresh = dataclasses.replace(snap, state=nav.state, data=navigation.place_data(nav))
+    # Here, as it is now (a list's page, the one-tap ties) or as the button's message showed it.
+    places = (snap, fresh) if snap.state == nav.state else (fresh,)
+    place = next(
+        (p for p in places if any(navigation.matches(nav, o) for o in _options(p, flow))), None
+    )
+    if place is None:
+        return _stale(snap)
+    outcome = flow.handle(place, Event(EventKind.CHOICE, choice=nav.value, seq=place.seq))
+    if outcome.state != snap.state or outcome.data != snap.data:
+        outcome = dataclasses.replace(outcome, changed=True)
+    return _finish(place, outcome, registry)
+
+
+def _whole_page(snap: Snapshot, event: Event, flow: Flow) -> Snapshot | None:
+    """A place shown briefly (the map after a quick line) still takes its whole page's
+    buttons: the snapshot as the whole page has it, if that page offers the button."""
+    if snap.state not in navigation.PLACES:
+        return None
+    nav = navigation.Nav(snap.state, event.choice, "")
+    whole = dataclasses.replace(snap, data=navigation.place_data(nav))
+    return whole if whole.data != snap.data and _offered(whole, event.choice, flow) else None
+
+
+def _options(snap: Snapshot, flow: Flow) -> list[Option]:
+    return [o for reply in flow.prompt(snap) for o in reply.flat_options()]
+
+
+def _open_toggle(snap: Snapshot, event: Event, registry: Registry) -> bool:
+    """A multi-select toggle tapped before the message showed the previous tap: still valid
+    while its step is open (it says which way it turns the item, so a double tap is harmless)."""
+    if not event.choice.startswith("toggle:"):
+        return False
+    flow = registry.for_state(snap.state)
+    return flow is not None and _offered(snap, event.choice, flow)
+
+
+def _summarised(snap: Snapshot, event: Event, flow: Flow, outcome: Outcome) -> Outcome:
+    """A step answered with one of its buttons: the message that asked is edited to a one-line
+    summary without buttons ("Kekuatan hubungan? → 💪 Kuat"), unless the answer itself edits
+    that message (a toggle, a page) or changed nothing."""
+    if not outcome.changed or any(r.edit for r in outcome.replies):
+        return outcome
+    same = outcome.state == snap.state and outcome.reprompt
+    if same and any(r.edit for r in flow.prompt(apply(snap, outcome))):
+        return outcome
+    for asked in flow.prompt(snap):
+        option = next((o for o in asked.flat_options() if o.value == event.choice), None)
+        if option is not None:
+            question = text.first_line(snap.locale, asked.key, **asked.context)
+            answer = text.button_label(snap.locale, option.label, **option.context)
+            summary = Reply("common.answered", {"question": question, "answer": answer}, edit=True)
+            return dataclasses.replace(outcome, replies=(summary, *outcome.replies))
+    return outcome
+
+
 def _stale(snap: Snapshot) -> Outcome:
     return Outcome(
         snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
@@ -246,8 +329,10 @@ def _command(snap: Snapshot, event: Event, registry: Registry) -> Outcome:
     if event.command == "start":
         return _start(snap, event)
     if event.command == "bantuan" or event.command == "help":
+        # Per role: a coach gets the coach's commands too (alone if they are no participant).
         coach = (note("coach.help"),) if snap.coach is not None else ()
-        return stay(snap, note("common.help", onboarded=onboarded(snap), state=snap.state), *coach)
+        helped = note("common.help", onboarded=onboarded(snap), state=snap.state, coach=bool(coach))
+        return stay(snap, helped, *coach)
     flow = registry.commands.get(event.command)
     if event.command == "menu" and snap.coach is not None:
         # A coach's home; a coach who is also a participant gets their own menu beside it.
@@ -342,24 +427,57 @@ def _known_step(state: str, registry: Registry) -> bool:
 
 
 def _offered(snap: Snapshot, value: str, flow: Flow) -> bool:
-    return any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options())
+    if any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options()):
+        return True
+    return value.startswith(_ITEMS) and any(o.value == value for o in _items(snap, flow))
 
 
-def _as_choice(snap: Snapshot, event: Event, flow: Flow) -> Event:
-    """Typed ``1`` or a button's label chooses that button of the current question."""
+_ITEMS = ("pick:", "toggle:")  # a list's items (coaching/flows/picker.py), numbered
+_PAGES_MAX = 100  # 800 items: a list is never longer (maps are bounded well below)
+FOUND_MAX = 8  # matches shown as buttons; more ask for more letters
+
+
+def _items(snap: Snapshot, flow: Flow) -> list[Option]:
+    """Every item of the step's list, on every page (a list shows one page at a time)."""
+    items: list[Option] = []
+    for page in range(_PAGES_MAX):
+        paged = dataclasses.replace(snap, data={**snap.data, "page": page}) if page else snap
+        options = [o for r in flow.prompt(paged) for o in r.flat_options()]
+        items += [o for o in options if o.value.startswith(_ITEMS)]
+        if not any(o.value == "page:next" for o in options):
+            break
+    return items
+
+
+def _find(snap: Snapshot, event: Event, flow: Flow) -> Event | Outcome:
+    """Typed text that means a button: its label (``Kuat``), a list item's number (``12``),
+    or part of a list item's name (``budi``: one match is chosen; several are offered)."""
     if event.kind is not EventKind.TEXT:
         return event
     options = [o for reply in flow.prompt(snap) for o in reply.flat_options()]
     if not options:
         return event
     typed = normalise(event.text).casefold()
-    if is_number(typed) and 1 <= int(typed) <= len(options):
-        return Event(EventKind.CHOICE, choice=options[int(typed) - 1].value)
     for option in options:
         label = text.button_label(snap.locale, option.label, **option.context)
         if normalise(label).casefold() == typed:
             return Event(EventKind.CHOICE, choice=option.value)
-    return event
+    if not any(o.value.startswith(_ITEMS) for o in options):
+        return event  # no list here: a number is no button (none shows one)
+    items = _items(snap, flow)
+    if is_number(typed):
+        number = int(typed)
+        chosen = [o for o in items if o.context.get("number") == number]
+        return Event(EventKind.CHOICE, choice=chosen[0].value) if chosen else event
+    found = names.find_items(typed, [str(o.context.get("name", "")) for o in items])
+    if found is None:
+        return event
+    if len(found) == 1:
+        return Event(EventKind.CHOICE, choice=items[found[0]].value)
+    shown = tuple((items[i],) for i in found[:FOUND_MAX])
+    context = {"typed": event.text.strip()[:40], "count": len(found), "max": FOUND_MAX}
+    reply = Reply("common.found", context, shown)
+    return Outcome(snap.state, snap.data, replies=(reply,), changed=False, reprompt=False)
 
 
 def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
@@ -367,7 +485,7 @@ def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
     if not outcome.reprompt:
         return dataclasses.replace(outcome, after=after)
     after, asked = _prompt(_valid_state(after, registry), registry)
-    replies = outcome.replies + asked
+    replies = outcome.replies + navigation.navigable(after.state, asked)
     return dataclasses.replace(
         outcome, state=after.state, data=after.data, replies=replies, after=after
     )

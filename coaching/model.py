@@ -40,6 +40,7 @@ class Document:
     mime_type: str
     size: int
     content: bytes = b""
+    download_failed: bool = False  # Telegram's file could not be fetched (not its content)
     # What the engine would work out from the content alone (a CSV's import plan), worked out
     # beforehand off the database's thread (``engine.prepare``); None: work it out when needed.
     plan: Any = field(default=None, compare=False, repr=False)

@@ -39,6 +39,7 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
     participant gets one message per step and the chat stays within Telegram's pace.
     """
     out: list[Payload] = []
+    summaries: list[Payload] = []
     pending = ""
     for index, reply in enumerate(replies):
         html = text.render(locale, reply.key, **reply.context)
@@ -47,6 +48,11 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
         if reply.attachment is not None and pending:  # a picture stands on its own
             out.extend({"text": part, "buttons": []} for part in text.split_message(pending))
             pending = ""
+        if reply.edit and not reply.options and reply.attachment is None:
+            # A finished step's message, edited to its summary: never merged with another,
+            # and sent after the new question (which must not wait behind it for the pace).
+            summaries.append({"text": html, "buttons": [], "edit": True, "summary": True})
+            continue
         html = f"{pending}\n\n{html}" if pending else html
         if not reply.options and reply.attachment is None and index < len(replies) - 1:
             pending = html
@@ -66,7 +72,7 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
             if reply.stable and last:
                 payload["stable"] = True  # its buttons go out with seq 0 (a flow's own prefix)
             out.append(payload)
-    return out
+    return out + summaries
 
 
 def nudge(locale: str, reply: Reply, reminder_id: int) -> Payload:

@@ -221,56 +221,6 @@ def quiet_too_long(start: time, end: time) -> bool:
     return minutes == 0 or timedelta(minutes=minutes) > MAX_QUIET
 
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "peb": 2, "mar": 3, "apr": 4, "mei": 5, "may": 5, "jun": 6, "jul": 7,
-    "agu": 8, "ags": 8, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11, "nop": 11,
-    "des": 12, "dec": 12,
-}  # fmt: skip
-_RELATIVE = {
-    "hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2,
-    "minggu depan": 7, "pekan depan": 7, "next week": 7, "bulan depan": 30, "next month": 30,
-}  # fmt: skip
-_UNITS = {"hari": 1, "day": 1, "days": 1, "minggu": 7, "pekan": 7, "week": 7, "weeks": 7}
-_IN_DAYS = re.compile(r"^\+?\s*(\d{1,3})\s*([a-z]+)?(?:\s+(?:lagi|dari sekarang))?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
-_WORDS = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """A typed calendar day, the Indonesian way first: ``20/12/2026``, ``20-12``, ``20 Des``,
-    ``20 Desember 2026``, ``2026-12-20``, ``besok``, ``lusa``, ``minggu depan``, ``7 hari``,
-    ``+14``. A day and month without a year is the next such day from ``today``. None if it is
-    not a date (whether it lies in the past is the caller's concern)."""
-    cleaned = " ".join((text or "").strip().lower().replace(",", " ").split())
-    cleaned = cleaned.removeprefix("tanggal ").removeprefix("tgl ").removeprefix("on ")
-    if cleaned in _RELATIVE:
-        return today + timedelta(days=_RELATIVE[cleaned])
-    match = _IN_DAYS.match(cleaned)
-    if match and (match.group(2) in _UNITS or (match.group(2) is None and cleaned[0] == "+")):
-        return today + timedelta(days=int(match.group(1)) * _UNITS.get(match.group(2) or "", 1))
-    day = month = year = None
-    if match := _ISO.match(cleaned):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _NUMERIC.match(cleaned):
-        day, month = int(match.group(1)), int(match.group(2))
-        year = int(match.group(3)) if match.group(3) else None
-    elif (match := _WORDS.match(cleaned)) and match.group(2)[:3] in _MONTHS:
-        day, month = int(match.group(1)), _MONTHS[match.group(2)[:3]]
-        year = int(match.group(3)) if match.group(3) else None
-    if day is None or month is None:
-        return None
-    if year is not None and year < 100:
-        year += 2000
-    try:
-        if year is not None:
-            return date(year, month, day)
-        found = date(today.year, month, day)
-        return found if found >= today else date(today.year + 1, month, day)
-    except ValueError:  # 31 February, month 13
-        return None
-
-
 def local_parts(moment: datetime, zone: str | None) -> dict[str, Any]:
     """A moment as templates show it: weekday (0 = Monday), day, month, ``HH:MM``, zone label."""
     tz = zone_of(zone)

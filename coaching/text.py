@@ -152,6 +152,13 @@ def split_message(html_text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
 BUTTON_LABEL_MAX = 60
 
 
+def first_line(locale: str, key: str, /, limit: int = 80, **context: object) -> str:
+    """A message's first line of text, plain, cut to ``limit`` characters (a summary's)."""
+    plain = html_to_plain(render(locale, key, **context))
+    line = next((part.strip() for part in plain.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def button_label(locale: str, key: str, /, **context: object) -> str:
     """A button's text: plain, one line, short enough to read on a phone."""
     label = " ".join(html_to_plain(render(locale, key, **context)).split())

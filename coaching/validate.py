@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # One cleaning for every name (coaching/names.py); re-exported here, where they always lived.
 from coaching.names import NAME_MAX, Checked, clean_name, normalise
+from coaching.places import ZONES, find_zone, zone_label
 
 __all__ = [
     "ANSWER_MAX",
@@ -28,9 +28,6 @@ ANSWER_MAX = 3500  # leaves room to echo an answer inside a 4096-character messa
 
 _NAME_PUNCT = set(" .,'-()")
 _UNIT_PUNCT = set(" .,'-()/&:")
-
-# The module's regions of Indonesia: WIB, WITA, WIT.
-ZONES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
 def is_number(text: str) -> bool:
@@ -58,24 +55,12 @@ def check_answer(text: str) -> Checked:
 
 
 def check_timezone(text: str) -> Checked:
-    """WIB/WITA/WIT or any IANA zone name (for participants abroad)."""
-    cleaned = normalise(text)
-    if cleaned.upper() in ZONES:
-        return Checked(ZONES[cleaned.upper()])
-    if 0 < len(cleaned) <= 64 and "/" in cleaned and cleaned in _iana_zones():
-        try:
-            ZoneInfo(cleaned)
-        except (ZoneInfoNotFoundError, ValueError):
-            return Checked(None, "onboarding.bad_timezone")
-        return Checked(cleaned)
-    return Checked(None, "onboarding.bad_timezone")
-
-
-def zone_label(zone: str | None) -> str:
-    for label, name in ZONES.items():
-        if name == zone:
-            return label
-    return zone or "-"
+    """WIB/WITA/WIT, an Indonesian province, city or regency (``Bandung``), or any IANA zone
+    name (for participants abroad): see :func:`coaching.places.find_zone`."""
+    place = find_zone(normalise(text))
+    if place is None:
+        return Checked(None, "onboarding.bad_timezone")
+    return Checked(place.zone)
 
 
 def _check_label(text: str, limit: int, punct: set[str], what: str) -> Checked:
@@ -99,12 +84,3 @@ def _printable(ch: str) -> bool:
 
 def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch).startswith("M")
-
-
-_ZONES_CACHE: set[str] = set()
-
-
-def _iana_zones() -> set[str]:
-    if not _ZONES_CACHE:
-        _ZONES_CACHE.update(available_timezones())
-    return _ZONES_CACHE

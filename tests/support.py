@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from coaching import engine, text
+from coaching import engine, navigation, text
 from coaching.model import Event, EventKind, Outcome, Profile, Reply, Snapshot
 from tools.seeding import transaction as transaction  # the one definition, shared with bench
 
@@ -40,7 +40,10 @@ ALLOWED_TAGS = {
 class Said:
     key: str
     html: str
-    buttons: list[tuple[str, str]]  # (value, label)
+    buttons: list[
+        tuple[str, str]
+    ]  # (value, label); a navigation button's value as its place knows it
+    sent: list[str] = dataclasses.field(default_factory=list)  # the values as they go out
 
     @property
     def plain(self) -> str:
@@ -53,6 +56,7 @@ class Conversation:
     def __init__(self, snap: Snapshot | None = None) -> None:
         self.snap = snap or Snapshot(Profile(), "onboarding.consent", {}, 0, NOW)
         self.last: list[Said] = []
+        self.summaries: list[Said] = []
         self.outcome: Outcome | None = None
 
     def send(self, event: Event | str) -> list[Said]:
@@ -60,7 +64,10 @@ class Conversation:
             event = Event.of_text(event)
         self.outcome = engine.handle(self.snap, event)
         self.snap = engine.apply(self.snap, self.outcome)
-        self.last = [said(self.snap.locale, r) for r in self.outcome.replies]
+        shown = [said(self.snap.locale, r) for r in self.outcome.replies]
+        # A finished step's summary edits the message that asked; what is said anew follows.
+        self.summaries = [s for s in shown if s.key == "common.answered"]
+        self.last = [s for s in shown if s.key != "common.answered"]
         return self.last
 
     def press(self, value: str, seq: int | None = None) -> list[Said]:
@@ -86,9 +93,16 @@ class Conversation:
 def said(locale: str, reply: Reply) -> Said:
     html = text.render(locale, reply.key, **reply.context)
     buttons = [
-        (o.value, text.button_label(locale, o.label, **o.context)) for o in reply.flat_options()
+        (place_value(o.value), text.button_label(locale, o.label, **o.context))
+        for o in reply.flat_options()
     ]
-    return Said(reply.key, html, buttons)
+    return Said(reply.key, html, buttons, [o.value for o in reply.flat_options()])
+
+
+def place_value(value: str) -> str:
+    """``g::menu.main:net`` → ``net``: the value its place offers (coaching/navigation)."""
+    nav = navigation.decode(value)
+    return nav.value if nav is not None else value
 
 
 _TAG = re.compile(r"</?(?:" + "|".join(sorted(ALLOWED_TAGS)) + r")(?:\s[^<>]*)?>")

@@ -145,9 +145,11 @@ def test_markup_in_an_answer_is_stored_as_text_and_escaped_when_echoed() -> None
     assert telegram_html_errors(html) == []
 
 
-def test_typed_number_and_button_label_choose_like_a_button() -> None:
+def test_typed_button_label_chooses_like_a_button_and_a_number_only_where_shown() -> None:
     convo = reach("onboarding.timezone")
-    convo.send("2")
+    convo.send("2")  # no button shows a number here: not a choice
+    assert convo.snap.profile.timezone is None and convo.snap.state == "onboarding.timezone"
+    convo.send("WITA")
     assert convo.snap.profile.timezone == "Asia/Makassar"
     convo = reach("onboarding.timezone")
     convo.send("wit")

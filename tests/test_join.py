@@ -17,7 +17,7 @@ from storage import coach_views, cohorts
 from storage.db import Database
 from storage.models import CohortMove, OutboxAbout, OutboxMessage, Participant
 from tests.ptb import Person
-from tests.support import NOW, transaction
+from tests.support import NOW, place_value, transaction
 from tests.test_handlers import Harness
 
 
@@ -33,7 +33,8 @@ class Room(Harness):
         for message in reversed(self.request.sent()):
             if int(message["chat_id"]) != chat:
                 continue
-            found = [b for b in self.buttons(message) if b.split(":", 2)[2] == value]
+            # (a navigation button carries its place: g:<check>:<state>:<value>)
+            found = [b for b in self.buttons(message) if place_value(b.split(":", 2)[2]) == value]
             if found:
                 return await self.feed(who.press(found[0]))
         raise AssertionError(f"no button {value!r} was offered to {chat}")

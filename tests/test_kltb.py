@@ -26,7 +26,12 @@ def kltb_convo() -> Conversation:
 
 
 def open_budi(convo: Conversation) -> None:
-    labels = [label for s in convo.last for v, label in s.buttons if v.startswith("pick:")]
+    labels = [
+        label.partition(". ")[2]
+        for s in convo.last
+        for v, label in s.buttons
+        if v.startswith("pick:")
+    ]
     convo.press(f"pick:{next(i for i, label in enumerate(labels) if label.startswith('Budi'))}")
     assert convo.snap.state == "kltb.actor"
 

@@ -20,6 +20,12 @@ def with_map(convo: Conversation) -> None:
         convo.snap = dataclasses.replace(convo.snap, network=stored, maps=(stored,))
 
 
+def unnumbered(label: str) -> str:
+    """A list item's label without its number ("3. Budi" → "Budi")."""
+    head, dot, rest = label.partition(". ")
+    return rest if dot and head.isdecimal() else label
+
+
 def network_convo() -> Conversation:
     convo = Conversation()
     convo.onboard(name="Sari Dewi")
@@ -102,10 +108,10 @@ def test_guided_actor_with_every_attribute_then_ties() -> None:
     assert one_way is not None and one_way.a == "pak hendra"  # from Hendra
     assert convo.snap.state == "network.peers"
     assert "Budi" in " ".join(label for s in convo.last for _, label in s.buttons)
-    convo.press("toggle:0")
-    convo.press("toggle:1")
+    convo.press("toggle:0:1")
+    convo.press("toggle:1:1")
     convo.press("done")
-    convo.press("toggle:1")  # Dewi strong, Budi weak
+    convo.press("toggle:1:1")  # Dewi strong, Budi weak
     convo.press("done")
     assert tie(convo, "Pak Hendra", "Budi") == ("weak", "both")
     assert tie(convo, "Pak Hendra", "Dewi") == ("strong", "both")
@@ -227,14 +233,14 @@ def test_rename_delete_and_undo() -> None:
     convo = network_convo()
     convo.send("Budi - Ani kuat\nBudi - Dewi")
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Budi')}")
     convo.press("rename")
     convo.send("Pak Budi Santoso")
     assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
     with_map(convo)
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Pak Budi Santoso')}")
     convo.press("delete")
     convo.press("yes")
@@ -285,10 +291,10 @@ def test_many_actors_are_paged_and_toggles_survive_paging() -> None:
     assert convo.snap.state == "network.peers"
     first = [v for v in convo.buttons if v.startswith("toggle:")]
     assert len(first) == 8 and "page:next" in convo.buttons
-    convo.press("toggle:2")
+    convo.press("toggle:2:1")
     convo.press("page:next")
-    assert next(v for v in convo.buttons if v.startswith("toggle:")) == "toggle:8"
-    convo.press("toggle:9")
+    assert next(v for v in convo.buttons if v.startswith("toggle:")) == "toggle:8:1"
+    convo.press("toggle:9:1")
     convo.press("done")
     convo.press("done")
     target = convo.snap.data.get("target")
@@ -409,7 +415,7 @@ def test_a_csvs_spellings_of_one_actor_become_one_node_as_in_the_chat() -> None:
 @pytest.mark.parametrize(
     "content",
     [
-        b"from,to\nA,B\n",  # wrong header
+        b"asal_x,tujuan_y\nA,B\n",  # wrong header (dari,ke and from,to are read)
         b"source\nA\n",  # missing column
         b"\x89PNG\r\n\x1a\n\x00\x00\x00",  # binary
         "source,target\nÄ,B\n".encode("latin-1"),  # wrong encoding (UTF-16 is read: issue 18)
@@ -492,7 +498,7 @@ def test_near_misses_are_typos_not_different_short_words() -> None:
 
 def open_card(convo: Conversation, name: str) -> None:
     convo.press("edit")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index(name)}")
     assert convo.snap.state == "network.edit"
 
@@ -550,7 +556,7 @@ def test_a_ties_strength_direction_and_flows_can_be_changed_and_the_tie_deleted(
     convo.send("Budi - Ani\nBudi - Dewi kuat")
     open_card(convo, "Budi")
     convo.press("ties")
-    labels = [label for s in convo.last for _, label in s.buttons]
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
     convo.press(f"pick:{labels.index('Ani')}")
     assert convo.snap.state == "network.tie"
     convo.press("s:weak")

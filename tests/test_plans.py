@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from coaching.dates import parse_day
 from coaching.model import (
     ChangeMap,
     CompleteItem,
@@ -18,7 +19,6 @@ from coaching.model import (
 )
 from coaching.network import Actor, AddTie, DeleteTie, MapView, PlannedTie, TieView
 from coaching.nudges import compose, due_ties, follow_up_of
-from coaching.schedule import parse_day
 from tests.support import NOW, Conversation, said, telegram_html_errors
 
 BRIDGE = PlannedTie(88, "Pak Budi", "Bu Ani", "bridge", NOW - timedelta(days=1))
@@ -133,11 +133,14 @@ def test_a_typed_date_moves_the_plan_at_the_reminder_time() -> None:
     convo.press("p:0")
     convo.press("move")
     assert convo.snap.state == "plans.date"
-    shown = convo.send("kemarin lusa")
-    assert shown[0].key == "plans.bad_date" and convo.snap.state == "plans.date"
+    shown = convo.send("kapan-kapan")
+    assert shown[0].key == "common.bad_date" and convo.snap.state == "plans.date"
     shown = convo.send("1/1/2020")
-    assert shown[0].key == "plans.date_out_of_range"
-    shown = convo.send("20 Des")
+    assert shown[0].key == "common.date_out_of_range"
+    shown = convo.send("20 Des")  # echoed as a concrete day, stored on one tap
+    assert "Minggu, 20 Des 2026" in shown[0].plain and effects(convo) == ()
+    assert convo.buttons[0] == "day:2026-12-20"
+    shown = convo.press("day:2026-12-20")
     due = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)  # 08:00 WIB
     assert effects(convo) == (ResolvePlan(88, "move", due_at=due),)
     assert "Minggu, 20 Des" in shown[0].plain
@@ -221,6 +224,7 @@ def test_the_follow_ups_answer_is_recorded_with_the_decision() -> None:
     tap(convo, "rem:5:f:88:m")  # a double tap
     assert convo.outcome is not None and convo.outcome.toast == "reminders.already_open"
     convo.send("minggu depan")
+    convo.press(convo.buttons[0])  # ✓ the day it was read as
     (effect,) = effects(convo)
     assert effect == ResolvePlan(
         88, "move", due_at=datetime(2026, 12, 6, 1, 0, tzinfo=UTC), followup=True
@@ -251,6 +255,7 @@ def test_english_and_markup_in_names_are_safe() -> None:
         assert telegram_html_errors(said_.html) == []
     convo.press("move")
     convo.send("next week")
+    convo.press(convo.buttons[0])
     assert effects(convo) == (
         ResolvePlan(90, "move", due_at=datetime(2026, 12, 6, 1, 0, tzinfo=UTC)),
     )

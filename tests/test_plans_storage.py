@@ -106,7 +106,9 @@ async def test_the_follow_up_is_asked_once_a_week_after_the_date_and_answered(
     # Not yet, a new date: typed the Indonesian way, at her reminder time.
     await tap(db, f"rem:{rid}:f:{late}:m", 50)
     assert (await participant(db)).state == "plans.date"
-    await event(db, "20/12/2026", 51, now=LATER)
+    await event(db, "20/12/2026", 51, now=LATER)  # echoed as a day to confirm with one tap
+    assert (await row(db, late)).due_at != datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
+    await event(db, "day:2026-12-20", 52, now=LATER, seq=(await participant(db)).seq)
     moved = await row(db, late)
     assert moved.due_at == datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
     assert (moved.status, moved.followup_answer) == ("planned", "later")

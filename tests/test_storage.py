@@ -80,7 +80,7 @@ async def test_onboarding_is_persisted_with_consent_and_profile(db: Database) ->
     assert p.state == "menu.main" and p.seq == 7
     assert p.chat_id == 1001
     messages = await outbox(db)
-    assert messages[-1].payload["buttons"][0][0]["value"] == "next"
+    assert messages[-1].payload["buttons"][0][0]["value"] == "g::menu.main:next"
     assert messages[-1].payload["seq"] == 7
     assert all(m.channel == "telegram" and m.chat_id == 1001 for m in messages)
 

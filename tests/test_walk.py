@@ -18,7 +18,7 @@ from coaching.model import Event, EventKind
 from storage.db import Database
 from storage.models import Answer, KltbEntry, Participant, PlannedTie, Progress
 from tests.conftest import REPO
-from tests.support import Conversation, telegram_html_errors, transaction
+from tests.support import Conversation, place_value, telegram_html_errors, transaction
 from tests.test_handlers import Harness
 from tests.test_storage import fast
 from tests.walk import walk
@@ -37,7 +37,7 @@ class PureClient:
         self._stored()
 
     async def press(self, value: str) -> None:
-        options = [o.value for r in engine.prompt(self.convo.snap) for o in r.flat_options()]
+        options = await self.buttons()
         assert value in options, (value, options, self.convo.snap.state)
         self.script.append(str(options.index(value) + 1))  # what the terminal shows
         self.convo.press(value)
@@ -47,7 +47,8 @@ class PureClient:
         return self.convo.snap.state
 
     async def buttons(self) -> list[str]:
-        return [o.value for r in engine.prompt(self.convo.snap) for o in r.flat_options()]
+        prompt = engine.prompt(self.convo.snap)
+        return [place_value(o.value) for r in prompt for o in r.flat_options()]
 
     def _stored(self) -> None:
         from tests.test_bab4 import stored
@@ -66,6 +67,13 @@ async def test_the_whole_module_in_the_pure_engine() -> None:
     assert "25/25" in client.convo.last[-1].plain
 
 
+def _value(data: str) -> str:
+    """A button's value as its place knows it (a navigation button carries its place)."""
+    decoded = CallbackData.decode(data)
+    assert decoded is not None
+    return place_value(decoded.value)
+
+
 class AppClient:
     """A real Application fed real Update objects; the state is read from the database."""
 
@@ -76,7 +84,7 @@ class AppClient:
         await self.bot.feed(self.bot.sari.text(text))
 
     async def press(self, value: str) -> None:
-        data = next((d for d in await self._data() if CallbackData.decode(d).value == value), None)  # type: ignore[union-attr]
+        data = next((d for d in await self._data() if _value(d) == value), None)
         assert data is not None, (value, await self._data())
         await self.bot.feed(self.bot.sari.press(data))
 
@@ -84,7 +92,7 @@ class AppClient:
         return (await self.bot.participant()).state
 
     async def buttons(self) -> list[str]:
-        return [CallbackData.decode(d).value for d in await self._data()]  # type: ignore[union-attr]
+        return [_value(d) for d in await self._data()]
 
     async def _data(self) -> list[str]:
         """The keyboard the participant sees last: sent, or edited in place (toggles)."""

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +86,13 @@ MAX_BYTES = 1024 * 1024
 ROWS_SHOWN = 20
 """At most this many offending rows are listed in one message (with how many there are)."""
 COLUMNS: tuple[str, ...] = ("source", "target", "strength", "direction")
+# A header may name the columns in Indonesian or English (and a few everyday spellings).
+ALIASES: dict[str, str] = {
+    "source": "source", "dari": "source", "from": "source", "sumber": "source", "asal": "source",
+    "target": "target", "ke": "target", "to": "target", "tujuan": "target",
+    "strength": "strength", "kekuatan": "strength", "kuat lemah": "strength",
+    "direction": "direction", "arah": "direction",
+}  # fmt: skip
 
 _STRENGTH: dict[str, Strength | None] = {
     "": None,
@@ -92,12 +101,14 @@ _STRENGTH: dict[str, Strength | None] = {
     "weak": "weak",
     "lemah": "weak",
 }
-_DIRECTION: dict[str, Direction] = {"": "both", "both": "both", "out": "out"}
+_DIRECTION: dict[str, Direction] = {
+    "": "both", "both": "both", "out": "out", "dua arah": "both", "two-way": "both",
+    "satu arah": "out", "one-way": "out", "keluar": "out",
+}  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "xlsx"),
     (b"\xd0\xcf\x11\xe0", "xls"),
     (b"%PDF", "pdf"),
     (b"\x89PNG", "image"),
@@ -252,6 +263,9 @@ class EdgeList:
     ties: tuple[Tie, ...]
     actors: tuple[str, ...]
     delimiter: str
+    # Rows repeating a pair already given (either way round): merged into the first, each
+    # as (row, first row, a, b) — the preview says so.
+    repeated: tuple[tuple[int, int, str, str], ...] = ()
 
 
 def parse_csv(data: bytes) -> EdgeList:
@@ -267,63 +281,86 @@ def parse_csv(data: bytes) -> EdgeList:
     >>> parse_csv(b"source;target;strength\\nBu Ani;Pak Budi;kuat\\n").ties
     (Tie(source='Bu Ani', target='Pak Budi', strength='strong', direction='both'),)
     """
+    if data.startswith(b"PK\x03\x04"):  # an Excel workbook (XLSX): its first sheet
+        return _parse_rows(_xlsx_rows(data), "xlsx")
     text = _decode(data)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise EmptyFileError("the file has no header row")
-        columns = _columns(header)
-        ties: list[Tie] = []
-        actors: dict[str, str] = {}
-        first_row: dict[frozenset[str], int] = {}
-        problems: list[CsvError] = []
-        rows = 0
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            rows += 1
-            row = reader.line_num
-            if rows > MAX_ROWS:
-                raise TooManyRowsError(f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=row)
-            tie, wrong = _tie(cells, columns, row)
-            problems += wrong
-            if tie is None:
-                continue
-            a, b = name_key(tie.source), name_key(tie.target)
-            if a == b:
-                problems.append(
-                    CsvSelfTieError(
-                        f"row {row} ties {tie.source!r} to itself", row=row, name=tie.source
-                    )
-                )
-                continue
-            pair = frozenset((a, b))
-            if pair in first_row:
-                problems.append(
-                    CsvDuplicateTieError(
-                        f"row {row} repeats the tie of row {first_row[pair]}",
-                        row=row,
-                        first_row=first_row[pair],
-                        a=actors[a],
-                        b=actors[b],
-                    )
-                )
-                continue
-            first_row[pair] = row
-            actors.setdefault(a, tie.source)
-            actors.setdefault(b, tie.target)
-            ties.append(tie)
+        return _parse_rows(((reader.line_num, cells) for cells in reader), delimiter)
     except csv.Error as exc:
         raise MalformedError(f"broken CSV: {exc}", row=reader.line_num) from exc
+
+
+def _parse_rows(numbered: Iterator[tuple[int, list[str]]], delimiter: str) -> EdgeList:
+    """The edge list of a table's rows, each with its row number (the header first)."""
+    header = next((cells for _, cells in numbered), None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise EmptyFileError("the file has no header row")
+    columns = _columns(header)
+    ties: list[Tie] = []
+    actors: dict[str, str] = {}
+    first_row: dict[frozenset[str], int] = {}
+    repeated: list[tuple[int, int, str, str]] = []
+    problems: list[CsvError] = []
+    rows = 0
+    for row, cells in numbered:
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows += 1
+        if rows > MAX_ROWS:
+            raise TooManyRowsError(f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=row)
+        tie, wrong = _tie(cells, columns, row)
+        problems += wrong
+        if tie is None:
+            continue
+        a, b = name_key(tie.source), name_key(tie.target)
+        if a == b:
+            problems.append(
+                CsvSelfTieError(
+                    f"row {row} ties {tie.source!r} to itself", row=row, name=tie.source
+                )
+            )
+            continue
+        pair = frozenset((a, b))
+        if pair in first_row:  # merged into the first: the preview says so
+            repeated.append((row, first_row[pair], actors[a], actors[b]))
+            continue
+        first_row[pair] = row
+        actors.setdefault(a, tie.source)
+        actors.setdefault(b, tie.target)
+        ties.append(tie)
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise CsvRowsError(problems)
     if not ties:
         raise NoTiesError("the file has a header but no ties")
-    return EdgeList(tuple(ties), tuple(actors.values()), delimiter)
+    return EdgeList(tuple(ties), tuple(actors.values()), delimiter, tuple(repeated))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows as text cells, numbered as Excel numbers them (openpyxl)."""
+    if len(data) > MAX_BYTES:
+        raise TooLargeError(f"the file is over {MAX_BYTES} bytes", size=len(data), limit=MAX_BYTES)
+    # Imported here, only for a workbook: openpyxl brings in PIL, which the bot's process must
+    # not load (pictures are drawn in the renderer process, tests/test_rendering.py).
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise BinaryFileError("not a readable Excel workbook", kind="xlsx") from exc
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise EmptyFileError("the workbook has no sheet")
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS + 1 + 1000:  # blank rows are skipped; a bound all the same
+                raise TooManyRowsError(f"more than {MAX_ROWS} rows", limit=MAX_ROWS, row=number)
+            yield number, ["" if value is None else str(value) for value in values]
+    finally:
+        book.close()
 
 
 def graph_from_csv(data: bytes, *, ego: str | None = None) -> nx.Graph:
@@ -396,7 +433,7 @@ def _delimiter(text: str) -> str:
 
 
 def _columns(header: list[str]) -> dict[str, int]:
-    names = [cell.strip().casefold() for cell in header]
+    names = [ALIASES.get(cell.strip().casefold(), cell.strip().casefold()) for cell in header]
     while names and names[-1] == "":
         names.pop()
     known = [n for n in names if n in COLUMNS]

@@ -16,7 +16,7 @@ Stored: ``bab3.latihan1`` (the exercise: it counts for progress) and the bookmar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from coaching.analysis import Analysis, GraphError, analyse
@@ -26,7 +26,7 @@ from coaching.flows.states import Bab3Step as Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow, Steps
 from coaching.model import Event, Option, Outcome, Reply, SaveAnswer, Snapshot
-from coaching.network import MapView, example_view
+from coaching.network import Actor, MapView, TieView, example_view
 
 MODULE = "bab3"
 LATIHAN = "bab3.latihan1"
@@ -195,11 +195,22 @@ def own_map(snap: Snapshot) -> MapView | None:
 def own_facts(view: MapView | None) -> dict[str, Any] | None:
     if view is None:
         return None
+    ego = view.ego.name if view.ego else None
+    result = _cached_analysis(view.actors, view.ties, ego)
+    return None if result is None else facts(result, view)
+
+
+@lru_cache(maxsize=32)
+def _cached_analysis(
+    actors: tuple[Actor, ...], ties: tuple[TieView, ...], ego: str | None
+) -> Analysis | None:
+    # A page's prompt is built a few times per event (to check a pressed button, then to
+    # reply) and again on "back": one analysis of an unchanged map serves them all.
+    view = MapView(None, "personal", "", actors=actors, ties=ties)
     try:
-        result = analyse(view.graph())
+        return analyse(view.graph(), ego, max_suggestions=0)  # the lesson names no new ties
     except GraphError:
         return None
-    return facts(result, view)
 
 
 def facts(result: Analysis, view: MapView) -> dict[str, Any]:

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from markupsafe import Markup
 from coaching import feedback, text
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.analysis_text import advice_stage, analysis_reply
-from coaching.flows import picker
+from coaching.flows import picker, typedday
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
 from coaching.flows.network.naming import resolve_on
 from coaching.flows.states import Bab4Step as Step
@@ -289,7 +289,7 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
         Reply(
             "bab4.ask_due",
             {"a": snap.data.get("a", ""), "b": snap.data.get("b", "")},
-            (row, (Option("nodue", "bab4.btn_nodue"),)),
+            (*typedday.confirm_rows(snap), row, (Option("nodue", "bab4.btn_nodue"),)),
         ),
     )
 
@@ -298,9 +298,17 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
 def on_due(snap: Snapshot, event: Event) -> Outcome:
     """Stores the planned tie with its due date (reminders nudge about it)."""
     view = _map(snap)
-    if event.choice not in (*DUE_DAYS, "nodue"):
+    typed = typedday.read(snap, event)
+    if isinstance(typed, Outcome):
+        return typed
+    if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
         return stay(snap, note("common.use_buttons"))
-    due = snap.now + timedelta(days=DUE_DAYS[event.choice]) if event.choice in DUE_DAYS else None
+    if typed is not None:
+        due: datetime | None = typedday.due_at(snap, typed)
+    elif event.choice in DUE_DAYS:
+        due = snap.now + timedelta(days=DUE_DAYS[event.choice])
+    else:
+        due = None
     a, b = str(snap.data.get("a", "")), str(snap.data.get("b", ""))
     if _planned(view, a, b):
         return go(Step.ANALYSIS, note("bab4.already_planned", a=a, b=b))

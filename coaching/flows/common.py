@@ -8,6 +8,7 @@ from typing import Any
 from coaching.flows.states import NetworkStep
 from coaching.model import CreateMap, Effect, Option, Outcome, Reply, Snapshot
 from coaching.network import MapView
+from coaching.places import Place, zone_label
 from coaching.text import render
 
 
@@ -51,3 +52,18 @@ def open_map(snap: Snapshot) -> Outcome:
         created = new_personal_map(snap)
         return go(NetworkStep.HOME, note("network.personal_created"), effects=(created,))
     return go(NetworkStep.HOME)
+
+
+def zone_found(place: Place) -> tuple[Reply, ...]:
+    """A place typed for a time zone is echoed with the zone it was taken for ("Bandung (Jawa
+    Barat): WIB"), so a wrong guess is seen at once; a zone typed as such needs no echo."""
+    if place.name is None:
+        return ()
+    return (
+        note(
+            "common.zone_found",
+            place=place.name,
+            province=place.province or "",
+            label=zone_label(place.zone),
+        ),
+    )

@@ -8,7 +8,7 @@ consent text says what is stored and why, and its version is recorded with the t
 from __future__ import annotations
 
 from coaching.address import ANSWER_KEY, FORMS, form, salutation, short_name
-from coaching.flows.common import go, language_options, note, stay
+from coaching.flows.common import go, language_options, note, stay, zone_found
 from coaching.flows.states import MenuStep
 from coaching.flows.states import OnboardingStep as Step
 from coaching.flows.steps import StepFlow, Steps
@@ -24,8 +24,9 @@ from coaching.model import (
     Snapshot,
     UpdateProfile,
 )
+from coaching.places import find_zone
 from coaching.text import LOCALES
-from coaching.validate import ZONES, check_name, check_timezone, check_unit
+from coaching.validate import ZONES, check_name, check_unit, normalise
 
 CONSENT_VERSION = "2026-11-v1"
 REMINDER_CHOICES = ("daily", "weekly", "off")
@@ -141,10 +142,10 @@ def ask_timezone(snap: Snapshot) -> tuple[Reply, ...]:
 @STEPS.handler(Step.TIMEZONE)
 def on_timezone(snap: Snapshot, event: Event) -> Outcome:
     """Stores the time zone (WIB/WITA/WIT or an IANA name) and asks about reminders."""
-    checked = check_timezone(event.choice or event.text)
-    if checked.value is None:
+    place = find_zone(normalise(event.choice or event.text))
+    if place is None:
         return stay(snap, note("onboarding.bad_timezone"))
-    return go(Step.REMINDER, effects=(UpdateProfile({"timezone": checked.value}),))
+    return go(Step.REMINDER, *zone_found(place), effects=(UpdateProfile({"timezone": place.zone}),))
 
 
 @STEPS.prompt(Step.REMINDER)

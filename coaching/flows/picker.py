@@ -27,12 +27,16 @@ def pick_rows(
     start = page * PAGE
     rows: list[tuple[Option, ...]] = []
     for index in range(start, min(start + PAGE, len(names))):
+        # Numbered: typing the number chooses it (coaching/engine.py), whatever the page.
         if selected is None:
-            rows.append((Option(f"pick:{index}", "network.btn_pick", {"name": names[index]}),))
+            label = {"name": names[index], "number": index + 1}
+            rows.append((Option(f"pick:{index}", "network.btn_pick", label),))
         else:
             on = index in selected
-            label = {"name": names[index], "on": on}
-            rows.append((Option(f"toggle:{index}", "network.btn_toggle", label),))
+            label = {"name": names[index], "on": on, "number": index + 1}
+            # The value says which way the tap turns the item: a double tap sets it twice.
+            value = f"toggle:{index}:{0 if on else 1}"
+            rows.append((Option(value, "network.btn_toggle", label),))
     paging: list[Option] = []
     if page > 0:
         paging.append(Option("page:prev", "network.btn_prev", {"page": page}))
@@ -52,6 +56,15 @@ def index_of(value: str, prefix: str, size: int) -> int | None:
     if head != prefix or not is_number(number) or int(number) >= size:
         return None
     return int(number)
+
+
+def toggled(value: str, size: int) -> tuple[int, bool] | None:
+    """A toggle's item and whether it turns it on (``toggle:3:1``), else None."""
+    head, _, rest = value.partition(":")
+    number, _, on = rest.partition(":")
+    if head != "toggle" or not is_number(number) or int(number) >= size or on not in ("0", "1"):
+        return None
+    return int(number), on == "1"
 
 
 def turn(value: str, page: int, total: int) -> int | None:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from coaching import schedule
-from coaching.flows import kltb, picker
+from coaching.flows import kltb, picker, typedday
 from coaching.flows.common import go, note, open_map, stay
 from coaching.flows.states import MenuStep
 from coaching.flows.states import PlansStep as Step
@@ -46,7 +46,7 @@ QUICK_DAYS = {"d7": 7, "d14": 14, "d30": 30}
 LIST_MAX = 8  # open plans with a button each; the rest are counted
 CLOSED_SHOWN = 5  # recently done or dropped, listed without buttons
 NOTE_MAX = 500
-AHEAD_MAX = timedelta(days=730)  # a later date is more likely a typo than a plan
+AHEAD_MAX = typedday.AHEAD_MAX
 HOME = MenuStep.MAIN
 
 
@@ -215,24 +215,24 @@ def on_note(snap: Snapshot, event: Event) -> Outcome:
 def ask_date(snap: Snapshot) -> tuple[Reply, ...]:
     view, plan = _found(snap)
     quick = tuple(Option(k, f"plans.btn_{k}") for k in QUICK_DAYS)
-    return (Reply("plans.ask_date", _plan_context(snap, view, plan), (quick, BACK_ROW)),)
+    rows = (*typedday.confirm_rows(snap), quick, BACK_ROW)
+    return (Reply("plans.ask_date", _plan_context(snap, view, plan), rows),)
 
 
 @STEPS.handler(Step.DATE)
 def on_date(snap: Snapshot, event: Event) -> Outcome:
     """A new date: a quick button, or typed; never in the past, at most two years ahead."""
     _, plan = _found(snap)
-    today = snap.now.astimezone(schedule.zone_of(snap.profile.timezone)).date()
+    today = typedday.local_today(snap)
+    typed = typedday.read(snap, event)
+    if isinstance(typed, Outcome):  # typed: the day it was taken for, to confirm
+        return typed
     if event.choice in QUICK_DAYS:
-        day: date | None = today + timedelta(days=QUICK_DAYS[event.choice])
-    elif event.kind is EventKind.TEXT:
-        day = schedule.parse_day(event.text, today)
+        day = today + timedelta(days=QUICK_DAYS[event.choice])
+    elif typed is not None:
+        day = typed
     else:
         return stay(snap, note("common.use_buttons"))
-    if day is None:
-        return stay(snap, note("plans.bad_date"), reprompt=False)
-    if day < today or day - today > AHEAD_MAX:
-        return stay(snap, note("plans.date_out_of_range"), reprompt=False)
     due = due_at(snap, day)
     followup = bool(snap.data.get("followup"))
     effect = ResolvePlan(plan.id or 0, "move", due_at=due, followup=followup)

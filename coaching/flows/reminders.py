@@ -22,7 +22,7 @@ from typing import Any
 from coaching import schedule
 from coaching.curriculum import EXERCISES
 from coaching.flows import plans
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import go, note, stay, zone_found
 from coaching.flows.states import ExercisesStep, KltbStep, MenuStep
 from coaching.flows.states import RemindersStep as Step
 from coaching.flows.steps import Back, StepFlow, Steps, carry_back
@@ -40,7 +40,8 @@ from coaching.model import (
 )
 from coaching.needs import Needs
 from coaching.nudges import PREFIX
-from coaching.validate import ZONES, check_timezone, is_number
+from coaching.places import find_zone
+from coaching.validate import ZONES, is_number, normalise
 
 TIMES = ("06:00", "07:00", "08:00", "12:00", "16:00", "19:00")
 QUIETS = (("21:00", "07:00"), ("22:00", "06:00"), ("20:00", "05:00"))
@@ -157,14 +158,15 @@ def on_timezone(snap: Snapshot, event: Event) -> Outcome:
     """Stores the time zone: WIB/WITA/WIT, or a typed IANA name."""
     if event.choice == "back":
         return go(Step.MAIN, data=_keep(snap))
-    checked = check_timezone(event.choice or event.text)
-    if checked.value is None:
+    place = find_zone(normalise(event.choice or event.text))
+    if place is None:
         return stay(snap, note("onboarding.bad_timezone"))
     return go(
         Step.MAIN,
+        *zone_found(place),
         note("reminders.saved"),
         data=_keep(snap),
-        effects=(UpdateProfile({"timezone": checked.value}),),
+        effects=(UpdateProfile({"timezone": place.zone}),),
     )
 
 

@@ -33,6 +33,7 @@ from coaching.names.cleaning import (
     clean_name,
     normalise,
 )
+from coaching.names.finding import find_items
 from coaching.names.keys import match_key, name_key
 from coaching.names.resolving import (
     EGO_WORDS,
@@ -64,6 +65,7 @@ __all__ = [
     "Resolution",
     "_known",
     "clean_name",
+    "find_items",
     "match_key",
     "name_key",
     "normalise",

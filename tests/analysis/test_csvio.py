@@ -13,11 +13,11 @@ from coaching.analysis.csvio import (
     BadDirectionError,
     BadStrengthError,
     BinaryFileError,
-    CsvDuplicateTieError,
     CsvEmptyNameError,
     CsvError,
     CsvNameTooLongError,
     CsvNulError,
+    CsvRowsError,
     CsvSelfTieError,
     EmptyFileError,
     EncodingError,
@@ -99,7 +99,6 @@ BAD: list[tuple[bytes, type[CsvError], dict[str, object]]] = [
     (b"source,target,strength\nA,B,sedang\n", BadStrengthError, {"row": 2, "value": "sedang"}),
     (b"source,target,direction\nA,B,in\n", BadDirectionError, {"row": 2, "value": "in"}),
     (b"source,target\nPak Budi,pak  budi\n", CsvSelfTieError, {"row": 2, "name": "Pak Budi"}),
-    (b"source,target\nA,B\nX,Y\nb,a\n", CsvDuplicateTieError, {"row": 4, "first_row": 2}),
     (b"source,target\n", NoTiesError, {}),
 ]
 
@@ -144,3 +143,52 @@ def test_excel_message_says_how_to_save_as_csv() -> None:
     with pytest.raises(BinaryFileError) as caught:
         parse_csv(b"PK\x03\x04")
     assert "CSV UTF-8" in error_text(caught.value, locale="id")
+
+
+def test_indonesian_headers_and_values_are_read() -> None:
+    edges = parse_csv(b"dari;ke;kekuatan;arah\nBu Ani;Pak Budi;kuat;satu arah\nBu Ani;KUD;;\n")
+    assert [(t.source, t.target, t.strength, t.direction) for t in edges.ties] == [
+        ("Bu Ani", "Pak Budi", "strong", "out"),
+        ("Bu Ani", "KUD", None, "both"),
+    ]
+
+
+def test_a_repeated_pair_is_merged_with_a_note_not_refused() -> None:
+    edges = parse_csv(b"source,target\nA,B\nX,Y\nb,a\nA,B\n")
+    assert len(edges.ties) == 2
+    assert edges.repeated == ((4, 2, "B", "A"), (5, 2, "A", "B"))  # as each row writes it
+
+
+def test_every_bad_row_is_listed_not_only_the_first() -> None:
+    rows = "".join(f"=X{i},B\n" for i in range(25))
+    with pytest.raises(CsvRowsError) as caught:
+        parse_csv(f"source,target\n{rows}".encode())
+    assert caught.value.context["count"] == 25
+    assert len(caught.value.context["problems"]) == 20  # the first 20 named, with their rows
+    assert caught.value.context["problems"][19][1]["row"] == 21
+
+
+def test_an_excel_workbook_is_read_with_openpyxl() -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ("dari", "ke", "kekuatan"),
+        ("Bu Ani", "Pak Budi", "lemah"),
+        (None, None, None),
+        ("Pak Budi", "KUD", "kuat"),
+        ("KUD", "Pak Budi", None),
+    ):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    edges = parse_csv(buffer.getvalue())
+    assert [(t.source, t.target, t.strength) for t in edges.ties] == [
+        ("Bu Ani", "Pak Budi", "weak"),
+        ("Pak Budi", "KUD", "strong"),
+    ]
+    assert edges.repeated == ((5, 4, "KUD", "Pak Budi"),)

@@ -343,8 +343,9 @@ def on_peers(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     page = int(snap.data.get("page", 0))
     if (turned := picker.turn(event.choice, page, len(names))) is not None:
         return go(Step.PEERS, data={**snap.data, "page": turned})
-    if (index := picker.index_of(event.choice, "toggle", len(names))) is not None:
-        selected ^= {index}
+    if (toggle := picker.toggled(event.choice, len(names))) is not None:
+        index, on = toggle
+        selected = selected | {index} if on else selected - {index}
         return go(Step.PEERS, data={**snap.data, "picked": sorted(selected)})
     if event.choice == "done":
         if not selected:
@@ -372,8 +373,9 @@ def on_strong(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     names = peer_names(view, target)
     picked = [names[i] for i in snap.data.get("picked") or [] if i < len(names)]
     strong = set(snap.data.get("strong") or [])
-    if (index := picker.index_of(event.choice, "toggle", len(picked))) is not None:
-        strong ^= {index}
+    if (toggle := picker.toggled(event.choice, len(picked))) is not None:
+        index, on = toggle
+        strong = strong | {index} if on else strong - {index}
         return go(Step.STRONG, data={**snap.data, "strong": sorted(strong)})
     if event.choice != "done":
         return stay(snap, note("common.use_buttons"))

@@ -49,6 +49,8 @@ from coaching.network import (
 
 @ON_MAP.prompt(Step.HOME)
 def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    if snap.data.get("brief") and not view.read_only:
+        return brief_home(snap, view)
     context = {
         "title": view.title,
         "kind": view.kind,
@@ -88,10 +90,24 @@ def ask_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (Reply("network.home", context, rows),)
 
 
+def brief_home(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
+    """After a quick line: the map's size in a line, the one-tap ties, undo and the page on
+    request — not the whole page again (more lines can be typed straight away)."""
+    rows: tuple[tuple[Option, ...], ...] = tuple(
+        (Option(f"know:{i}", "network.btn_know", {"name": name}),)
+        for i, name in enumerate(direct_tie_offers(snap, view))
+    )
+    tail = (*((Option("undo", "network.btn_undo"),) if view.undo else ()),)
+    rows += ((*tail, Option("page", "network.btn_page")),)
+    return (Reply("network.home_brief", {"size": view.counts().as_dict()}, rows),)
+
+
 @ON_MAP.handler(Step.HOME)
 def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Routes the home buttons; typed tie lines are added at once."""
     choice = event.choice
+    if choice == "page":
+        return go(HOME)
     if choice == "add":
         return editable(view) or go(Step.NAME, data={"q": "2a"})
     if choice == "connect":
@@ -132,7 +148,8 @@ def know_directly(snap: Snapshot, view: MapView, index: str) -> Outcome:
         return stay(snap, note("common.use_buttons"))
     name = offers[int(index)]
     saved = change(snap, view, [AddTie(view.ego.name, name)], note("network.know_saved", name=name))
-    return continue_at(saved, HOME, {"know": [n for n in offers if n != name]})
+    left = {"know": [n for n in offers if n != name]}
+    return continue_at(saved, HOME, {**left, "brief": True} if snap.data.get("brief") else left)
 
 
 PENDING = 0  # the id of a personal map being created, until storage gives it its own

@@ -179,6 +179,8 @@ def plan_import(sent: Document) -> ImportPlan:
         "sample": sample,
         "merged": merged[:_MERGED_SHOWN],
         "merged_more": max(0, len(merged) - _MERGED_SHOWN),
+        "repeated": [list(r) for r in edges.repeated[:_MERGED_SHOWN]],
+        "repeated_count": len(edges.repeated),
         "ops": [op_to_json(op) for op in ops],
     }
     return ImportPlan(preview=preview)
@@ -221,6 +223,8 @@ def document(snap: Snapshot, event: Event) -> Outcome:
     if len(snap.maps) >= MAX_MAPS:
         return stay(snap, note("network.too_many_maps", limit=MAX_MAPS))
     sent = event.document
+    if sent is not None and sent.download_failed:
+        return stay(snap, note("network.csv_download_failed"))
     if sent is None or sent.size > CSV_MAX_BYTES or not sent.content:
         return stay(
             snap,

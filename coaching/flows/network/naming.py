@@ -18,6 +18,7 @@ from coaching.flows.network.shared import (
     ON_MAP,
     Step,
     back_from,
+    briefly,
     change,
     offer_direct_ties,
 )
@@ -72,7 +73,7 @@ def on_name(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return back_from(snap.data).go()
     if event.kind is not EventKind.TEXT:
         return stay(snap, note("names.empty"), reprompt=False)
-    return add_named(snap, view, event.text, guided=True)
+    return add_named(snap, view, event.text, guided=not snap.data.get("quick"))
 
 
 def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False) -> Outcome:
@@ -80,6 +81,11 @@ def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False)
     if view.read_only:
         return go(HOME, note("network.read_only"))
     name, problem = check_actor_name(text)
+    if name is None and not guided and snap.state != Step.NAME:
+        # "/tambah Bu Ani 👩‍💼" refused: the next message is the name to add ("Bu Ani").
+        refused = (note(problem or "names.chars", name=text[:80]),)
+        data = {"q": "2a", "quick": True}
+        return Outcome(Step.NAME, data, replies=refused, reprompt=False)
     if name is None:
         return stay(snap, note(problem or "names.chars"), reprompt=False)
     found = resolve_on(snap, view, name)
@@ -114,7 +120,7 @@ def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outc
     outcome = change(
         snap, view, [AddActor(name)], note("network.actor_quick_added", name=name), state=HOME
     )
-    return offer_direct_ties(outcome, view, [name])
+    return briefly(offer_direct_ties(outcome, view, [name]))
 
 
 # --- "did you mean…?" / "which one?" -----------------------------------------------------------
@@ -215,4 +221,4 @@ def apply_lines(
         return go(HOME, note(error.key, **error.context))
     added = [op.name for op in ops if isinstance(op, AddActor)]
     saved = note("network.quick_saved", ties=len(lines), added=added, personal=view.ego is not None)
-    return offer_direct_ties(change(snap, view, ops, saved, state=HOME), view, added)
+    return briefly(offer_direct_ties(change(snap, view, ops, saved, state=HOME), view, added))

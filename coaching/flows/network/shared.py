@@ -93,6 +93,14 @@ def back_from(data: Mapping[str, Any]) -> Back:
     return Back.of(data) or Back(HOME)
 
 
+def briefly(outcome: Outcome) -> Outcome:
+    """A quick change (a typed line, ``/tambah``, ``/hubung``) answered briefly: the map's home
+    in one line with its one-tap ties and undo, the whole page on request — once stored."""
+    if not outcome.effects or outcome.state != HOME:
+        return outcome
+    return dataclasses.replace(outcome, data={**outcome.data, "brief": True})
+
+
 def offer_direct_ties(outcome: Outcome, view: MapView, names: Sequence[str]) -> Outcome:
     """Names just added without a tie to the participant: home offers "I know X directly".
 
