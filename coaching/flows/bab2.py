@@ -26,10 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from coaching.flows import lesson
-from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.common import note, open_map, personal_map, stay
 from coaching.flows.states import Bab2Step as Step
-from coaching.flows.states import MenuStep
-from coaching.flows.steps import StepFlow, Steps
+from coaching.flows.steps import Steps
 from coaching.model import (
     ChangeMap,
     Effect,
@@ -276,23 +275,14 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
 
 @STEPS.handler(Step.DONE)
 def on_done(snap: Snapshot, event: Event) -> Outcome:
-    refused = lesson.refuse_media(snap, event)
-    if refused is not None:
-        return refused
-    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+    return lesson.on_done_page(snap, event, MODULE)
 
 
-class Bab2(StepFlow):
+class Bab2(lesson.LessonFlow):
     key = "bab2"
     table = STEPS
+    home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
-
-    def enter(self, snap: Snapshot, module: str) -> Outcome:
-        """The menu opens the module on the lesson's page (start or resume, exercises)."""
-        return go(Step.HOME)
-
-    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
-        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 # --- the participant's personal map ------------------------------------------------------------

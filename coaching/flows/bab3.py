@@ -21,10 +21,9 @@ from typing import Any
 
 from coaching.analysis import Analysis, GraphError, analyse
 from coaching.flows import lesson
-from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.common import note, open_map, personal_map, stay
 from coaching.flows.states import Bab3Step as Step
-from coaching.flows.states import MenuStep
-from coaching.flows.steps import StepFlow, Steps
+from coaching.flows.steps import Steps
 from coaching.model import Event, Option, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.network import Actor, MapView, TieView, example_view
 
@@ -137,25 +136,14 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
 
 @STEPS.handler(Step.DONE)
 def on_done(snap: Snapshot, event: Event) -> Outcome:
-    """A skipped Latihan III or an Evaluasi, answered in the exercise flow."""
-    refused = lesson.refuse_media(snap, event)
-    if refused is not None:
-        return refused
-    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+    return lesson.on_done_page(snap, event, MODULE)
 
 
-class Bab3(StepFlow):
+class Bab3(lesson.LessonFlow):
     key = "bab3"
     table = STEPS
+    home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
-
-    def enter(self, snap: Snapshot, module: str) -> Outcome:
-        """The menu opens the module on the lesson's page (start or resume, exercises)."""
-        return go(Step.HOME)
-
-    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
-        """The menu button on any page."""
-        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 FLOW = Bab3()

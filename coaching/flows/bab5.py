@@ -24,10 +24,9 @@ from typing import Any
 from coaching import text
 from coaching.analysis import GraphError, analyse
 from coaching.flows import lesson
-from coaching.flows.common import go, note, stay
+from coaching.flows.common import note, stay
 from coaching.flows.states import Bab5Step as Step
-from coaching.flows.states import MenuStep
-from coaching.flows.steps import StepFlow, Steps
+from coaching.flows.steps import Steps
 from coaching.leadership import (
     ASPECTS,
     ITEMS,
@@ -358,27 +357,18 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
 
 @STEPS.handler(Step.DONE)
 def on_done(snap: Snapshot, event: Event) -> Outcome:
-    refused = lesson.refuse_media(snap, event)
-    if refused is not None:
-        return refused
-    return lesson.open_exercise(event.choice, MODULE) or stay(snap, note("common.use_buttons"))
+    return lesson.on_done_page(snap, event, MODULE)
 
 
 def _case_text(snap: Snapshot) -> str:
     return snap.answers.get(f"{MODULE}.case") or ""
 
 
-class Bab5(StepFlow):
+class Bab5(lesson.LessonFlow):
     key = "bab5"
     table = STEPS
+    home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
-
-    def enter(self, snap: Snapshot, module: str) -> Outcome:
-        """The menu opens the module on the lesson's page (start or resume, exercises)."""
-        return go(Step.HOME)
-
-    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
-        return go(MenuStep.MAIN) if event.choice == "menu" else None
 
 
 # --- building blocks ---------------------------------------------------------------------------

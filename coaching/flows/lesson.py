@@ -16,12 +16,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from coaching import feedback
 from coaching.curriculum import MODULES_BY_KEY
 from coaching.flows.common import go, note, stay
-from coaching.flows.states import ExercisesStep
+from coaching.flows.states import ExercisesStep, MenuStep
+from coaching.flows.steps import StepFlow
 from coaching.model import Effect, Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.validate import check_answer
 
@@ -259,3 +260,25 @@ def home_reply(snap: Snapshot, module: str, steps: type[StrEnum]) -> Reply:
     rows = (*start, *exercise_rows(snap, module), (Option("menu", "common.btn_menu"),))
     context = {"at": at, "finished": finished, "done": done, "total": total}
     return Reply(f"{module}.home", context, rows)
+
+
+def on_done_page(snap: Snapshot, event: Event, module: str) -> Outcome:
+    """A lesson's last page: a skipped Latihan or an Evaluasi, answered in the exercise flow."""
+    refused = refuse_media(snap, event)
+    if refused is not None:
+        return refused
+    return open_exercise(event.choice, module) or stay(snap, note("common.use_buttons"))
+
+
+class LessonFlow(StepFlow):
+    """A guided lesson (Bab II, III, V): the menu opens it on its first page, and the menu
+    button leaves any of its pages."""
+
+    home: ClassVar[StrEnum]
+
+    def enter(self, snap: Snapshot, module: str) -> Outcome:
+        """The menu opens the module on the lesson's page (start or resume, exercises)."""
+        return go(self.home)
+
+    def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
+        return go(MenuStep.MAIN) if event.choice == "menu" else None
