@@ -24,7 +24,14 @@
   let busy = false;
   let vb = [0, 0, 360, 360];
   let draws = 0;
-  const look = { colour: "cluster", only: "", roles: new Set(), suggested: true, added: new Set() };
+  const look = {
+    colour: "cluster",
+    only: "",
+    roles: new Set(),
+    suggested: true,
+    added: new Set(), // actors (keys) and ties that appeared, as the last comparison found
+    newTies: new Set(),
+  };
 
   function texts(locale) {
     const block = $("texts-" + locale) || $("texts-id");
@@ -147,6 +154,7 @@
     if (fit) {
       vb = scene.view_box.slice();
       look.added.clear();
+      look.newTies.clear();
     }
     draw();
   }
@@ -242,11 +250,12 @@
       if (out) dim.add(node.key);
       g.classList.toggle("dim", out);
       g.classList.toggle("hl", node.roles.some((r) => look.roles.has(r)));
-      g.classList.toggle("new", look.added.has(node.name));
+      g.classList.toggle("new", look.added.has(node.key));
     }
     for (const g of linesG.children) {
       g.classList.toggle("dim", dim.has(g.dataset.a) || dim.has(g.dataset.b));
       if (g.classList.contains("kind-suggested")) g.classList.toggle("off", !look.suggested);
+      else g.classList.toggle("new", look.newTies.has(tieId(g.dataset.a, g.dataset.b)));
     }
     body.classList.toggle("roles-on", look.roles.size > 0);
   }
@@ -654,28 +663,77 @@
     openSheet(T.analysis, box);
   }
 
+  // Two stored analyses (each /analisis stores one), or one and the map now, compared as the
+  // coach's views compare them (coaching/compare.py, on the server); what appeared is marked.
   async function openCompare() {
     const list = await api(`${base()}/${mapId}/snapshots`).catch(() => ({ snapshots: [] }));
-    if (!list.snapshots.length) {
+    const snaps = list.snapshots; // newest first
+    if (!snaps.length) {
       openSheet(T.compare, el("p", { text: T.no_snapshots }));
       return;
     }
-    const pick = el("select", { name: "snapshot" });
-    for (const s of list.snapshots)
-      pick.append(el("option", { value: s.id, text: `${s.at.slice(0, 16).replace("T", " ")} · ${s.stage || ""}` }));
-    const out = el("div", { class: "analysis" });
+    const label = (s) => `${s.at.slice(0, 16).replace("T", " ")} · ${s.stage_name || "—"}`;
+    const before = el("select", { name: "before" });
+    const after = el("select", { name: "after" }, el("option", { value: "now", text: T.now }));
+    for (const s of snaps) {
+      before.append(el("option", { value: s.id, text: label(s) }));
+      after.append(el("option", { value: s.id, text: label(s) }));
+    }
+    before.value = String(snaps[snaps.length - 1].id); // the oldest
+    after.value = snaps.length > 1 ? String(snaps[0].id) : "now"; // the newest, else now
+    const out = el("div", { class: "comparison" });
     const run = async () => {
-      const result = await api(`${base()}/${mapId}/compare/${pick.value}`).catch(() => null);
-      if (!result) return;
-      out.innerHTML = result.html || ""; // our own templates' HTML, escaped names
-      look.added = new Set(result.added);
-      if (result.added.length) out.append(el("p", { class: "label", text: T.added }), el("p", { text: result.added.join(", ") }));
-      if (result.removed.length) out.append(el("p", { class: "label", text: T.removed }), el("p", { text: result.removed.join(", ") }));
+      if (before.value === after.value) {
+        out.replaceChildren(el("p", { class: "muted", text: T.same_pick }));
+        return;
+      }
+      const query = `from=${encodeURIComponent(before.value)}&to=${encodeURIComponent(after.value)}`;
+      const result = await api(`${base()}/${mapId}/compare?${query}`).catch(() => null);
+      if (!result) {
+        out.replaceChildren(el("p", { text: T.error }));
+        return;
+      }
+      showComparison(out, result);
+      look.added = new Set(result.marked_actors);
+      look.newTies = new Set(result.marked_ties.map(([a, b]) => tieId(a, b)));
       restyle();
+      body.dataset.compared = String(Number(body.dataset.compared || 0) + 1);
     };
-    pick.addEventListener("change", run);
-    openSheet(T.compare, field(T.before, pick), el("p", { class: "label", text: T.after }), out);
+    before.addEventListener("change", run);
+    after.addEventListener("change", run);
+    openSheet(T.compare, field(T.before, before), field(T.after, after), out);
     run();
+  }
+  function showComparison(out, c) {
+    const name = (key) => (key ? c.stage_names[key] || key : "—");
+    const move = c.stage_move > 0 ? T.moved_on : c.stage_move < 0 ? T.moved_back : T.unchanged;
+    const list = (cls, items) =>
+      items.length
+        ? el("ul", { class: cls }, ...items.map((text) => el("li", { text })))
+        : el("p", { class: "muted", text: T.nothing });
+    const pair = ([a, b]) => `${a} — ${b}`;
+    const shown = (v) => (v === null || v === undefined ? "—" : String(v).replace(".", T.decimal));
+    out.replaceChildren(
+      el("p", { class: "pattern", text: `${T.pattern}: ${name(c.stage_before)} → ${name(c.stage_after)} ${move}` }),
+      el("ul", { class: "counts" }, ...c.counts.map((k) =>
+        el("li", { "data-key": k.key, text: `${T["count_" + k.key]}: ${shown(k.before)} → ${shown(k.after)}` }))),
+      el("p", { class: "label", text: T.ties_appeared }),
+      list("ties-appeared", c.ties_appeared.map(pair)),
+      el("p", { class: "label", text: T.ties_gone }),
+      list("ties-gone", c.ties_gone.map(pair)),
+      el("p", { class: "label", text: T.actors_appeared }),
+      list("actors-appeared", c.actors_appeared),
+      el("p", { class: "label", text: T.actors_gone }),
+      list("actors-gone", c.actors_gone)
+    );
+    if (c.roles.length) {
+      out.append(el("p", { class: "label", text: T.roles_changed }));
+      out.append(list("roles", c.roles.map((r) =>
+        [T["role_" + r.key] || r.key, ...r.gained.map((n) => "+ " + n), ...r.lost.map((n) => "− " + n)].join("  "))));
+    }
+  }
+  function tieId(a, b) {
+    return a < b ? `${a}|${b}` : `${b}|${a}`;
   }
 
   // --- wiring --------------------------------------------------------------------------------
@@ -718,9 +776,11 @@
         body.dataset.locale = session.locale;
         T = texts(session.locale);
         relabel();
+        show(session, true); // the map open in the chat comes with the token
+        return;
       } catch (error) {
-        say(error.status === 401 ? T.expired : T.need_telegram);
-        body.dataset.refused = "1";
+        say(error.status === 401 ? T.expired : error.status ? T.need_telegram : T.error);
+        if (error.status) body.dataset.refused = "1";
         return;
       }
     }
