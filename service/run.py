@@ -38,7 +38,7 @@ from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
 from web.app import dashboard_app
-from web.miniapp import SceneCache
+from web.miniapp import SceneCache, warm_page
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         web = None
         scenes = SceneCache()
         if links and not refused:
-            if miniapp_url(links.public_url) is not None:
-                # The Mini App can open (public HTTPS): its scene worker starts now, not when
-                # the first participant is waiting for it.
-                scenes.warm()
             web = dashboard_app(db, links, bot_token=settings.token, scenes=scenes)
+            if miniapp_url(links.public_url) is not None:
+                # The Mini App can open (public HTTPS): its page is served once now (templates
+                # compiled, the scene worker started and warmed), not for the first participant.
+                await warm_page(web)
         if web is not None and links is not None:
             await set_menu_button(app, links.public_url)
         background = [asyncio.create_task(run_sweeper(db, stop))]

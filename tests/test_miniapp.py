@@ -439,3 +439,19 @@ async def test_a_change_draws_the_new_version_once(
             assert scenes.computed == 2 and "Wawan" in {n["name"] for n in again["nodes"]}
     finally:
         scenes.close()
+
+
+async def test_the_service_warms_the_page_and_the_scene_worker_before_anyone_opens_it(
+    db: Database,
+) -> None:
+    from web.miniapp import SceneCache, warm_page
+
+    scenes = SceneCache()
+    asgi = dashboard_app(db, DashboardLinks(PUBLIC, b"k"), bot_token=BOT_TOKEN, scenes=scenes)
+    try:
+        assert not await scenes.ready()  # nothing started yet
+        await warm_page(asgi)
+        assert await scenes.ready()  # the worker drew its first small map
+        assert scenes.computed == 0  # and no participant's map was drawn for it
+    finally:
+        scenes.close()

@@ -40,6 +40,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message
 
 from app.dashboard import DashboardLinks
 from coaching import mapapp
@@ -110,10 +111,43 @@ class SceneCache(MapCache):
         if self._pool is None:
             self._warming = self._executor().submit(mapapp.warm)
 
-    async def ready(self) -> None:
-        """Wait for the warm-up :meth:`warm` started (benches: the service is ready)."""
-        if self._warming is not None:
-            await asyncio.wrap_future(self._warming)
+    async def ready(self) -> bool:
+        """Wait for the warm-up :meth:`warm` started; whether there was one (benches, tests)."""
+        if self._warming is None:
+            return False
+        await asyncio.wrap_future(self._warming)
+        return True
+
+
+async def warm_page(app: ASGIApp) -> None:
+    """Serve the app's page once inside the process, as a phone would ask for it: its templates
+    and texts compiled and the scene worker started and warmed, before anyone waits for them."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "https",
+        "path": "/app",
+        "raw_path": b"/app",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "server": ("localhost", 443),
+        "client": ("127.0.0.1", 0),
+    }
+    status: list[int] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status.append(int(message["status"]))
+
+    await app(scope, receive, send)
+    if status != [200]:
+        log.warning("mini app page warm-up answered %s", status)
 
 
 def miniapp_routes(
