@@ -153,17 +153,46 @@ async def app(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Ap
     yield App(await world(db), links)
 
 
+def directives(policy: str) -> dict[str, str]:
+    return dict(d.strip().partition(" ")[::2] for d in policy.split(";"))
+
+
 async def test_the_page_has_the_dashboards_headers_and_no_other_host(app: App) -> None:
     async with app.client() as client:
         page = await client.get("/app")
         assert page.status_code == 200
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
-        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["cache-control"] == "no-store"
         assert "set-cookie" not in page.headers
         assert "https://" not in page.text and "//telegram.org" not in page.text
         script = await client.get("/static/miniapp.js")
         assert script.status_code == 200 and "fetch(" in script.text
         assert "http://" not in script.text.replace("http://www.w3.org/2000/svg", "")
+
+
+async def test_only_telegram_web_may_frame_the_app_and_only_its_page(app: App) -> None:
+    async with app.client() as client:
+        page = await client.get("/app")
+        signed_out = await client.get("/")  # the dashboard's policy, as it was
+        mine, theirs = (
+            directives(r.headers["content-security-policy"]) for r in (page, signed_out)
+        )
+        assert mine["frame-ancestors"].split() == [
+            "https://web.telegram.org",
+            "https://webk.telegram.org",
+            "https://weba.telegram.org",
+        ]
+        assert "x-frame-options" not in page.headers  # it cannot name origins
+        assert {k: v for k, v in mine.items() if k != "frame-ancestors"} == {
+            k: v for k, v in theirs.items() if k != "frame-ancestors"
+        }
+        # every other response: nobody may frame it
+        for path in ("/", "/app/coach/1", "/app/api/map", "/static/miniapp.js", "/app/"):
+            response = await client.get(path)
+            policy = directives(response.headers["content-security-policy"])
+            assert policy["frame-ancestors"] == "'none'", path
+            assert response.headers["x-frame-options"] == "DENY", path
 
 
 async def test_session_refuses_forged_stale_and_missing_init_data(app: App) -> None:

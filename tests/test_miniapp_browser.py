@@ -353,3 +353,42 @@ async def test_a_coach_opens_a_participants_map_read_only_and_no_other(
         assert await page.locator("g.actor").count() == 0
         await browser.close()
     assert not problems, problems
+
+
+async def test_telegram_web_shows_the_app_in_its_frame_and_no_other_site_can(
+    served: tuple[World, int],
+) -> None:
+    """Telegram Web (web.telegram.org/k/) frames the app; another site's frame is refused. Both
+    sites and the app's HTTPS address are answered inside the browser (no network): the app's
+    requests go to this test's server, headers and all."""
+    from playwright.async_api import async_playwright
+
+    _, port = served
+    app_url = "https://jejaring.test/app#" + launch_url(port, init_data(1001)).partition("#")[2]
+
+    async def the_app(route: Any) -> None:  # https://jejaring.test/… is the server under test
+        url = route.request.url.replace("https://jejaring.test", f"http://127.0.0.1:{port}")
+        await route.fulfill(response=await route.fetch(url=url))
+
+    async def a_site(route: Any) -> None:  # a page that frames the app
+        html = f'<!doctype html><iframe id="app" src="{app_url}" width="360" height="600"></iframe>'
+        await route.fulfill(status=200, content_type="text/html", body=html)
+
+    async with async_playwright() as playwright:
+        browser, context = await phone(playwright)
+        await context.route("https://jejaring.test/**", the_app)
+        await context.route("https://web.telegram.org/**", a_site)
+        await context.route("https://evil.example/**", a_site)
+        page = await context.new_page()
+        await page.goto("https://web.telegram.org/k/")
+        frame = page.frame_locator("#app")
+        await frame.locator("body[data-ready]").wait_for()
+        assert await frame.locator("g.actor").count() == 4
+
+        other = await context.new_page()
+        refusal = other.expect_console_message(lambda m: "frame-ancestors" in m.text)
+        async with refusal as said:  # chromium reports the refused frame on the console
+            await other.goto("https://evil.example/")
+        assert "web.telegram.org" in (await said.value).text
+        assert await other.frame_locator("#app").locator("body[data-ready]").count() == 0
+        await browser.close()

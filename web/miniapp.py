@@ -59,6 +59,16 @@ from web.mapcache import MapCache
 log = logging.getLogger(__name__)
 
 BODY_MAX = 16_384
+MINIAPP_PAGES = frozenset({"/app"})
+"""The pages Telegram opens: only these may be shown in a frame, and only by Telegram Web."""
+TELEGRAM_WEB = (
+    "https://web.telegram.org",
+    "https://webk.telegram.org",
+    "https://weba.telegram.org",
+)
+"""Telegram Web's origins (its K and A clients live at web.telegram.org/k/ and /a/; webk. and
+weba. are their own hosts): they show a Mini App in an iframe. The phone and desktop apps use a
+web view of their own, which no CSP keeps out."""
 
 
 class SceneCache(MapCache):
