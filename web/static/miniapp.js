@@ -102,15 +102,34 @@
     }
     function applyTheme(raw) {
       try {
-        const params = JSON.parse(raw);
-        for (const [k, v] of Object.entries(params)) {
-          if (/^#[0-9a-fA-F]{3,8}$/.test(String(v)))
-            document.documentElement.style.setProperty("--tg-theme-" + k.replace(/_/g, "-"), v);
-        }
+        themed(JSON.parse(raw));
       } catch (_) {
         /* a theme we cannot read: our defaults */
       }
     }
+    function themed(params) {
+      for (const [k, v] of Object.entries(params || {})) {
+        if (/^#[0-9a-fA-F]{3,8}$/.test(String(v)))
+          document.documentElement.style.setProperty("--tg-theme-" + k.replace(/_/g, "-"), v);
+      }
+    }
+    // Telegram tells the app of a new theme while it is open: the phone and desktop apps call
+    // Telegram.WebView.receiveEvent, Telegram Web posts a message to its frame.
+    function received(type, data) {
+      if (type === "theme_changed" && data && typeof data.theme_params === "object") themed(data.theme_params);
+    }
+    window.Telegram = window.Telegram || {};
+    window.Telegram.WebView = { receiveEvent: received };
+    window.TelegramGameProxy = { receiveEvent: received };
+    window.addEventListener("message", (e) => {
+      if (e.source !== window.parent || !/^https:\/\/web[ka]?\.telegram\.org$/.test(e.origin)) return;
+      try {
+        const message = JSON.parse(e.data);
+        received(message.eventType, message.eventData);
+      } catch (_) {
+        /* not Telegram's */
+      }
+    });
     function relabel() {
       for (const node of document.querySelectorAll("[data-t]")) node.textContent = T[node.dataset.t];
       document.documentElement.lang = body.dataset.locale;
