@@ -354,7 +354,7 @@ async def poisoned_journey(emu: BenchEmulator, p: Poisoned) -> None:
         last = await press(last, "WIB", _offers(":daily"))
         await press(last, "daily", lambda message: bool(_buttons(message)))
         p.went_on = True
-        await send(f"/tambah {WEDGE_NAME}", lambda message: True)  # makes the map
+        # The first map command makes the map and is applied with it (issue 19.1).
         await send(f"/tambah {WEDGE_NAME}", _says("ditambahkan"))
         began = time.perf_counter()
         await send("/peta", _says("Gambarnya tidak dapat dibuat"))
