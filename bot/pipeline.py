@@ -85,6 +85,9 @@ class Pipeline:
         self.refused: set[int] = set()
         # Sets a coach's own command menu (chat id, language): ``bot.app.register`` wires it.
         self.on_coach: Callable[[int, str], Awaitable[None]] | None = None
+        # Told whose update was committed (external id), at once: the Mini App lays out a map
+        # the chat changed before its owner opens it (``service/run.py`` wires it).
+        self.on_handled: Callable[[str], None] | None = None
         # Updates whose HTTP request the transport answers (webhook): a button's answer rides
         # on that response instead of costing a request of its own (see ``reply_in_response``).
         self._replies: dict[int, dict[str, Any] | None] = {}
@@ -153,6 +156,8 @@ class Pipeline:
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id, handled.claimed)
+        if self.on_handled is not None:
+            self.on_handled(who.external_id)
         if handled.coach_menu and self.on_coach is not None:
             await self.on_coach(who.chat_id, handled.locale)
 

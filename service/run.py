@@ -104,8 +104,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             web = dashboard_app(db, links, bot_token=settings.token, scenes=scenes)
             if miniapp_url(links.public_url) is not None:
                 # The Mini App can open (public HTTPS): its page is served once now (templates
-                # compiled, the scene worker started and warmed), not for the first participant.
+                # compiled, the scene worker started and warmed), not for the first participant;
+                # a map the chat changes is laid out at once for whoever has the app.
                 await warm_page(web)
+                pipeline.on_handled = scenes.handled
         if web is not None and links is not None:
             await set_menu_button(app, links.public_url)
         background = [asyncio.create_task(run_sweeper(db, stop))]

@@ -74,22 +74,32 @@ def _participant(session: Session, external_id: str, *, lock: bool) -> Participa
     return participant
 
 
-def _opened(
-    session: Session, participant: Participant, map_id: int | None, *, read_only: bool = False
-) -> Opened:
+def _refs(session: Session, participant: Participant) -> tuple[MapRef, ...]:
     rows = session.execute(
         select(NetworkMap.id, NetworkMap.title, NetworkMap.kind, NetworkMap.version)
         .where(NetworkMap.participant_id == participant.id)
         .order_by(NetworkMap.id)
     ).all()
-    refs = tuple(MapRef(r.id, r.title, r.kind, r.version) for r in rows)
+    return tuple(MapRef(r.id, r.title, r.kind, r.version) for r in rows)
+
+
+def _shown(participant: Participant, refs: tuple[MapRef, ...]) -> int | None:
+    """The map the app opens on: the one open in the chat, else the personal map, else any."""
+    active = participant.active_map
+    map_id = int(active) if active and active.isdigit() else None
+    if map_id not in {r.id for r in refs}:
+        personal = [r.id for r in refs if r.kind == "personal"]
+        every = personal or [r.id for r in refs]
+        map_id = every[0] if every else None
+    return map_id
+
+
+def _opened(
+    session: Session, participant: Participant, map_id: int | None, *, read_only: bool = False
+) -> Opened:
+    refs = _refs(session, participant)
     if map_id is None:
-        active = participant.active_map
-        map_id = int(active) if active and active.isdigit() else None
-        if map_id not in {r.id for r in refs}:
-            personal = [r.id for r in refs if r.kind == "personal"]
-            every = personal or [r.id for r in refs]
-            map_id = every[0] if every else None
+        map_id = _shown(participant, refs)
     elif map_id not in {r.id for r in refs}:
         raise NotFound(f"map {map_id}")
     view = None
@@ -114,6 +124,25 @@ async def open_own(db: Database, external_id: str, map_id: int | None = None) ->
 
     def job(session: Session) -> Opened:
         return _opened(session, _participant(session, external_id, lock=False), map_id)
+
+    return await db.run(job)
+
+
+async def shown_version(db: Database, external_id: str) -> tuple[int, int, str] | None:
+    """The map the app would open for this participant, as (map id, version, locale), without
+    loading it (None: no map, or nobody we know)."""
+
+    def job(session: Session) -> tuple[int, int, str] | None:
+        try:
+            participant = _participant(session, external_id, lock=False)
+        except NotFound:
+            return None
+        refs = _refs(session, participant)
+        map_id = _shown(participant, refs)
+        if map_id is None:
+            return None
+        version = next(r.version for r in refs if r.id == map_id)
+        return map_id, version, normalise_locale(participant.language)
 
     return await db.run(job)
 

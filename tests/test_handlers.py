@@ -233,3 +233,11 @@ async def test_the_webhook_carries_a_buttons_answer_in_its_response(
         refused = await post(bot.sari.press("j1:2:lang:id"))
         assert (refused.status_code, refused.text) == (500, "retry")
         assert bot.pipeline._replies == {}
+
+
+async def test_the_pipeline_says_whose_update_was_committed(bot: Harness) -> None:
+    told: list[str] = []
+    bot.pipeline.on_handled = told.append  # the Mini App's hook (service/run.py)
+    await bot.feed(bot.sari.text("/start"))
+    await bot.feed(bot.sari.press("j1:1:agree"))
+    assert told == ["tg:1001", "tg:1001"]

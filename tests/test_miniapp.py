@@ -484,3 +484,36 @@ async def test_the_service_warms_the_page_and_the_scene_worker_before_anyone_ope
         assert scenes.computed == 0  # and no participant's map was drawn for it
     finally:
         scenes.close()
+
+
+async def test_a_map_the_chat_changes_is_laid_out_before_the_app_opens_it(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.miniapp import SceneCache
+
+    links = DashboardLinks(PUBLIC, b"test-secret")
+    monkeypatch.setenv("DASHBOARD_SECRET", "test-secret")
+    monkeypatch.setenv("PUBLIC_URL", PUBLIC)
+    w = await world(db)
+    scenes = SceneCache()
+    asgi = dashboard_app(db, links, clock=lambda: NOW, bot_token=BOT_TOKEN, scenes=scenes)
+    transport = httpx.ASGITransport(app=asgi)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+            session = await client.post("/app/api/session", json={"init_data": init_data(1001)})
+            sari = {"authorization": "Bearer " + session.json()["token"]}
+            assert scenes.computed == 1  # the map came with the session
+            await w.sari.say("/tambah Wawan")
+            await w.rudi.say("/tambah Wawan")
+            scenes.handled("tg:1002")  # Rudi never opened the app: nothing laid out
+            scenes.handled("tg:1001")  # as the bot's pipeline says after the commit
+            await scenes.idle()
+            assert scenes.computed == 2  # Sari's new version, before she opens the app
+            again = (await client.get("/app/api/map", headers=sari)).json()["scene"]
+            assert "Wawan" in {n["name"] for n in again["nodes"]}
+            assert scenes.computed == 2  # found drawn
+            scenes.handled("tg:1001")  # an update that changed no map: nothing to lay out
+            await scenes.idle()
+            assert scenes.computed == 2
+    finally:
+        scenes.close()

@@ -115,6 +115,10 @@ class MapCache:
         self._running: dict[Key, asyncio.Future[MapPage | None]] = {}
         self.computed = 0  # how many computations ran (tests, benches)
 
+    def has(self, key: Key) -> bool:
+        """Whether ``key`` is computed or being computed."""
+        return key in self._done or key in self._running
+
     async def get(self, key: Key, load: Loader, label: str) -> MapPage | None:
         """The page's map for ``key``; ``load`` fetches the map only if it must be computed."""
         if key in self._done:

@@ -30,6 +30,7 @@ import functools
 import json
 import logging
 import multiprocessing
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,7 +54,7 @@ from storage import mapapp as store
 from storage.coach_views import Forbidden
 from storage.db import Database
 from storage.mapapp import NotFound, Opened
-from web.initdata import InitDataError, check_init_data, issue_token, token_subject
+from web.initdata import TOKEN_TTL, InitDataError, check_init_data, issue_token, token_subject
 from web.mapcache import MapCache
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,49 @@ class SceneCache(MapCache):
     only ``coaching``."""
 
     _warming: Future[None] | None = None
+
+    def __init__(self, size: int = 32, executor: Executor | None = None) -> None:
+        super().__init__(size, executor)
+        # Participants who opened the app (monotonic time their token runs out), and how a
+        # map of theirs is laid out ahead (set by :func:`miniapp_routes`, which has the data).
+        self._users: dict[str, float] = {}
+        self.ahead: Callable[[str], Awaitable[None]] | None = None
+        self._pending: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def using(self, external_id: str, seconds: float) -> None:
+        """This participant has the app (a session for ``seconds``): their changes in the chat
+        are laid out as they are made (:meth:`handled`)."""
+        now = time.monotonic()
+        self._users = {k: v for k, v in self._users.items() if v > now}
+        self._users[external_id] = now + seconds
+
+    def handled(self, external_id: str) -> None:
+        """The chat committed an update of this participant's (the bot's pipeline says so): if
+        they use the app and the map it opens on has a new version, lay it out now, so that the
+        app finds it drawn. Returns at once; one refresh at a time per participant."""
+        if self.ahead is None or self._users.get(external_id, 0.0) < time.monotonic():
+            return
+        if external_id in self._pending:
+            return
+        self._pending.add(external_id)
+        task = asyncio.get_running_loop().create_task(self._refresh(external_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _refresh(self, external_id: str) -> None:
+        assert self.ahead is not None
+        try:
+            await self.ahead(external_id)
+        except Exception:  # a refresh ahead of time is a courtesy: the app draws it anyway
+            log.exception("mini app map not laid out ahead")
+        finally:
+            self._pending.discard(external_id)
+
+    async def idle(self) -> None:
+        """Wait for the refreshes :meth:`handled` started (tests, benches)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)
 
     async def _run(self, view: MapView, locale: str, label: str) -> Any:
         self.computed += 1
@@ -213,6 +257,7 @@ def miniapp_routes(
         except NotFound:
             return JSONResponse({"error": "unknown"}, status_code=403)
         token = issue_token(user.external_id, links.secret, now=clock())
+        scenes.using(user.external_id, TOKEN_TTL.total_seconds())
         # The map comes with the token: one round trip fewer before the app is ready.
         return JSONResponse({"token": token, **await drawn(opened)})
 
@@ -261,6 +306,17 @@ def miniapp_routes(
         if opened.read_only:
             scene["map"] = {**scene["map"], "read_only": True}
         return {"scene": scene, "maps": maps, "locale": opened.locale}
+
+    async def ahead(external_id: str) -> None:
+        """Lay out the map the app would open on, if its version is new (see ``handled``)."""
+        shown = await store.shown_version(db, external_id)
+        if shown is None or scenes.has((shown[0], shown[1], f"app:{shown[2]}")):
+            return
+        opened = await store.open_own(db, external_id, shown[0])
+        if opened.view is not None:
+            await drawn(opened)
+
+    scenes.ahead = ahead
 
     async def get_map(request: Request, opened: Opened) -> Response:
         return JSONResponse(await drawn(opened))
