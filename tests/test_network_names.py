@@ -151,6 +151,23 @@ def test_duplicates_on_a_map_are_merged_with_ties_and_attributes_combined_and_un
     assert tie(convo, "Budi", "Ani") == ("weak", "both")
 
 
+def test_the_merge_offers_the_likely_duplicates_first() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso (Bappeda)")
+    convo.send("/tambah Ani")
+    convo.send("/tambah Budi Hartono")
+    convo.send("Budi - Dewi kuat")
+    convo.press("new")  # someone else: a third Budi, by mistake
+    with_map(convo)
+    from tests.test_network import open_card
+
+    open_card(convo, "Budi")
+    convo.press("merge")
+    labels = [label.split(". ", 1)[-1] for s in convo.last for _, label in s.buttons]
+    assert labels[:2] == ["Budi Hartono", "Pak Budi Santoso (Bappeda)"]
+    assert set(labels[2:-1]) == {"Sari Dewi", "Ani", "Dewi"} and "Budi" not in labels
+
+
 def test_renaming_onto_an_existing_name_offers_the_merge_and_saya_merges_into_the_participant() -> (
     None
 ):
