@@ -138,10 +138,19 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     )
     if name is None:
         return stay(snap, note(problem or "names.chars"), reprompt=False)
-    taken = view.find(name)
     current = view.find(target)
+    taken = view.find(name)
+    if taken is None and current is not None:  # the resolver, as for every name typed
+        ego = view.ego
+        others = [a.name for a in view.others() if a.key != current.key]
+        found = resolve(name, others, ego=None if ego is None else ego.name)
+        if found.kind == "ego" and ego is None:  # "Saya" on a case map: nobody to merge into
+            return stay(snap, note("network.no_ego_here"), reprompt=False)
+        if found.kind in ("ego", "same") and found.name:
+            taken = view.find(found.name)
     if taken is not None and current is not None and taken.key != current.key:
-        # The new name is another actor's: they are probably one person; offer the merge.
+        # The new name is another actor's, or the participant's ("Saya", "dr nia" for
+        # "dr. Nia"): they are probably one person; offer the merge.
         return go(Step.MERGE, data={"target": target, "into": taken.name})
     return change(
         snap,
