@@ -414,11 +414,21 @@ def _valid_state(snap: Snapshot, registry: Registry) -> Snapshot:
     Unknown states happen when a release retires a step; the participant lands on the menu
     rather than in an error.
     """
-    if snap.profile.consent_at is None and not snap.state.startswith("onboarding."):
+    if (
+        snap.profile.consent_at is None
+        and not snap.state.startswith("onboarding.")
+        and not _kept_before_onboarding(snap.state, registry)
+    ):
         return dataclasses.replace(snap, state=onboarding_flow.FIRST, data=dict(snap.data))
     if registry.for_state(snap.state) is None or not _known_step(snap.state, registry):
         return dataclasses.replace(snap, state=HOME, data={})
     return snap
+
+
+def _kept_before_onboarding(state: str, registry: Registry) -> bool:
+    """A step a flow keeps for someone who is no participant (a coach writing a reply)."""
+    flow = registry.for_state(state)
+    return state in getattr(flow, "steps_before_onboarding", ())
 
 
 def _known_step(state: str, registry: Registry) -> bool:

@@ -157,3 +157,4 @@ class PrivacyStep(StrEnum):
 
 class RepliesStep(StrEnum):
     WRITE = "replies.write"  # the participant's answer back to a widyaiswara's reply
+    COACH = "replies.coach"  # a widyaiswara's reply to an answer, after its reply button
