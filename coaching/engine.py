@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from coaching import names, navigation, progress, text
+from coaching.address import salutation
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -383,10 +384,10 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
         coach_home = coach_flow.home(snap, participant=onboarded(snap))
         if not onboarded(snap):
             return stay(snap, coach_home, reprompt=False)
-        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        welcome = note("common.welcome_back", name=salutation(snap))
         return go(HOME, coach_home, welcome)
     if onboarded(snap):
-        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        welcome = note("common.welcome_back", name=salutation(snap))
         return go(HOME, welcome, *link_replies)
     data: dict[str, Any] = dict(snap.data)
     if join:

@@ -30,6 +30,7 @@ class MenuStep(StrEnum):
 
 class SettingsStep(StrEnum):
     LANGUAGE = "settings.language"
+    ADDRESS = "settings.address"  # how to address the participant (/sapaan)
 
 
 class ExercisesStep(StrEnum):
