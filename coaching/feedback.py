@@ -32,7 +32,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory  # type: ignore[import-untyped]
 
-from coaching.address import form
+from coaching import address as addressing
 from coaching.model import KLTB_STEPS, Reply, SaveAnswer, Snapshot
 from coaching.network import MapView
 from coaching.text import render
@@ -343,7 +343,7 @@ def reply(snap: Snapshot, key: str, fb: Feedback, text: str = "", *, kept: bool 
     ``kept``: the draft did not replace an earlier full answer (it was not stored).
     """
     locale = snap.locale if snap.locale in LOCALES else "id"
-    chosen = form(snap)
+    chosen = addressing.form(snap)
     address = render(locale, "feedback.address", form=chosen)
 
     def say(value: Mapping[str, str]) -> str:
