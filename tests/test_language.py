@@ -38,8 +38,19 @@ def visible(source: str) -> str:
     return _BLOCK.sub(strings, _COMMENT.sub("", source))
 
 
+WEB_TEXTS = Path(__file__).resolve().parent.parent / "web" / "templates" / "text"
+
+
 def templates(locale: str) -> list[Path]:
-    return sorted((text.TEMPLATE_DIR / locale).glob("*.j2"))
+    """The bot's templates, and the dashboard's and Mini App's texts (web/templates/text)."""
+    return [*sorted((text.TEMPLATE_DIR / locale).glob("*.j2")), WEB_TEXTS / f"{locale}.j2"]
+
+
+def test_the_checks_read_the_dashboard_and_mini_app_texts_too() -> None:
+    for locale in ("id", "en"):
+        shown = [p for p in templates(locale) if p.parent == WEB_TEXTS]
+        assert [p.name for p in shown] == [f"{locale}.j2"] and shown[0].is_file()
+        assert "mini_title" in shown[0].read_text(encoding="utf-8")  # the Mini App's strings
 
 
 def hits(term: str, body: str) -> list[str]:
