@@ -72,6 +72,7 @@ class KltbStep(StrEnum):
     NOTE = "kltb.note"
     PLAN = "kltb.plan"
     DUE = "kltb.due"
+    CASES = "kltb.cases"  # an actor of a case map, made a KLTB target with one tap
 
 
 class Bab2Step(StrEnum):
