@@ -113,3 +113,19 @@ def test_the_checks_see_what_a_template_shows_and_only_that() -> None:
     assert "Pilih aktor" in shown and "Bekerjasama" in shown and "antar pihak" in shown
     assert hits("bekerjasama", shown) and _ANTAR.search(shown)
     assert not hits("aktor", "antaraktor") and not hits("ya", "daya")
+
+
+# Literal renderings of the Indonesian found when the English was read through (issue 13).
+LITERAL_EN = ("is walked", "are walked", "this message of yours", "Continue with the next one")
+
+
+def test_english_examples_use_english_words_and_read_naturally() -> None:
+    """An English user types strong/weak (the parser takes both languages): the English
+    examples teach the English words; the CSV help may name the Indonesian ones beside them."""
+    found = []
+    for path in templates("en"):
+        body = visible(path.read_text(encoding="utf-8"))
+        if path.name != "csv.j2":
+            found += [(path.name, w, h) for w in ("kuat", "lemah") for h in hits(w, body)]
+        found += [(path.name, p, h) for p in LITERAL_EN for h in hits(p, body)]
+    assert found == [], found
