@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching import text
-from coaching.flows.replies import reply_button
+from coaching.cohort import reply_button
 from coaching.model import AnswerNote as NoteView
 from coaching.model import Reply, ReplyToAnswer
 from storage.db import Database

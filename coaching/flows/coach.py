@@ -33,10 +33,11 @@ from coaching.cohort import (
     Roster,
     parse_start,
     plan_line,
+    reply_button,
 )
 from coaching.cohortnet import CohortNetwork
 from coaching.curriculum import EXERCISES
-from coaching.flows import onboarding, replies
+from coaching.flows import onboarding
 from coaching.flows.common import note, stay
 from coaching.model import (
     BecomeCoach,
@@ -491,7 +492,7 @@ def _detail(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
     # Offered only if it can reach them; otherwise the detail says why (coach.detail).
     actions = ((nudge, back),) if member.nudge == "ok" else ((back,),)
     # Each answer shown has its own reply button (besides /balas N text).
-    answers = [replies.reply_button(r.id, r.exercise) for r in detail.reflections if r.id]
+    answers = [reply_button(r.id, r.exercise) for r in detail.reflections if r.id]
     answers = answers[:REPLY_BUTTONS]  # any further ones by /balas N
     rows = tuple(tuple(answers[i : i + 2]) for i in range(0, len(answers), 2))
     replied: list[Reply] = [Reply("coach.detail", context, rows, stable=True)]

@@ -13,6 +13,8 @@ coach returns to the state they were in (a coach may be a participant mid-exerci
 
 from __future__ import annotations
 
+from coaching.cohort import REPLY_PREFIX as COACH_PREFIX
+from coaching.cohort import plain_key
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import MenuStep
 from coaching.flows.states import RepliesStep as Step
@@ -31,25 +33,10 @@ from coaching.needs import Focus, Needs
 from coaching.validate import check_answer, is_number, normalise
 
 PREFIX = "fb"  # the participant's "write back" under a coach's reply
-COACH_PREFIX = "kb"  # a coach's "reply" under a participant's answer: kb:<answer id>
 CANCEL = "cancel"
 CANCEL_WORDS = frozenset({"batal", "cancel", "/batal", "/cancel"})
 
 STEPS = Steps(Step)
-
-
-KEY_MAX = 36  # an answer's key carried in its reply button (j1:0:kb:<id>:<key> ≤ 64 bytes)
-
-
-def reply_button(answer_id: int, exercise: str) -> Option:
-    """A coach's one-tap reply to one answer (shown in the coach's views and notices)."""
-    key = exercise if _plain_key(exercise) else ""
-    value = f"{COACH_PREFIX}:{answer_id}:{key}" if key else f"{COACH_PREFIX}:{answer_id}"
-    return Option(value, "replies.btn_reply", {"answer": answer_id, "key": exercise})
-
-
-def _plain_key(key: str) -> bool:
-    return 0 < len(key) <= KEY_MAX and all(c.isascii() and (c.isalnum() or c in "._") for c in key)
 
 
 @STEPS.prompt(Step.WRITE)
@@ -133,7 +120,7 @@ class Replies(StepFlow):
         if not is_number(number) or len(number) > 12:
             return stay(snap, reprompt=False)
         if prefix == COACH_PREFIX:
-            return _coach_reply(snap, int(number), key if _plain_key(key) else "")
+            return _coach_reply(snap, int(number), key if plain_key(key) else "")
         if snap.profile.consent_at is None:
             return stay(snap, reprompt=False)
         return go(Step.WRITE, data={"answer": int(number)})
