@@ -81,6 +81,23 @@ _CLAIM = (
     )
 )
 _INSERT = insert(_T).returning(_T.c.id)
+# A message's outcome: one statement per set of columns written, built on first use (building
+# it per call, with its values inlined, cost more than running it).
+_RECORDS: dict[frozenset[str], Any] = {}
+
+
+def _recorded(columns: frozenset[str]) -> Any:
+    statement = _RECORDS.get(columns)
+    if statement is None:
+        statement = (
+            update(_T)
+            .where(_T.c.id == bindparam("row"))
+            .values({name: bindparam(name, type_=_T.c[name].type) for name in sorted(columns)})
+        )
+        _RECORDS[columns] = statement
+    return statement
+
+
 _EARLIER = select(_T.c.id).where(*_UNSENT).limit(1)
 
 
@@ -302,7 +319,7 @@ class Deliverer:
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
 
         def record(session: Session) -> Pending | None:
-            session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
+            session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
                 session.execute(
                     update(Participant)
