@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    bindparam,
+    exists,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,7 +55,7 @@ from coaching.model import (
     WriteBack,
 )
 from storage import answer_notes, cohorts, maps, networks, outbox, plans, reminders
-from storage.models import Answer, Participant, ProcessedUpdate, Progress
+from storage.models import Answer, NetworkMap, Participant, ProcessedUpdate, Progress
 from storage.outbox import Pending
 
 PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"}) | frozenset(
@@ -71,12 +81,22 @@ class InviteLost(Exception):
 _PARTICIPANT = select(Participant).where(Participant.external_id == bindparam("external_id"))
 _PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
 _ANSWER_T = cast(Table, Answer.__table__)
-_ANSWERS = select(_ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
-    _ANSWER_T.c.participant_id == bindparam("participant")
-)
 _PROGRESS_T = cast(Table, Progress.__table__)
-_PROGRESS = select(_PROGRESS_T.c.item_key).where(
-    _PROGRESS_T.c.participant_id == bindparam("participant")
+_MAPS_T = cast(Table, NetworkMap.__table__)
+_OWNER: BindParameter[int] = bindparam("participant")
+# What the snapshot reads of the participant's own rows, in one statement: their answers ("a"),
+# the items they completed ("p"), and whether they have a map ("m"; the maps are loaded only
+# then). One round trip where there were three.
+_OWN = union_all(
+    select(literal_column("'a'"), _ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
+        _ANSWER_T.c.participant_id == _OWNER
+    ),
+    select(literal_column("'p'"), _PROGRESS_T.c.item_key, null()).where(
+        _PROGRESS_T.c.participant_id == _OWNER
+    ),
+    select(literal_column("'m'"), literal_column("''"), null()).where(
+        exists().where(_MAPS_T.c.participant_id == _OWNER)
+    ),
 )
 _PARTICIPANT_T = cast(Table, Participant.__table__)
 # A new participant: the row as ``locked`` creates it (a Core statement with its parameters
@@ -209,9 +229,17 @@ def write(session: Session, participant: Participant, values: Mapping[str, Any])
 
 
 def snapshot(session: Session, participant: Participant, now: datetime) -> Snapshot:
-    rows = session.execute(_ANSWERS, {"participant": participant.id})
-    answers = {key: answer for key, answer in rows.all()}
-    completed = frozenset((session.execute(_PROGRESS, {"participant": participant.id})).scalars())
+    answers: dict[str, str] = {}
+    done: list[str] = []
+    has_maps = False
+    for kind, key, answer in session.execute(_OWN, {"participant": participant.id}):
+        if kind == "a":
+            answers[key] = answer
+        elif kind == "p":
+            done.append(key)
+        else:
+            has_maps = True
+    completed = frozenset(done)
     profile = Profile(
         name=participant.name,
         unit=participant.unit,
@@ -223,7 +251,7 @@ def snapshot(session: Session, participant: Participant, now: datetime) -> Snaps
         quiet_start=participant.quiet_start,
         quiet_end=participant.quiet_end,
     )
-    views = maps.load_maps(session, participant.id)
+    views = maps.load_maps(session, participant.id) if has_maps else ()
     network = maps.active_view(participant, views)
     return Snapshot(
         profile=profile,
