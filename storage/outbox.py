@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, exists, func, insert, null, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,56 @@ _CLAIM = (
     )
 )
 _INSERT = insert(_T).returning(_T.c.id)
-_EARLIER = select(_T.c.id).where(*_UNSENT).limit(1)
+# A message's outcome: one statement per set of columns written, built on first use (building
+# it per call, with its values inlined, cost more than running it).
+_RECORDS: dict[frozenset[str], Any] = {}
+
+
+def _recorded(columns: frozenset[str]) -> Any:
+    statement = _RECORDS.get(columns)
+    if statement is None:
+        statement = (
+            update(_T)
+            .where(_T.c.id == bindparam("row"))
+            .values({name: bindparam(name, type_=_T.c[name].type) for name in sorted(columns)})
+        )
+        _RECORDS[columns] = statement
+    return statement
+
+
+# A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
+# message of the chat still waits: the check and the insert in one statement.
+_WAITING = exists().where(
+    _T.c.channel == bindparam("waiting_channel"),
+    _T.c.chat_id == bindparam("waiting_chat"),
+    _T.c.sent_at.is_(None),
+    _T.c.failed_at.is_(None),
+)
+_LEASED_COLUMNS = (
+    "participant_id",
+    "channel",
+    "chat_id",
+    "payload",
+    "created_at",
+    "next_attempt_at",
+)
+_INSERT_LEASED = (
+    insert(_T)
+    .values(
+        {
+            **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
+            "attempts": case((_WAITING, 0), else_=1),
+            "claimed_by": case(
+                (_WAITING, null()), else_=bindparam("lease_by", type_=_T.c.claimed_by.type)
+            ),
+            "claimed_until": case(
+                (_WAITING, null()),
+                else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
+            ),
+        }
+    )
+    .returning(_T.c.id, _T.c.claimed_by)
+)
 
 
 class Verdict(StrEnum):
@@ -302,7 +351,7 @@ class Deliverer:
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
 
         def record(session: Session) -> Pending | None:
-            session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
+            session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
                 session.execute(
                     update(Participant)
@@ -401,12 +450,15 @@ def enqueue(
         for payload in payloads
     ]
     leased = False
+    first: list[int] = []
     if rows and claim_as is not None:
-        earlier = session.execute(_EARLIER, {"channel": channel, "chat": chat_id})
-        if earlier.first() is None:
-            rows[0].update(claimed_by=handoff_name(claim_as), claimed_until=now + LEASE, attempts=1)
-            leased = True
-    ids = tuple([(session.execute(_INSERT, row)).scalar_one() for row in rows])
+        head = rows.pop(0)
+        row = {key: head[key] for key in _LEASED_COLUMNS}
+        lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
+        waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
+        new_id, held_by = session.execute(_INSERT_LEASED, {**row, **lease, **waiting}).one()
+        first, leased = [new_id], held_by is not None
+    ids = tuple(first + [(session.execute(_INSERT, row)).scalar_one() for row in rows])
     if not leased:
         return ids, None
     return ids, Pending(ids[0], chat_id, participant_id, dict(payloads[0]), 1)
