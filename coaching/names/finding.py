@@ -40,5 +40,5 @@ def find_items(typed: str, labels: Sequence[str], *, near: bool = True) -> list[
         return prefixed or None
     query = " ".join(wanted)
     scored = [(fuzz.partial_ratio(query, " ".join(words)), i) for i, words in enumerate(keys)]
-    near = [i for score, i in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= FIND_SCORE]
-    return near or None
+    close = [i for score, i in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= FIND_SCORE]
+    return close or None
