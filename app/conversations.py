@@ -260,22 +260,23 @@ def _handle(
             session, participant, who.channel, who.chat_id, replies, update_id, now
         )
         return Handled(participant.id, outcome.state, after.locale, ids, toast)
+    # The participant's row is written once, with one UPDATE (``participants.write``): the
+    # columns the effects set and the conversation's own.
+    columns: dict[str, Any] = {}
     try:
-        participants.store_effects(session, participant, outcome.effects, now, who)
+        participants.store_effects(session, participant, outcome.effects, now, who, columns=columns)
     except InviteLost as lost:
         raise _EngineFailure(participant.state) from lost
     if retrying is not None:
         deadletters.resolve(session, retrying, now)
     if outcome.changed:
-        participant.state = outcome.state
-        participant.state_data = dict(outcome.data)
-        participant.seq = after.seq
-    participant.last_active_at = now
-    participant.updated_at = now
-    participant.ignored_nudges = 0  # any sign of life ends a pause in reminders
-    reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
+        columns.update(state=outcome.state, state_data=dict(outcome.data), seq=after.seq)
+    columns.update(last_active_at=now, updated_at=now)
+    columns["ignored_nudges"] = 0  # any sign of life ends a pause in reminders
     if participant.chat_id != who.chat_id:
-        participant.chat_id = who.chat_id
+        columns["chat_id"] = who.chat_id
+    participants.write(session, participant, columns)
+    reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
     ids, claimed = participants.queue(
         session, participant, who, replies, after.seq, now, claim_as=claim_as
     )

@@ -32,6 +32,7 @@ SECRET = "bench-Secret_1"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
 UNLIMITED = 1e9
+LAST_WORDS = 20_000  # characters of a stopped worker's log kept for ``Worker.errors``
 
 JSON = dict[str, Any]
 
@@ -246,6 +247,7 @@ class Worker:
         self.command = list(command or [sys.executable, "-m", "cli.main", "run"])
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tempfile.NamedTemporaryFile(prefix="jejaring-worker-", suffix=".log")  # noqa: SIM115
+        self._last_words = ""
 
     @property
     def pid(self) -> int:
@@ -277,6 +279,8 @@ class Worker:
         raise TimeoutError(f"worker on {self.port} not ready: {self.errors()}")
 
     def errors(self, tail: int = 4000) -> str:
+        if self.log.closed:  # stopped: what it had written then
+            return self._last_words[-tail:]
         self.log.flush()
         return Path(self.log.name).read_text(errors="replace")[-tail:]
 
@@ -287,13 +291,24 @@ class Worker:
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM (a graceful stop; profilers write their output), SIGKILL if it hangs."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+            if self.proc is None or self.proc.poll() is not None:
+                return
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        finally:
+            self._close_log()
+
+    def _close_log(self) -> None:
+        """Close (and so delete) the log, keeping its end for ``errors``: a log left open
+        was closed by the garbage collector, whose ResourceWarning then surfaced in whichever
+        test happened to be running (pytest turns it into a failure)."""
+        if not self.log.closed:
+            self._last_words = self.errors(LAST_WORDS)
+            self.log.close()
 
 
 def emit(result: JSON, as_json: bool) -> None:

@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from coaching import schedule
@@ -58,8 +59,14 @@ class Forbidden(PermissionError):
 # --- what a coach sees --------------------------------------------------------------------------
 
 
+_COACHES = cast(Table, Coach.__table__)
+# Every /start and /menu asks whether the sender coaches: built once (building it per call cost
+# as much as running it).
+_COACH_ID = select(_COACHES.c.id).where(_COACHES.c.telegram_user_id == bindparam("user"))
+
+
 def coach_id_of(session: Session, telegram_user_id: int) -> int | None:
-    found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
+    found = session.execute(_COACH_ID, {"user": telegram_user_id})
     return found.scalar_one_or_none()
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, exists, func, insert, null, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,7 +88,58 @@ _CLAIM = (
     )
 )
 _INSERT = insert(_T).returning(_T.c.id)
-_EARLIER = select(_T.c.id).where(*_UNSENT, _LAZY == 0).limit(1)
+# A message's outcome: one statement per set of columns written, built on first use (building
+# it per call, with its values inlined, cost more than running it).
+_RECORDS: dict[frozenset[str], Any] = {}
+
+
+def _recorded(columns: frozenset[str]) -> Any:
+    statement = _RECORDS.get(columns)
+    if statement is None:
+        statement = (
+            update(_T)
+            .where(_T.c.id == bindparam("row"))
+            .values({name: bindparam(name, type_=_T.c[name].type) for name in sorted(columns)})
+        )
+        _RECORDS[columns] = statement
+    return statement
+
+
+# A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
+# message of the chat still waits (a lazy one does not count: it goes after the rest anyway):
+# the check and the insert in one statement.
+_WAITING = exists().where(
+    _T.c.channel == bindparam("waiting_channel"),
+    _T.c.chat_id == bindparam("waiting_chat"),
+    _T.c.sent_at.is_(None),
+    _T.c.failed_at.is_(None),
+    _LAZY == 0,
+)
+_LEASED_COLUMNS = (
+    "participant_id",
+    "channel",
+    "chat_id",
+    "payload",
+    "created_at",
+    "next_attempt_at",
+)
+_INSERT_LEASED = (
+    insert(_T)
+    .values(
+        {
+            **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
+            "attempts": case((_WAITING, 0), else_=1),
+            "claimed_by": case(
+                (_WAITING, null()), else_=bindparam("lease_by", type_=_T.c.claimed_by.type)
+            ),
+            "claimed_until": case(
+                (_WAITING, null()),
+                else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
+            ),
+        }
+    )
+    .returning(_T.c.id, _T.c.claimed_by)
+)
 
 
 class Verdict(StrEnum):
@@ -353,7 +404,7 @@ class Deliverer:
             log.warning("outbox %s not deliverable: %s", pending.id, result.error)
 
         def record(session: Session) -> Pending | None:
-            session.execute(update(_T).where(_T.c.id == pending.id).values(**values))
+            session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
             if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
                 session.execute(
                     update(Participant)
@@ -452,19 +503,22 @@ def enqueue(
         for payload in payloads
     ]
     leased = False
-    # The first message that is not lazy: a summary goes after it anyway.
+    # The first message that is not lazy is the one leased: a summary goes after it anyway.
     first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
-    if rows and claim_as is not None:
-        earlier = session.execute(_EARLIER, {"channel": channel, "chat": chat_id})
-        if earlier.first() is None:
-            rows[first].update(
-                claimed_by=handoff_name(claim_as), claimed_until=now + LEASE, attempts=1
-            )
-            leased = True
-    ids = tuple([(session.execute(_INSERT, row)).scalar_one() for row in rows])
+    ids: list[int] = []
+    for index, row in enumerate(rows):
+        if index == first and claim_as is not None:
+            values = {key: row[key] for key in _LEASED_COLUMNS}
+            lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
+            waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
+            new_id, held_by = session.execute(_INSERT_LEASED, {**values, **lease, **waiting}).one()
+            ids.append(new_id)
+            leased = held_by is not None
+        else:
+            ids.append(session.execute(_INSERT, row).scalar_one())
     if not leased:
-        return ids, None
-    return ids, Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
+        return tuple(ids), None
+    return tuple(ids), Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
 
 
 _REMINDER_STATUS = {
