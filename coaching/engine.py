@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from coaching import names, navigation, progress, text
+from coaching import navigation, progress, text, typed
 from coaching.address import salutation
 from coaching.curriculum import EXERCISES
 from coaching.flows import REGISTRY
@@ -57,16 +57,14 @@ from coaching.network import (
     next_history,
     op_to_json,
 )
-from coaching.validate import is_number, normalise
 
 HOME = MenuStep.MAIN
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
 START_PAYLOAD_MAX = 64
-# An answered step's message edited to a one-line summary (_summarised). Off: over the Bot API
-# emulator the extra edit per step held a chat's next message back for seconds (the outbox's
-# pacing and hand-off, tests/test_e2e.py); on again once the outbox sends an edit beside the
-# next message without delaying it.
-SUMMARISE = False
+# An answered step's message edited to a one-line summary (_summarised). The outbox sends such
+# an edit after the chat's other messages and only with a message to spare in the chat's pace
+# (storage/outbox.py, lazy messages), so it never holds the next message back.
+SUMMARISE = True
 
 
 def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outcome:
@@ -87,11 +85,12 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
         if not _open_toggle(snap, event, registry):
             return _unchanged(snap, _stale(snap))
         event = dataclasses.replace(event, seq=snap.seq)  # its step is still open
+    answered: tuple[Event, Flow] | None = None
     if event.kind is EventKind.COMMAND:
         outcome = _command(snap, event, registry)
     else:
         flow = _flow(snap, registry)
-        found = _find(snap, event, flow)
+        found = typed.find(snap, event, flow)
         if isinstance(found, Outcome):  # typed part of a name: the list narrowed to the matches
             return found
         event = found
@@ -102,10 +101,16 @@ def handle(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> Outco
             # Buttons are only ever ours: a value we did not offer is forged or outdated.
             return _unchanged(snap, _stale(snap))
         outcome = flow.handle(snap, event)
+        if typed.refused(snap, event, outcome):  # read as a button's words, or said what fits
+            again = typed.by_words(snap, event, flow)
+            if isinstance(again, Outcome):
+                return _unchanged(snap, again)
+            if again is None:
+                return _finish(snap, typed.not_found(snap, event, flow, outcome), registry)
+            event, outcome = again, flow.handle(snap, again)
         if SUMMARISE and event.seq and navigation.summarised(snap.state):
-            # An answer button of this step: its message becomes a one-line summary.
-            outcome = _summarised(snap, event, flow, outcome)
-    return _finish(snap, outcome, registry)
+            answered = (event, flow)  # an answer button: its message becomes a summary
+    return _finish(snap, outcome, registry, answered)
 
 
 def _unchanged(snap: Snapshot, outcome: Outcome) -> Outcome:
@@ -287,14 +292,17 @@ def _open_toggle(snap: Snapshot, event: Event, registry: Registry) -> bool:
     return flow is not None and _offered(snap, event.choice, flow)
 
 
-def _summarised(snap: Snapshot, event: Event, flow: Flow, outcome: Outcome) -> Outcome:
+def _summarised(
+    snap: Snapshot, answered: tuple[Event, Flow], outcome: Outcome, asked_next: tuple[Reply, ...]
+) -> Outcome:
     """A step answered with one of its buttons: the message that asked is edited to a one-line
     summary without buttons ("Kekuatan hubungan? → 💪 Kuat"), unless the answer itself edits
-    that message (a toggle, a page) or changed nothing."""
+    that message (a toggle, a page; ``asked_next``: the same step's prompt once the effects
+    are applied, as ``_finish`` worked it out) or changed nothing."""
+    event, flow = answered
     if not outcome.changed or any(r.edit for r in outcome.replies):
         return outcome
-    same = outcome.state == snap.state and outcome.reprompt
-    if same and any(r.edit for r in flow.prompt(apply(snap, outcome))):
+    if any(r.edit for r in asked_next):
         return outcome
     for asked in flow.prompt(snap):
         option = next((o for o in asked.flat_options() if o.value == event.choice), None)
@@ -440,62 +448,25 @@ def _known_step(state: str, registry: Registry) -> bool:
 def _offered(snap: Snapshot, value: str, flow: Flow) -> bool:
     if any(value == o.value for reply in flow.prompt(snap) for o in reply.flat_options()):
         return True
-    return value.startswith(_ITEMS) and any(o.value == value for o in _items(snap, flow))
+    return value.startswith(typed.ITEMS) and any(o.value == value for o in typed.items(snap, flow))
 
 
-_ITEMS = ("pick:", "toggle:")  # a list's items (coaching/flows/picker.py), numbered
-_PAGES_MAX = 100  # 800 items: a list is never longer (maps are bounded well below)
-FOUND_MAX = 8  # matches shown as buttons; more ask for more letters
-
-
-def _items(snap: Snapshot, flow: Flow) -> list[Option]:
-    """Every item of the step's list, on every page (a list shows one page at a time)."""
-    items: list[Option] = []
-    for page in range(_PAGES_MAX):
-        paged = dataclasses.replace(snap, data={**snap.data, "page": page}) if page else snap
-        options = [o for r in flow.prompt(paged) for o in r.flat_options()]
-        items += [o for o in options if o.value.startswith(_ITEMS)]
-        if not any(o.value == "page:next" for o in options):
-            break
-    return items
-
-
-def _find(snap: Snapshot, event: Event, flow: Flow) -> Event | Outcome:
-    """Typed text that means a button: its label (``Kuat``), a list item's number (``12``),
-    or part of a list item's name (``budi``: one match is chosen; several are offered)."""
-    if event.kind is not EventKind.TEXT:
-        return event
-    options = [o for reply in flow.prompt(snap) for o in reply.flat_options()]
-    if not options:
-        return event
-    typed = normalise(event.text).casefold()
-    for option in options:
-        label = text.button_label(snap.locale, option.label, **option.context)
-        if normalise(label).casefold() == typed:
-            return Event(EventKind.CHOICE, choice=option.value)
-    if not any(o.value.startswith(_ITEMS) for o in options):
-        return event  # no list here: a number is no button (none shows one)
-    items = _items(snap, flow)
-    if is_number(typed):
-        number = int(typed)
-        chosen = [o for o in items if o.context.get("number") == number]
-        return Event(EventKind.CHOICE, choice=chosen[0].value) if chosen else event
-    found = names.find_items(typed, [str(o.context.get("name", "")) for o in items])
-    if found is None:
-        return event
-    if len(found) == 1:
-        return Event(EventKind.CHOICE, choice=items[found[0]].value)
-    shown = tuple((items[i],) for i in found[:FOUND_MAX])
-    context = {"typed": event.text.strip()[:40], "count": len(found), "max": FOUND_MAX}
-    reply = Reply("common.found", context, shown)
-    return Outcome(snap.state, snap.data, replies=(reply,), changed=False, reprompt=False)
-
-
-def _finish(snap: Snapshot, outcome: Outcome, registry: Registry) -> Outcome:
+def _finish(
+    snap: Snapshot,
+    outcome: Outcome,
+    registry: Registry,
+    answered: tuple[Event, Flow] | None = None,
+) -> Outcome:
+    """The outcome with its effects applied to the snapshot (once) and the next question."""
     outcome, after = _earn(snap, outcome, apply(snap, outcome))
+    asked: tuple[Reply, ...] = ()
+    if outcome.reprompt:
+        after, asked = _prompt(_valid_state(after, registry), registry)
+    if answered is not None:
+        same = asked if after.state == snap.state else ()
+        outcome = _summarised(snap, answered, outcome, same)
     if not outcome.reprompt:
         return dataclasses.replace(outcome, after=after)
-    after, asked = _prompt(_valid_state(after, registry), registry)
     replies = outcome.replies + navigation.navigable(after.state, asked)
     return dataclasses.replace(
         outcome, state=after.state, data=after.data, replies=replies, after=after

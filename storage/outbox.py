@@ -5,6 +5,11 @@ strictly in order: a worker sends a chat's earliest unsent message only if no ot
 holds a live lease on it, and keeps going until the chat is drained, so two workers never
 interleave one chat. A crash after sending but before marking can repeat one message; that is
 the price of never losing one (Telegram has no idempotency key for sendMessage).
+
+A *lazy* message — an answered step's message edited to its one-line summary (``summary`` in
+its payload) — changes an older message, so its order does not matter: a chat's other messages
+go first, and it is sent only when the chat's pace leaves a message to spare, so it never holds
+the next message back; otherwise it waits (``next_attempt_at``) for the sweep or the next kick.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ RECORD_PATIENCE = 120.0
 # Core statements on the table, not the ORM entity: the ORM's bulk UPDATE path and entity
 # loading cost more than the statements themselves, and nothing here needs identity.
 _T = cast(Table, OutboxMessage.__table__)
+# A lazy message (an answered step's summary, an edit of an older message): after the rest.
+_LAZY = case((_T.c.payload["summary"].as_boolean().is_(True), 1), else_=0)
 # A chat's messages still to send, oldest first.
 _UNSENT = (
     _T.c.channel == bindparam("channel"),
@@ -67,7 +74,7 @@ _NEXT = (
         _T.c.claimed_until,
     )
     .where(*_UNSENT)
-    .order_by(_T.c.id)
+    .order_by(_LAZY, _T.c.id)
     .limit(1)
 )
 _NEXT_FOR_UPDATE = _NEXT.with_for_update()
@@ -99,12 +106,14 @@ def _recorded(columns: frozenset[str]) -> Any:
 
 
 # A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
-# message of the chat still waits: the check and the insert in one statement.
+# message of the chat still waits (a lazy one does not count: it goes after the rest anyway):
+# the check and the insert in one statement.
 _WAITING = exists().where(
     _T.c.channel == bindparam("waiting_channel"),
     _T.c.chat_id == bindparam("waiting_chat"),
     _T.c.sent_at.is_(None),
     _T.c.failed_at.is_(None),
+    _LAZY == 0,
 )
 _LEASED_COLUMNS = (
     "participant_id",
@@ -159,6 +168,11 @@ class Pending:
     payload: dict[str, Any]
     attempts: int
 
+    @property
+    def lazy(self) -> bool:
+        """An edit of an older message into its summary: sent when the chat has time to spare."""
+        return self.payload.get("summary") is True
+
 
 class Sender(Protocol):
     channel: str
@@ -178,15 +192,27 @@ def utcnow() -> datetime:
 class ChatPacer:
     """Per-chat token bucket: Telegram allows about one message a second, in short bursts."""
 
-    def __init__(self, rate: float = 1.0, burst: int = 3) -> None:
-        self.rate, self.burst = rate, burst
+    def __init__(
+        self, rate: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
         self._buckets: dict[int, tuple[float, float]] = {}
+
+    def _tokens(self, chat_id: int, now: float) -> float:
+        tokens, stamp = self._buckets.get(chat_id, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - stamp) * self.rate)
+
+    def spare(self, chat_id: int) -> float:
+        """Seconds until this chat could take a lazy message and still have one left for its
+        next message (0: now). Takes nothing."""
+        need = min(2.0, float(self.burst))
+        tokens = self._tokens(chat_id, self.clock())
+        return 0.0 if tokens >= need else (need - tokens) / self.rate
 
     def delay(self, chat_id: int) -> float:
         """Seconds to wait before this chat may take one more message (and take it)."""
-        now = time.monotonic()
-        tokens, stamp = self._buckets.get(chat_id, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        now = self.clock()
+        tokens = self._tokens(chat_id, now)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
         self._buckets[chat_id] = (tokens - 1, now + wait) if wait else (tokens - 1, now)
         if len(self._buckets) > 50_000:  # forget idle chats
@@ -199,6 +225,9 @@ class Unpaced(ChatPacer):
     """No pacing at all: for benchmarks against a local emulator (``JEJARING_RATE_LIMIT=0``)."""
 
     def delay(self, chat_id: int) -> float:
+        return 0.0
+
+    def spare(self, chat_id: int) -> float:
         return 0.0
 
 
@@ -247,6 +276,10 @@ class Deliverer:
         async with lock:
             pending = self._handoff.pop(chat_id, None) or await self._claim(chat_id)
             while pending is not None:
+                if pending.lazy and (spare := self.pacer.spare(chat_id)):
+                    # Now it would make the chat's next message wait: later, after the rest.
+                    pending = await self._defer(pending, spare)
+                    continue
                 wait = self.pacer.delay(chat_id)
                 if wait:
                     await asyncio.sleep(wait)
@@ -316,6 +349,26 @@ class Deliverer:
             _CLAIM, {"row": row.id, "by": self.worker, "until": now + LEASE, "attempts": attempts}
         )
         return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), attempts)
+
+    async def _defer(self, pending: Pending, seconds: float) -> Pending | None:
+        """A lazy message left for later (not an attempt); the chat's next other message, if
+        one waits, claimed instead."""
+        later = self.clock() + timedelta(seconds=max(seconds, 0.05))
+
+        def defer(session: Session) -> Pending | None:
+            session.execute(
+                update(_T)
+                .where(_T.c.id == pending.id)
+                .values(
+                    claimed_by=None,
+                    claimed_until=None,
+                    next_attempt_at=later,
+                    attempts=pending.attempts - 1,
+                )
+            )
+            return self._claim_in(session, pending.chat_id)
+
+        return await self.db.run(defer)
 
     async def _record_surely(
         self, pending: Pending, result: SendResult, *, claim_next: bool = False
@@ -450,18 +503,22 @@ def enqueue(
         for payload in payloads
     ]
     leased = False
-    first: list[int] = []
-    if rows and claim_as is not None:
-        head = rows.pop(0)
-        row = {key: head[key] for key in _LEASED_COLUMNS}
-        lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
-        waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
-        new_id, held_by = session.execute(_INSERT_LEASED, {**row, **lease, **waiting}).one()
-        first, leased = [new_id], held_by is not None
-    ids = tuple(first + [(session.execute(_INSERT, row)).scalar_one() for row in rows])
+    # The first message that is not lazy is the one leased: a summary goes after it anyway.
+    first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
+    ids: list[int] = []
+    for index, row in enumerate(rows):
+        if index == first and claim_as is not None:
+            values = {key: row[key] for key in _LEASED_COLUMNS}
+            lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
+            waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
+            new_id, held_by = session.execute(_INSERT_LEASED, {**values, **lease, **waiting}).one()
+            ids.append(new_id)
+            leased = held_by is not None
+        else:
+            ids.append(session.execute(_INSERT, row).scalar_one())
     if not leased:
-        return ids, None
-    return ids, Pending(ids[0], chat_id, participant_id, dict(payloads[0]), 1)
+        return tuple(ids), None
+    return tuple(ids), Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
 
 
 _REMINDER_STATUS = {

@@ -353,6 +353,7 @@ def test_bad_input_at_every_step_is_re_asked_and_changes_nothing(
         assert said[0].key in {
             "common.bad_media",
             "common.use_buttons",
+            "common.not_found",
             "common.bad_answer_short",
             "common.bad_answer_long",
             "bab5.need_text",

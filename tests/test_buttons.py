@@ -12,7 +12,6 @@ import json
 
 import pytest
 
-from coaching.engine import SUMMARISE
 from coaching.model import Event, EventKind, Outcome
 from tests.support import Conversation
 from tests.test_handlers import Harness, bot  # noqa: F401  (the fixture)
@@ -122,7 +121,6 @@ def test_toggles_stay_valid_while_their_step_is_open_and_a_double_tap_is_harmles
     assert convo.snap.state == "network.home" and target
 
 
-@pytest.mark.xfail(not SUMMARISE, reason="summaries are off (coaching/engine.py)", strict=True)
 def test_a_finished_steps_message_becomes_a_one_line_summary() -> None:
     convo = Conversation()
     convo.send("/start")
@@ -134,7 +132,6 @@ def test_a_finished_steps_message_becomes_a_one_line_summary() -> None:
     assert convo.outcome is not None and convo.outcome.replies[0].edit
 
 
-@pytest.mark.xfail(not SUMMARISE, reason="summaries are off (coaching/engine.py)", strict=True)
 async def test_over_telegram_the_answered_message_is_edited_without_buttons(
     bot: Harness,  # noqa: F811
 ) -> None:
@@ -176,3 +173,23 @@ def test_names_and_ties_untouched_by_stale_taps() -> None:
     outcome = tap(convo, "g::nowhere.at_all:x", convo.snap.seq)
     assert outcome.toast == "common.stale_button"
     assert json.dumps(names(convo))
+
+
+def test_an_answered_step_applies_its_effects_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coaching import engine
+
+    convo = Conversation()
+    convo.onboard()
+    convo.send("/pengingat")
+    real, applied = engine.apply, []
+
+    def counted(snap: object, outcome: object) -> object:
+        applied.append(outcome)
+        return real(snap, outcome)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "apply", counted)
+    event = Event(EventKind.CHOICE, choice="f:weekly", seq=convo.snap.seq)
+    outcome = engine.handle(convo.snap, event)  # answered, and the same step asked again
+    assert len(applied) == 1  # the effects applied once, for the prompt and for the caller
+    assert outcome.after is not None and outcome.after.profile.reminder == "weekly"
+    assert outcome.replies[0].edit  # summarised

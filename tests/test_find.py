@@ -56,9 +56,10 @@ def test_a_typed_number_chooses_the_numbered_item_on_any_page() -> None:
 
 def test_nothing_found_is_answered_with_what_to_type() -> None:
     convo = with_31_actors()
-    convo.send("zzzz")
+    shown = convo.send("zzzz")
     assert convo.snap.state == "kltb.pick"
-    assert "nomornya" not in " ".join(s.plain for s in convo.last)
+    assert shown[0].key == "common.not_found" and "“zzzz”" in shown[0].plain
+    assert "nomornya (1–31)" in shown[0].plain  # this list shows its numbers
 
 
 def test_three_typed_in_the_menu_opens_nothing_and_says_what_to_do() -> None:
@@ -66,7 +67,8 @@ def test_three_typed_in_the_menu_opens_nothing_and_says_what_to_do() -> None:
     convo.onboard()
     shown = convo.send("3")
     assert convo.snap.state == "menu.main"
-    assert shown[0].key == "common.use_buttons"
+    assert shown[0].key == "common.not_found" and "“3”" in shown[0].plain
+    assert "nomornya" not in shown[0].plain  # the menu shows no numbers
     assert "nomornya" not in text.render("id", "common.use_buttons")
     assert "number" not in text.render("en", "common.use_buttons")
 
@@ -88,3 +90,50 @@ def test_in_the_terminal_a_number_taps_the_button_it_is_shown_beside(tmp_path: P
     after = result.stdout.rsplit("›", 1)[-1]
     assert "[2] 🕸️" in result.stdout or "Jejaring personal" in after
     assert "Jejaring personal" in after  # the menu's second button: the network map
+
+
+def test_typed_words_choose_in_the_menu_lesson_pages_and_the_maps_list() -> None:
+    convo = Conversation()
+    convo.onboard()
+    convo.send("pemetaan")  # "Bab IV Pemetaan · 0/6"
+    assert convo.snap.state.startswith("bab4.")
+    convo.send("/menu")
+    convo.send("berjejaring")
+    assert convo.snap.state == "bab2.home"
+    convo.send("latihan 2")  # a lesson page: "⬜️ Latihan 2"
+    assert convo.snap.state == "exercises.answer"
+    assert convo.snap.data["exercise"] == "bab2.latihan2"
+    convo.send("/peta")
+    convo.press("maps")
+    shown = convo.send("karawang")  # two examples: both offered
+    assert shown[0].key == "common.found" and len(shown[0].buttons) == 2
+    convo.send("karawang sesudah")
+    assert convo.snap.state == "network.home"
+    assert convo.snap.network is not None and convo.snap.network.kind == "example"
+
+
+def test_typed_words_choose_in_the_plans_list() -> None:
+    from tests.test_plans import with_plans
+
+    convo = with_plans()
+    convo.send("/rencana")
+    assert convo.snap.state == "plans.list"
+    convo.send("camat")
+    assert convo.snap.state == "plans.item" and convo.snap.data == {"plan": 89}
+
+
+def test_a_name_that_matches_nothing_says_what_was_typed_and_what_to_type() -> None:
+    from tests.test_plans import with_plans
+
+    convo = with_plans()
+    convo.send("/rencana")
+    shown = convo.send("Pak Lurah")
+    assert convo.snap.state == "plans.list"
+    assert shown[0].key == "common.not_found"
+    assert "“Pak Lurah”" in shown[0].plain and "Pak Budi" in shown[0].plain
+    assert "belum mengerti" not in shown[0].plain
+    convo = with_31_actors()
+    shown = convo.send("Pak Lurah")  # a numbered list: its numbers are named too
+    assert shown[0].key == "common.not_found" and "(1–31)" in shown[0].plain
+    shown = convo.send("<b>x</b>" * 30)  # escaped and bounded
+    assert "<b>x</b>" not in shown[0].html and len(shown[0].plain) < 400

@@ -140,3 +140,38 @@ def test_yes_at_a_near_miss_keeps_naming_stakeholders() -> None:
     convo.send("Pak Budy")  # everyone tied to him now: said so, and the next name asked
     convo.press("same:0")
     assert convo.snap.state == "network.name" and convo.last[0].key == "network.already_there"
+
+
+def test_a_stakeholder_in_one_line_on_the_page_with_tambah_and_while_naming() -> None:
+    from coaching.network import MapView
+    from tests.test_network import network_convo, tie, with_map
+
+    convo = network_convo()
+    shown = convo.send("Pak Budi; Bappeda; kuat; informasi, dana")  # on the map's page
+    assert shown[0].key == "network.line_saved" and "Bappeda" in shown[0].plain
+    view = convo.snap.network
+    assert isinstance(view, MapView)
+    budi = view.find("Pak Budi")
+    assert budi is not None and (budi.kind, budi.role) == ("person", "Bappeda")
+    assert budi.resources == ("information", "funds")
+    assert tie(convo, "Sari Dewi", "Pak Budi") == ("strong", "both")
+    with_map(convo)
+    convo.send("/tambah Bu Ani; -; lemah")
+    assert tie(convo, "Sari Dewi", "Bu Ani") == ("weak", "both")
+    with_map(convo)
+    convo.send("/peta")
+    convo.press("add")
+    convo.send("Dinas PU; Pemkab; ; akses")  # no tie written: none assumed
+    assert convo.snap.state == "network.peers"  # still naming: who works with them
+    convo.press("done")
+    assert convo.snap.state == "network.name"
+    assert tie(convo, "Sari Dewi", "Dinas PU") is None
+    before = convo.snap.network
+    shown = convo.send("Bu Dewi; Bappeda; sedang; duit")  # what it did not understand
+    assert shown[0].key == "network.line_help" and "sedang, duit" in shown[0].plain
+    assert "<code>Pak Budi; Bappeda; kuat; informasi, dana</code>" in shown[0].html
+    assert convo.snap.network == before and convo.snap.state == "network.name"
+    shown = convo.send("Pak Budy; Bappeda")  # a near miss is never a second Pak Budi
+    assert shown[0].key == "network.line_near" and convo.snap.network == before
+    convo.send("/bantuan")
+    assert "Pak Budi; Bappeda; kuat; informasi, dana" in " ".join(s.plain for s in convo.last)

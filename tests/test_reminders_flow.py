@@ -57,7 +57,9 @@ def test_frequency_time_zone_and_quiet_hours_are_stored() -> None:
     convo.press("0700")
     assert effects(convo) == (UpdateProfile({"reminder_time": "07:00"}),)
     convo.press("time")
-    convo.send("7.45")  # typed, the Indonesian way
+    convo.send("7.45")  # typed, the Indonesian way: echoed for one tap
+    assert convo.snap.profile.reminder_time == "07:00" and convo.buttons[0] == "0745"
+    convo.press("0745")
     assert convo.snap.profile.reminder_time == "07:45" and convo.snap.state == "reminders.main"
     convo.press("tz")
     convo.send("Europe/Amsterdam")
@@ -103,7 +105,8 @@ def test_a_time_inside_quiet_hours_is_accepted_with_a_note() -> None:
     convo = onboarded()
     convo.send("/pengingat")
     convo.press("time")
-    shown = convo.send("22:00")
+    convo.send("22:00")
+    shown = convo.press("2200")
     assert [s.key for s in shown][:2] == ["reminders.saved", "reminders.time_in_quiet"]
     assert "Senin, 30 Nov, pukul 07:00 WIB" in shown[-1].plain
 
@@ -299,3 +302,27 @@ def test_english_nudge_says_the_same() -> None:
     assert "Kepala Bappeda" in english.plain and "Snooze" in english.plain
     assert [label for _, label in english.buttons][-1] == "🔕 Stop reminders"
     assert engine.HOME == "menu.main"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "read"),
+    [
+        ("id", "jam 7 malam", "19:00"),
+        ("id", "19.30", "19:30"),
+        ("id", "pukul 6 pagi", "06:00"),
+        ("en", "7pm", "19:00"),
+        ("en", "6:15", "06:15"),
+    ],
+)
+def test_a_typed_time_is_echoed_and_kept_with_one_tap(language: str, typed: str, read: str) -> None:
+    convo = onboarded(language)
+    convo.send("/pengingat")
+    convo.press("time")
+    shown = convo.send(typed)
+    assert effects(convo) == () and convo.snap.state == "reminders.time"
+    assert shown[-1].key == "reminders.time_read" and read in shown[-1].plain
+    assert convo.buttons == [read.replace(":", ""), "back"]
+    assert read in shown[-1].buttons[0][1]  # the button says the time it keeps
+    convo.press(read.replace(":", ""))
+    assert effects(convo) == (UpdateProfile({"reminder_time": read}),)
+    assert convo.snap.state == "reminders.main"

@@ -150,18 +150,19 @@ async def test_changing_the_preference_moves_the_pending_reminder(db: Database) 
     await onboard(db)
     await event(db, "/pengingat", 20)
     await event(db, "time", 21, seq=await current_seq(db))
-    await event(db, "09:30", 22)
+    await event(db, "09:30", 22)  # echoed: one tap keeps it
+    await event(db, "0930", 23, seq=await current_seq(db))
     (reminder,) = await pending(db)
     assert reminder.due_at == MONDAY_8_WIB + timedelta(hours=1, minutes=30)
-    await event(db, "tz", 23, seq=await current_seq(db))
-    await event(db, "WIT", 24, seq=await current_seq(db))
+    await event(db, "tz", 24, seq=await current_seq(db))
+    await event(db, "WIT", 25, seq=await current_seq(db))
     (reminder,) = await pending(db)
     assert reminder.due_at == datetime.fromisoformat("2026-11-30T00:30:00+00:00")  # 09:30 WIT
-    await event(db, "f:weekly", 25, seq=await current_seq(db))
+    await event(db, "f:weekly", 26, seq=await current_seq(db))
     assert len(await pending(db)) == 1
-    await event(db, "f:off", 26, seq=await current_seq(db))
+    await event(db, "f:off", 27, seq=await current_seq(db))
     assert await pending(db) == []
-    await event(db, "f:daily", 27, seq=await current_seq(db))
+    await event(db, "f:daily", 28, seq=await current_seq(db))
     assert len(await pending(db)) == 1 and len(await reminders(db)) == 2
 
 

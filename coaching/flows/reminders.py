@@ -19,7 +19,7 @@ import dataclasses
 from datetime import time
 from typing import Any
 
-from coaching import schedule
+from coaching import dates, schedule
 from coaching.curriculum import EXERCISES
 from coaching.flows import plans
 from coaching.flows.common import go, note, stay, zone_found
@@ -107,6 +107,12 @@ def on_main(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.TIME)
 def ask_time(snap: Snapshot) -> tuple[Reply, ...]:
+    read = str(snap.data.get("typed") or "")
+    if schedule.parse_hhmm(read) is not None:  # a typed time, echoed: one tap keeps it
+        keep = Option(read.replace(":", ""), "reminders.btn_time_typed", {"time": read})
+        return (
+            Reply("reminders.time_read", {**_settings(snap), "read": read}, ((keep,), BACK_ROW)),
+        )
     rows = (
         tuple(Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[:3]),
         tuple(Option(t.replace(":", ""), "reminders.btn_time", {"time": t}) for t in TIMES[3:]),
@@ -120,8 +126,13 @@ def on_time(snap: Snapshot, event: Event) -> Outcome:
     """Stores the local time of routine nudges (a button, or typed HH:MM)."""
     if event.choice == "back":
         return go(Step.MAIN, data=_keep(snap))
-    typed = event.choice or event.text
-    if event.choice and len(event.choice) == 4 and is_number(event.choice):
+    if event.kind is EventKind.TEXT:  # "19.30", "jam 7 malam", "7pm": echoed for one tap
+        read = dates.parse_time(event.text) or schedule.parse_hhmm(event.text)
+        if read is None:
+            return stay(snap, note("reminders.bad_time"))
+        return go(Step.TIME, data={**_keep(snap), "typed": schedule.hhmm(read)})
+    typed = event.choice
+    if len(event.choice) == 4 and is_number(event.choice):
         typed = f"{event.choice[:2]}:{event.choice[2:]}"
     at = schedule.parse_hhmm(typed)
     if at is None:

@@ -15,10 +15,10 @@ FIND_SCORE = 85
 "Pak Budi Santoso"); below, only items whose words start with what was typed are found."""
 
 
-def find_items(typed: str, labels: Sequence[str]) -> list[int] | None:
+def find_items(typed: str, labels: Sequence[str], *, near: bool = True) -> list[int] | None:
     """The items of a list that typed text points at, best first: items with a word starting
-    with every typed word ("bud san" finds "Pak Budi Santoso"), else near misses. None when
-    nothing fits or too little was typed (a single letter).
+    with every typed word ("bud san" finds "Pak Budi Santoso"), else near misses (unless
+    ``near`` is False). None when nothing fits or too little was typed (a single letter).
 
     >>> find_items("budi", ["Pak Budi Santoso", "Bu Ani", "Budiman"])
     [0, 2]
@@ -36,9 +36,9 @@ def find_items(typed: str, labels: Sequence[str]) -> list[int] | None:
         for i, words in enumerate(keys)
         if all(any(w.startswith(t) for w in words) for t in wanted)
     ]
-    if prefixed:
-        return prefixed
+    if prefixed or not near:
+        return prefixed or None
     query = " ".join(wanted)
     scored = [(fuzz.partial_ratio(query, " ".join(words)), i) for i, words in enumerate(keys)]
-    near = [i for score, i in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= FIND_SCORE]
-    return near or None
+    close = [i for score, i in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= FIND_SCORE]
+    return close or None

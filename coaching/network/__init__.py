@@ -8,6 +8,7 @@ uses it to validate a change and to show the map as it will be once committed.
 
 from __future__ import annotations
 
+from coaching.network.actorline import ActorLine, parse_actor_line
 from coaching.network.data import (
     ACTOR_FIELDS,
     ACTOR_KINDS,
@@ -59,6 +60,7 @@ __all__ = [
     "RESOURCES",
     "STRENGTH_WORDS",
     "Actor",
+    "ActorLine",
     "AddActor",
     "AddTie",
     "DeleteActor",
@@ -82,6 +84,7 @@ __all__ = [
     "op_from_json",
     "op_to_json",
     "ops_for_tie_lines",
+    "parse_actor_line",
     "parse_tie_line",
     "steps_of",
     "tie_lines",

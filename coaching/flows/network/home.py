@@ -12,6 +12,7 @@ from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_
 from coaching.flows import kltb, plans
 from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.flows.network.guided import start_peers
+from coaching.flows.network.naming import add_named
 from coaching.flows.network.quick import quick_ties
 from coaching.flows.network.shared import (
     HOME,
@@ -43,6 +44,7 @@ from coaching.network import (
     MapView,
     Op,
     op_from_json,
+    parse_actor_line,
     tie_lines,
 )
 
@@ -137,6 +139,8 @@ def on_home(snap: Snapshot, view: MapView, event: Event) -> Outcome:
             return stay(snap, note("network.read_only"))
         if tie_lines(event.text) is not None:
             return quick_ties(snap, view, event.text)
+        if parse_actor_line(event.text) is not None:  # "Pak Budi; Bappeda; kuat; dana"
+            return add_named(snap, view, event.text)
         return stay(snap, note("network.home_text_help"))
     return stay(snap, note("common.use_buttons"))
 

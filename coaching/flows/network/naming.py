@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coaching.flows.common import go, note, stay
-from coaching.flows.network.guided import peer_names
+from coaching.flows.network.guided import peer_names, peers_or_next
 from coaching.flows.network.shared import (
     HOME,
+    MAP_TITLE_MAX,
     ON_MAP,
     Step,
     back_from,
@@ -26,12 +27,16 @@ from coaching.flows.steps import carry_back
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.names import Resolution, resolve
 from coaching.network import (
+    ActorLine,
     AddActor,
+    AddTie,
     EditError,
     MapView,
+    Op,
     TieLine,
     check_actor_name,
     ops_for_tie_lines,
+    parse_actor_line,
 )
 
 
@@ -80,6 +85,9 @@ def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False)
     """A typed name: refused, the participant, already there, a question, or a new actor."""
     if view.read_only:
         return go(HOME, note("network.read_only"))
+    line = parse_actor_line(text)
+    if line is not None:  # "Pak Budi; Bappeda; kuat; informasi, dana"
+        return add_line(snap, view, line, guided=guided and snap.state == Step.NAME)
     name, problem = check_actor_name(text)
     if name is None and not guided and snap.state != Step.NAME:
         # "/tambah Bu Ani 👩‍💼" refused: the next message is the name to add ("Bu Ani").
@@ -104,6 +112,54 @@ def add_named(snap: Snapshot, view: MapView, text: str, *, guided: bool = False)
         data = carry_back(snap.data, asked)
         return go(Step.CONFIRM, data=data)
     return new_actor(snap, view, name, guided=guided)
+
+
+def add_line(snap: Snapshot, view: MapView, line: ActorLine, *, guided: bool) -> Outcome:
+    """One stakeholder in one line, stored at once as a person with what the line says (on a
+    personal map your tie as written; nothing is assumed when it is left out)."""
+    if line.unknown:
+        return _refused(snap, note("network.line_help", unknown=", ".join(line.unknown)[:80]))
+    name, problem = check_actor_name(line.name)
+    if name is None:
+        return _refused(snap, note(problem or "names.chars", name=line.name[:80]))
+    if line.role is not None and len(line.role) > MAP_TITLE_MAX:
+        return _refused(snap, note("network.bad_role"))
+    found = resolve_on(snap, view, name)
+    if found.kind == "ego":
+        return _refused(snap, _is_you(view))
+    if found.kind != "new":
+        near = found.name or (found.candidates[0] if found.candidates else name)
+        return _refused(snap, note("network.line_near", typed=name, near=near))
+    attributes: dict[str, Any] = {"kind": "person"}
+    if line.role:
+        attributes["role"] = line.role
+    if line.resources:
+        attributes["resources"] = list(line.resources)
+    ops: list[Op] = [AddActor(name, attributes)]
+    ego = view.ego
+    strength = line.strength if ego is not None else None
+    if ego is not None and strength is not None:
+        ops.append(AddTie(ego.name, name, strength, "both"))
+    saved = note(
+        "network.line_saved",
+        name=name,
+        role=line.role or "",
+        strength=strength or "",
+        resources=list(line.resources),
+    )
+    if guided:
+        data = carry_back(
+            snap.data, {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
+        )
+        return peers_or_next(change(snap, view, ops, saved), snap, view, name, data)
+    outcome = change(snap, view, ops, saved, state=HOME)
+    return briefly(offer_direct_ties(outcome, view, [] if strength else [name]))
+
+
+def _refused(snap: Snapshot, reply: Reply) -> Outcome:
+    if snap.state in (Step.NAME, HOME):
+        return stay(snap, reply, reprompt=False)
+    return go(HOME, reply)
 
 
 def _is_you(view: MapView) -> Reply:
