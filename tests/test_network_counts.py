@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from coaching import engine
 from coaching.analysis import Tie, build_graph
-from coaching.flows import coach
+from coaching.flows import coach_screens
 from coaching.model import SaveAnalysis
 from coaching.network import AddActor, AddTie, MapCounts, MapView, Op
 from storage.exports import _map_dict
@@ -93,7 +93,7 @@ def test_every_view_of_a_map_counts_it_the_same_way(view: MapView) -> None:
         saved = next(e for e in convo.outcome.effects if isinstance(e, SaveAnalysis))
         assert (saved.result["actors"], saved.result["ties"]) == (size.actors, size.ties)
 
-    caption = coach._picture(view, "Sari Dewi", "id")
+    caption = coach_screens.picture_reply(view, "Sari Dewi", "id")
     assert _numbers(said("id", caption).plain) == _expected(size)  # the coach's view
 
     stamp = datetime(2026, 12, 1, tzinfo=UTC)
