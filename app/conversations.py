@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import coach
 from app.dashboard import DashboardLinks
 from coaching import engine, payloads, text
+from coaching.effects import AFTER_COMMIT
 from coaching.flows import coach as coach_flow
 from coaching.model import (
     Event,
@@ -36,7 +37,15 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.needs import Needs
-from storage import answer_notes, cohorts, deadletters, exports, participants, privacy, reminders
+from storage import (
+    cohorts,
+    deadletters,
+    effects,
+    exports,
+    participants,
+    privacy,
+    reminders,
+)
 from storage.db import Database
 from storage.models import Participant
 from storage.outbox import Pending
@@ -261,7 +270,7 @@ def _handle(
         )
         return Handled(participant.id, outcome.state, after.locale, ids, toast)
     try:
-        participants.store_effects(session, participant, outcome.effects, now, who)
+        effects.store_effects(session, participant, outcome.effects, now, who)
     except InviteLost as lost:
         raise _EngineFailure(participant.state) from lost
     if retrying is not None:
@@ -281,7 +290,7 @@ def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, AFTER_COMMIT))
     return Handled(
         participant.id,
         participant.state,
@@ -354,7 +363,7 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
         if user is None:
             replies.append(Reply("coach.denied"))
         elif isinstance(effect, ReplyToAnswer):
-            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            said, about = await coach.coach_reply(db, user, effect, now, who.channel)
             replies.append(said)
             replied.update({about} if about is not None else set())
         else:

@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from app import dashboard
+from app import coach, dashboard
 from app.dashboard import DashboardLinks
 from coaching.cohortnet import SHOWN_MAX
 from coaching.cohortnet import cohort_network as cohort_net
@@ -218,7 +218,7 @@ def dashboard_app(
         reply = checked.value if checked is not None else None
         answer_id, now = request.path_params["answer_id"], clock()
         result = await db.run(
-            lambda session: answer_notes.reply_as_coach(
+            lambda session: coach.reply_as_coach(
                 session, coach_id, answer_id, reply, now, review=review
             )
         )
