@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -284,12 +283,11 @@ def on_own(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.DUE)
 def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
-    row = tuple(Option(v, f"bab4.btn_{v}") for v in DUE_DAYS)
     return (
         Reply(
             "bab4.ask_due",
             {"a": snap.data.get("a", ""), "b": snap.data.get("b", "")},
-            (*typedday.confirm_rows(snap), row, (Option("nodue", "bab4.btn_nodue"),)),
+            typedday.due_rows(snap, DUE_DAYS, "bab4"),
         ),
     )
 
@@ -298,21 +296,13 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
 def on_due(snap: Snapshot, event: Event) -> Outcome:
     """Stores the planned tie with its due date (reminders nudge about it)."""
     view = _map(snap)
-    typed = typedday.read(snap, event)
-    if isinstance(typed, Outcome):
-        return typed
-    if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
-        return stay(snap, note("common.use_buttons"))
-    if typed is not None:
-        due: datetime | None = typedday.due_at(snap, typed)
-    elif event.choice in DUE_DAYS:
-        due = snap.now + timedelta(days=DUE_DAYS[event.choice])
-    else:
-        due = None
+    due = typedday.due_of(snap, event, DUE_DAYS)
+    if isinstance(due, Outcome):
+        return due
     a, b = str(snap.data.get("a", "")), str(snap.data.get("b", ""))
     if _planned(view, a, b):
         return go(Step.ANALYSIS, note("bab4.already_planned", a=a, b=b))
-    effect = PlanTie(view.id or 0, a, b, str(snap.data.get("reason") or ""), due)
+    effect = PlanTie(view.id or 0, a, b, str(snap.data.get("reason") or ""), due.at)
     return go(Step.ANALYSIS, note("bab4.planned", a=a, b=b), effects=(effect,))
 
 
