@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import coach
 from app.dashboard import DashboardLinks
-from coaching import engine, payloads, text
+from coaching import analysed, engine, payloads, text
 from coaching.effects import AFTER_COMMIT
 from coaching.flows import coach as coach_flow
 from coaching.model import (
@@ -303,10 +304,19 @@ def _handle(
     )
 
 
+# A map's analysis per version of it (its actors and ties): turning Bab III's pages, or
+# coming back to Bab IV's step 4, analyses a large map once, not once per tap. The pure
+# flows keep no cache; this one is the application's.
+_analysis = functools.lru_cache(maxsize=64)(analysed.compute)
+
+
 def _decide(
     snap: Snapshot, event: Event, pressed_message_id: int | None
 ) -> tuple[Outcome, Snapshot, list[dict[str, Any]], str | None]:
     """The engine's verdict, rendered: what to store and the payloads to queue."""
+    wanted = engine.analyses(snap)  # the analyses the step shows: computed once, passed in
+    if wanted:
+        snap = dataclasses.replace(snap, analyses={w: _analysis(w) for w in wanted})
     outcome = engine.handle(snap, event)
     after = outcome.after or engine.apply(snap, outcome)  # applied once, by the engine
     replies = payloads.payloads(after.locale, outcome.replies)

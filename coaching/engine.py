@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from coaching import names, navigation, progress, text
+from coaching import analysed, names, navigation, progress, text
 from coaching.effects import apply
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -41,7 +41,7 @@ from coaching.model import (
 from coaching.needs import Needs
 from coaching.validate import is_number, normalise
 
-__all__ = ["apply", "handle", "needs", "onboarded", "prepare", "prompt"]
+__all__ = ["analyses", "apply", "handle", "needs", "onboarded", "prepare", "prompt"]
 
 HOME = MenuStep.MAIN
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
@@ -99,6 +99,14 @@ def _unchanged(snap: Snapshot, outcome: Outcome) -> Outcome:
 def needs(event: Event, registry: Registry = REGISTRY) -> Needs:
     """What ``event`` needs loaded beyond the snapshot, as the flows declare it."""
     return Needs.merge(flow.needs(event) for flow in registry.needers)
+
+
+def analyses(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[analysed.Wanted, ...]:
+    """The analyses the participant's current step shows, as its flow declares them: the
+    application computes them once per event into ``Snapshot.analyses``."""
+    flow = registry.for_state(_valid_state(snap, registry).state)
+    declared = getattr(flow, "analyses", None)
+    return tuple(declared(snap)) if declared is not None else ()
 
 
 def prompt(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[Reply, ...]:
