@@ -74,3 +74,12 @@ def test_bab3s_measure_pages_declare_the_participants_own_map(analyses: list[int
 def test_a_step_that_shows_no_analysis_declares_none() -> None:
     assert engine.analyses(_on("bab4.own")) == ()
     assert engine.analyses(_on("menu.main")) == ()
+
+
+def test_bab5s_stage_page_declares_the_case_map(analyses: list[int]) -> None:
+    snap = _on("bab5.now")
+    snap = dataclasses.replace(snap, answers={**snap.answers, "bab5.case": "Kasus"})
+    assert len(engine.analyses(snap)) == 1
+    _as_the_application_runs_it(snap, Event(EventKind.CHOICE, choice="now:2", seq=snap.seq))
+    assert len(analyses) == 1
+    assert engine.analyses(dataclasses.replace(snap, state="bab5.case")) == ()

@@ -18,6 +18,7 @@ question), ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1`
 
 from __future__ import annotations
 
+from coaching import analysed
 from coaching.flows import lesson
 from coaching.flows.bab5_pages import (
     CASE_MAX,
@@ -27,6 +28,7 @@ from coaching.flows.bab5_pages import (
     PATH,
     SELFCHECK,
     assessed,
+    case_map,
     case_maps,
     case_page,
     case_purpose,
@@ -323,6 +325,11 @@ class Bab5(lesson.LessonFlow):
     table = STEPS
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
+
+    def analyses(self, snap: Snapshot) -> tuple[analysed.Wanted, ...]:
+        """The case map's analysis, on the page that hints at the case's stage from it."""
+        found = case_map(snap, _case_text(snap)) if snap.state == Step.NOW else None
+        return () if found is None else (analysed.wanted(found),)
 
 
 def refuse_or_buttons(snap: Snapshot, event: Event) -> Outcome:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coaching import text
-from coaching.analysis import GraphError, analyse
+from coaching import analysed, text
 from coaching.flows import lesson
 from coaching.flows.states import Bab5Step as Step
 from coaching.leadership import (
@@ -189,14 +188,19 @@ def now_page(snap: Snapshot, case: str) -> Reply:
     return Reply("bab5.now", context, rows)
 
 
-def case_pattern(snap: Snapshot, case: str) -> str | None:
-    """Krebs & Holley's pattern of the case map the case was chosen from, when it has one."""
+def case_map(snap: Snapshot, case: str) -> MapView | None:
+    """The case map the case was chosen from, if it has enough to analyse (3 actors, a tie)."""
     found = next((m for m in case_maps(snap) if normalise(m.title)[:CASE_MAX] == case), None)
-    if found is None or len(found.actors) < 3 or not found.ties:
+    return found if found is not None and len(found.actors) >= 3 and found.ties else None
+
+
+def case_pattern(snap: Snapshot, case: str) -> str | None:
+    """Krebs & Holley's pattern of the case map the case was chosen from, when it has one
+    (its analysis computed once per event: ``Bab5.analyses``)."""
+    found = case_map(snap, case)
+    result = analysed.of(snap, found) if found is not None else None
+    if result is None:
         return None
-    try:
-        stage = analyse(found.graph()).stage
-    except GraphError:
-        return None
+    stage = result.stage
     key = stage.key if stage.key != "undetermined" else stage.nearest
     return key if key in STAGE_OF_PATTERN else None
