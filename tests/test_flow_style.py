@@ -78,7 +78,7 @@ def test_a_mapping_walk_stored_before_the_change_still_returns_to_bab4() -> None
     old = {"q": "2a", "back": "bab4.ties", "back_data": {}}
     convo.snap = dataclasses.replace(convo.snap, data=old)
     convo.send("Kepala Desa")
-    assert convo.snap.state == "network.kind"
+    assert convo.snap.state == "network.defaults"
     assert Back.of(convo.snap.data) == Back("bab4.ties")  # carried along the walk, new shape
     assert convo.snap.data["back"] == {"state": "bab4.ties", "data": {}}
     convo.snap = dataclasses.replace(convo.snap, state="network.name", data=old)

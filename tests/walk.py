@@ -86,13 +86,14 @@ async def mapping(client: Client) -> None:
     await client.send("Petani menjual gabah ke KUD dengan harga yang adil")
     for name in ("Kelompok Tani", "KUD", "BRI"):
         await client.send(name)
-        for value in ("organisation", "skip", "out", "done", "skip", "strategic"):
+        for value in ("detail", "organisation", "skip", "out", "done", "skip", "strategic"):
             await client.press(value)
-        buttons = await client.buttons()
-        toggles = [b for b in buttons if b.startswith("toggle:")]
-        if toggles:
-            await client.press(toggles[0])
-        await client.press("done")
+        if await client.state() == "network.peers":  # the first has nobody to be tied to
+            buttons = await client.buttons()
+            toggles = [b for b in buttons if b.startswith("toggle:")]
+            if toggles:
+                await client.press(toggles[0])
+            await client.press("done")
         if await client.state() == "network.strong":
             await client.press("done")
     await client.press("done")

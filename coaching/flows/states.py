@@ -41,6 +41,7 @@ class NetworkStep(StrEnum):
     HOME = "network.home"
     NAME = "network.name"
     CONFIRM = "network.confirm"
+    DEFAULTS = "network.defaults"
     KIND = "network.kind"
     ROLE = "network.role"
     INSIDE = "network.inside"

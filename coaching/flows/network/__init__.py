@@ -5,21 +5,21 @@ multi-select of who works with whom), quick syntax (``/tambah Budi``, ``/hubung 
 kuat``, or plain lines like ``Budi -> Sari`` on the map's home), and a CSV edge list sent as a
 document (previewed, then imported all-or-nothing as a new map). Every change keeps its undo.
 
-The flow is split along those seams: :mod:`.home`, :mod:`.guided`, :mod:`.quick`,
-:mod:`.editing` and :mod:`.maps`, with :mod:`.naming` (every typed name resolved); each
-holds its steps' prompts beside their handlers.
+The flow is split along those seams: :mod:`.home`, :mod:`.guided` (with :mod:`.defaults`:
+entry in a few taps), :mod:`.quick`, :mod:`.editing` and :mod:`.maps`, with :mod:`.naming`
+(every typed name resolved); each holds its steps' prompts beside their handlers.
 """
 
 from __future__ import annotations
 
 from coaching.flows.common import go, note, stay
-from coaching.flows.network import editing, guided, home, maps, naming, quick
+from coaching.flows.network import defaults, editing, guided, home, maps, naming, quick
 from coaching.flows.network.shared import HOME, STEPS, Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 
-__all__ = ["FLOW", "editing", "guided", "home", "maps", "naming", "quick"]
+__all__ = ["FLOW", "defaults", "editing", "guided", "home", "maps", "naming", "quick"]
 
 
 class Network(StepFlow):

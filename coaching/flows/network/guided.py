@@ -37,8 +37,50 @@ from coaching.validate import check_answer, normalise
 # --- the actor's attributes (step 2b/2c, Ibarra & Hunter) ----------------------------------------
 
 
-def _name(snap: Snapshot) -> str:
+def actor_name(snap: Snapshot) -> str:
     return str(dict(snap.data.get("actor") or {}).get("name", ""))
+
+
+_name = actor_name
+SAVE_NOW = Option("save", "network.btn_save_now")
+
+
+def save_row(snap: Snapshot) -> tuple[tuple[Option, ...], ...]:
+    """ "✓ save now" under each optional question of guided entry (not when editing a card)."""
+    return () if snap.data.get("edit") else ((SAVE_NOW,),)
+
+
+def saved_now(snap: Snapshot, view: MapView, event: Event) -> Outcome | None:
+    """ "✓ save now": the actor stored with what was given so far, the rest left empty."""
+    if event.choice != "save" or snap.data.get("edit"):
+        return None
+    return save_new_actor(snap, view, dict(snap.data.get("actor") or {}))
+
+
+def save_new_actor(snap: Snapshot, view: MapView, actor: Mapping[str, Any]) -> Outcome:
+    """The new actor stored; a personal map then asks about your tie (never assumed), a case
+    map who else they work with."""
+    attributes = {k: v for k, v in actor.items() if k != "name"}
+    name = str(actor.get("name", ""))
+    outcome = change(
+        snap, view, [AddActor(name, attributes)], note("network.actor_saved", name=name)
+    )
+    data = carry_back(
+        snap.data, {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
+    )
+    if view.ego is not None:
+        return continue_at(outcome, Step.EGO_TIE, data)
+    return peers_or_next(outcome, snap, view, name, data)
+
+
+def peers_or_next(
+    outcome: Outcome, snap: Snapshot, view: MapView, target: str, data: Mapping[str, Any]
+) -> Outcome:
+    """Guided entry goes on to who else works with ``target`` — or, with nobody else on the
+    map to tie them to, straight to the next name."""
+    if peer_names(view, target):
+        return continue_at(outcome, Step.PEERS, data)
+    return continue_at(outcome, Step.NAME, carry_back(snap.data, {"q": next_question(snap.data)}))
 
 
 def next_attribute(snap: Snapshot, view: MapView, step: Step, **values: Any) -> Outcome:
@@ -81,13 +123,19 @@ def on_kind(snap: Snapshot, view: MapView, event: Event) -> Outcome:
 @ON_MAP.prompt(Step.ROLE)
 def ask_role(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
-        Reply("network.ask_role", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
+        Reply(
+            "network.ask_role",
+            {"name": _name(snap)},
+            ((Option("skip", "network.btn_skip"),), *save_row(snap)),
+        ),
     )
 
 
 @ON_MAP.handler(Step.ROLE)
 def on_role(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the agency/role and asks whether they are inside the organisation."""
+    if (saved := saved_now(snap, view, event)) is not None:
+        return saved
     if event.choice == "skip":
         return next_attribute(snap, view, Step.INSIDE)
     checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
@@ -105,6 +153,7 @@ def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
             (
                 (Option("in", "network.btn_inside"), Option("out", "network.btn_outside")),
                 (Option("skip", "network.btn_skip"),),
+                *save_row(snap),
             ),
         ),
     )
@@ -113,6 +162,8 @@ def ask_inside(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 @ON_MAP.handler(Step.INSIDE)
 def on_inside(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores inside/outside and asks which resources they hold."""
+    if (saved := saved_now(snap, view, event)) is not None:
+        return saved
     if event.choice not in ("in", "out", "skip"):
         return stay(snap, note("common.use_buttons"))
     if event.choice == "skip" and snap.data.get("edit"):
@@ -132,7 +183,7 @@ def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         Reply(
             "network.ask_resources",
             {"name": _name(snap)},
-            (*rows, (Option("done", "network.btn_done"),)),
+            (*rows, (Option("done", "network.btn_done"),), *save_row(snap)),
             edit=bool(chosen),
         ),
     )
@@ -142,6 +193,8 @@ def ask_resources(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Toggles resources (step 2b); "done" asks what they need."""
     actor = dict(snap.data.get("actor") or {})
+    if (saved := saved_now(snap, view, event)) is not None:
+        return saved
     if event.choice == "done":
         if snap.data.get("edit"):
             return save_attribute(snap, view, {"resources": list(actor.get("resources") or [])})
@@ -158,13 +211,19 @@ def on_resources(snap: Snapshot, view: MapView, event: Event) -> Outcome:
 @ON_MAP.prompt(Step.NEEDS)
 def ask_needs(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
     return (
-        Reply("network.ask_needs", {"name": _name(snap)}, ((Option("skip", "network.btn_skip"),),)),
+        Reply(
+            "network.ask_needs",
+            {"name": _name(snap)},
+            ((Option("skip", "network.btn_skip"),), *save_row(snap)),
+        ),
     )
 
 
 @ON_MAP.handler(Step.NEEDS)
 def on_needs(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores what they need (step 2c) and asks the Ibarra & Hunter type."""
+    if (saved := saved_now(snap, view, event)) is not None:
+        return saved
     if event.choice == "skip":
         return next_attribute(snap, view, Step.IBARRA)
     checked = check_answer(event.text) if event.kind is EventKind.TEXT else None
@@ -180,7 +239,7 @@ def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
         Reply(
             "network.ask_ibarra",
             {"name": _name(snap)},
-            (*rows, (Option("skip", "network.btn_skip"),)),
+            (*rows, (Option("skip", "network.btn_skip"),), *save_row(snap)),
         ),
     )
 
@@ -188,6 +247,8 @@ def ask_ibarra(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 @ON_MAP.handler(Step.IBARRA)
 def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores the type and saves the actor; a personal map then asks about your tie."""
+    if (saved := saved_now(snap, view, event)) is not None:
+        return saved
     if event.choice not in (*IBARRA, "skip"):
         return stay(snap, note("common.use_buttons"))
     if snap.data.get("edit"):
@@ -197,12 +258,8 @@ def on_ibarra(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     actor = dict(snap.data.get("actor") or {})
     if event.choice != "skip":
         actor["ibarra"] = event.choice
-    name = str(actor.pop("name"))
     # The participant's own tie is asked next (strong, weak or none): not assumed here.
-    outcome = change(snap, view, [AddActor(name, actor)], note("network.actor_saved", name=name))
-    after = Step.EGO_TIE if view.ego is not None else Step.PEERS
-    data = {"actor": {"name": name}, "q": snap.data.get("q", "2a"), "target": name}
-    return continue_at(outcome, after, carry_back(snap.data, data))
+    return save_new_actor(snap, view, actor)
 
 
 # --- the participant's own tie (Cross: what flows in it) -----------------------------------------
@@ -226,7 +283,8 @@ def ask_ego_tie(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 def on_ego_tie(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     """Stores how strong your tie is; asks its direction."""
     if event.choice == "none":
-        return go(Step.PEERS, data=dict(snap.data))
+        target = str(snap.data.get("target", ""))
+        return peers_or_next(go(Step.PEERS, data=dict(snap.data)), snap, view, target, snap.data)
     if event.choice not in ("strong", "weak"):
         return stay(snap, note("common.use_buttons"))
     return go(Step.EGO_DIRECTION, data={**snap.data, "strength": event.choice})
@@ -243,6 +301,7 @@ def ask_ego_direction(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
                 (Option("both", "network.btn_two_way"),),
                 (Option("out", "network.btn_me_to", {"name": name}),),
                 (Option("in", "network.btn_to_me", {"name": name}),),
+                (Option("save", "network.btn_save_two_way"),),
             ),
         ),
     )
@@ -250,7 +309,10 @@ def ask_ego_direction(snap: Snapshot, view: MapView) -> tuple[Reply, ...]:
 
 @ON_MAP.handler(Step.EGO_DIRECTION)
 def on_ego_direction(snap: Snapshot, view: MapView, event: Event) -> Outcome:
-    """Stores the tie's direction; asks what flows through it (Cross)."""
+    """Stores the tie's direction; asks what flows through it (Cross). "✓ save now": two-way,
+    nothing said of what flows."""
+    if event.choice == "save" and view.ego is not None:
+        return save_ego_tie(snap, view, "both", [])
     if event.choice not in ("both", "out", "in") or view.ego is None:
         return stay(snap, note("common.use_buttons"))
     return go(Step.EGO_FLOWS, data={**snap.data, "direction": event.choice, "flows": []})
@@ -282,14 +344,20 @@ def on_ego_flows(snap: Snapshot, view: MapView, event: Event) -> Outcome:
         return go(Step.EGO_FLOWS, data={**snap.data, "flows": [f for f in FLOWS if f in chosen]})
     if event.choice != "done" or view.ego is None:
         return stay(snap, note("common.use_buttons"))
+    return save_ego_tie(snap, view, str(snap.data.get("direction", "both")), chosen)
+
+
+def save_ego_tie(snap: Snapshot, view: MapView, way: str, flows: Sequence[str]) -> Outcome:
+    """Your tie to the new actor stored; then who else works with them."""
+    if view.ego is None:
+        return stay(snap, note("common.use_buttons"))
     name, strength = str(snap.data.get("target", "")), snap.data.get("strength")
-    way = str(snap.data.get("direction", "both"))
     ego = view.ego.name
     a, b = (name, ego) if way == "in" else (ego, name)
     direction = "both" if way == "both" else "out"
-    tie = AddTie(a, b, str(strength), direction, tuple(chosen))
+    tie = AddTie(a, b, str(strength), direction, tuple(flows))
     data = {k: v for k, v in snap.data.items() if k not in ("flows", "direction")}
-    return continue_at(change(snap, view, [tie]), Step.PEERS, data)
+    return peers_or_next(change(snap, view, [tie]), snap, view, name, data)
 
 
 # --- who works with whom (step 3) -------------------------------------------------------------

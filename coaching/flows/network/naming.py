@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coaching.flows.common import go, note, stay
-from coaching.flows.network.guided import start_peers
+from coaching.flows.network.guided import peer_names
 from coaching.flows.network.shared import (
     HOME,
     ON_MAP,
@@ -22,7 +22,7 @@ from coaching.flows.network.shared import (
     change,
     offer_direct_ties,
 )
-from coaching.flows.steps import Back, carry_back
+from coaching.flows.steps import carry_back
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.names import Resolution, resolve
 from coaching.network import (
@@ -116,7 +116,7 @@ def _is_you(view: MapView) -> Reply:
 def new_actor(snap: Snapshot, view: MapView, name: str, *, guided: bool) -> Outcome:
     if guided:
         data = carry_back(snap.data, {"actor": {"name": name}, "q": snap.data.get("q", "2a")})
-        return go(Step.KIND, data=data)
+        return go(Step.DEFAULTS, data=data)
     outcome = change(
         snap, view, [AddActor(name)], note("network.actor_quick_added", name=name), state=HOME
     )
@@ -173,7 +173,16 @@ def on_confirm(snap: Snapshot, view: MapView, event: Event) -> Outcome:
             return go(HOME, note("network.actor_gone", name=meant))
         if not guided:
             return go(HOME, note("network.already_there", name=meant))
-        return start_peers(view, meant, back=Back.of(snap.data))
+        # Still naming stakeholders: who works with them, then the next name.
+        q = snap.data.get("q", "2a")
+        if not peer_names(view, meant):
+            return go(
+                Step.NAME,
+                note("network.already_there", name=meant),
+                data=carry_back(snap.data, {"q": q}),
+            )
+        data = carry_back(snap.data, {"actor": {"name": meant}, "q": q, "target": meant})
+        return go(Step.PEERS, data=data)
     return new_actor(snap, view, typed, guided=guided)
 
 
