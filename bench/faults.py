@@ -3,7 +3,7 @@
 Usage: ``python -m bench.faults [--quick|--full] [--json] [--seed N] [--journeys N]``
 
 Each journey is the whole onboarding over HTTP (``/start``, agree, Bahasa Indonesia, a name,
-a unit, WIB, daily reminders → the main menu): 7 updates, 7 replies. Journeys run
+a unit, WIB, daily reminders → the main menu): 7 updates, 8 messages. Journeys run
 concurrently against a real ``jejaring run`` webhook process while a seeded chaos schedule
 
 - SIGKILLs the process at random moments and restarts it;
@@ -66,9 +66,9 @@ from bench._support import (
 )
 from bench.journeys import (
     FIRST_CHAT,
+    REPLIES,
     SLOWEST,
     STEP_TIMEOUT,
-    STEPS,
     Chaos,
     Journey,
     journey,
@@ -233,7 +233,7 @@ async def poisoned_journey(emu: BenchEmulator, p: Poisoned) -> None:
         last = await press(last, "WIB", _offers(":daily"))
         await press(last, "daily", lambda message: bool(_buttons(message)))
         p.went_on = True
-        await send(f"/tambah {WEDGE_NAME}", lambda message: True)  # makes the map
+        # The first map command makes the map and is applied with it (issue 19.1).
         await send(f"/tambah {WEDGE_NAME}", _says("ditambahkan"))
         began = time.perf_counter()
         await send("/peta", _says("Gambarnya tidak dapat dibuat"))
@@ -302,7 +302,7 @@ async def run_poison_phase(kind: str, mode: str, poisoned: int, others: int, see
                 "max_seconds_chat_held": round(max(held), 2) if held else None,
                 "other_chats": others,
                 "other_chats_completed": result["completed"],
-                "other_replies_delivered": others * len(STEPS) - result["lost"],
+                "other_replies_delivered": others * REPLIES - result["lost"],
                 "other_replies_lost": result["lost"],
                 "others_longest_step_seconds": round(max(waits), 2) if waits else None,
                 "webhook_500s": len(poison_ids),

@@ -268,6 +268,7 @@ async def run(options: argparse.Namespace) -> JSON:
                 for step in ("agree", "lang:id"):
                     await importer.tap(step)
                 await importer.say("Sari Importir")
+                await importer.settle()  # the greeting, then the unit's question
                 await importer.say("Bappeda")
                 for step in ("WIB", "daily", "net"):
                     await importer.tap(step)

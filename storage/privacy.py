@@ -120,6 +120,17 @@ def forget(
 ) -> tuple[int, ...]:
     """Delete the participant (everything cascades) and queue the goodbye, owned by nobody."""
     forget_copies(session, participant.id)
+    # A very first update that failed before their row could be written was set aside without
+    # them (storage/deadletters.py): it holds their update all the same.
+    session.execute(
+        delete(DeadLetter)
+        .where(
+            DeadLetter.participant_id.is_(None),
+            DeadLetter.channel == channel,
+            DeadLetter.chat_id == chat_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
     if participant.cohort_id is not None:
         session.execute(
             update(Cohort)
@@ -139,8 +150,8 @@ def forget(
 
 async def sweep(db: Database, now: datetime, keep: timedelta | None = None) -> int:
     """Delete what is no longer needed: sent goodbyes, old bare update ids, dead logins, and
-    everyone's messages sent (or given up) and update ids handled more than ``keep`` ago
-    (default :func:`retention`)."""
+    everyone's messages sent (or given up), update ids handled and dead letters retried more
+    than ``keep`` ago (default :func:`retention`)."""
     keep = retention() if keep is None else keep
     done = (OutboxMessage.sent_at.is_not(None)) | (OutboxMessage.failed_at.is_not(None))
     expired = (OutboxMessage.sent_at < now - keep) | (OutboxMessage.failed_at < now - keep)
@@ -155,6 +166,8 @@ async def sweep(db: Database, now: datetime, keep: timedelta | None = None) -> i
                 ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS,
             ),
             _batch(ProcessedUpdate.update_id, ProcessedUpdate.processed_at < now - keep),
+            # Dead letters retried successfully; open ones wait for the operator.
+            _batch(DeadLetter.id, DeadLetter.resolved_at < now - keep),
             delete(CoachLogin).where(CoachLogin.expires_at < now),
             delete(CoachSession).where(CoachSession.expires_at < now),
         ):

@@ -38,7 +38,7 @@ from coaching.names import KEY_MAX, NAME_MAX
 from coaching.text import LOCALES
 from storage import cohorts
 from storage.db import Database
-from storage.models import Actor, Cohort, NetworkMap, Participant
+from storage.models import Actor, Cohort, DeadLetter, NetworkMap, Participant
 from tests.support import NOW, telegram_html_errors, transaction
 from tests.test_coach import Person, buttons, texts
 from tests.test_terminal import run_cli
@@ -295,6 +295,27 @@ def _bounded(value: str | None, limit: int) -> None:
     assert not any(unicodedata.category(ch)[0] == "C" for ch in value), ascii(value)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(name: str) -> bytes | None:
+    """A one-row workbook (None: openpyxl itself cannot write a cell with these characters)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    try:
+        sheet.append(["source", "target"])
+        sheet.append([name, "Rina"])
+    except IllegalCharacterError:
+        return None
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 async def test_random_unicode_at_every_entry_point_is_bounded(db: Database) -> None:
     sari = Chat(db, 2200)
     await sari.onboard("Sari Dewi")
@@ -319,6 +340,16 @@ async def test_random_unicode_at_every_entry_point_is_bounded(db: Database) -> N
         row = f"{text},Rina\n".encode("utf-8", "surrogatepass")
         await sari.send(csv_event(b"source,target\n" + row))
         await sari.say("/peta")
+        book = _workbook(text)
+        if book is not None:  # an XLSX file goes through the same rows
+            await sari.send(
+                Event(EventKind.DOCUMENT, document=Document("peta.xlsx", XLSX, len(book), book))
+            )
+            await sari.say("/peta")
+        # Typed into the guided ➕ (the module's questions), then straight back to the map.
+        await sari.press("add")
+        await sari.say(text)
+        await sari.say("/peta")
         # A case map's title.
         await sari.press("maps")
         await sari.press("new")
@@ -340,4 +371,7 @@ async def test_random_unicode_at_every_entry_point_is_bounded(db: Database) -> N
         for (name,) in session.execute(select(Cohort.name)):
             _bounded(name, 120)
         actors = (session.execute(select(Actor.name))).scalars().all()
+        # Refused or stored, never a value the database would not take: nothing set aside.
+        letters = session.execute(select(DeadLetter.error_class, DeadLetter.error)).all()
+    assert letters == []
     assert "Budi" in actors  # the entry points did work

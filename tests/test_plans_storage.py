@@ -217,3 +217,45 @@ async def test_from_a_reminder_message_to_done_through_the_application(bot: Harn
     reopened = await bot.feed(bot.sari.press(tie_button))
     assert all(not b.endswith(":done") for m in reopened for b in bot.buttons(m))
     assert (await row(db, plan_id)).done_at == stored.done_at
+
+
+async def test_from_the_map_a_plan_gets_a_new_date_and_another_is_dropped_through_the_application(
+    bot: Harness,
+) -> None:
+    """Issue 19.3 from the map, through the real Application: 🕸️ → 📌 → a plan → a typed date
+    (echoed, stored on one tap); then another plan dropped after its confirmation."""
+    db = bot.db
+    await onboard(db, base=20_000)
+    now = datetime.now(UTC)
+    overdue, soon = await seed_plans(db, now - timedelta(days=2), now + timedelta(days=3))
+
+    def pick(messages: list[dict[str, object]], suffix: str) -> str:
+        found = [b for m in messages for b in bot.buttons(m) if b.endswith(suffix)]
+        assert found, (suffix, [bot.buttons(m) for m in messages])
+        return found[-1]
+
+    home = await bot.feed(bot.sari.text("/peta"))
+    listed = await bot.feed(bot.sari.press(pick(home, ":plans")))
+    assert "Pak Budi — Bu Ani" in str(listed[-1]["text"])
+    item = await bot.feed(bot.sari.press(pick(listed, ":p:0")))  # the overdue one first
+    asked = await bot.feed(bot.sari.press(pick(item, ":move")))
+    assert "tanggal" in str(asked[-1]["text"]).lower()
+    said = await bot.feed(bot.sari.text("2 minggu lagi"))
+    confirm = [b for m in said for b in bot.buttons(m) if ":day:" in b]
+    if confirm:  # echoed as a concrete day first: one tap stores it
+        said = await bot.feed(bot.sari.press(confirm[0]))
+    assert "dijadwalkan ulang" in str(said[0]["text"])
+    moved = await row(db, overdue)
+    assert moved.status == "planned" and moved.due_at is not None
+    assert moved.due_at.replace(tzinfo=UTC) - now > timedelta(days=13)
+
+    # The other one, now first in the list: dropped, after a confirmation.
+    home = await bot.feed(bot.sari.text("/peta"))
+    listed = await bot.feed(bot.sari.press(pick(home, ":plans")))
+    item = await bot.feed(bot.sari.press(pick(listed, ":p:0")))
+    question = await bot.feed(bot.sari.press(pick(item, ":drop")))
+    assert (await row(db, soon)).status == "planned"  # asked, not yet dropped
+    await bot.feed(bot.sari.press(pick(question, ":yes")))
+    dropped, kept = await row(db, soon), await row(db, overdue)
+    assert dropped.status == "dropped" and dropped.dropped_at is not None
+    assert kept.status == "planned" and kept.due_at == moved.due_at
