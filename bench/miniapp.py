@@ -8,13 +8,15 @@ port; chromium (Playwright, ``/usr/bin/chromium``, touch emulation, 360×740) op
 Telegram would, with signed initData in the URL's fragment. *Ready* is the page's own mark
 ``jejaring-ready`` (the map drawn and tappable), in ms from the start of navigation:
 
-- ``cold``: the first open after the server started (the scene worker process is spawned);
+- ``cold``: the first open after the server started and warmed up as the service does
+  (``web.miniapp.warm_page``: the page served once, the scene worker spawned and its first small
+  map drawn): the browser's first load of the page, the map's first layout;
 - ``warm``: the median of ``--runs`` opens of the same map version (the scene is cached);
 - ``changed``: the median of opens right after a change made in the chat (``/tambah``: a new
   version, laid out afresh);
 - ``edit``: the median round trip of one change through the API (committed, laid out again).
 
-Budget (issue 17): ready in ≤ 1,000 ms with 150 actors (``warm`` and ``changed``).
+Budget (issue 17): ready in ≤ 1,000 ms with 150 actors (``cold``, ``warm`` and ``changed``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from storage.db import Database
 from storage.models import Actor, NetworkMap, Tie
 from web.app import dashboard_app
 from web.initdata import sign_init_data
+from web.miniapp import SceneCache, warm_page
 
 BUDGET_MS = 1000.0
 TOKEN = "123456:bench-token"
@@ -124,7 +127,12 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
         # The chat's links (handle_event without DashboardLinks): from the environment.
         os.environ["DASHBOARD_SECRET"], os.environ["PUBLIC_URL"] = "bench-secret", links.public_url
         stop = asyncio.Event()
-        app = dashboard_app(db, links, bot_token=TOKEN)
+        # As the service starts when the Mini App can open (service/run.py): the page served
+        # once and the scene worker warmed. ``cold`` is the first open once that is done.
+        scenes = SceneCache()
+        app = dashboard_app(db, links, bot_token=TOKEN, scenes=scenes)
+        await warm_page(app)
+        await scenes.ready()
         server = asyncio.create_task(serve_http(app, "127.0.0.1", port, stop))
         for _ in range(200):
             try:
@@ -154,9 +162,9 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
                     await page.close()
                     return float(ready)
 
+                figures["cold_ms"] = round(await open_once(), 1)
                 session = await api.post("/app/api/session", json={"init_data": init_data()})
                 auth = {"authorization": "Bearer " + session.json()["token"]}
-                figures["cold_ms"] = round(await open_once(), 1)
                 warm = [await open_once() for _ in range(runs)]
                 figures["warm_ms"] = round(statistics.median(warm), 1)
                 map_id = (await api.get("/app/api/map", headers=auth)).json()["scene"]["map"]["id"]
@@ -182,10 +190,13 @@ async def run(runs: int, actors: int) -> dict[str, Any]:
         finally:
             stop.set()
             await server
+            scenes.close()
             await db.dispose()
     figures["budget_ms"] = BUDGET_MS
     figures["verdict"] = (
-        "ok" if max(figures["warm_ms"], figures["changed_ms"]) <= BUDGET_MS else "over budget"
+        "ok"
+        if max(figures["cold_ms"], figures["warm_ms"], figures["changed_ms"]) <= BUDGET_MS
+        else "over budget"
     )
     return figures
 
@@ -196,6 +207,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--actors", type=int, default=150)
     args = parser.parse_args(argv)
+    # As ``jejaring`` runs (cli/main.py): one BLAS thread in the processes it starts (the scene
+    # worker inherits it). On two busy cores several threads cost more than they give.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if not CHROMIUM.exists():
         print("/usr/bin/chromium is missing (apt-get install chromium)", file=sys.stderr)
         return 2

@@ -3,7 +3,8 @@
 Pure. :func:`scene` draws a :class:`~coaching.network.MapView` with :func:`coaching.layout.plan`
 (the layout of the bot's picture and the dashboard's SVG) and adds what the app colours,
 filters and edits by: each actor's attributes, roles, cluster and KLTB step, each tie's
-strength and direction, the suggested ties and the analysis text.
+strength and direction, the suggested ties and the analysis text. :func:`comparison` sets two
+stored analyses of the map (or one and the map now) side by side with :mod:`coaching.compare`.
 
 :func:`plan_change` turns one request of the app into what the chat would store for the same
 change: a :class:`~coaching.model.ChangeMap` of :mod:`coaching.network` ops with their undo
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coaching.analysis import Analysis, GraphError, analyse
-from coaching.analysis_text import analysis_reply, diff_reply, diff_text
+from coaching.analysis_text import analysis_reply
+from coaching.compare import compare
 from coaching.layout import LINE_STYLES, SHAPES, plan, shape_points
 from coaching.model import KLTB_STEPS, ChangeMap
 from coaching.names import clean_name, name_key, resolve
@@ -37,10 +39,12 @@ from coaching.network import (
     MapView,
     Op,
     RenameActor,
+    TieView,
     UpdateActor,
     UpdateTie,
     op_from_json,
 )
+from coaching.text import html_to_plain, render
 
 ROLE_NAMES = ("hubs", "brokers", "closest", "boundary_spanners", "peripheral")
 NEEDS_MAX = 500
@@ -49,18 +53,21 @@ ROLE_MAX = 120
 
 def scene(view: MapView, *, locale: str) -> dict[str, Any]:
     """Everything the app draws of ``view``: positions (the picture's), attributes, analysis."""
+    graph = view.graph()  # built once: the analysis and the layout read the same graph
     try:
-        result: Analysis | None = analyse(view.graph())
+        result: Analysis | None = analyse(graph)
     except GraphError:
         result = None
     actors = {a.name: a for a in view.actors}
+    # each tie by its two keys (a lookup per line, not a walk through every tie)
+    ties = {frozenset((t.a, t.b)): t for t in view.ties}
     nodes: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     width = height = 360.0
     top, font = 0.0, 14.0
     keys: dict[str, str] = {}
     if result is not None:
-        laid = plan(view.graph(), result, locale=locale, ego=view.ego.name if view.ego else None)
+        laid = plan(graph, result, locale=locale, ego=view.ego.name if view.ego else None)
         width, height, top, font = laid.width, laid.height, laid.map_top, laid.font_px
         cluster_of = {n: i for i, members in enumerate(result.clusters) for n in members}
         for node in laid.nodes:
@@ -89,7 +96,7 @@ def scene(view: MapView, *, locale: str) -> dict[str, Any]:
         for line in laid.lines:
             style = LINE_STYLES[line.kind]
             a, b = keys[line.a], keys[line.b]
-            tie = view.tie(a, b) if line.kind != "suggested" else None
+            tie = ties.get(frozenset((a, b))) if line.kind != "suggested" else None
             lines.append(
                 {
                     "a": tie.a if tie else a,
@@ -163,24 +170,39 @@ def scene(view: MapView, *, locale: str) -> dict[str, Any]:
 
 
 def warm() -> None:
-    """Nothing: importing this module (in a fresh worker process) was the work."""
+    """Draw a small map in each language (run once in a fresh worker process): the imports,
+    the text templates and the layout's first-call costs are paid before a participant waits."""
+    actors = (Actor("Warm", is_ego=True), Actor("Budi"), Actor("Ani"), Actor("Dewi"))
+    ties = (TieView("warm", "budi", "strong"), TieView("budi", "ani"), TieView("ani", "dewi"))
+    for locale in ("id", "en"):
+        scene(MapView(None, "personal", "warm", actors=actors, ties=ties), locale=locale)
 
 
-def compare(previous: Mapping[str, Any] | None, view: MapView, *, locale: str) -> dict[str, Any]:
-    """A stored analysis snapshot (before) against the map now (after): the chat's "what
-    changed" text and the names added and gone, for the app to mark on the map."""
-    try:
-        now = analyse(view.graph())
-    except GraphError:
-        return {"html": None, "added": [], "removed": []}
-    diff = diff_text(previous, now)
-    before = set((previous or {}).get("centrality", {}).get("degree", {}) or ())
-    after = {a.name for a in view.actors}
-    return {
-        "html": diff_reply(diff, locale=locale),
-        "added": sorted(after - before) if before else [],
-        "removed": sorted(before - after),
+def comparison(
+    before: Mapping[str, Any], after: Mapping[str, Any] | None, view: MapView, *, locale: str
+) -> dict[str, Any]:
+    """Two stored analyses of ``view`` (``after`` None: the map as it is now), compared as the
+    coach's views compare them (:func:`coaching.compare.compare`): ties and actors that
+    appeared or went, the stage's move, the counts and roles side by side. Adds the stage
+    names in ``locale`` and, by the keys the scene uses, the actors and ties that appeared and
+    are on the map now (the app marks them)."""
+    if after is None:
+        try:
+            after = analyse(view.graph()).to_json_dict()  # as /analisis would store it now
+        except GraphError:
+            after = {}
+    change = compare(before, after)
+    out = change.context()
+    stages = {change.stage_before, change.stage_after} - {None}
+    out["stage_names"] = {
+        key: html_to_plain(render(locale, "analysis.stage_name", key=key)) for key in stages
     }
+    keys = {a.name: a.key for a in view.actors}
+    out["marked_actors"] = sorted(keys[n] for n in change.actors_appeared if n in keys)
+    out["marked_ties"] = [
+        [keys[a], keys[b]] for a, b in change.ties_appeared if a in keys and b in keys
+    ]
+    return out
 
 
 def _attributes(view: MapView, actor: Any) -> dict[str, Any]:

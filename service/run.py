@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from app.dashboard import DashboardLinks
 from app.reminders import ReminderDispatcher
-from bot.app import build_application, register, set_commands, set_menu_button
+from bot.app import build_application, miniapp_url, register, set_commands, set_menu_button
 from bot.pipeline import Pipeline
 from bot.polling import poll
 from bot.sender import TelegramSender
@@ -38,6 +38,7 @@ from storage.db import Database
 from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
 from storage.privacy import run_sweeper
 from web.app import dashboard_app
+from web.miniapp import SceneCache, warm_page
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         refused = dashboard_refusal(settings.host, links.public_url) if links else None
         if refused:
             log.error("%s", refused)  # the bot itself runs on
-        web = dashboard_app(db, links, bot_token=settings.token) if links and not refused else None
+        web = None
+        scenes = SceneCache()
+        if links and not refused:
+            web = dashboard_app(db, links, bot_token=settings.token, scenes=scenes)
+            if miniapp_url(links.public_url) is not None:
+                # The Mini App can open (public HTTPS): its page is served once now (templates
+                # compiled, the scene worker started and warmed), not for the first participant.
+                await warm_page(web)
         if web is not None and links is not None:
             await set_menu_button(app, links.public_url)
         background = [asyncio.create_task(run_sweeper(db, stop))]
@@ -125,6 +133,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await nudges
             await asyncio.gather(*background)
             await deliverer.idle()
+            scenes.close()
     await db.dispose()
 
 

@@ -11,7 +11,7 @@ work it earns recorded in the progress (:func:`coaching.progress.earned`), as th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,14 +201,20 @@ async def snapshots(db: Database, opened: Opened) -> list[dict[str, Any]]:
     return [{"id": r.id, "at": r.created_at.isoformat(), "stage": r.stage} for r in rows]
 
 
-async def snapshot(db: Database, opened: Opened, snapshot_id: int) -> Mapping[str, Any] | None:
-    """One stored analysis of this map (None if it is not this map's)."""
-    if opened.view is None or opened.view.id is None:
-        return None
+async def analyses(
+    db: Database, opened: Opened, ids: Sequence[int]
+) -> dict[int, tuple[datetime, Mapping[str, Any]]]:
+    """The stored analyses ``ids`` of this map (date and result), by id; others' are left out."""
+    if opened.view is None or opened.view.id is None or not ids:
+        return {}
     map_id = opened.view.id
 
-    def job(session: Session) -> Mapping[str, Any] | None:
-        row = session.get(AnalysisSnapshot, snapshot_id)
-        return None if row is None or row.map_id != map_id else dict(row.result)
+    def job(session: Session) -> dict[int, tuple[datetime, Mapping[str, Any]]]:
+        rows = session.execute(
+            select(AnalysisSnapshot.id, AnalysisSnapshot.created_at, AnalysisSnapshot.result)
+            .where(AnalysisSnapshot.map_id == map_id)
+            .where(AnalysisSnapshot.id.in_(list(ids)))
+        ).all()
+        return {r.id: (r.created_at, dict(r.result)) for r in rows}
 
     return await db.run(job)

@@ -153,17 +153,46 @@ async def app(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Ap
     yield App(await world(db), links)
 
 
+def directives(policy: str) -> dict[str, str]:
+    return dict(d.strip().partition(" ")[::2] for d in policy.split(";"))
+
+
 async def test_the_page_has_the_dashboards_headers_and_no_other_host(app: App) -> None:
     async with app.client() as client:
         page = await client.get("/app")
         assert page.status_code == 200
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
-        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["cache-control"] == "no-store"
         assert "set-cookie" not in page.headers
         assert "https://" not in page.text and "//telegram.org" not in page.text
         script = await client.get("/static/miniapp.js")
         assert script.status_code == 200 and "fetch(" in script.text
         assert "http://" not in script.text.replace("http://www.w3.org/2000/svg", "")
+
+
+async def test_only_telegram_web_may_frame_the_app_and_only_its_page(app: App) -> None:
+    async with app.client() as client:
+        page = await client.get("/app")
+        signed_out = await client.get("/")  # the dashboard's policy, as it was
+        mine, theirs = (
+            directives(r.headers["content-security-policy"]) for r in (page, signed_out)
+        )
+        assert mine["frame-ancestors"].split() == [
+            "https://web.telegram.org",
+            "https://webk.telegram.org",
+            "https://weba.telegram.org",
+        ]
+        assert "x-frame-options" not in page.headers  # it cannot name origins
+        assert {k: v for k, v in mine.items() if k != "frame-ancestors"} == {
+            k: v for k, v in theirs.items() if k != "frame-ancestors"
+        }
+        # every other response: nobody may frame it
+        for path in ("/", "/app/coach/1", "/app/api/map", "/static/miniapp.js", "/app/"):
+            response = await client.get(path)
+            policy = directives(response.headers["content-security-policy"])
+            assert policy["frame-ancestors"] == "'none'", path
+            assert response.headers["x-frame-options"] == "DENY", path
 
 
 async def test_session_refuses_forged_stale_and_missing_init_data(app: App) -> None:
@@ -258,20 +287,66 @@ async def test_edits_in_the_app_are_the_chats_and_the_chats_are_the_apps(app: Ap
         assert "Bu Rina" in names
 
 
-async def test_compare_a_stored_analysis_with_the_map_now(app: App) -> None:
+async def test_two_stored_analyses_compared_as_the_coach_views_compare_them(app: App) -> None:
     w = app.w
     async with app.client() as client:
         sari = await app.token(client, 1001)
+        rudi = await app.token(client, 1002)
         map_id = (await client.get("/app/api/map", headers=sari)).json()["scene"]["map"]["id"]
-        await w.sari.say("/analisis")
-        await client.post(
-            f"/app/api/map/{map_id}/change", headers=sari, json={"op": "add_actor", "name": "Wawan"}
-        )
+        url = f"/app/api/map/{map_id}/compare"
         snaps = (await client.get(f"/app/api/map/{map_id}/snapshots", headers=sari)).json()
-        assert snaps["snapshots"]
-        newest = snaps["snapshots"][0]["id"]
-        result = (await client.get(f"/app/api/map/{map_id}/compare/{newest}", headers=sari)).json()
-        assert result["added"] == ["Wawan"] and result["html"]
+        stored = len(snaps["snapshots"])  # the world's own analysis
+        await w.sari.say("/analisis")
+        await w.sari.say("/tambah Wawan")
+        await w.sari.say("/hubung Wawan - Ani kuat")
+        await w.sari.say("/analisis")
+        snaps = (await client.get(f"/app/api/map/{map_id}/snapshots", headers=sari)).json()
+        newest, older = snaps["snapshots"][0], snaps["snapshots"][1]  # newest first
+        assert len(snaps["snapshots"]) == stored + 2 and newest["stage_name"]
+        assert newest["stage_name"] != newest["stage"]  # a name, not a key
+
+        def picked(a: int, b: int | str) -> dict[str, Any]:
+            return {"from": str(a), "to": str(b)}
+
+        got = await client.get(url, headers=sari, params=picked(older["id"], newest["id"]))
+        change = got.json()
+        assert change["ties_appeared"] == [["Ani", "Wawan"]] and change["ties_gone"] == []
+        assert change["actors_appeared"] == ["Wawan"] and change["changed"] is True
+        counts = {c["key"]: (c["before"], c["after"]) for c in change["counts"]}
+        assert counts["actors"] == (4, 5) and counts["ties"] == (4, 5)
+        assert change["marked_actors"] == ["wawan"] and change["marked_ties"] == [["ani", "wawan"]]
+        assert set(change["stage_names"]) == {change["stage_before"], change["stage_after"]}
+        # the same comparison as the coach's views make of the two stored analyses
+        from coaching.compare import compare
+        from storage.models import AnalysisSnapshot
+
+        def results(session: Any) -> tuple[Any, Any]:
+            return tuple(  # type: ignore[return-value]
+                session.get(AnalysisSnapshot, i).result for i in (older["id"], newest["id"])
+            )
+
+        before, after = await w.db.run(results)
+        expected = compare(before, after).context()
+        assert {k: change[k] for k in expected} == expected
+        # picked the other way round: still older → newer
+        swapped = await client.get(url, headers=sari, params=picked(newest["id"], older["id"]))
+        assert swapped.json()["actors_appeared"] == ["Wawan"]
+        # against the map now: a change made since in the chat shows
+        await w.sari.say("/tambah Bu Rina")
+        now = (await client.get(url, headers=sari, params=picked(older["id"], "now"))).json()
+        assert now["actors_appeared"] == ["Bu Rina", "Wawan"]
+        # refused: the same one twice, not an id, another map's analysis, another participant
+        same = await client.get(url, headers=sari, params=picked(older["id"], older["id"]))
+        assert same.status_code == 400
+        assert (await client.get(url, headers=sari, params={"from": "x"})).status_code == 400
+        assert (await client.get(url, headers=sari, params=picked(10**9, "now"))).status_code == 404
+        rudis = (await client.get("/app/api/map", headers=rudi)).json()["scene"]["map"]["id"]
+        await w.rudi.say("/analisis")
+        theirs = (await client.get(f"/app/api/map/{rudis}/snapshots", headers=rudi)).json()
+        foreign = picked(theirs["snapshots"][0]["id"], "now")
+        assert (await client.get(url, headers=sari, params=foreign)).status_code == 404
+        mine = picked(older["id"], "now")
+        assert (await client.get(url, headers=rudi, params=mine)).status_code == 404
 
 
 async def test_a_coach_sees_their_cohorts_maps_read_only_and_no_other(app: App) -> None:
@@ -292,6 +367,21 @@ async def test_a_coach_sees_their_cohorts_maps_read_only_and_no_other(app: App) 
         change = {"op": "add_actor", "name": "Coach"}
         response = await client.post(f"/app/api/map/{map_id}/change", json=change)
         assert response.status_code == 401
+        # an edit sent on the coach's own (read-only) view: refused, and nothing changed
+        edit = f"/app/api/coach/{w.sari_id}/map/{map_id}/change"
+        assert (await client.post(edit, json=change)).status_code == 403
+        assert (
+            await client.post(edit.replace(str(w.sari_id), str(w.rudi_id)), json=change)
+        ).status_code == 403
+        after = (await client.get(f"/app/api/coach/{w.sari_id}/map")).json()["scene"]
+        assert "Coach" not in {n["name"] for n in after["nodes"]}
+        # the before/after of two analyses, read-only too
+        snaps = (await client.get(f"/app/api/coach/{w.sari_id}/map/{map_id}/snapshots")).json()
+        first = snaps["snapshots"][-1]["id"]
+        compared = await client.get(
+            f"/app/api/coach/{w.sari_id}/map/{map_id}/compare", params={"from": first, "to": "now"}
+        )
+        assert compared.status_code == 200 and "ties_appeared" in compared.json()
     async with app.client() as anonymous:
         assert (await anonymous.get(f"/app/api/coach/{w.sari_id}/map")).status_code == 401
 
@@ -376,5 +466,21 @@ async def test_a_change_draws_the_new_version_once(
             assert scenes.computed == 2
             again = (await client.get("/app/api/map", headers=sari)).json()["scene"]
             assert scenes.computed == 2 and "Wawan" in {n["name"] for n in again["nodes"]}
+    finally:
+        scenes.close()
+
+
+async def test_the_service_warms_the_page_and_the_scene_worker_before_anyone_opens_it(
+    db: Database,
+) -> None:
+    from web.miniapp import SceneCache, warm_page
+
+    scenes = SceneCache()
+    asgi = dashboard_app(db, DashboardLinks(PUBLIC, b"k"), bot_token=BOT_TOKEN, scenes=scenes)
+    try:
+        assert not await scenes.ready()  # nothing started yet
+        await warm_page(asgi)
+        assert await scenes.ready()  # the worker drew its first small map
+        assert scenes.computed == 0  # and no participant's map was drawn for it
     finally:
         scenes.close()

@@ -8,12 +8,15 @@ Routes::
 
     GET  /app                                   the app (Telegram passes initData in the URL's #)
     GET  /app/coach/{participant_id}            the same view, read-only, for a signed-in coach
-    POST /app/api/session                       {init_data} → {token, locale}: initData checked
+    POST /app/api/session                       {init_data} → {token, locale, scene, maps}:
+                                                initData checked; the map open in the chat
     GET  /app/api/map[?map=ID]                  the map's scene (the picture's layout) + maps
     POST /app/api/map/{id}/change               one change (the chat's map operation)
     GET  /app/api/map/{id}/snapshots            dated analyses of the map
-    GET  /app/api/map/{id}/compare/{snapshot}   that analysis (before) against the map now
-    GET  /app/api/coach/{pid}/...               the same three reads, for a coach (read-only)
+    GET  /app/api/map/{id}/compare?from=&to=    two of them (``to=now``: the map now), compared
+                                                by :mod:`coaching.compare` as the coach's views do
+    GET  /app/api/coach/{pid}/...               the same three reads, for a coach (read-only;
+                                                a change sent there is refused: 403)
 
 A participant's requests carry ``Authorization: Bearer <token>``, the token the app got for a
 fresh, correctly signed ``initData`` (:mod:`web.initdata`): they reach only their own maps. A
@@ -27,8 +30,9 @@ import functools
 import json
 import logging
 import multiprocessing
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any, cast
 
@@ -36,6 +40,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message
 
 from app.dashboard import DashboardLinks
 from coaching import mapapp
@@ -54,6 +59,16 @@ from web.mapcache import MapCache
 log = logging.getLogger(__name__)
 
 BODY_MAX = 16_384
+MINIAPP_PAGES = frozenset({"/app"})
+"""The pages Telegram opens: only these may be shown in a frame, and only by Telegram Web."""
+TELEGRAM_WEB = (
+    "https://web.telegram.org",
+    "https://webk.telegram.org",
+    "https://weba.telegram.org",
+)
+"""Telegram Web's origins (its K and A clients live at web.telegram.org/k/ and /a/; webk. and
+weba. are their own hosts): they show a Mini App in an iframe. The phone and desktop apps use a
+web view of their own, which no CSP keeps out."""
 
 
 class SceneCache(MapCache):
@@ -61,11 +76,24 @@ class SceneCache(MapCache):
     one at a time, so a big map's layout never holds the bot's event loop). The worker imports
     only ``coaching``."""
 
+    _warming: Future[None] | None = None
+
     async def _run(self, view: MapView, locale: str, label: str) -> Any:
         self.computed += 1
+        return await self._in_worker(functools.partial(mapapp.scene, locale=label), view)
+
+    async def _in_worker(self, work: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
-        work = functools.partial(mapapp.scene, locale=label)
-        return await loop.run_in_executor(self._executor(), work, view)
+        for attempt in (1, 2):
+            try:
+                return await loop.run_in_executor(self._executor(), work, *args)
+            except BrokenProcessPool:
+                # The worker died (killed, out of memory): a fresh one for the next try.
+                log.warning("scene worker process died; starting another")
+                self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _executor(self) -> Executor:
         # At the bot's priority, not below it as the dashboard's worker: a participant is
@@ -75,10 +103,61 @@ class SceneCache(MapCache):
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
         return self._pool
 
+    async def compare(
+        self,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any] | None,
+        view: MapView,
+        locale: str,
+    ) -> dict[str, Any]:
+        """:func:`coaching.mapapp.comparison`, in the worker (the map now is analysed there)."""
+        work = functools.partial(mapapp.comparison, locale=locale)
+        return cast(dict[str, Any], await self._in_worker(work, before, after, view))
+
     def warm(self) -> None:
-        """Start the worker now (the page is opening: its first scene is a second away)."""
+        """Start the worker now and have it draw a small map once (its imports, templates and
+        first-call costs paid before anyone waits): at the service's start, and again when a
+        page opens if the worker has gone."""
         if self._pool is None:
-            self._executor().submit(mapapp.warm)
+            self._warming = self._executor().submit(mapapp.warm)
+
+    async def ready(self) -> bool:
+        """Wait for the warm-up :meth:`warm` started; whether there was one (benches, tests)."""
+        if self._warming is None:
+            return False
+        await asyncio.wrap_future(self._warming)
+        return True
+
+
+async def warm_page(app: ASGIApp) -> None:
+    """Serve the app's page once inside the process, as a phone would ask for it: its templates
+    and texts compiled and the scene worker started and warmed, before anyone waits for them."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "https",
+        "path": "/app",
+        "raw_path": b"/app",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "server": ("localhost", 443),
+        "client": ("127.0.0.1", 0),
+    }
+    status: list[int] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status.append(int(message["status"]))
+
+    await app(scope, receive, send)
+    if status != [200]:
+        log.warning("mini app page warm-up answered %s", status)
 
 
 def miniapp_routes(
@@ -134,7 +213,8 @@ def miniapp_routes(
         except NotFound:
             return JSONResponse({"error": "unknown"}, status_code=403)
         token = issue_token(user.external_id, links.secret, now=clock())
-        return JSONResponse({"token": token, "locale": opened.locale})
+        # The map comes with the token: one round trip fewer before the app is ready.
+        return JSONResponse({"token": token, **await drawn(opened)})
 
     Handler = Callable[[Request, Opened], Awaitable[Response]]
 
@@ -212,14 +292,30 @@ def miniapp_routes(
         return JSONResponse(answer)
 
     async def get_snapshots(request: Request, opened: Opened) -> Response:
-        return JSONResponse({"snapshots": await store.snapshots(db, opened)})
+        found = await store.snapshots(db, opened)
+        for snap in found:
+            snap["stage_name"] = _stage_name(opened.locale, snap["stage"])
+        return JSONResponse({"snapshots": found})
 
     async def get_compare(request: Request, opened: Opened) -> Response:
-        before = await store.snapshot(db, opened, request.path_params["snapshot_id"])
-        if before is None or opened.view is None:
+        """``?from=ID&to=ID|now``: two stored analyses of the map (the older one first), or
+        one and the map now, compared as the coach's views compare them."""
+        before_id = _id(request.query_params.get("from"))
+        raw_after = request.query_params.get("to", "now")
+        after_id = None if raw_after == "now" else _id(raw_after)
+        if before_id is None or (after_id is None and raw_after != "now"):
+            return JSONResponse({"error": "bad_request"}, status_code=400)
+        found = await store.analyses(db, opened, [i for i in (before_id, after_id) if i])
+        if opened.view is None or before_id not in found or (after_id and after_id not in found):
             return JSONResponse({"error": "not_found"}, status_code=404)
-        view = opened.view
-        result = await asyncio.to_thread(mapapp.compare, before, view, locale=opened.locale)
+        if after_id == before_id:
+            return JSONResponse({"error": "same"}, status_code=400)
+        first, then = before_id, after_id
+        if then is not None and (found[then][0], then) < (found[first][0], first):
+            first, then = then, first  # the older one is "before", as on the dashboard
+        result = await scenes.compare(
+            found[first][1], found[then][1] if then else None, opened.view, opened.locale
+        )
         return JSONResponse(result)
 
     coach = "/app/api/coach/{participant_id:int}"
@@ -230,11 +326,24 @@ def miniapp_routes(
         Route("/app/api/map", opened_by(get_map)),
         Route("/app/api/map/{map_id:int}/change", opened_by(post_change), methods=["POST"]),
         Route("/app/api/map/{map_id:int}/snapshots", opened_by(get_snapshots)),
-        Route("/app/api/map/{map_id:int}/compare/{snapshot_id:int}", opened_by(get_compare)),
+        Route("/app/api/map/{map_id:int}/compare", opened_by(get_compare)),
         Route(f"{coach}/map", opened_by(get_map)),
+        # A coach's view is read-only: an edit sent on it is refused (403), never applied.
+        Route(f"{coach}/map/{{map_id:int}}/change", opened_by(post_change), methods=["POST"]),
         Route(f"{coach}/map/{{map_id:int}}/snapshots", opened_by(get_snapshots)),
-        Route(f"{coach}/map/{{map_id:int}}/compare/{{snapshot_id:int}}", opened_by(get_compare)),
+        Route(f"{coach}/map/{{map_id:int}}/compare", opened_by(get_compare)),
     ]
+
+
+def _id(raw: str | None) -> int | None:
+    """A query parameter that must be an id (None otherwise)."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+
+
+def _stage_name(locale: str, key: str | None) -> str:
+    if not key:
+        return ""
+    return chat_text.html_to_plain(chat_text.render(locale, "analysis.stage_name", key=key))
 
 
 def _json(texts: Callable[[str], dict[str, str]]) -> Callable[[str], Markup]:

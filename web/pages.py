@@ -13,6 +13,8 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.miniapp import MINIAPP_PAGES, TELEGRAM_WEB
+
 HERE = Path(__file__).resolve().parent
 LOCALES = ("id", "en")
 LANG_COOKIE = "jejaring_lang"
@@ -20,6 +22,9 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# The Mini App's page: the same policy, but Telegram Web (which shows a Mini App in a frame)
+# may frame it — its origins only; nobody else, and no other page.
+MINIAPP_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(TELEGRAM_WEB))
 
 
 @cache
@@ -95,13 +100,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = str(scope.get("path", "")).startswith("/static/")
+        path = str(scope.get("path", ""))
+        static = path.startswith("/static/")
+        framed = path in MINIAPP_PAGES  # Telegram Web frames it: its CSP says by whom
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 extra = {
-                    b"content-security-policy": CSP.encode(),
+                    b"content-security-policy": (MINIAPP_CSP if framed else CSP).encode(),
                     b"x-frame-options": b"DENY",
                     b"x-content-type-options": b"nosniff",
                     b"referrer-policy": b"no-referrer",
@@ -112,6 +119,8 @@ class SecurityHeaders:
                 }
                 if self.secure:
                     extra[b"strict-transport-security"] = b"max-age=31536000"
+                if framed:  # X-Frame-Options cannot name origins; frame-ancestors does
+                    del extra[b"x-frame-options"]
                 names = {name.lower() for name, _ in headers}
                 headers += [(k, v) for k, v in extra.items() if k not in names]
                 message["headers"] = headers

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -35,29 +34,6 @@ def _priority(
     )
 
 
-@dataclass
-class _Occupied:
-    """Boxes already placed, as arrays for vectorised overlap tests."""
-
-    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-
-    def free(self, candidates: np.ndarray) -> np.ndarray:
-        """For boxes ``candidates`` (k × 4: x0, y0, x1, y1), whether each is clear of all."""
-        if not len(self.boxes):
-            return np.ones(len(candidates), dtype=bool)
-        b = self.boxes
-        clash = (
-            (candidates[:, None, 0] < b[None, :, 2] + GAP)
-            & (b[None, :, 0] < candidates[:, None, 2] + GAP)
-            & (candidates[:, None, 1] < b[None, :, 3] + GAP)
-            & (b[None, :, 1] < candidates[:, None, 3] + GAP)
-        )
-        return np.asarray(~clash.any(axis=1))
-
-    def add(self, box: np.ndarray) -> None:
-        self.boxes = np.vstack([self.boxes, box[None, :]])
-
-
 def _offsets() -> np.ndarray:
     """Moves from an ideal spot, nearest first (a grid of a quarter em, out to 14 ems)."""
     step = FONT_PX / 4
@@ -73,6 +49,18 @@ def _offsets() -> np.ndarray:
 
 _OFFSETS = _offsets()
 _CHUNKS = [(0, 48), (48, 256), *((i, i + 1024) for i in range(256, len(_OFFSETS), 1024))]
+# Each chunk's moves and their extremes (left, right, up, down): a box that is clear of the
+# rectangle they span is clear of every candidate in the chunk.
+_CHUNK_MOVES = [
+    (
+        _OFFSETS[a:b],
+        float(_OFFSETS[a:b, 0].min()),
+        float(_OFFSETS[a:b, 0].max()),
+        float(_OFFSETS[a:b, 1].min()),
+        float(_OFFSETS[a:b, 1].max()),
+    )
+    for a, b in _CHUNKS
+]
 
 
 def _place(
@@ -81,40 +69,52 @@ def _place(
     shapes: dict[Hashable, _Shape],
 ) -> dict[Hashable, tuple[float, float]]:
     """Each actor at the free spot nearest its ideal one, inside the width; when nothing near
-    is free, just below everything placed (always free, so this never fails)."""
-    occupied = _Occupied()
+    is free, just below everything placed (always free, so this never fails).
+
+    A candidate box is free when it keeps ``GAP`` from every box placed before it. The moves
+    are tried a chunk at a time, nearest first, each against only the boxes its chunk can reach.
+    """
+    boxes = np.empty((len(priority), 4))  # x0, y0, x1, y1 of each box placed
+    ends = np.empty((len(priority), 2))  # x1 + GAP, y1 + GAP of each
     placed: dict[Hashable, tuple[float, float]] = {}
-    for v in priority:
+    for count, v in enumerate(priority):  # ``count`` boxes placed so far
         s = shapes[v]
         lo, hi = MARGIN - s.dx0, WIDTH_PX - MARGIN - s.dx1
         x = min(max(ideal[v][0], lo), hi) if lo <= hi else WIDTH_PX / 2
         y = ideal[v][1]
-        near = occupied.boxes
-        if len(near):
-            reach = _OFFSETS[-1, 0] * 1.5 + (s.dx1 - s.dx0) + (s.dy1 - s.dy0)
-            keep = (
-                (near[:, 2] > x - reach)
-                & (near[:, 0] < x + reach)
-                & (near[:, 3] > y - reach)
-                & (near[:, 1] < y + reach)
-            )
-            local = _Occupied(near[keep])
-        else:
-            local = occupied
         spot = None
-        for chunk, end in _CHUNKS:  # nearest first; most actors find room in the first few
-            moves = _OFFSETS[chunk:end]
+        for moves, left, right, up, down in _CHUNK_MOVES:  # nearest first: most stop early
             cx, cy = x + moves[:, 0], y + moves[:, 1]
             inside = (cx >= lo - 1e-6) & (cx <= hi + 1e-6) if lo <= hi else np.ones(len(cx), bool)
-            boxes = np.stack([cx + s.dx0, cy + s.dy0, cx + s.dx1, cy + s.dy1], axis=1)
-            ok = local.free(boxes) & inside
+            ok = inside
+            if count:
+                # The boxes a candidate of this chunk can touch: the test below at the chunk's
+                # extremes (float addition is monotonic, so none that matters is left out).
+                b, e = boxes[:count], ends[:count]
+                near = (
+                    ((x + left) + s.dx0 < e[:, 0])
+                    & (b[:, 0] < (x + right) + s.dx1 + GAP)
+                    & ((y + up) + s.dy0 < e[:, 1])
+                    & (b[:, 1] < (y + down) + s.dy1 + GAP)
+                )
+                if near.any():
+                    b, e = b[near], e[near]
+                    clash = (
+                        ((cx + s.dx0)[:, None] < e[None, :, 0])
+                        & (b[None, :, 0] < ((cx + s.dx1) + GAP)[:, None])
+                        & ((cy + s.dy0)[:, None] < e[None, :, 1])
+                        & (b[None, :, 1] < ((cy + s.dy1) + GAP)[:, None])
+                    )
+                    ok = ~clash.any(axis=1) & inside
             if ok.any():
                 i = int(np.argmax(ok))
                 spot = (float(cx[i]), float(cy[i]))
                 break
         if spot is None:
-            bottom = float(occupied.boxes[:, 3].max()) if len(occupied.boxes) else y
+            bottom = float(boxes[:count, 3].max()) if count else y
             spot = (x, bottom + GAP * 2 - s.dy0)
         placed[v] = spot
-        occupied.add(np.array([spot[0] + s.dx0, spot[1] + s.dy0, spot[0] + s.dx1, spot[1] + s.dy1]))
+        box = (spot[0] + s.dx0, spot[1] + s.dy0, spot[0] + s.dx1, spot[1] + s.dy1)
+        boxes[count] = box
+        ends[count] = (box[2] + GAP, box[3] + GAP)
     return placed
