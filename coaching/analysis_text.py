@@ -191,6 +191,7 @@ def _reply_context(analysis: Analysis, limit: int) -> dict[str, Any]:
     def innovators(names: Sequence[str]) -> list[str]:
         return [n for n in main_only(names) if n not in keepers]
 
+    isolated = {p[0] for p in analysis.pieces if len(p) == 1}
     return {
         "a": analysis,
         "ego": _short1(ego) if ego else None,
@@ -239,6 +240,8 @@ def _reply_context(analysis: Analysis, limit: int) -> dict[str, Any]:
                 "b": _short1(s.b),
                 "via": _short1(s.via) if s.via else None,
                 "around": _short1(dependents[s.a]) if s.a in dependents else None,
+                # tied at all only by an earlier suggestion: this one builds on it
+                "after": s.kind == "triadic_closure" and s.a in isolated,
                 "cut_points": _short(s.cut_points_removed),
             }
             for s in analysis.suggestions[: max(1, min(limit, len(analysis.suggestions)))]

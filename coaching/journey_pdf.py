@@ -62,6 +62,20 @@ def best_map(maps: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     return max(drawn, key=lambda m: str(m.get("updated_at") or ""), default=None)
 
 
+def map_heading(shown: Mapping[str, Any], locale: str) -> str:
+    """The shown map's title and size, counted as everywhere else (the export's ``counts``,
+    :meth:`coaching.network.MapView.counts`: with the participant, and stated as such
+    without)."""
+    labels = Labels(locale)
+    title = labels.value("kind", "personal") if shown.get("kind") == "personal" else ""
+    title = title or str(shown.get("title") or "")
+    counts = shown.get("counts")
+    if not isinstance(counts, Mapping):  # an export written before counts were: the lists
+        counts = {"actors": len(shown.get("actors") or []), "ties": len(shown.get("ties") or [])}
+    size = {"ego": False, "actors_without_ego": 0, "ties_without_ego": 0, **counts}
+    return _plain(labels.locale, "exports.journey_map", title=title, size=size)
+
+
 def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
     """The one-page PDF of ``data`` (one participant's export) in ``locale``."""
     labels = Labels(locale)
@@ -107,10 +121,7 @@ def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
     if shown is None:
         line(_plain(locale, "exports.journey_no_map"))
     else:
-        title = labels.value("kind", "personal") if shown.get("kind") == "personal" else ""
-        title = title or str(shown.get("title") or "")
-        actors, ties = len(shown.get("actors") or []), len(shown.get("ties") or [])
-        heading(_plain(locale, "exports.journey_map", title=title, actors=actors, ties=ties), 11)
+        heading(map_heading(shown, locale), 11)
         ego = next((a["name"] for a in shown.get("actors") or [] if a.get("is_ego")), None)
         edges = [
             Tie(t["source"], t["target"], t.get("strength"), t.get("direction") or "both")

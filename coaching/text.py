@@ -20,6 +20,15 @@ DEFAULT_LOCALE = "id"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+def many(number: int, noun: str) -> str:
+    """``number`` with an English ``noun`` in the singular or the plural: "1 tie", "3 ties".
+
+    >>> many(1, "tie"), many(0, "actor"), many(8, "actor")
+    ('1 tie', '0 actors', '8 actors')
+    """
+    return f"{number} {noun if number == 1 else noun + 's'}"
+
+
 class MissingText(LookupError):
     """A message key has no template in the requested locale."""
 
@@ -35,6 +44,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["bar"] = progress_bar
+    env.filters["many"] = many
     return env
 
 

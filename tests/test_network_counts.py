@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from coaching import engine
 from coaching.analysis import Tie, build_graph
 from coaching.flows import coach_screens
+from coaching.journey_pdf import map_heading
 from coaching.model import SaveAnalysis
 from coaching.network import AddActor, AddTie, MapCounts, MapView, Op
 from storage.exports import _map_dict
@@ -100,6 +101,7 @@ def test_every_view_of_a_map_counts_it_the_same_way(view: MapView) -> None:
     exported = _map_dict(view, None, stamp, stamp)
     assert exported["counts"] == size.as_dict()
     assert len(exported["actors"]) == size.actors and len(exported["ties"]) == size.ties
+    assert _numbers(map_heading(exported, "id")) == _expected(size)  # the journey PDF
 
 
 def test_the_map_page_says_what_it_counts_with_and_without_the_participant() -> None:
@@ -115,4 +117,25 @@ def test_the_map_page_says_what_it_counts_with_and_without_the_participant() -> 
     page = said("id", engine.prompt(_convo_on(view).snap)[0]).plain
     assert "3 aktor · 2 hubungan (termasuk Anda; tanpa Anda: 2 aktor · 1 hubungan)" in page
     english = said("en", engine.prompt(_convo_on(view).snap)[0]).plain
-    assert "3 actors · 2 ties (you included; without you: 2 actors · 1 ties)" in english
+    assert "3 actors · 2 ties (you included; without you: 2 actors · 1 tie)" in english
+
+
+def test_english_counts_one_in_the_singular_everywhere() -> None:
+    view = MapView(1, "personal", "personal").apply(
+        [AddActor("Sari Dewi", is_ego=True), AddActor("Budi"), AddTie("Sari Dewi", "Budi")]
+    )[0]
+    convo = _convo_on(view)
+    profile = dataclasses.replace(convo.snap.profile, language="en")
+    convo.snap = dataclasses.replace(convo.snap, profile=profile)
+    page = said("en", engine.prompt(convo.snap)[0]).plain
+    assert "2 actors · 1 tie (you included; without you: 1 actor · 0 ties)" in page
+    said_now = convo.send("Budi - Ani")
+    assert "🔗 1 tie saved." in said_now[0].plain
+    assert "3 actors · 2 ties (you included; without you: 2 actors · 1 tie)" in said_now[-1].plain
+    convo.send("/analisis")
+    assert "Network size: 3 actors, 2 ties" in convo.last[0].plain
+    caption = said("en", coach_screens.picture_reply(view, "Sari Dewi", "en")).plain
+    assert "2 actors, 1 tie (" in caption and "without them: 1 actor, 0 ties" in caption
+    stamp = datetime(2026, 12, 1, tzinfo=UTC)
+    heading = map_heading(_map_dict(view, None, stamp, stamp), "en")
+    assert heading.endswith("2 actors, 1 tie (you included; without you: 1 actor, 0 ties)")

@@ -151,6 +151,23 @@ def test_duplicates_on_a_map_are_merged_with_ties_and_attributes_combined_and_un
     assert tie(convo, "Budi", "Ani") == ("weak", "both")
 
 
+def test_the_merge_offers_the_likely_duplicates_first() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi Santoso (Bappeda)")
+    convo.send("/tambah Ani")
+    convo.send("/tambah Budi Hartono")
+    convo.send("Budi - Dewi kuat")
+    convo.press("new")  # someone else: a third Budi, by mistake
+    with_map(convo)
+    from tests.test_network import open_card
+
+    open_card(convo, "Budi")
+    convo.press("merge")
+    labels = [label.split(". ", 1)[-1] for s in convo.last for _, label in s.buttons]
+    assert labels[:2] == ["Budi Hartono", "Pak Budi Santoso (Bappeda)"]
+    assert set(labels[2:-1]) == {"Sari Dewi", "Ani", "Dewi"} and "Budi" not in labels
+
+
 def test_renaming_onto_an_existing_name_offers_the_merge_and_saya_merges_into_the_participant() -> (
     None
 ):
@@ -172,6 +189,60 @@ def test_renaming_onto_an_existing_name_offers_the_merge_and_saya_merges_into_th
     convo.press("yes")
     assert names(convo) == ["Budi", "Sari Dewi"]
     assert tie(convo, "Sari Dewi", "Budi") == ("strong", "both")
+
+
+@pytest.mark.parametrize(
+    ("typed", "into"), [("dr nia", "dr. Nia"), ("aku", "Sari Dewi"), ("Bapak Budi", "Pak Budi")]
+)
+def test_renaming_onto_another_spelling_of_an_actor_or_the_participant_offers_the_merge(
+    typed: str, into: str
+) -> None:
+    convo = network_convo()
+    convo.send("/tambah dr. Nia")
+    convo.send("/tambah Pak Budi")
+    convo.send("/tambah Rini Wulandari")
+    with_map(convo)
+    from tests.test_network import open_card
+
+    open_card(convo, "Rini Wulandari")
+    convo.press("rename")
+    convo.send(typed)
+    assert convo.snap.state == "network.merge" and effects(convo) == []
+    assert convo.snap.data["into"] == into
+    convo.press("yes")
+    assert "Rini Wulandari" not in names(convo) and typed not in names(convo)
+    assert names(convo) == ["Pak Budi", "Sari Dewi", "dr. Nia"]
+
+
+def test_renaming_to_saya_on_a_case_map_is_refused() -> None:
+    convo = network_convo()
+    convo.press("maps")
+    convo.press("new")
+    convo.send("Posisi tawar kelompok tani")
+    convo.press("skip")
+    with_map(convo)
+    convo.send("/tambah Tengkulak")
+    assert names(convo) == ["Tengkulak"]
+    from tests.test_network import open_card
+
+    open_card(convo, "Tengkulak")
+    convo.press("rename")
+    said = convo.send("Saya")
+    assert said[0].key == "network.no_ego_here" and effects(convo) == []
+    assert convo.snap.state == "network.rename"
+
+
+def test_a_rename_to_a_new_name_renames() -> None:
+    convo = network_convo()
+    convo.send("/tambah Pak Budi")
+    with_map(convo)
+    from tests.test_network import open_card
+
+    open_card(convo, "Pak Budi")
+    convo.press("rename")
+    said = convo.send("Bapak Budi Santoso")
+    assert said[0].key == "network.renamed"
+    assert names(convo) == ["Bapak Budi Santoso", "Sari Dewi"]
 
 
 def test_a_merge_with_itself_is_refused() -> None:

@@ -325,3 +325,34 @@ def test_a_case_maps_actor_enters_kltb_on_the_personal_map_and_the_case_map_stay
     personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
     assert personal_after.find("Puskesmas") is not None
     assert next(m for m in convo.snap.maps if m.id == 7).find("Puskesmas") is not None
+
+
+@pytest.mark.parametrize(
+    ("on_case", "on_personal"),
+    [("dr nia", "dr. Nia"), ("Budi Santoso", "Pak Budi Santoso (Bappeda)")],
+)
+def test_a_case_maps_actor_spelt_otherwise_is_the_personal_maps_actor(
+    on_case: str, on_personal: str
+) -> None:
+    # one person, one node: KLTB's one tap goes through the map's resolver, as typing does
+    convo = with_plans("id", BRIDGE)
+    personal_view = MapView(
+        1, "personal", "personal", actors=(Actor("Sari Dewi", is_ego=True), Actor(on_personal))
+    )
+    case = MapView(
+        7,
+        "case",
+        "Stunting",
+        actors=(Actor(on_case), Actor("PKK")),
+        planned=(PlannedTie(90, on_case, "PKK", "bridge", NOW + timedelta(days=3)),),
+    )
+    convo.snap = dataclasses.replace(convo.snap, maps=(personal_view, case), network=case)
+    convo.send("/menu")
+    convo.press("plans")
+    convo.press("p:0")
+    said = convo.press("kltb:0")
+    assert convo.snap.state == "kltb.actor" and convo.snap.data == {"target": on_personal}
+    assert not any(isinstance(e, ChangeMap) for e in effects(convo))
+    assert all(r.key != "kltb.target_added" for r in said)
+    personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
+    assert [a.name for a in personal_after.actors] == ["Sari Dewi", on_personal]

@@ -312,3 +312,12 @@ async def test_jejaring_run_serves_the_dashboard_on_port(
         finally:
             stop.set()
             await asyncio.wait_for(task, 15)
+
+
+def test_the_dashboard_counts_one_in_the_singular_in_english() -> None:
+    from web.app import translate
+
+    t = translate("en")
+    assert (str(t("n_actors", n=1)), str(t("n_ties", n=1))) == ("1 actor", "1 tie")
+    assert (str(t("n_actors", n=2)), str(t("n_ties", n=0))) == ("2 actors", "0 ties")
+    assert str(t("without_you", actors=1, ties=0)).endswith("without them: 1 actor, 0 ties)")

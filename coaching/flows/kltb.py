@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from coaching.flows import picker, typedday
 from coaching.flows.common import go, note, open_map, personal_map, stay
+from coaching.flows.network.naming import resolve_on
 from coaching.flows.states import KltbStep as Step
 from coaching.flows.states import MenuStep
 from coaching.flows.steps import StepFlow, Steps
@@ -311,12 +312,22 @@ class Kltb(StepFlow):
 
 def open_target(snap: Snapshot, name: str) -> Outcome:
     """A stakeholder made a KLTB target with one tap (a planned tie's other end, an actor of a
-    case map). KLTB is walked with the personal map's stakeholders: someone not on it yet is
-    added to it first, and the map the participant had open stays open."""
+    case map). KLTB is walked with the personal map's stakeholders: the name goes through the
+    map's resolver (the participant, or an actor spelt otherwise, is who is meant), and someone
+    not on it yet is added to it first; the map the participant had open stays open."""
     personal = personal_map(snap)
     if personal is None or personal.id is None:
         return go(Step.PICK)  # no personal map yet: the pick page says where to start
     found = personal.find(name)
+    if found is None:  # the same actor spelt otherwise ("dr nia" for "dr. Nia"): one node
+        try:
+            resolution = resolve_on(snap, personal, name)
+        except ValueError:  # a name stored before today's name rules: matched exactly only
+            resolution = None
+        if resolution is not None and resolution.kind == "ego":
+            return go(Step.PICK)  # the participant: not a stakeholder of their own map
+        if resolution is not None and resolution.kind == "same" and resolution.name:
+            found = personal.find(resolution.name)
     if found is not None and not found.is_ego:
         return go(Step.ACTOR, data={"target": found.name})
     if found is not None:

@@ -247,6 +247,23 @@ def test_analysis_and_bab4_give_the_same_stage_advice() -> None:
         assert "Tanpa Anda" not in page and "Without you" not in page
 
 
+@pytest.mark.parametrize(
+    ("locale", "then"),
+    [
+        ("id", "3. Setelah hubungan itu terjalin, Hartono hanya tersambung lewat satu jalur; "),
+        ("en", "3. Once that tie is made, Hartono is connected through a single path only; "),
+    ],
+)
+def test_a_suggestion_that_builds_on_an_earlier_one_says_so(locale: str, then: str) -> None:
+    # Hartono is tied to nobody: "connected through a single path" is true only once the
+    # participant has made the tie suggested before it
+    ties = [Tie("Saya", "Budi"), Tie("Budi", "Rina"), Tie("Andi", "Joko")]
+    G = build_graph(ties, actors=["Hartono"], ego="Saya")
+    q2 = _section(_plain(G, locale, ego="Saya"), locale, 2)
+    assert "Hartono" in q2.split("\n2. ")[1].split("\n")[0]  # the earlier suggestion
+    assert then in q2
+
+
 def test_with_and_without_you_only_on_a_personal_map() -> None:
     ties = [Tie("Saya", f"K{i}") for i in range(5)] + [Tie("K1", "K2")]
     personal = _plain(build_graph(ties, ego="Saya"))

@@ -1,4 +1,6 @@
-"""Editing an actor after the fact: pick one, then rename, connect or delete them."""
+"""Editing an actor after the fact: pick one, then change any detail (kind, role, inside or
+outside, resources, needs, Ibarra & Hunter type), rename, connect, change or delete one of their
+ties, merge a duplicate into another actor, or delete them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from coaching.flows.common import go, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.shared import HOME, ON_MAP, Step, change, continue_at
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
+from coaching.names import resolve
 from coaching.network import (
     FLOWS,
     Actor,
@@ -135,10 +138,19 @@ def on_rename(snap: Snapshot, view: MapView, event: Event) -> Outcome:
     )
     if name is None:
         return stay(snap, note(problem or "names.chars"), reprompt=False)
-    taken = view.find(name)
     current = view.find(target)
+    taken = view.find(name)
+    if taken is None and current is not None:  # the resolver, as for every name typed
+        ego = view.ego
+        others = [a.name for a in view.others() if a.key != current.key]
+        found = resolve(name, others, ego=None if ego is None else ego.name)
+        if found.kind == "ego" and ego is None:  # "Saya" on a case map: nobody to merge into
+            return stay(snap, note("network.no_ego_here"), reprompt=False)
+        if found.kind in ("ego", "same") and found.name:
+            taken = view.find(found.name)
     if taken is not None and current is not None and taken.key != current.key:
-        # The new name is another actor's: they are probably one person; offer the merge.
+        # The new name is another actor's, or the participant's ("Saya", "dr nia" for
+        # "dr. Nia"): they are probably one person; offer the merge.
         return go(Step.MERGE, data={"target": target, "into": taken.name})
     return change(
         snap,
@@ -307,8 +319,23 @@ def actor_context(view: MapView, actor: Actor) -> dict[str, Any]:
 
 
 def _merge_candidates(view: MapView, target: str) -> list[str]:
+    """Everyone the actor could be merged into: first whom the resolver takes their name for
+    (the participant, or the actors it would ask "did you mean…?" about), then the others."""
     actor = view.find(target)
-    return [a.name for a in view.actors if actor is None or a.key != actor.key]
+    names = [a.name for a in view.actors if actor is None or a.key != actor.key]
+    ego = view.ego
+    try:
+        found = resolve(
+            target,
+            [n for n in names if ego is None or n != ego.name],
+            ego=None if ego is None or actor is ego else ego.name,
+        )
+    except ValueError:  # a name stored before today's name rules: no likely match to offer
+        return names
+    likely = [found.name] if found.kind in ("ego", "same") and found.name else []
+    likely += [n for n in found.candidates if n not in likely]
+    likely = [n for n in likely if n in names]
+    return [*likely, *(n for n in names if n not in likely)]
 
 
 @ON_MAP.prompt(Step.MERGE)
