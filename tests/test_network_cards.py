@@ -1,20 +1,20 @@
 """An actor's or a tie's card: every attribute changed after the fact, a tie deleted, a card
-another message deleted, and what a tie may not be (pure engine; tests/test_network.py builds
-the maps)."""
+another message deleted, what a tie may not be; renaming, deleting and undoing (pure engine;
+tests/test_network.py builds the maps)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from tests.support import Conversation
-from tests.test_network import effects, network_convo, tie, unnumbered
-
-
-def open_card(convo: Conversation, name: str) -> None:
-    convo.press("edit")
-    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
-    convo.press(f"pick:{labels.index(name)}")
-    assert convo.snap.state == "network.edit"
+from tests.test_network import (
+    effects,
+    names,
+    network_convo,
+    open_card,
+    tie,
+    unnumbered,
+    with_map,
+)
 
 
 def test_every_attribute_of_an_actor_can_be_changed_afterwards() -> None:
@@ -118,3 +118,33 @@ def test_a_tie_that_already_exists_or_a_tie_to_oneself_is_refused_clearly() -> N
     assert effects(convo) == [] and tie(convo, "Budi", "Ani") == (None, "both")
     said = convo.send("Sari Dewi - Sari Dewi")
     assert said[0].key == "network.err_self_tie" and effects(convo) == []
+
+
+def test_rename_delete_and_undo() -> None:
+    convo = network_convo()
+    convo.send("Budi - Ani kuat\nBudi - Dewi")
+    convo.press("edit")
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
+    convo.press(f"pick:{labels.index('Budi')}")
+    convo.press("rename")
+    convo.send("Pak Budi Santoso")
+    assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
+    with_map(convo)
+    convo.press("edit")
+    labels = [unnumbered(label) for s in convo.last for _, label in s.buttons]
+    convo.press(f"pick:{labels.index('Pak Budi Santoso')}")
+    convo.press("delete")
+    convo.press("yes")
+    assert "Pak Budi Santoso" not in names(convo) and tie(convo, "Pak Budi Santoso", "Ani") is None
+    convo.press("undo")
+    assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
+    assert tie(convo, "Pak Budi Santoso", "Dewi") == (None, "both")
+    convo.press("undo")  # the rename, then the quick line
+    assert names(convo) == ["Ani", "Budi", "Dewi", "Sari Dewi"]
+    convo.press("undo")
+    assert names(convo) == ["Sari Dewi"] and "undo" not in convo.buttons
+    convo.press("redo")
+    convo.press("redo")
+    assert tie(convo, "Pak Budi Santoso", "Ani") == ("strong", "both")
+    convo.send("Ani - Dewi")  # a new change: nothing left to redo
+    assert "redo" not in convo.buttons and "undo" in convo.buttons

@@ -129,7 +129,7 @@ def test_duplicates_on_a_map_are_merged_with_ties_and_attributes_combined_and_un
     convo = network_convo()
     convo.send("Budi - Ani lemah\nPak Budi - Dewi kuat\nPak Budi -> Ani kuat")
     with_map(convo)
-    from tests.test_network_cards import open_card
+    from tests.test_network import open_card
 
     open_card(convo, "Pak Budi")
     convo.press("kind")
@@ -178,7 +178,7 @@ def test_renaming_onto_an_existing_name_offers_the_merge_and_saya_merges_into_th
     assert view is not None  # an old map, from before the resolver: an actor "Saya"
     old = view.apply([AddActor("Saya"), AddActor("Budi"), AddTie("Saya", "Budi", "strong")])[0]
     convo.snap = dataclasses.replace(convo.snap, network=old, maps=(old,))
-    from tests.test_network_cards import open_card
+    from tests.test_network import open_card
 
     convo.press("menu")
     convo.press("net")

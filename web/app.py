@@ -53,7 +53,21 @@ from storage.outbox import utcnow
 from web import cohortsvg, pages, views
 from web.mapcache import MapCache
 from web.miniapp import SceneCache, miniapp_routes
+from web.pages import SecurityHeaders, app_texts, pick_locale, text_keys, translate
 from web.views import COHORT_ONLY, DOWNLOADS, PARTICIPANT_ONLY
+
+# What web/app.py offered before web/pages.py and web/views.py were split from it.
+__all__ = [
+    "COHORT_ONLY",
+    "DOWNLOADS",
+    "PARTICIPANT_ONLY",
+    "SecurityHeaders",
+    "app_texts",
+    "dashboard_app",
+    "pick_locale",
+    "text_keys",
+    "translate",
+]
 
 log = logging.getLogger(__name__)
 
