@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from coaching import payloads, schedule, text
 from coaching.model import Waiting
-from coaching.nudges import compose, follow_up_of
+from coaching.nudges import compose, follow_up_of, kltb_follow_up_of
 from storage import reminders as store
 from storage.db import Database
 from storage.logs import pseudonym
@@ -204,4 +204,8 @@ class ReminderDispatcher:
         if reply is None:
             return None, None
         payload = payloads.nudge(text.normalise_locale(participant.language), reply, reminder.id)
+        if (step := kltb_follow_up_of(reply)) is not None:
+            # Asked once per date, in the transaction that queues the nudge: a redelivered or
+            # retried claim finds it asked already.
+            store.asked_kltb_followup(session, *step, now)
         return payload, follow_up_of(reply)

@@ -42,6 +42,7 @@ COMMANDS = (
     "bantuan",
     "batal",
     "bahasa",
+    "sapaan",
 )
 # A coach's own command menu (set per chat: BotCommandScopeChat), before the participant's.
 COACH_COMMANDS = ("kohort", "ingatkan", "dasbor")

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from coaching import schedule
-from coaching.model import AnswerNote
+from coaching.model import AnswerNote, Option
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
@@ -265,3 +265,22 @@ def plan_line(plan: PlannedTie) -> dict[str, Any]:
         "note": note or None,
         "followup": plan.followup_answer,
     }
+
+
+# --- a coach's one-tap reply to an answer (coaching/flows/replies.py takes the tap) ------------
+
+REPLY_PREFIX = "kb"  # a coach's "reply" under a participant's answer: kb:<answer id>[:<key>]
+REPLY_KEY_MAX = 36  # an answer's key carried in its reply button (j1:0:kb:<id>:<key> ≤ 64 bytes)
+
+
+def reply_button(answer_id: int, exercise: str) -> Option:
+    """A coach's one-tap reply to one answer (shown in the coach's views and notices)."""
+    key = exercise if plain_key(exercise) else ""
+    value = f"{REPLY_PREFIX}:{answer_id}:{key}" if key else f"{REPLY_PREFIX}:{answer_id}"
+    return Option(value, "replies.btn_reply", {"answer": answer_id, "key": exercise})
+
+
+def plain_key(key: str) -> bool:
+    return 0 < len(key) <= REPLY_KEY_MAX and all(
+        c.isascii() and (c.isalnum() or c in "._") for c in key
+    )

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Any
 
 from coaching import analysed, names, navigation, progress, text
+from coaching.address import salutation
 from coaching.effects import apply
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -256,10 +257,10 @@ def _start(snap: Snapshot, event: Event) -> Outcome:
         coach_home = coach_flow.home(snap, participant=onboarded(snap))
         if not onboarded(snap):
             return stay(snap, coach_home, reprompt=False)
-        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        welcome = note("common.welcome_back", name=salutation(snap))
         return go(HOME, coach_home, welcome)
     if onboarded(snap):
-        welcome = note("common.welcome_back", name=snap.profile.name or "")
+        welcome = note("common.welcome_back", name=salutation(snap))
         return go(HOME, welcome, *link_replies)
     data: dict[str, Any] = dict(snap.data)
     if join:
@@ -287,11 +288,21 @@ def _valid_state(snap: Snapshot, registry: Registry) -> Snapshot:
     Unknown states happen when a release retires a step; the participant lands on the menu
     rather than in an error.
     """
-    if snap.profile.consent_at is None and not snap.state.startswith("onboarding."):
+    if (
+        snap.profile.consent_at is None
+        and not snap.state.startswith("onboarding.")
+        and not _kept_before_onboarding(snap.state, registry)
+    ):
         return dataclasses.replace(snap, state=onboarding_flow.FIRST, data=dict(snap.data))
     if registry.for_state(snap.state) is None or not _known_step(snap.state, registry):
         return dataclasses.replace(snap, state=HOME, data={})
     return snap
+
+
+def _kept_before_onboarding(state: str, registry: Registry) -> bool:
+    """A step a flow keeps for someone who is no participant (a coach writing a reply)."""
+    flow = registry.for_state(state)
+    return state in getattr(flow, "steps_before_onboarding", ())
 
 
 def _known_step(state: str, registry: Registry) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory  # type: ignore[import-untyped]
 
+from coaching import address as addressing
 from coaching.model import KLTB_STEPS, Reply, SaveAnswer, Snapshot
 from coaching.network import MapView
 from coaching.text import render
@@ -342,7 +343,8 @@ def reply(snap: Snapshot, key: str, fb: Feedback, text: str = "", *, kept: bool 
     ``kept``: the draft did not replace an earlier full answer (it was not stored).
     """
     locale = snap.locale if snap.locale in LOCALES else "id"
-    address = render(locale, "feedback.address")
+    chosen = addressing.form(snap)
+    address = render(locale, "feedback.address", form=chosen)
 
     def say(value: Mapping[str, str]) -> str:
         return value[locale].replace(ADDRESS, address)
@@ -357,6 +359,7 @@ def reply(snap: Snapshot, key: str, fb: Feedback, text: str = "", *, kept: bool 
         "notes": [say(m.note) for m in fb.mixups],
         "map": None if fb.draft else map_facts(snap, fb.map),
         "excerpt": _excerpt(text),
+        "form": chosen,
     }
     return Reply("feedback.reply", context)
 

@@ -331,6 +331,10 @@ class KltbNext:
     step: str  # the step to take next: know | like | trust | buy
     plan: str | None = None  # the participant's own note on what to do next
     due_at: datetime | None = None
+    # A week past its date, not reached, and not asked since the date: the nudge asks how it
+    # went (once per date; a new date asks again a week after it).
+    follow_up: bool = False
+    followup_at: datetime | None = None
 
 
 @dataclass(frozen=True)

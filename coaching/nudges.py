@@ -32,34 +32,46 @@ def next_kltb_step(reached: Iterable[str]) -> str | None:
     return KLTB_STEPS[furthest + 1] if furthest + 1 < len(KLTB_STEPS) else None
 
 
+KltbEntryRow = tuple[str | None, datetime | None, datetime | None, datetime | None]
+
+
 def kltb_next(
     actor_id: int,
     name: str,
     current: str | None,
-    entries: Mapping[str, tuple[str | None, datetime | None, datetime | None]],
+    entries: Mapping[str, KltbEntryRow],
 ) -> KltbNext | None:
     """A stakeholder's next step, if their pipeline is under way.
 
     ``current`` is ``actors.kltb_step``; ``entries`` maps a step to its (planned action, due
-    date, date reached) from ``kltb_entries``. A stakeholder merely on the map, with nothing
-    reached and nothing planned, is not chased.
+    date, date reached, follow-up asked) from ``kltb_entries``. A stakeholder merely on the
+    map, with nothing reached and nothing planned, is not chased.
     """
-    reached = [step for step, (_, _, done) in entries.items() if done is not None]
+    reached = [step for step, (_, _, done, _) in entries.items() if done is not None]
     if current in KLTB_STEPS:
         reached.append(current)
     upcoming = next_kltb_step(reached)
     if upcoming is None:
         return None
-    plan, due, _ = entries.get(upcoming, (None, None, None))
+    plan, due, _, asked = entries.get(upcoming, (None, None, None, None))
     if not reached and plan is None and due is None:
         return None
-    return KltbNext(actor_id, name, upcoming, plan, due)
+    return KltbNext(actor_id, name, upcoming, plan, due, followup_at=asked)
 
 
 def due_kltb(steps: Iterable[KltbNext], now: datetime) -> tuple[KltbNext, ...]:
-    """Steps that are due (or carry no date), the earliest date first, undated last."""
+    """Steps that are due (or carry no date), the earliest date first, undated last; the
+    most overdue one a week past its date (and not asked since) is marked for the follow-up.
+    """
     waiting = [s for s in steps if s.due_at is None or s.due_at <= now]
-    return tuple(sorted(waiting, key=lambda s: (s.due_at is None, s.due_at or now, s.actor_id)))
+    ordered = sorted(waiting, key=lambda s: (s.due_at is None, s.due_at or now, s.actor_id))
+    return tuple(dataclasses.replace(s, follow_up=kltb_wants_follow_up(s, now)) for s in ordered)
+
+
+def kltb_wants_follow_up(step: KltbNext, now: datetime) -> bool:
+    if step.due_at is None or now < step.due_at + FOLLOW_UP_AFTER:
+        return False
+    return step.followup_at is None or step.followup_at < step.due_at
 
 
 def due_ties(ties: Iterable[DueTie], now: datetime) -> tuple[DueTie, ...]:
@@ -77,7 +89,23 @@ def wants_follow_up(tie: DueTie, now: datetime) -> bool:
 def follow_up_of(reply: Reply) -> int | None:
     """The planned tie a composed nudge asks about (the dispatcher records the asking)."""
     return next(
-        (int(item["tie_id"]) for item in reply.context.get("items", ()) if item.get("ask")),
+        (
+            int(item["tie_id"])
+            for item in reply.context.get("items", ())
+            if item.get("kind") == "tie" and item.get("ask")
+        ),
+        None,
+    )
+
+
+def kltb_follow_up_of(reply: Reply) -> tuple[int, str] | None:
+    """The stakeholder and step whose planned action a composed nudge asks about."""
+    return next(
+        (
+            (int(item["actor_id"]), str(item["step"]))
+            for item in reply.context.get("items", ())
+            if item.get("kind") == "kltb" and item.get("ask")
+        ),
         None,
     )
 
@@ -120,25 +148,42 @@ def compose(
             "step": step.step,
             "plan": _short(step.plan),
             "more": len(waiting.kltb) - 1,
+            "actor_id": step.actor_id,
+            "ask": step.follow_up,
+            "due": local_parts(step.due_at, zone) if step.due_at else None,
         }
         items.append(context)
-        doing.append(
-            Option(f"{PREFIX}:{reminder_id}:k:{step.actor_id}", "reminders.btn_do_kltb", context)
-        )
     asking: tuple[tuple[Option, ...], ...] = ()
+    if waiting.kltb and waiting.kltb[0].follow_up:  # how did it go? reached / a new date
+        ask = f"{PREFIX}:{reminder_id}:g:{waiting.kltb[0].actor_id}"
+        asking = (
+            (
+                Option(f"{ask}:d", "reminders.btn_kltb_done", items[-1]),
+                Option(f"{ask}:m", "reminders.btn_kltb_later", items[-1]),
+            ),
+        )
+    elif waiting.kltb:
+        doing.append(
+            Option(
+                f"{PREFIX}:{reminder_id}:k:{waiting.kltb[0].actor_id}",
+                "reminders.btn_do_kltb",
+                items[-1],
+            )
+        )
     if waiting.ties:
         tie = waiting.ties[0]
+        tie_ask = tie.follow_up and not asking  # one follow-up per nudge: KLTB's goes first
         context = {
             "kind": "tie",
             "tie_id": tie.tie_id,
-            "ask": tie.follow_up,
+            "ask": tie_ask,
             "source": tie.source,
             "target": tie.target,
             "due": local_parts(tie.due_at, zone),
             "more": len(waiting.ties) - 1,
         }
         items.append(context)
-        if tie.follow_up:  # how did it go? done / not yet (a new date) / dropped
+        if tie_ask:  # how did it go? done / not yet (a new date) / dropped
             ask = f"{PREFIX}:{reminder_id}:f:{tie.tie_id}"
             asking = (
                 (

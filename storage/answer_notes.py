@@ -19,8 +19,12 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.cohort import reply_button
 from coaching.model import AnswerNote as NoteView
 from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
+from storage.outbox import enqueue
+from storage.privacy import mark_about
 
 
 class Verdict(StrEnum):
@@ -101,7 +105,49 @@ def write_back(
         return False
     session.add(AnswerNote(answer_id=answer.id, author="participant", text=note, created_at=now))
     answer.reviewed_at = None  # something new for the coach to read
+    _tell_coaches(session, answer, note, now)
     return True
+
+
+def _tell_coaches(session: Session, answer: Answer, note: str, now: datetime) -> None:
+    """The coaches of the participant's cohort hear of the answer back at once, in their own
+    language, with a button to reply again; each copy names the participant (it goes with them
+    on ``/hapus_data``)."""
+    participant = session.get(Participant, answer.participant_id)
+    if participant is None or participant.cohort_id is None:
+        return
+    users = session.execute(
+        select(Coach.telegram_user_id)
+        .join(CoachCohort, CoachCohort.coach_id == Coach.id)
+        .where(CoachCohort.cohort_id == participant.cohort_id)
+    ).scalars()
+    chats = session.execute(
+        select(Participant).where(
+            Participant.external_id.in_([f"tg:{user}" for user in users]),
+            Participant.chat_id.is_not(None),
+            Participant.active,
+        )
+    ).scalars()
+    for coach in chats:
+        if coach.chat_id is None or coach.id == participant.id:
+            continue
+        html = text.render(
+            coach.language,
+            "replies.to_coach",
+            name=participant.name or "",
+            key=answer.exercise_key,
+            answer=answer.id,
+            reply=note,
+        )
+        option = reply_button(answer.id, answer.exercise_key)
+        label = text.button_label(coach.language, option.label, **option.context)
+        payload = {
+            "text": html,
+            "buttons": [[{"label": label, "value": option.value}]],
+            "stable": True,
+        }
+        ids, _ = enqueue(session, coach.id, "telegram", coach.chat_id, [payload], now)
+        mark_about(session, ids, (participant.id,))
 
 
 def notes_of(session: Session, answer_ids: Sequence[int]) -> dict[int, tuple[NoteView, ...]]:

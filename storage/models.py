@@ -231,6 +231,8 @@ class KltbEntry(Base):
     due_at: Mapped[datetime | None]
     planned_at: Mapped[datetime | None]  # when the next action was planned
     done_at: Mapped[datetime | None]  # None: planned, not yet reached
+    # When a nudge asked how the planned step went, a week after its date (once per date).
+    followup_at: Mapped[datetime | None]
 
 
 class PlannedTie(Base):

@@ -34,7 +34,7 @@ from coaching.model import (
     StopReminders,
     Waiting,
 )
-from coaching.nudges import due_kltb, due_ties, kltb_next
+from coaching.nudges import KltbEntryRow, due_kltb, due_ties, kltb_next
 from storage.db import Database
 from storage.models import (
     Actor,
@@ -220,9 +220,7 @@ def load_waiting(
 
     # KLTB on the personal map (the one the KLTB flow works on): reached steps and plans.
     actors: dict[int, tuple[int, str, str | None]] = {}
-    entries: dict[int, dict[str, tuple[str | None, datetime | None, datetime | None]]] = (
-        defaultdict(dict)
-    )
+    entries: dict[int, dict[str, KltbEntryRow]] = defaultdict(dict)
     personal = (
         NetworkMap.participant_id.in_(ids),
         NetworkMap.kind == "personal",
@@ -234,7 +232,7 @@ def load_waiting(
         .where(*personal, Actor.kltb_step.is_not(None))
     ):
         actors[actor_id] = (pid, name, step)
-    for pid, actor_id, name, current, step, plan, due, done in session.execute(
+    for pid, actor_id, name, current, step, plan, due, done, asked in session.execute(
         select(
             NetworkMap.participant_id,
             Actor.id,
@@ -244,13 +242,14 @@ def load_waiting(
             KltbEntry.next_action,
             KltbEntry.due_at,
             KltbEntry.done_at,
+            KltbEntry.followup_at,
         )
         .join(Actor, Actor.id == KltbEntry.actor_id)
         .join(NetworkMap, NetworkMap.id == Actor.map_id)
         .where(*personal)
     ):
         actors.setdefault(actor_id, (pid, name, current))
-        entries[actor_id][step] = (plan, due, done)
+        entries[actor_id][step] = (plan, due, done, asked)
     kltb: dict[int, list[KltbNext]] = defaultdict(list)
     for actor_id, (pid, name, current) in actors.items():
         upcoming = kltb_next(actor_id, name, current, entries.get(actor_id, {}))
@@ -313,6 +312,15 @@ def claim_due(
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
     return [(reminder, participant) for reminder, participant in session.execute(query).all()]
+
+
+def asked_kltb_followup(session: Session, actor_id: int, step: str, now: datetime) -> None:
+    """The follow-up of this stakeholder's planned step was asked now (once per date)."""
+    session.execute(
+        update(KltbEntry)
+        .where(KltbEntry.actor_id == actor_id, KltbEntry.step == step)
+        .values(followup_at=now)
+    )
 
 
 def asked_followups(session: Session, planned_tie_ids: Collection[int], now: datetime) -> None:

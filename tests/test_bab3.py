@@ -140,10 +140,18 @@ def test_latihan_iii_is_stored_and_evaluasi_follows(language: str) -> None:
     pages(convo)
     convo.send("ok")  # too short: refused, nothing stored
     assert convo.snap.state == "bab3.latihan" and "bab3.latihan1" not in convo.snap.answers
+    # an evasive answer: a draft met with encouragement, the lesson stays on the question
+    evasive = "Tidak tahu, belum baca modulnya." if language == "id" else "I don't know yet."
+    drafted = convo.send(evasive)
+    assert convo.snap.state == "bab3.latihan" and "bab3.latihan1" not in convo.snap.completed
+    assert ("draf" if language == "id" else "draft") in drafted[0].plain
     answer = "Jejaring PKK di kecamatan: 12 aktor, camat sebagai penghubung, kepadatan rendah."
-    convo.send(answer)
+    said = convo.send(answer)
     assert convo.outcome is not None
     assert SaveAnswer("bab3.latihan1", answer) in convo.outcome.effects
+    # the rubric's feedback: what it covers (size, centrality, density) and the own map
+    assert said[0].key == "feedback.reply"
+    assert ("Umpan balik" if language == "id" else "Feedback") in said[0].plain
     assert convo.snap.state == "bab3.done"
     assert "bab3.latihan1" in convo.snap.completed
     assert [b for b in convo.buttons if b.startswith("x:")] == [

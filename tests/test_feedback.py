@@ -56,7 +56,8 @@ def _html(locale: str, key: str, answer: str, snap: Snapshot | None = None) -> s
 def test_every_item_of_the_module_has_a_rubric_and_test_answers() -> None:
     reflections = {"bab2.similarity", "bab2.exchange", "bab2.reciprocity", "bab5.leadership"}
     transitions = {bab5.stage_key(s, a) for s in range(4) for a in range(4)}
-    for key in {*EXERCISES, *reflections, *transitions}:
+    situations = {bab5.situation_key(s) for s in range(4)}  # Bab V's stage question
+    for key in {*EXERCISES, *reflections, *transitions, *situations}:
         rubric = feedback.rubric_for(key)
         assert rubric is not None, key
         assert rubric.points, key

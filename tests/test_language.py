@@ -38,8 +38,19 @@ def visible(source: str) -> str:
     return _BLOCK.sub(strings, _COMMENT.sub("", source))
 
 
+WEB_TEXTS = Path(__file__).resolve().parent.parent / "web" / "templates" / "text"
+
+
 def templates(locale: str) -> list[Path]:
-    return sorted((text.TEMPLATE_DIR / locale).glob("*.j2"))
+    """The bot's templates, and the dashboard's and Mini App's texts (web/templates/text)."""
+    return [*sorted((text.TEMPLATE_DIR / locale).glob("*.j2")), WEB_TEXTS / f"{locale}.j2"]
+
+
+def test_the_checks_read_the_dashboard_and_mini_app_texts_too() -> None:
+    for locale in ("id", "en"):
+        shown = [p for p in templates(locale) if p.parent == WEB_TEXTS]
+        assert [p.name for p in shown] == [f"{locale}.j2"] and shown[0].is_file()
+        assert "mini_title" in shown[0].read_text(encoding="utf-8")  # the Mini App's strings
 
 
 def hits(term: str, body: str) -> list[str]:
@@ -102,3 +113,19 @@ def test_the_checks_see_what_a_template_shows_and_only_that() -> None:
     assert "Pilih aktor" in shown and "Bekerjasama" in shown and "antar pihak" in shown
     assert hits("bekerjasama", shown) and _ANTAR.search(shown)
     assert not hits("aktor", "antaraktor") and not hits("ya", "daya")
+
+
+# Literal renderings of the Indonesian found when the English was read through (issue 13).
+LITERAL_EN = ("is walked", "are walked", "this message of yours", "Continue with the next one")
+
+
+def test_english_examples_use_english_words_and_read_naturally() -> None:
+    """An English user types strong/weak (the parser takes both languages): the English
+    examples teach the English words; the CSV help may name the Indonesian ones beside them."""
+    found = []
+    for path in templates("en"):
+        body = visible(path.read_text(encoding="utf-8"))
+        if path.name != "csv.j2":
+            found += [(path.name, w, h) for w in ("kuat", "lemah") for h in hits(w, body)]
+        found += [(path.name, p, h) for p in LITERAL_EN for h in hits(p, body)]
+    assert found == [], found

@@ -252,11 +252,11 @@ def test_kltb_next_step_follows_the_furthest_reached() -> None:
 def test_a_kltb_pipeline_is_chased_once_under_way() -> None:
     due = SUNDAY - timedelta(days=1)
     assert kltb_next(1, "A", None, {}) is None  # merely on the map
-    planned = kltb_next(1, "A", None, {"know": ("Kenalan di rapat", due, None)})
+    planned = kltb_next(1, "A", None, {"know": ("Kenalan di rapat", due, None, None)})
     assert planned == KltbNext(1, "A", "know", "Kenalan di rapat", due)  # planned first step
-    reached = kltb_next(2, "B", "know", {"know": (None, None, SUNDAY)})
+    reached = kltb_next(2, "B", "know", {"know": (None, None, SUNDAY, None)})
     assert reached == KltbNext(2, "B", "like")  # reached, next not planned: undated
-    plan = {"know": (None, None, SUNDAY), "like": ("Ngopi", due, None)}
+    plan = {"know": (None, None, SUNDAY, None), "like": ("Ngopi", due, None, None)}
     assert kltb_next(3, "C", "know", plan) == KltbNext(3, "C", "like", "Ngopi", due)
     assert kltb_next(4, "D", "buy", {}) is None  # the pipeline is complete
 

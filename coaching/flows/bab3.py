@@ -25,7 +25,7 @@ from coaching.flows import lesson
 from coaching.flows.common import note, open_map, personal_map, stay
 from coaching.flows.states import Bab3Step as Step
 from coaching.flows.steps import Steps
-from coaching.model import Event, Option, Outcome, Reply, SaveAnswer, Snapshot
+from coaching.model import Event, Option, Outcome, Reply, Snapshot
 from coaching.network import MapView, example_view
 
 MODULE = "bab3"
@@ -125,8 +125,9 @@ def on_latihan(snap: Snapshot, event: Event) -> Outcome:
     answer = lesson.typed_answer(snap, event, "bab3.need_text")
     if isinstance(answer, Outcome):
         return answer
-    saved = note("bab3.saved")
-    return _ROUTE.move(snap, +1, saved, effects=(SaveAnswer(LATIHAN, answer),))
+    return lesson.answered(
+        snap, LATIHAN, answer, lambda said, effects: _ROUTE.move(snap, +1, said, effects=effects)
+    )
 
 
 @STEPS.prompt(Step.DONE)

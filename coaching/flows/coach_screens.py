@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply
-from coaching.cohort import CoachView, CohortSummary, Detail, Roster, plan_line
+from coaching.cohort import CoachView, CohortSummary, Detail, Roster, plan_line, reply_button
 from coaching.cohortnet import CohortNetwork
 from coaching.curriculum import EXERCISES
 from coaching.flows.common import note
@@ -19,6 +19,7 @@ from coaching.network import MapView
 
 PREFIX = "ko"
 MAP_BUTTONS = 20  # a participant has at most 20 maps (network limits)
+REPLY_BUTTONS = 40  # a message holds at most 100 buttons
 REFLECTION_PREVIEW = 280  # characters of each reflection in chat; the dashboard shows it whole
 
 
@@ -174,8 +175,12 @@ def detail_replies(detail: Detail, snap: Snapshot) -> tuple[Reply, ...]:
     nudge = Option(f"{PREFIX}:d:{member.id}", "coach.btn_nudge_one", {"name": member.name})
     # Offered only if it can reach them; otherwise the detail says why (coach.detail).
     actions = ((nudge, back),) if member.nudge == "ok" else ((back,),)
-    replies: list[Reply] = [Reply("coach.detail", context)]
-    return (*replies, *map_replies(detail, snap, actions))
+    # Each answer shown has its own reply button (besides /balas N text).
+    answers = [reply_button(r.id, r.exercise) for r in detail.reflections if r.id]
+    answers = answers[:REPLY_BUTTONS]  # any further ones by /balas N
+    rows = tuple(tuple(answers[i : i + 2]) for i in range(0, len(answers), 2))
+    replied: list[Reply] = [Reply("coach.detail", context, rows, stable=True)]
+    return (*replied, *map_replies(detail, snap, actions))
 
 
 def map_replies(

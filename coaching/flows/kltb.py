@@ -14,6 +14,10 @@ A planned tie's other end, or an actor of a case map, becomes a target with one 
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
 from coaching.flows import picker, typedday
 from coaching.flows.common import go, note, open_map, personal_map, stay
 from coaching.flows.network.naming import resolve_on
@@ -35,7 +39,7 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.network import AddActor, EditError, MapView
-from coaching.validate import check_answer
+from coaching.validate import check_answer, is_number
 
 DUE_DAYS = {"due3": 3, "due7": 7, "due14": 14}
 
@@ -67,7 +71,11 @@ def ask_pick(snap: Snapshot) -> tuple[Reply, ...]:
     others = view.others()
     page = int(snap.data.get("page", 0))
     labels = [_label(view, a.name) for a in others]
-    picks = (*picker.pick_rows(labels, page), (Option("menu", "common.btn_menu"),))
+    picks = (
+        *picker.pick_rows(labels, page),
+        *_cases_row(snap),
+        (Option("menu", "common.btn_menu"),),
+    )
     pipeline = [{"name": a.name, "reached": view.kltb_reached(a.name)} for a in others[:30]]
     return (
         Reply(
@@ -88,6 +96,58 @@ def on_pick(snap: Snapshot, event: Event) -> Outcome:
         return go(Step.PICK, data={"page": turned})
     if (index := picker.index_of(event.choice, "pick", len(others))) is not None:
         return go(Step.ACTOR, data={"target": others[index].name})
+    return stay(snap, note("common.use_buttons"))
+
+
+CASE_ACTORS_MAX = 200  # names listed from the case maps (8 a page)
+
+
+def case_actors(snap: Snapshot) -> list[str]:
+    """Actors of the participant's case maps who are not on the personal map yet, each once
+    (the first spelling met), in the maps' order."""
+    personal = personal_map(snap)
+    seen: set[str] = set()
+    found: list[str] = []
+    for view in snap.maps:
+        if view.kind != "case":
+            continue
+        for actor in view.actors:
+            key = actor.key
+            if actor.is_ego or key in seen or (personal and personal.find(actor.name)):
+                continue
+            seen.add(key)
+            found.append(actor.name)
+            if len(found) >= CASE_ACTORS_MAX:
+                return found
+    return found
+
+
+def _cases_row(snap: Snapshot) -> tuple[tuple[Option, ...], ...]:
+    count = len(case_actors(snap))
+    return ((Option("cases", "kltb.btn_from_cases", {"count": count}),),) if count else ()
+
+
+@STEPS.prompt(Step.CASES)
+def ask_cases(snap: Snapshot) -> tuple[Reply, ...]:
+    names = case_actors(snap)
+    if not names:
+        return ()
+    page = int(snap.data.get("page", 0))
+    rows = (*picker.pick_rows(names, page), (Option("back", "common.btn_back"),))
+    return (Reply("kltb.cases", {"count": len(names)}, rows, edit="page" in snap.data),)
+
+
+@STEPS.handler(Step.CASES)
+def on_cases(snap: Snapshot, event: Event) -> Outcome:
+    """One tap: a case map's actor becomes a KLTB target (added to the personal map)."""
+    names = case_actors(snap)
+    page = int(snap.data.get("page", 0))
+    if event.choice == "back":
+        return go(Step.PICK)
+    if (turned := picker.turn(event.choice, page, len(names))) is not None:
+        return go(Step.CASES, data={"page": turned})
+    if (index := picker.index_of(event.choice, "pick", len(names))) is not None:
+        return open_target(snap, names[index])
     return stay(snap, note("common.use_buttons"))
 
 
@@ -278,18 +338,85 @@ def on_due(snap: Snapshot, event: Event) -> Outcome:
     )
 
 
+# --- a suggested tie from /analisis, made a KLTB target with one tap ---------------------------
+
+PREFIX = "kt"  # kt:<map id>:<suggestion>:<end a|b>:<check>, stable (seq 0)
+SUGGESTED_MAX = 6  # buttons under an analysis
+
+
+def _check(name: str) -> str:
+    """A short check of the name a button stands for: a newer analysis with other
+    suggestions makes an old button stale instead of opening someone else."""
+    return f"{zlib.crc32(name.encode('utf-8')) & 0xFFFF:04x}"
+
+
+def suggested_targets(view: MapView, result: Mapping[str, Any]) -> Reply | None:
+    """Under an analysis: each suggested tie's other end (not the participant) as a one-tap
+    KLTB target; None when there is none."""
+    if view.id is None:
+        return None
+    ego = result.get("ego")
+    options: list[Option] = []
+    for i, suggestion in enumerate(result.get("suggestions") or ()):
+        for end in ("a", "b"):
+            name = suggestion.get(end) if isinstance(suggestion, Mapping) else None
+            if not isinstance(name, str) or not name or name == ego:
+                continue
+            if any(o.context["name"] == name for o in options):
+                continue
+            value = f"{PREFIX}:{view.id}:{i}:{end}:{_check(name)}"
+            options.append(Option(value, "kltb.btn_suggested", {"name": name}))
+    options = options[:SUGGESTED_MAX]
+    if not options:
+        return None
+    rows = tuple((o,) for o in options)
+    return Reply("kltb.suggested", {"count": len(options)}, rows, stable=True)
+
+
+def _suggested(snap: Snapshot, event: Event) -> Outcome:
+    parts = event.choice.split(":")
+    stale = Outcome(
+        snap.state, snap.data, toast="common.stale_button", changed=False, reprompt=False
+    )
+    if len(parts) != 5 or not all(is_number(p) and len(p) <= 12 for p in parts[1:3]):
+        return stale
+    map_id, index, end, check = int(parts[1]), int(parts[2]), parts[3], parts[4]
+    result = snap.last_analysis
+    if snap.network is None or snap.network.id != map_id or result is None or end not in "ab":
+        return stale
+    suggestions = result.get("suggestions") or ()
+    if index >= len(suggestions) or not isinstance(suggestions[index], Mapping):
+        return stale
+    name = suggestions[index].get(end)
+    if not isinstance(name, str) or not name or _check(name) != check:
+        return stale
+    return open_target(snap, name)
+
+
 class Kltb(StepFlow):
     key = "kltb"
     table = STEPS
+    button_prefixes = (PREFIX,)
+
+    def on_button(self, snap: Snapshot, event: Event) -> Outcome:
+        """``kt:…`` under an analysis: the suggested actor becomes a KLTB target."""
+        return _suggested(snap, event)
 
     def guard_prompt(self, snap: Snapshot) -> tuple[Reply, ...] | None:
         view = personal_map(snap)
+        if snap.state == Step.CASES:
+            return None
         if view is None or not view.others():
+            cases = _cases_row(snap) if view is not None and view.id is not None else ()
             return (
                 Reply(
                     "kltb.no_stakeholders",
                     {},
-                    ((Option("net", "kltb.btn_to_map"),), (Option("menu", "common.btn_menu"),)),
+                    (
+                        (Option("net", "kltb.btn_to_map"),),
+                        *cases,
+                        (Option("menu", "common.btn_menu"),),
+                    ),
                 ),
             )
         return None
@@ -301,10 +428,14 @@ class Kltb(StepFlow):
             return go(MenuStep.MAIN)
         if event.choice == "net":
             return open_map(snap)
-        if view is None or not view.others():
-            return stay(snap, note("common.use_buttons"))
         if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
             return stay(snap, note("kltb.bad_media"))
+        if snap.state == Step.CASES:
+            return None
+        if event.choice == "cases" and view is not None and view.id is not None:
+            return go(Step.CASES) if case_actors(snap) else stay(snap, reprompt=True)
+        if view is None or not view.others():
+            return stay(snap, note("common.use_buttons"))
         if Step(snap.state) is not Step.PICK and view.find(_target(snap)) is None:
             return go(Step.PICK)
         return None

@@ -280,6 +280,8 @@ class Reminders(StepFlow):
             return self._open_exercise(snap, argument)
         if action in ("k", "t"):
             return self._open_guide(snap, action, argument)
+        if action == "g":
+            return self._kltb_follow_up(snap, argument)
         if action == "f" and (asked := plans.parse_action(argument)) is not None:
             # The follow-up a week after the date: done / not yet (a new date) / dropped.
             return plans.begin(snap, *asked, followup=True)
@@ -318,6 +320,24 @@ class Reminders(StepFlow):
         if snap.state == ExercisesStep.ANSWER and snap.data.get("exercise") == key:
             return _toast(snap, "reminders.already_open")
         return go(ExercisesStep.ANSWER, data={"module": key.split(".", 1)[0], "exercise": key})
+
+    def _kltb_follow_up(self, snap: Snapshot, argument: str) -> Outcome:
+        """The follow-up a week after a planned KLTB step's date: reached (its evidence is
+        asked and recorded, as in the KLTB flow) or not yet (a new date for the same action)."""
+        actor, _, answer = argument.partition(":")
+        if not is_number(actor) or answer not in ("d", "m"):
+            return _stale(snap)
+        waiting = snap.waiting or Waiting()
+        step = next((s for s in waiting.kltb if s.actor_id == int(actor)), None)
+        if step is None:
+            return _toast(snap, "reminders.gone")  # reached or moved meanwhile
+        data: dict[str, Any] = {"target": step.name, "step": step.step}
+        if answer == "m":
+            data["action"] = step.plan or ""
+        state = KltbStep.NOTE if answer == "d" else KltbStep.DUE
+        if snap.state == state and {k: snap.data.get(k) for k in data} == data:
+            return _toast(snap, "reminders.already_open")
+        return go(state, data=data)
 
     def _open_guide(self, snap: Snapshot, action: str, argument: str) -> Outcome:
         """Opens the stakeholder's next KLTB step (in the KLTB flow) or the planned tie."""

@@ -30,6 +30,7 @@ class MenuStep(StrEnum):
 
 class SettingsStep(StrEnum):
     LANGUAGE = "settings.language"
+    ADDRESS = "settings.address"  # how to address the participant (/sapaan)
 
 
 class ExercisesStep(StrEnum):
@@ -72,6 +73,7 @@ class KltbStep(StrEnum):
     NOTE = "kltb.note"
     PLAN = "kltb.plan"
     DUE = "kltb.due"
+    CASES = "kltb.cases"  # an actor of a case map, made a KLTB target with one tap
 
 
 class Bab2Step(StrEnum):
@@ -158,3 +160,4 @@ class PrivacyStep(StrEnum):
 
 class RepliesStep(StrEnum):
     WRITE = "replies.write"  # the participant's answer back to a widyaiswara's reply
+    COACH = "replies.coach"  # a widyaiswara's reply to an answer, after its reply button
