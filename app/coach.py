@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.dashboard import LOGIN_MINUTES, DashboardLinks, mint_login
-from coaching import schedule
+from coaching import payloads, schedule
 from coaching.cohort import CoachView
 from coaching.cohortnet import cohort_network
-from coaching.model import NudgeParticipants, Reply
+from coaching.flows import replies
+from coaching.model import NudgeParticipants, Reply, ReplyToAnswer
 from coaching.needs import Focus
-from storage import coach_maps, coach_views, cohorts, reminders
+from storage import answer_notes, coach_maps, coach_views, cohorts, outbox, reminders
 from storage.coach_views import Forbidden
 from storage.db import Database
 from storage.models import NetworkMap
@@ -120,3 +121,46 @@ async def nudge(
         "inactive": counts["inactive"] + counts["no_consent"] + counts["not_found"],
     }
     return Reply("coach.nudged", context)
+
+
+def reply_as_coach(
+    session: Session,
+    coach_id: int,
+    answer_id: int,
+    reply: str | None,
+    now: datetime,
+    *,
+    review: bool = False,
+    channel: str = "telegram",
+) -> answer_notes.Result:
+    """A coach's reply to an answer, stored and queued to the participant (if they can be
+    reached) in one transaction, or its review mark: ``/balas``, ``/tinjau`` and the
+    dashboard's form."""
+    result = answer_notes.reply_as_coach(session, coach_id, answer_id, reply, now, review=review)
+    if reply and result.chat_id is not None and result.participant_id is not None:
+        said = replies.from_coach(answer_id, result.key or "", reply)
+        queued = payloads.payloads(result.locale, [said])
+        outbox.enqueue(session, result.participant_id, channel, result.chat_id, queued, now)
+    return result
+
+
+async def coach_reply(
+    db: Database, telegram_user_id: int, effect: ReplyToAnswer, now: datetime, channel: str
+) -> tuple[Reply, int | None]:
+    """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went (and
+    which participant that message names: it goes with them on ``/hapus_data``)."""
+
+    def job(session: Session) -> answer_notes.Result | None:
+        coach_id = answer_notes.coach_of(session, telegram_user_id)
+        if coach_id is None:
+            return None
+        review = effect.text is None
+        return reply_as_coach(
+            session, coach_id, effect.answer_id, effect.text, now, review=review, channel=channel
+        )
+
+    result = await db.run(job)
+    if result is None:
+        return Reply("coach.denied"), None
+    context = {"verdict": str(result.verdict), "name": result.name or "", "key": result.key or ""}
+    return Reply("replies.result", {**context, "answer": effect.answer_id}), result.participant_id

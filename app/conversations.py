@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from app import coach
 from app.dashboard import DashboardLinks
-from coaching import engine, payloads, text
+from coaching import analysed, engine, payloads, text
+from coaching.effects import AFTER_COMMIT
 from coaching.flows import coach as coach_flow
 from coaching.model import (
     Event,
@@ -36,7 +38,15 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.needs import Needs
-from storage import answer_notes, cohorts, deadletters, exports, participants, privacy, reminders
+from storage import (
+    cohorts,
+    deadletters,
+    effects,
+    exports,
+    participants,
+    privacy,
+    reminders,
+)
 from storage.db import Database
 from storage.models import Participant
 from storage.outbox import Pending
@@ -264,7 +274,7 @@ def _handle(
     # columns the effects set and the conversation's own.
     columns: dict[str, Any] = {}
     try:
-        participants.store_effects(session, participant, outcome.effects, now, who, columns=columns)
+        effects.store_effects(session, participant, outcome.effects, now, who, columns=columns)
     except InviteLost as lost:
         raise _EngineFailure(participant.state) from lost
     if retrying is not None:
@@ -282,7 +292,7 @@ def _handle(
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))
-    deferred = tuple(e for e in outcome.effects if isinstance(e, NudgeParticipants | ReplyToAnswer))
+    deferred = tuple(e for e in outcome.effects if isinstance(e, AFTER_COMMIT))
     return Handled(
         participant.id,
         participant.state,
@@ -295,10 +305,19 @@ def _handle(
     )
 
 
+# A map's analysis per version of it (its actors and ties): turning Bab III's pages, or
+# coming back to Bab IV's step 4, analyses a large map once, not once per tap. The pure
+# flows keep no cache; this one is the application's.
+_analysis = functools.lru_cache(maxsize=64)(analysed.compute)
+
+
 def _decide(
     snap: Snapshot, event: Event, pressed_message_id: int | None
 ) -> tuple[Outcome, Snapshot, list[dict[str, Any]], str | None]:
     """The engine's verdict, rendered: what to store and the payloads to queue."""
+    wanted = engine.analyses(snap)  # the analyses the step shows: computed once, passed in
+    if wanted:
+        snap = dataclasses.replace(snap, analyses={w: _analysis(w) for w in wanted})
     outcome = engine.handle(snap, event)
     after = outcome.after or engine.apply(snap, outcome)  # applied once, by the engine
     replies = payloads.payloads(after.locale, outcome.replies)
@@ -355,7 +374,7 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
         if user is None:
             replies.append(Reply("coach.denied"))
         elif isinstance(effect, ReplyToAnswer):
-            said, about = await answer_notes.coach_reply(db, user, effect, now, who.channel)
+            said, about = await coach.coach_reply(db, user, effect, now, who.channel)
             replies.append(said)
             replied.update({about} if about is not None else set())
         else:

@@ -24,7 +24,7 @@ WEDGE_NAME = "Ganjal Gambar"
 
 
 def inject() -> None:
-    from bot import rendering
+    from app import rendering
     from storage import networks
     from storage.models import Participant
 

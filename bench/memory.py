@@ -11,7 +11,7 @@ loads the whole snapshot: answers, progress, maps) from ``--active`` participant
 ``/peta`` (the map as a PNG) from 100 — and its resident set size is read from ``/proc``
 (``VmRSS``, and the peak ``VmHWM``). Goal: ≤ 200 MB.
 
-Pictures are drawn in a renderer process the worker starts (``bot/rendering.py``), so the
+Pictures are drawn in a renderer process the worker starts (``app/rendering.py``), so the
 figure of record, ``rss_mb_10k_participants``, is the worker's RSS plus the renderer's, read
 one after the other right after the last picture arrived: the conservative sum, since pages
 of shared libraries count in both. Their PSS (``/proc/PID/smaps_rollup``, shared pages split

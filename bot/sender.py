@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from app.dashboard import DashboardLinks
+from app.rendering import RenderError, draw, picture_and_text
 from bot.callback import CallbackData
-from bot.rendering import RenderError, draw, picture_and_text
 from storage.outbox import SendResult, Verdict
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.conversations import Identity, handle_event, known, pending_prompt
-from bot.rendering import RenderError, draw, picture_and_text
+from app.rendering import RenderError, draw, picture_and_text
 from coaching.model import Event, EventKind
 from coaching.text import html_to_plain
 from storage.db import Database

@@ -38,11 +38,9 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 REPLACEMENT = "\ufffd"
 
-ACTOR_COLUMNS = (
-    "participant_id",
-    "participant",
-    "map_id",
-    "map",
+# An actor's and a tie's own columns, after whose map they are on: here and in the labelled
+# tables (coaching/tables.py), one list each.
+ACTOR_FIELDS = (
     "actor",
     "is_ego",
     "kind",
@@ -53,17 +51,9 @@ ACTOR_COLUMNS = (
     "ibarra",
     "kltb_step",
 )
-TIE_COLUMNS = (
-    "participant_id",
-    "participant",
-    "map_id",
-    "map",
-    "source",
-    "target",
-    "strength",
-    "direction",
-    "flows",
-)
+TIE_FIELDS = ("source", "target", "strength", "direction", "flows")
+ACTOR_COLUMNS = ("participant_id", "participant", "map_id", "map", *ACTOR_FIELDS)
+TIE_COLUMNS = ("participant_id", "participant", "map_id", "map", *TIE_FIELDS)
 ANSWER_COLUMNS = (
     "participant_id",
     "participant",

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from coaching.analysed import Wanted
+    from coaching.analysis import Analysis
     from coaching.cohort import CoachView, DeepLink
     from coaching.network import MapView, Op
 
@@ -394,6 +396,9 @@ class Snapshot:
     coach: CoachView | None = None
     link: DeepLink | None = None  # storage's verdict on a ``/start`` deep link's code
     export: Mapping[str, Any] | None = None  # the participant's own data, for ``/ekspor``
+    # The analyses the current step shows, computed once for the event by the application
+    # (coaching/analysed.py): the pure flows read them instead of analysing again.
+    analyses: Mapping[Wanted, Analysis | None] = field(default_factory=dict)
 
     @property
     def locale(self) -> str:

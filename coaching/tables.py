@@ -28,6 +28,7 @@ from typing import Any
 
 from coaching import text
 from coaching.curriculum import EXERCISES, MODULES, PRACTICE_KEY, overall_progress, progress_rows
+from coaching.exports import ACTOR_FIELDS, TIE_FIELDS
 
 TABLES: dict[str, tuple[str, ...]] = {
     "participants": ("participant", "unit", "cohort", "last_active", "progress"),
@@ -41,20 +42,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "exchange",
     ),
     "maps": ("participant", "map", "kind", "actors", "ties", "stage", "updated_at"),
-    "actors": (
-        "participant",
-        "map",
-        "actor",
-        "is_ego",
-        "kind",
-        "role",
-        "inside",
-        "resources",
-        "needs",
-        "ibarra",
-        "kltb_step",
-    ),
-    "ties": ("participant", "map", "source", "target", "strength", "direction", "flows"),
+    "actors": ("participant", "map", *ACTOR_FIELDS),
+    "ties": ("participant", "map", *TIE_FIELDS),
     "kltb": ("participant", "map", "actor", "step", "note", "next_action", "due_at", "done_at"),
     "plans": ("participant", "map", "source", "target", "status", "due_at", "closed_at", "note"),
 }

@@ -5,7 +5,8 @@ participant, oldest first; the answer itself carries when a coach marked it revi
 reaches only answers of participants in a cohort they coach (the same check as every coach
 view); a reply to an answer that is gone (deleted with ``/hapus_data``, or a cohort move) is
 refused with a message saying so. The participant receives a coach's reply in the bot under
-the answer's title, with a button to write back.
+the answer's title, with a button to write back (queued by ``app/coach.py``; its text is
+``coaching.flows.replies.from_coach``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,9 @@ from sqlalchemy.orm import Session
 from coaching import text
 from coaching.cohort import reply_button
 from coaching.model import AnswerNote as NoteView
-from coaching.model import Reply, ReplyToAnswer
-from storage.db import Database
 from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
 from storage.outbox import enqueue
 from storage.privacy import mark_about
-
-PREFIX = "fb"  # the participant's button under a coach's reply: fb:<answer id>
 
 
 class Verdict(StrEnum):
@@ -43,6 +40,10 @@ class Result:
     name: str | None = None  # the participant's
     key: str | None = None  # the answer's exercise key
     participant_id: int | None = None
+    answer_id: int | None = None
+    # Where the reply goes (None: nowhere, the participant blocked the bot or has no chat).
+    chat_id: int | None = None
+    locale: str = "id"
 
 
 def reply_as_coach(
@@ -53,9 +54,9 @@ def reply_as_coach(
     now: datetime,
     *,
     review: bool = False,
-    channel: str = "telegram",
 ) -> Result:
-    """Store a coach's reply to an answer (and send it to the participant), or mark it reviewed."""
+    """Store a coach's reply to an answer, or mark it reviewed; the result says where to send
+    the reply (``app/coach.reply_as_coach`` queues it in the same transaction)."""
     answer = session.get(Answer, answer_id)
     if answer is None:
         return Result(Verdict.GONE)
@@ -69,6 +70,7 @@ def reply_as_coach(
         return Result(Verdict.DENIED)
     if review:
         answer.reviewed_at = now
+    reachable = participant.chat_id is not None and participant.active
     if reply:
         session.add(
             AnswerNote(
@@ -76,11 +78,22 @@ def reply_as_coach(
             )
         )
         answer.reviewed_at = answer.reviewed_at or now
-        if participant.chat_id is not None and participant.active:
-            payload = _payload(participant.language, answer.id, answer.exercise_key, reply)
-            enqueue(session, participant.id, channel, participant.chat_id, [payload], now)
     verdict = Verdict.SENT if reply else Verdict.REVIEWED
-    return Result(verdict, participant.name, answer.exercise_key, participant.id)
+    return Result(
+        verdict,
+        participant.name,
+        answer.exercise_key,
+        participant.id,
+        answer.id,
+        participant.chat_id if reachable else None,
+        participant.language,
+    )
+
+
+def coach_of(session: Session, telegram_user_id: int) -> int | None:
+    """The coach a Telegram user is, if any."""
+    found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
+    return found.scalar_one_or_none()
 
 
 def write_back(
@@ -156,41 +169,3 @@ def notes_of(session: Session, answer_ids: Sequence[int]) -> dict[int, tuple[Not
     for row in rows:
         found.setdefault(row.answer_id, []).append(NoteView(row.author, row.text, row.created_at))
     return {key: tuple(value) for key, value in found.items()}
-
-
-def _payload(locale: str, answer_id: int, key: str, reply: str) -> dict[str, object]:
-    html = text.render(locale, "replies.from_coach", key=key, reply=reply)
-    label = text.button_label(locale, "replies.btn_write_back")
-    return {
-        "text": html,
-        "buttons": [[{"label": label, "value": f"{PREFIX}:{answer_id}"}]],
-        "stable": True,
-    }
-
-
-async def coach_reply(
-    db: Database, telegram_user_id: int, effect: ReplyToAnswer, now: datetime, channel: str
-) -> tuple[Reply, int | None]:
-    """A coach's ``/balas`` or ``/tinjau``, after the commit; the coach hears how it went (and
-    which participant that message names: it goes with them on ``/hapus_data``)."""
-
-    def job(session: Session) -> Result | None:
-        found = session.execute(select(Coach.id).where(Coach.telegram_user_id == telegram_user_id))
-        coach_id = found.scalar_one_or_none()
-        if coach_id is None:
-            return None
-        return reply_as_coach(
-            session,
-            coach_id,
-            effect.answer_id,
-            effect.text,
-            now,
-            review=effect.text is None,
-            channel=channel,
-        )
-
-    result = await db.run(job)
-    if result is None:
-        return Reply("coach.denied"), None
-    context = {"verdict": str(result.verdict), "name": result.name or "", "key": result.key or ""}
-    return Reply("replies.result", {**context, "answer": effect.answer_id}), result.participant_id

@@ -4,9 +4,9 @@ into ``MapView``s is ``storage/maps.py``)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,73 +48,109 @@ def apply_network_effect(
     effect: CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
     now: datetime,
 ) -> None:
-    if isinstance(effect, CreateMap):
-        network_map = NetworkMap(
-            participant_id=participant.id,
-            kind=effect.kind,
-            title=effect.title,
-            purpose=effect.purpose,
-            anklam={},
-            source=effect.source,
+    """One map effect stored (through ``STORED``, as ``storage/effects.py`` stores them all)."""
+    STORED[type(effect)](session, participant, effect, now)
+
+
+def create_map(
+    session: Session, participant: Participant, effect: CreateMap, now: datetime
+) -> None:
+    network_map = NetworkMap(
+        participant_id=participant.id,
+        kind=effect.kind,
+        title=effect.title,
+        purpose=effect.purpose,
+        anklam={},
+        source=effect.source,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(network_map)
+    session.flush()
+    ops: list[Op] = []
+    if effect.ego:
+        ops.append(AddActor(effect.ego, is_ego=True))
+    ops.extend(effect.ops)
+    _apply_ops(session, network_map.id, ops, now)
+    if effect.undo:
+        network_map.history = {"undo": [[op_to_json(op) for op in effect.undo]], "redo": []}
+    participant.active_map = str(network_map.id)
+
+
+def select_map(
+    session: Session, participant: Participant, effect: SelectMap, now: datetime
+) -> None:
+    participant.active_map = effect.ref
+
+
+def change_map(
+    session: Session, participant: Participant, effect: ChangeMap, now: datetime
+) -> None:
+    network_map = _owned_map(session, participant, effect.map_id)
+    _apply_ops(session, network_map.id, effect.ops, now)
+    stored = network_map.history or {}
+    step = tuple(op_to_json(op) for op in effect.undo)
+    undo, redo = next_history(
+        steps_of(stored.get("undo")), steps_of(stored.get("redo")), effect.history, step
+    )
+    # A new value (not the same dict changed in place): SQLAlchemy sees the change.
+    network_map.history = {
+        "undo": [list(s) for s in undo],
+        "redo": [list(s) for s in redo],
+    }
+    for field_name, value in effect.fields.items():
+        if field_name in ("title", "purpose"):
+            setattr(network_map, field_name, value)
+    network_map.updated_at = now
+    _bump(session, network_map.id)
+
+
+def record_kltb(
+    session: Session, participant: Participant, effect: RecordKltb | PlanKltb, now: datetime
+) -> None:
+    network_map = _owned_map(session, participant, effect.map_id)
+    _kltb(session, network_map.id, effect, now)
+    _bump(session, network_map.id)
+
+
+def plan_tie(session: Session, participant: Participant, effect: PlanTie, now: datetime) -> None:
+    network_map = _owned_map(session, participant, effect.map_id)
+    session.add(
+        PlannedTieRow(
+            map_id=network_map.id,
+            source_name=effect.a,
+            target_name=effect.b,
+            reason=effect.reason,
+            due_at=effect.due_at,
             created_at=now,
-            updated_at=now,
         )
-        session.add(network_map)
-        session.flush()
-        ops: list[Op] = []
-        if effect.ego:
-            ops.append(AddActor(effect.ego, is_ego=True))
-        ops.extend(effect.ops)
-        _apply_ops(session, network_map.id, ops, now)
-        if effect.undo:
-            network_map.history = {"undo": [[op_to_json(op) for op in effect.undo]], "redo": []}
-        participant.active_map = str(network_map.id)
-    elif isinstance(effect, SelectMap):
-        participant.active_map = effect.ref
-    elif isinstance(effect, ChangeMap):
-        network_map = _owned_map(session, participant, effect.map_id)
-        _apply_ops(session, network_map.id, effect.ops, now)
-        stored = network_map.history or {}
-        step = tuple(op_to_json(op) for op in effect.undo)
-        undo, redo = next_history(
-            steps_of(stored.get("undo")), steps_of(stored.get("redo")), effect.history, step
+    )
+
+
+def save_analysis(
+    session: Session, participant: Participant, effect: SaveAnalysis, now: datetime
+) -> None:
+    network_map = _owned_map(session, participant, effect.map_id)
+    session.add(
+        AnalysisSnapshot(
+            map_id=network_map.id,
+            stage=effect.stage,
+            result=dict(effect.result),
+            created_at=now,
         )
-        # A new value (not the same dict changed in place): SQLAlchemy sees the change.
-        network_map.history = {
-            "undo": [list(s) for s in undo],
-            "redo": [list(s) for s in redo],
-        }
-        for field_name, value in effect.fields.items():
-            if field_name in ("title", "purpose"):
-                setattr(network_map, field_name, value)
-        network_map.updated_at = now
-        _bump(session, network_map.id)
-    elif isinstance(effect, RecordKltb | PlanKltb):
-        network_map = _owned_map(session, participant, effect.map_id)
-        _kltb(session, network_map.id, effect, now)
-        _bump(session, network_map.id)
-    elif isinstance(effect, PlanTie):
-        network_map = _owned_map(session, participant, effect.map_id)
-        session.add(
-            PlannedTieRow(
-                map_id=network_map.id,
-                source_name=effect.a,
-                target_name=effect.b,
-                reason=effect.reason,
-                due_at=effect.due_at,
-                created_at=now,
-            )
-        )
-    else:
-        network_map = _owned_map(session, participant, effect.map_id)
-        session.add(
-            AnalysisSnapshot(
-                map_id=network_map.id,
-                stage=effect.stage,
-                result=dict(effect.result),
-                created_at=now,
-            )
-        )
+    )
+
+
+# Each map effect kind and what stores it (part of storage/effects.py's STORED).
+STORED: Mapping[type, Callable[[Session, Participant, Any, datetime], None]] = {
+    CreateMap: create_map,
+    SelectMap: select_map,
+    ChangeMap: change_map,
+    SaveAnalysis: save_analysis,
+    RecordKltb: record_kltb,
+    PlanKltb: record_kltb,
+    PlanTie: plan_tie,
+}
 
 
 def _bump(session: Session, map_id: int) -> None:

@@ -33,28 +33,11 @@ from coaching.model import (
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     DEFAULT_REMINDER_TIME,
-    BecomeCoach,
-    ChangeMap,
-    CompleteItem,
-    CreateMap,
-    Effect,
-    JoinCohort,
-    PlanKltb,
-    PlanTie,
     Profile,
-    RecordConsent,
-    RecordKltb,
-    ResolvePlan,
-    SaveAnalysis,
     SaveAnswer,
-    SelectMap,
     Snapshot,
-    SnoozeReminder,
-    StopReminders,
-    UpdateProfile,
-    WriteBack,
 )
-from storage import answer_notes, cohorts, maps, networks, outbox, plans, reminders
+from storage import maps, outbox
 from storage.models import Answer, NetworkMap, Participant, ProcessedUpdate, Progress
 from storage.outbox import Pending
 
@@ -265,69 +248,6 @@ def snapshot(session: Session, participant: Participant, now: datetime) -> Snaps
         maps=views,
         last_analysis=maps.last_analysis(session, network.id if network else None),
     )
-
-
-def store_effects(
-    session: Session,
-    participant: Participant,
-    effects: Sequence[Effect],
-    now: datetime,
-    who: Identity | None = None,
-    *,
-    columns: dict[str, Any] | None = None,
-) -> None:
-    """Store the effects. The participant's own columns they set (profile, consent) are
-    written with ``write``: into ``columns`` for the caller to write with its own, if given,
-    else here."""
-    own: dict[str, Any] = {} if columns is None else columns
-    for effect in effects:
-        if isinstance(effect, UpdateProfile):
-            for field, value in effect.fields.items():
-                if field not in PROFILE_FIELDS:
-                    raise ValueError(f"not a profile field: {field}")
-                _assign(participant, own, field, value)
-                if field == "name" and value:
-                    networks.rename_ego(session, participant, str(value))
-            if reminders.SCHEDULE_FIELDS & set(effect.fields):
-                reminders.reschedule(session, participant, now)
-        elif isinstance(effect, RecordConsent):
-            _assign(participant, own, "consent_at", now)
-            _assign(participant, own, "consent_version", effect.version)
-        elif isinstance(effect, SaveAnswer):
-            save_answer(session, participant, effect, now)
-        elif isinstance(effect, CompleteItem):
-            complete(session, participant, effect.item, now)
-        elif isinstance(effect, JoinCohort):
-            cohorts.join_cohort(session, participant, effect.code, now)
-        elif isinstance(effect, BecomeCoach):
-            user = cohorts.telegram_user(who.external_id) if who else None
-            cohort = cohorts.redeem_invite(session, user, effect.token, now) if user else None
-            if cohort is None:
-                # Checked in this transaction under the invite's lock: cannot happen; if it
-                # does, nothing is committed and the coach is told something went wrong.
-                raise InviteLost(participant.state)
-        elif isinstance(
-            effect,
-            CreateMap | SelectMap | ChangeMap | SaveAnalysis | RecordKltb | PlanKltb | PlanTie,
-        ):
-            networks.apply_network_effect(session, participant, effect, now)
-        elif isinstance(effect, WriteBack):
-            answer_notes.write_back(session, participant.id, effect.answer_id, effect.text, now)
-        elif isinstance(effect, ResolvePlan):
-            plans.resolve(session, participant, effect, now)
-        elif isinstance(effect, SnoozeReminder):
-            reminders.apply_snooze(session, participant, effect, now)
-        elif isinstance(effect, StopReminders):
-            reminders.apply_stop(session, participant, effect, now)
-    if columns is None:
-        write(session, participant, own)
-
-
-def _assign(participant: Participant, into: dict[str, Any], name: str, value: Any) -> None:
-    """The loaded participant sees the new value at once (later effects read it); ``write``
-    stores it."""
-    set_committed_value(participant, name, value)
-    into[name] = value
 
 
 def save_answer(

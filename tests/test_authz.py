@@ -14,7 +14,7 @@ from storage.models import Answer, NetworkMap, Participant, Reminder
 from tests.support import NOW, transaction
 from tests.test_coach import Person, texts, world
 from tests.test_web import Site, site_for
-from web.app import COHORT_ONLY, DOWNLOADS, PARTICIPANT_ONLY
+from web.views import COHORT_ONLY, DOWNLOADS, PARTICIPANT_ONLY
 
 COACH_ONLY = {"kohort", "ingatkan", "dasbor"}
 BEFORE_CONSENT_OK = {"start", "bantuan", "bahasa"}

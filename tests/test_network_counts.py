@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from coaching import engine
 from coaching.analysis import Tie, build_graph
-from coaching.flows import coach
+from coaching.flows import coach_screens
 from coaching.journey_pdf import map_heading
 from coaching.model import SaveAnalysis
 from coaching.network import AddActor, AddTie, MapCounts, MapView, Op
@@ -94,7 +94,7 @@ def test_every_view_of_a_map_counts_it_the_same_way(view: MapView) -> None:
         saved = next(e for e in convo.outcome.effects if isinstance(e, SaveAnalysis))
         assert (saved.result["actors"], saved.result["ties"]) == (size.actors, size.ties)
 
-    caption = coach._picture(view, "Sari Dewi", "id")
+    caption = coach_screens.picture_reply(view, "Sari Dewi", "id")
     assert _numbers(said("id", caption).plain) == _expected(size)  # the coach's view
 
     stamp = datetime(2026, 12, 1, tzinfo=UTC)
@@ -134,7 +134,7 @@ def test_english_counts_one_in_the_singular_everywhere() -> None:
     assert "3 actors · 2 ties (you included; without you: 2 actors · 1 tie)" in said_now[-1].plain
     convo.send("/analisis")
     assert "Network size: 3 actors, 2 ties" in convo.last[0].plain
-    caption = said("en", coach._picture(view, "Sari Dewi", "en")).plain
+    caption = said("en", coach_screens.picture_reply(view, "Sari Dewi", "en")).plain
     assert "2 actors, 1 tie (" in caption and "without them: 1 actor, 0 ties" in caption
     stamp = datetime(2026, 12, 1, tzinfo=UTC)
     heading = map_heading(_map_dict(view, None, stamp, stamp), "en")

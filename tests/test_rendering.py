@@ -1,4 +1,4 @@
-"""Pictures drawn in the renderer process (``bot/rendering.py``): the same bytes as drawn here,
+"""Pictures drawn in the renderer process (``app/rendering.py``): the same bytes as drawn here,
 a bot process that never imports matplotlib, and a child that dies, hangs or idles replaced."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.rendering import Renderer, RenderError, RenderTimeout, Unrenderable
+from app.rendering import Renderer, RenderError, RenderTimeout, Unrenderable
 from coaching.exports import render_document
 from coaching.pictures import render_attachment
 from storage.outbox import Verdict
@@ -191,7 +191,7 @@ def test_the_child_exits_when_idle_and_comes_back_for_the_next_picture(
 BOT_PROCESS = """
 import asyncio, json, sys
 import bot.app, bot.webhook, cli.chat, cli.main, service.run, web.app
-from bot.rendering import _RENDERER, draw
+from app.rendering import _RENDERER, draw
 png = asyncio.run(draw(json.loads(sys.argv[1])))
 print(json.dumps({
     "png": png[:8] == b"\\x89PNG\\r\\n\\x1a\\n",
@@ -233,7 +233,7 @@ async def test_a_picture_that_failed_goes_back_to_the_outbox(
         raise RenderError("died")
 
     payload = {"text": "Peta", "attachment": a_map(10)}
-    monkeypatch.setattr("bot.rendering.draw", died)
+    monkeypatch.setattr("app.rendering.draw", died)
     for sender in (
         bot.sender.TelegramSender(None),  # type: ignore[arg-type]
         cli.chat.TerminalSender(io.StringIO()),
@@ -258,7 +258,7 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
         "seq": 4,
     }
     telegram = PhotoBot()
-    monkeypatch.setattr("bot.rendering.draw", slow)
+    monkeypatch.setattr("app.rendering.draw", slow)
     result = await bot.sender.TelegramSender(telegram).send(1, payload)  # type: ignore[arg-type]
     assert result.verdict is Verdict.DELIVERED and telegram.photos == []
     [(text, options)] = telegram.messages
@@ -276,7 +276,7 @@ async def test_a_picture_that_cannot_be_drawn_is_sent_as_its_text_with_a_note(
 def test_a_picture_that_keeps_killing_the_renderer_is_given_up(
     renderer: Renderer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.rendering.DEATHS_LIMIT", 1)
+    monkeypatch.setattr("app.rendering.DEATHS_LIMIT", 1)
     renderer.draw(SCORES)
     child = renderer.pid
     assert child is not None

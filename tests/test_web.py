@@ -20,7 +20,8 @@ from storage.db import Database
 from tests.support import NOW, transaction
 from tests.test_coach import Person, World, texts, world
 from tests.test_exports import assert_valid_gexf
-from web.app import dashboard_app, text_keys
+from web.app import dashboard_app
+from web.pages import text_keys
 
 PUBLIC = "http://dasbor.test"
 HEADERS = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot import rendering
+from app import rendering
 from storage import deadletters
 from storage.db import Database
 from storage.outbox import enqueue

@@ -69,18 +69,19 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
 )
 
 
+LESSON = lesson.Lesson(MODULE, Step, Step.HOME, Step.DONE)
 STEPS = Steps(Step)
 
 
 @STEPS.prompt(Step.HOME)
 def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
-    return (lesson.home_reply(snap, MODULE, Step),)
+    return (lesson.home_reply(snap, LESSON),)
 
 
 @STEPS.handler(Step.HOME)
 def on_home(snap: Snapshot, event: Event) -> Outcome:
     """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-    return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
+    return lesson.on_home(snap, event, LESSON, lambda: _to(0))
 
 
 # --- pages that only read -----------------------------------------------------------------------

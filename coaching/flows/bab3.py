@@ -16,16 +16,17 @@ Stored: ``bab3.latihan1`` (the exercise: it counts for progress) and the bookmar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from coaching.analysis import Analysis, GraphError, analyse
+from coaching import analysed
+from coaching.analysis import Analysis, analyse
 from coaching.flows import lesson
 from coaching.flows.common import note, open_map, personal_map, stay
 from coaching.flows.states import Bab3Step as Step
 from coaching.flows.steps import Steps
 from coaching.model import Event, Option, Outcome, Reply, Snapshot
-from coaching.network import Actor, MapView, TieView, example_view
+from coaching.network import MapView, example_view
 
 MODULE = "bab3"
 LATIHAN = "bab3.latihan1"
@@ -51,18 +52,19 @@ PATH: tuple[tuple[Step, Mapping[str, int]], ...] = (
 )
 _ROUTE = lesson.LessonPath(MODULE, PATH, Step.HOME)
 
+LESSON = lesson.Lesson(MODULE, Step, Step.HOME, Step.DONE)
 STEPS = Steps(Step)
 
 
 @STEPS.prompt(Step.HOME)
 def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
-    return (lesson.home_reply(snap, MODULE, Step),)
+    return (lesson.home_reply(snap, LESSON),)
 
 
 @STEPS.handler(Step.HOME)
 def on_home(snap: Snapshot, event: Event) -> Outcome:
     """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-    return lesson.on_home(snap, event, MODULE, Step, lambda: _ROUTE.to(0))
+    return lesson.on_home(snap, event, LESSON, lambda: _ROUTE.to(0))
 
 
 @STEPS.prompt(Step.SNA)
@@ -81,7 +83,7 @@ def ask_measure(snap: Snapshot) -> tuple[Reply, ...]:
     own = own_map(snap)
     context: dict[str, Any] = {
         "kite": kite_facts(),
-        "own": own_facts(own),
+        "own": own_facts(own, snap),
         "page": MEASURES.index(step) + 2,
     }
     rows = lesson.nav()
@@ -146,6 +148,11 @@ class Bab3(lesson.LessonFlow):
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
 
+    def analyses(self, snap: Snapshot) -> tuple[analysed.Wanted, ...]:
+        """The participant's own map, on the pages that measure it beside the kite."""
+        own = own_map(snap) if snap.state in MEASURES else None
+        return () if own is None else (analysed.wanted(own, suggestions=False),)
+
 
 FLOW = Bab3()
 
@@ -181,25 +188,11 @@ def own_map(snap: Snapshot) -> MapView | None:
     return None
 
 
-def own_facts(view: MapView | None) -> dict[str, Any] | None:
+def own_facts(view: MapView | None, snap: Snapshot) -> dict[str, Any] | None:
     if view is None:
         return None
-    ego = view.ego.name if view.ego else None
-    result = _cached_analysis(view.actors, view.ties, ego)
+    result = analysed.of(snap, view, suggestions=False)  # the lesson names no new ties
     return None if result is None else facts(result, view)
-
-
-@lru_cache(maxsize=32)
-def _cached_analysis(
-    actors: tuple[Actor, ...], ties: tuple[TieView, ...], ego: str | None
-) -> Analysis | None:
-    # A page's prompt is built a few times per event (to check a pressed button, then to
-    # reply) and again on "back": one analysis of an unchanged map serves them all.
-    view = MapView(None, "personal", "", actors=actors, ties=ties)
-    try:
-        return analyse(view.graph(), ego, max_suggestions=0)  # the lesson names no new ties
-    except GraphError:
-        return None
 
 
 def facts(result: Analysis, view: MapView) -> dict[str, Any]:

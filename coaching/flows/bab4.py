@@ -12,14 +12,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
 
-from coaching import feedback, text
-from coaching.analysis import Analysis, GraphError, analyse
+from coaching import analysed, feedback, text
+from coaching.analysis import Analysis
 from coaching.analysis_text import advice_stage, analysis_reply
 from coaching.flows import picker, typedday
 from coaching.flows.common import go, new_personal_map, note, personal_map, stay
@@ -42,7 +40,7 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.names import clean_name, name_key
-from coaching.network import Actor, MapView, TieView, check_actor_name, parse_tie_line
+from coaching.network import Actor, MapView, check_actor_name, parse_tie_line
 from coaching.validate import check_answer
 
 DUE_DAYS = {"due7": 7, "due14": 14, "due30": 30}
@@ -54,6 +52,7 @@ STEPS = Steps(Step)
 ON_MAP = frozenset(
     {Step.TIES, Step.ANALYSIS, Step.OWN, Step.DUE, Step.STAGE, Step.REFLECT}
 )  # the steps that work on the open map
+ANALYSED = frozenset({Step.TIES, Step.ANALYSIS, Step.STAGE})  # the steps that analyse it
 
 
 def _map(snap: Snapshot) -> MapView:
@@ -207,7 +206,7 @@ def on_ties(snap: Snapshot, event: Event) -> Outcome:
     summary = _structure(view, snap.locale)
     replies: list[Reply] = [note("bab4.step3_saved")]
     effects: list[Any] = [SaveAnswer("bab4.latihan3", summary)]
-    result = _analysis(view)
+    result = _analysis(snap, view)
     if result is not None:
         html = Markup(analysis_reply(result, locale=snap.locale))
         replies.append(Reply("network.html", {"html": html}))
@@ -221,7 +220,7 @@ def on_ties(snap: Snapshot, event: Event) -> Outcome:
 @STEPS.prompt(Step.ANALYSIS)
 def ask_analysis(snap: Snapshot) -> tuple[Reply, ...]:
     view = _map(snap)
-    result = _analysis(view)
+    result = _analysis(snap, view)
     suggestions = list(result.suggestions) if result else []
     rows = [
         (Option(f"sug:{i}", "bab4.btn_plan_suggestion", {"a": s.a, "b": s.b}),)
@@ -245,7 +244,7 @@ def ask_analysis(snap: Snapshot) -> tuple[Reply, ...]:
 @STEPS.handler(Step.ANALYSIS)
 def on_analysis(snap: Snapshot, event: Event) -> Outcome:
     """Step 4: plan new ties ("merajut jejaring"), see the stage, then reflect."""
-    result = _analysis(_map(snap))
+    result = _analysis(snap, _map(snap))
     suggestions = list(result.suggestions) if result else []
     if (index := picker.index_of(event.choice, "sug", len(suggestions))) is not None:
         chosen = suggestions[index]
@@ -284,12 +283,11 @@ def on_own(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.DUE)
 def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
-    row = tuple(Option(v, f"bab4.btn_{v}") for v in DUE_DAYS)
     return (
         Reply(
             "bab4.ask_due",
             {"a": snap.data.get("a", ""), "b": snap.data.get("b", "")},
-            (*typedday.confirm_rows(snap), row, (Option("nodue", "bab4.btn_nodue"),)),
+            typedday.due_rows(snap, DUE_DAYS, "bab4"),
         ),
     )
 
@@ -298,27 +296,19 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
 def on_due(snap: Snapshot, event: Event) -> Outcome:
     """Stores the planned tie with its due date (reminders nudge about it)."""
     view = _map(snap)
-    typed = typedday.read(snap, event)
-    if isinstance(typed, Outcome):
-        return typed
-    if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
-        return stay(snap, note("common.use_buttons"))
-    if typed is not None:
-        due: datetime | None = typedday.due_at(snap, typed)
-    elif event.choice in DUE_DAYS:
-        due = snap.now + timedelta(days=DUE_DAYS[event.choice])
-    else:
-        due = None
+    due = typedday.due_of(snap, event, DUE_DAYS)
+    if isinstance(due, Outcome):
+        return due
     a, b = str(snap.data.get("a", "")), str(snap.data.get("b", ""))
     if _planned(view, a, b):
         return go(Step.ANALYSIS, note("bab4.already_planned", a=a, b=b))
-    effect = PlanTie(view.id or 0, a, b, str(snap.data.get("reason") or ""), due)
+    effect = PlanTie(view.id or 0, a, b, str(snap.data.get("reason") or ""), due.at)
     return go(Step.ANALYSIS, note("bab4.planned", a=a, b=b), effects=(effect,))
 
 
 @STEPS.prompt(Step.STAGE)
 def ask_stage(snap: Snapshot) -> tuple[Reply, ...]:
-    return (stage_reply(_map(snap), snap.data),)
+    return (stage_reply(_map(snap), snap.data, snap),)
 
 
 @STEPS.handler(Step.STAGE)
@@ -384,6 +374,13 @@ class Mapping4(StepFlow):
             return ()  # nothing to ask about: home instead
         return None
 
+    def analyses(self, snap: Snapshot) -> tuple[analysed.Wanted, ...]:
+        """The open map's analysis, for the steps that show it or act on its suggestions."""
+        view = snap.network
+        if snap.state not in ANALYSED or view is None or len(view.actors) < 2:
+            return ()
+        return (analysed.wanted(view),)
+
     def guard(self, snap: Snapshot, event: Event) -> Outcome | None:
         if event.kind in (EventKind.UNSUPPORTED, EventKind.DOCUMENT):
             return stay(snap, note("bab4.bad_media"))
@@ -397,9 +394,15 @@ class Mapping4(StepFlow):
 FLOW = Mapping4()
 
 
-def stage_reply(view: MapView, data: Mapping[str, Any]) -> Reply:
-    """The map's Krebs & Holley stage, with and without the participant, and its history."""
-    result = _analysis(view)
+def stage_reply(view: MapView, data: Mapping[str, Any], snap: Snapshot | None = None) -> Reply:
+    """The map's Krebs & Holley stage, with and without the participant, and its history
+    (the analysis as ``snap`` carries it, when given)."""
+    if len(view.actors) < 2:
+        result = None
+    elif snap is not None:
+        result = analysed.of(snap, view)
+    else:
+        result = analysed.compute(analysed.wanted(view))
     history = [{"date": at.date().isoformat(), "stage": stage} for at, stage in view.stages[-6:]]
     context: dict[str, Any] = {
         "stage": None,
@@ -464,21 +467,6 @@ def _structure(view: MapView, locale: str) -> str:
     return text.html_to_plain(html)[:3500]
 
 
-def _analysis(view: MapView) -> Analysis | None:
-    if len(view.actors) < 2:
-        return None
-    ego = view.ego.name if view.ego else None
-    return _cached_analysis(view.actors, view.ties, ego)
-
-
-@lru_cache(maxsize=64)
-def _cached_analysis(
-    actors: tuple[Actor, ...], ties: tuple[TieView, ...], ego: str | None
-) -> Analysis | None:
-    # Prompts are built a few times per event (to check typed choices, then to reply): one
-    # analysis of an unchanged map serves them all.
-    view = MapView(None, "case", "", actors=actors, ties=ties)
-    try:
-        return analyse(view.graph(), ego)
-    except GraphError:
-        return None
+def _analysis(snap: Snapshot, view: MapView) -> Analysis | None:
+    """The open map's analysis (computed once per event: ``Mapping4.analyses``)."""
+    return analysed.of(snap, view) if len(view.actors) >= 2 else None

@@ -18,101 +18,57 @@ question), ``bab5.stage<1-4>.<purpose|structure|style|value>``, ``bab5.latihan1`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from coaching import text
-from coaching.analysis import GraphError, analyse
+from coaching import analysed
 from coaching.flows import lesson
+from coaching.flows.bab5_pages import (
+    CASE_MAX,
+    LATIHAN,
+    MODULE,
+    NOW_KEY,
+    PATH,
+    SELFCHECK,
+    assessed,
+    case_map,
+    case_maps,
+    case_page,
+    case_purpose,
+    chart,
+    chosen_stage,
+    now_page,
+    path,
+    results_page,
+    score_page,
+    situation_key,
+    stage_key,
+    transition,
+)
 from coaching.flows.common import note, stay
 from coaching.flows.states import Bab5Step as Step
 from coaching.flows.steps import Steps
 from coaching.leadership import (
     ASPECTS,
     ITEMS,
-    ITEMS_BY_KEY,
     SCALE,
-    STAGE_OF_PATTERN,
     STAGES,
     TRANSITIONS,
-    averages,
     valid_scores,
-    weakest,
 )
-from coaching.model import Effect, Event, EventKind, Option, Outcome, Reply, SaveAnswer, Snapshot
-from coaching.network import MapView
+from coaching.model import Effect, Event, EventKind, Outcome, Reply, SaveAnswer, Snapshot
 from coaching.validate import is_number, normalise
 
-MODULE = "bab5"
-CASE_MAX = 200  # a case is named in one sentence; it heads every stage question
-SELFCHECK = "bab5.selfcheck"
-LATIHAN = "bab5.latihan1"
-
-
-NOW_KEY = f"{MODULE}.now"
-
-
-def path(stage: int | None) -> tuple[tuple[Step, Mapping[str, int]], ...]:
-    """The lesson's path for "next" and "back", once the case's stage is known.
-
-    The scored items and their results sit between the self-assessment's introduction and
-    the case; after the model, the participant says where the case stands; then that stage,
-    and the transition to the next stage, one adjustment (aspect) per screen.
-    """
-    pages: list[tuple[Step, Mapping[str, int]]] = [
-        (Step.LEADERSHIP, {}),
-        (Step.REFLECT, {}),
-        (Step.SELFCHECK, {}),
-        (Step.CASE, {}),
-        (Step.MODEL, {}),
-        (Step.NOW, {}),
-    ]
-    if stage is not None:
-        pages.append((Step.STAGE, {"stage": stage}))
-        pages += [
-            (Step.TRANSITION, {"stage": stage, "aspect": ASPECTS.index(aspect)})
-            for aspect, _ in TRANSITIONS[stage]
-        ]
-    pages += [(Step.LATIHAN, {}), (Step.DONE, {})]
-    return tuple(pages)
-
-
-PATH = path(0)  # the path of a case at Tahap I (every step appears in it)
-
-
-def chosen_stage(snap: Snapshot) -> int | None:
-    """The stage the participant said the case stands at (0 = Tahap I), if they said."""
-    raw = snap.answers.get(NOW_KEY) or ""
-    return int(raw) - 1 if raw in ("1", "2", "3", "4") else None
-
-
-def transition(stage: int) -> dict[str, tuple[str, ...]]:
-    """The aspects adjusted in the move from ``stage`` to the next, with their questions."""
-    return dict(TRANSITIONS[stage])
-
-
-def stage_key(stage: int, aspect: int) -> str:
-    """``bab5.stage1.purpose``: stages counted I–IV as the module does."""
-    return f"{MODULE}.stage{stage + 1}.{ASPECTS[aspect]}"
-
-
-def situation_key(stage: int) -> str:
-    """``bab5.stage2.situation``: the answer to the stage's own question."""
-    return f"{MODULE}.stage{stage + 1}.situation"
-
-
+LESSON = lesson.Lesson(MODULE, Step, Step.HOME, Step.DONE)
 STEPS = Steps(Step)
 
 
 @STEPS.prompt(Step.HOME)
 def ask_home(snap: Snapshot) -> tuple[Reply, ...]:
-    return (lesson.home_reply(snap, MODULE, Step),)
+    return (lesson.home_reply(snap, LESSON),)
 
 
 @STEPS.handler(Step.HOME)
 def on_home(snap: Snapshot, event: Event) -> Outcome:
     """Starts the lesson, resumes it at its bookmark, or opens one of the exercises."""
-    return lesson.on_home(snap, event, MODULE, Step, lambda: _to(0))
+    return lesson.on_home(snap, event, LESSON, lambda: _to(0))
 
 
 @STEPS.prompt(Step.LEADERSHIP)
@@ -157,7 +113,7 @@ def on_selfcheck(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.SCORE)
 def ask_score(snap: Snapshot) -> tuple[Reply, ...]:
-    return (_score(snap.data),)
+    return (score_page(snap.data),)
 
 
 @STEPS.handler(Step.SCORE)
@@ -180,12 +136,12 @@ def on_score(snap: Snapshot, event: Event) -> Outcome:
     if i + 1 < len(ITEMS):
         data = {"i": i + 1, "scores": scores, "edit": True}
         return lesson.advance(MODULE, Step.SCORE, data=data)
-    return _assessed(snap, scores)
+    return assessed(snap, scores)
 
 
 @STEPS.prompt(Step.RESULTS)
 def ask_results(snap: Snapshot) -> tuple[Reply, ...]:
-    return (_results(snap.data),)
+    return (results_page(snap.data),)
 
 
 @STEPS.handler(Step.RESULTS)
@@ -198,7 +154,7 @@ def on_results(snap: Snapshot, event: Event) -> Outcome:
     if event.choice == "next":
         return lesson.advance(MODULE, Step.CASE)
     if event.choice == "chart" and len(scores) == len(ITEMS):
-        return stay(snap, _chart(snap, scores))
+        return stay(snap, chart(snap, scores))
     if event.choice == "redo":
         return lesson.advance(MODULE, Step.SCORE, data={"i": 0, "scores": scores})
     return stay(snap, note("common.use_buttons"))
@@ -209,7 +165,7 @@ def on_results(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.CASE)
 def ask_case(snap: Snapshot) -> tuple[Reply, ...]:
-    return (_case(snap),)
+    return (case_page(snap),)
 
 
 @STEPS.handler(Step.CASE)
@@ -219,7 +175,7 @@ def on_case(snap: Snapshot, event: Event) -> Outcome:
     if event.choice == "keep" and current:
         return lesson.advance(MODULE, Step.MODEL)
     if event.choice.startswith("map:"):
-        chosen = next((m for m in _case_maps(snap) if f"map:{m.id}" == event.choice), None)
+        chosen = next((m for m in case_maps(snap) if f"map:{m.id}" == event.choice), None)
         if chosen is None:
             return stay(snap, note("common.use_buttons"))
         case = normalise(chosen.title)[:CASE_MAX]
@@ -245,7 +201,7 @@ def ask_model(snap: Snapshot) -> tuple[Reply, ...]:
 
 @STEPS.prompt(Step.NOW)
 def ask_now(snap: Snapshot) -> tuple[Reply, ...]:
-    return (_now(snap, _case_text(snap)),)
+    return (now_page(snap, _case_text(snap)),)
 
 
 @STEPS.handler(Step.NOW)
@@ -275,7 +231,7 @@ def ask_stage(snap: Snapshot) -> tuple[Reply, ...]:
     context = {
         "stage": stage + 1,
         "case": case,
-        "purpose": _case_purpose(snap, case),
+        "purpose": case_purpose(snap, case),
         "aspects": [aspect for aspect, _ in TRANSITIONS[stage]],
         "previous": lesson.excerpt(snap.answers.get(situation_key(stage))),
     }
@@ -370,127 +326,10 @@ class Bab5(lesson.LessonFlow):
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)
 
-
-# --- building blocks ---------------------------------------------------------------------------
-
-
-def _score(data: Mapping[str, Any]) -> Reply:
-    i = lesson.index(data, "i", len(ITEMS))
-    item = ITEMS[i]
-    current = valid_scores(data.get("scores")).get(item.key)
-    rows = (
-        tuple(Option(f"s:{v}", "bab5.btn_score", {"value": v, "on": v == current}) for v in SCALE),
-        (Option("prev", "bab5.btn_prev"),),
-    )
-    context = {
-        "item": item.key,
-        "group": item.group,
-        "number": item.number,
-        "position": i + 1,
-        "total": len(ITEMS),
-        "current": current,
-    }
-    return Reply("bab5.score", context, rows, edit=bool(data.get("edit")))
-
-
-def _results(data: Mapping[str, Any]) -> Reply:
-    scores = valid_scores(data.get("scores"))
-    complete = len(scores) == len(ITEMS)
-    weak = [
-        {"item": key, "score": scores[key], "group": ITEMS_BY_KEY[key].group}
-        for key in weakest(scores)
-    ]
-    rows: list[tuple[Option, ...]] = [(Option("next", "lesson.btn_next"),)]
-    if complete:
-        rows.append((Option("chart", "bab5.btn_chart"),))
-    rows.append((Option("redo", "bab5.btn_redo"),))
-    context = {"complete": complete, "weak": weak, "averages": averages(scores)}
-    return Reply("bab5.results", context, tuple(rows))
-
-
-def _assessed(snap: Snapshot, scores: dict[str, int]) -> Outcome:
-    """All 14 items scored: store them (text for the coach, data for tools), show the chart."""
-    weak = weakest(scores)
-    summary = text.html_to_plain(
-        text.render(snap.locale, "bab5.selfcheck_summary", scores=scores, weak=list(weak))
-    )
-    data = {"scale": [SCALE[0], SCALE[-1]], "scores": dict(scores), "weakest": list(weak)}
-    effects: tuple[Effect, ...] = (SaveAnswer(SELFCHECK, summary, data=data),)
-    return lesson.advance(
-        MODULE,
-        Step.RESULTS,
-        _chart(snap, scores),
-        data={"scores": scores},
-        effects=effects,
-    )
-
-
-def _chart(snap: Snapshot, scores: Mapping[str, int]) -> Reply:
-    attachment = {
-        "type": "scores",
-        "locale": snap.locale,
-        "scores": dict(scores),
-        "weak": list(weakest(scores)),
-    }
-    caption = {"name": snap.profile.name or ""}
-    return Reply("bab5.chart_caption", caption, attachment=attachment)
-
-
-def _case(snap: Snapshot) -> Reply:
-    current = snap.answers.get(f"{MODULE}.case")
-    rows: list[tuple[Option, ...]] = []
-    if current:
-        rows.append((Option("keep", "bab5.btn_keep", {"case": lesson.excerpt(current, 48)}),))
-    rows.extend(
-        (Option(f"map:{m.id}", "bab5.btn_case_map", {"title": m.title}),) for m in _case_maps(snap)
-    )
-    context = {"current": current, "maps": len(_case_maps(snap))}
-    return Reply("bab5.case", context, tuple(rows))
-
-
-def _case_maps(snap: Snapshot) -> list[MapView]:
-    return [m for m in snap.maps if m.kind == "case" and m.id is not None][:8]
-
-
-def _case_purpose(snap: Snapshot, case: str) -> str | None:
-    """The purpose written on the case map the case was chosen from (mapping step 1)."""
-    found = next((m for m in _case_maps(snap) if normalise(m.title)[:CASE_MAX] == case), None)
-    return found.purpose if found else None
-
-
-def _now(snap: Snapshot, case: str) -> Reply:
-    """Where the case stands now: Tahap I–IV, with a hint from its map's structure."""
-    current = chosen_stage(snap)
-    rows = (
-        tuple(
-            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (1, 2)
-        ),
-        tuple(
-            Option(f"now:{n}", "bab5.btn_now", {"stage": n, "on": current == n - 1}) for n in (3, 4)
-        ),
-        (Option("back", "lesson.btn_back"),),
-    )
-    pattern = _case_pattern(snap, case)
-    context = {
-        "case": case,
-        "current": None if current is None else current + 1,
-        "pattern": pattern,
-        "hint": STAGE_OF_PATTERN.get(pattern or ""),
-    }
-    return Reply("bab5.now", context, rows)
-
-
-def _case_pattern(snap: Snapshot, case: str) -> str | None:
-    """Krebs & Holley's pattern of the case map the case was chosen from, when it has one."""
-    found = next((m for m in _case_maps(snap) if normalise(m.title)[:CASE_MAX] == case), None)
-    if found is None or len(found.actors) < 3 or not found.ties:
-        return None
-    try:
-        stage = analyse(found.graph()).stage
-    except GraphError:
-        return None
-    key = stage.key if stage.key != "undetermined" else stage.nearest
-    return key if key in STAGE_OF_PATTERN else None
+    def analyses(self, snap: Snapshot) -> tuple[analysed.Wanted, ...]:
+        """The case map's analysis, on the page that hints at the case's stage from it."""
+        found = case_map(snap, _case_text(snap)) if snap.state == Step.NOW else None
+        return () if found is None else (analysed.wanted(found),)
 
 
 def refuse_or_buttons(snap: Snapshot, event: Event) -> Outcome:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from coaching.flows import picker, typedday
@@ -316,11 +315,7 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
         Reply(
             "kltb.ask_due",
             {"name": actor.name, "step": str(snap.data.get("step", ""))},
-            (
-                *typedday.confirm_rows(snap),
-                tuple(Option(v, f"kltb.btn_{v}") for v in DUE_DAYS),
-                (Option("nodue", "kltb.btn_nodue"),),
-            ),
+            typedday.due_rows(snap, DUE_DAYS, "kltb"),
         ),
     )
 
@@ -329,20 +324,12 @@ def ask_due(snap: Snapshot) -> tuple[Reply, ...]:
 def on_due(snap: Snapshot, event: Event) -> Outcome:
     """Stores the planned action with its due date (reminders nudge about it)."""
     view, name = _view(snap), _target(snap)
-    typed = typedday.read(snap, event)
-    if isinstance(typed, Outcome):
-        return typed
-    if typed is None and event.choice not in (*DUE_DAYS, "nodue"):
-        return stay(snap, note("common.use_buttons"))
-    if typed is not None:
-        due: datetime | None = typedday.due_at(snap, typed)
-    elif event.choice in DUE_DAYS:
-        due = snap.now + timedelta(days=DUE_DAYS[event.choice])
-    else:
-        due = None
+    due = typedday.due_of(snap, event, DUE_DAYS)
+    if isinstance(due, Outcome):
+        return due
     assert view.id is not None
     chosen, action = str(snap.data.get("step", "")), str(snap.data.get("action", ""))
-    effect = PlanKltb(view.id, name, chosen, action, due)
+    effect = PlanKltb(view.id, name, chosen, action, due.at)
     return go(
         Step.ACTOR,
         note("kltb.planned", name=name, step=chosen),

@@ -33,6 +33,17 @@ RESUME = "resume"
 TRANSIENT = frozenset({"edit"})
 
 
+@dataclass(frozen=True)
+class Lesson:
+    """A guided lesson: its module, its steps, and its first and last pages as those steps
+    (never a state name built from the module's)."""
+
+    module: str
+    steps: type[StrEnum]
+    home: StrEnum
+    done: StrEnum
+
+
 def resume_key(module: str) -> str:
     return f"{module}.{RESUME}"
 
@@ -62,20 +73,20 @@ def saved_point(
     return str(state), data
 
 
-def status(snap: Snapshot, module: str) -> str:
+def status(snap: Snapshot, lesson: Lesson) -> str:
     """Where the participant is with a lesson: ``"new"``, ``"started"`` or ``"finished"``.
 
     Read from the bookmark alone (what "what next" needs); resuming validates the step.
     """
-    raw = snap.answers.get(resume_key(module))
+    raw = snap.answers.get(resume_key(lesson.module))
     try:
         parsed = json.loads(raw) if raw else None
     except ValueError:
         parsed = None
     state = parsed.get("state") if isinstance(parsed, dict) else None
-    if not isinstance(state, str) or state in ("", f"{module}.home"):
+    if not isinstance(state, str) or state in ("", lesson.home):
         return "new"
-    return "finished" if state == f"{module}.done" else "started"
+    return "finished" if state == lesson.done else "started"
 
 
 def advance(
@@ -186,18 +197,16 @@ def index(data: Mapping[str, Any], name: str, size: int) -> int:
     return min(max(value, 0), size - 1)
 
 
-def on_home(
-    snap: Snapshot, event: Event, module: str, steps: type[StrEnum], first: Callable[[], Outcome]
-) -> Outcome:
+def on_home(snap: Snapshot, event: Event, lesson: Lesson, first: Callable[[], Outcome]) -> Outcome:
     """A lesson's page: start it, resume it at its bookmark, or open one of its exercises."""
     if event.choice == "go":
-        saved = saved_point(snap, module, steps)
-        if saved is not None and saved[0] != f"{module}.home":
+        saved = saved_point(snap, lesson.module, lesson.steps)
+        if saved is not None and saved[0] != lesson.home:
             return go(saved[0], data=saved[1])
         return first()
     if event.choice == "restart":
         return first()
-    opened = open_exercise(event.choice, module)
+    opened = open_exercise(event.choice, lesson.module)
     if opened is not None:
         return opened
     return refuse_media(snap, event) or stay(snap, note("common.use_buttons"))
@@ -243,12 +252,12 @@ def answer_nav() -> tuple[tuple[Option, ...], ...]:
     return ((Option("back", "lesson.btn_back"), Option("skip", "lesson.btn_skip")),)
 
 
-def home_reply(snap: Snapshot, module: str, steps: type[StrEnum]) -> Reply:
+def home_reply(snap: Snapshot, lesson: Lesson) -> Reply:
     """A lesson's page: start, resume or review it, and its exercises."""
-    saved = saved_point(snap, module, steps)
-    home, finished_at = f"{module}.home", f"{module}.done"
-    at = saved[0] if saved and saved[0] != home else None
-    finished = at == finished_at
+    module = lesson.module
+    saved = saved_point(snap, module, lesson.steps)
+    at = saved[0] if saved and saved[0] != lesson.home else None
+    finished = at == lesson.done
     done, total = progress(snap, module)
     start: tuple[tuple[Option, ...], ...]
     if at is None:
@@ -259,7 +268,7 @@ def home_reply(snap: Snapshot, module: str, steps: type[StrEnum]) -> Reply:
         start = ((Option("go", "lesson.btn_resume"),), (Option("restart", "lesson.btn_restart"),))
     rows = (*start, *exercise_rows(snap, module), (Option("menu", "common.btn_menu"),))
     context = {"at": at, "finished": finished, "done": done, "total": total}
-    return Reply(f"{module}.home", context, rows)
+    return Reply(str(lesson.home), context, rows)  # the page's text is keyed as its step
 
 
 def on_done_page(snap: Snapshot, event: Event, module: str) -> Outcome:

@@ -25,7 +25,9 @@ GUIDES: dict[str, ModuleFlow] = {
     module: flow for flow in (bab2.FLOW, bab3.FLOW, bab4.FLOW, bab5.FLOW) for module in flow.opens
 }
 # Lessons taught before their module's exercises, bookmarked as they go (flows/lesson.py).
-LESSONS: tuple[str, ...] = ("bab2", "bab3", "bab5")
+LESSONS: dict[str, lesson.Lesson] = {
+    guide.module: guide for guide in (bab2.LESSON, bab3.LESSON, bab5.LESSON)
+}
 # Bab IV's lesson is the guided mapping of a case: its Latihan are that case's four steps.
 MAPPING = "bab4"
 
@@ -48,13 +50,13 @@ def upcoming(snap: Snapshot) -> Upcoming | None:
     """
     unfinished = {m.key: [key for key in m.item_keys if key not in snap.completed] for m in MODULES}
     for module in LESSONS:
-        if unfinished[module] and lesson.status(snap, module) == "started":
+        if unfinished[module] and lesson.status(snap, LESSONS[module]) == "started":
             return Upcoming(module, resume=True)
     for m in MODULES:
         waiting = unfinished[m.key]
         if not waiting:
             continue
-        if m.key in LESSONS and lesson.status(snap, m.key) == "new":
+        if m.key in LESSONS and lesson.status(snap, LESSONS[m.key]) == "new":
             return Upcoming(m.key)
         if m.key == MAPPING and any(".latihan" in key for key in waiting):
             return Upcoming(m.key)
@@ -70,7 +72,7 @@ def open_upcoming(snap: Snapshot, coming: Upcoming) -> Outcome:
     guide = GUIDES[coming.module]
     if coming.module not in LESSONS:
         return guide.enter(snap, coming.module)
-    home = replace(snap, state=f"{coming.module}.home", data={})
+    home = replace(snap, state=LESSONS[coming.module].home, data={})
     return guide.handle(home, Event(EventKind.CHOICE, choice="go", seq=snap.seq))
 
 

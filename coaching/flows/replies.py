@@ -97,6 +97,12 @@ def _back(snap: Snapshot, *replies: Reply, effects: tuple[ReplyToAnswer, ...] = 
     return outcome
 
 
+def from_coach(answer_id: int, key: str, reply: str) -> Reply:
+    """A coach's reply as the participant receives it, with the stable button to write back."""
+    write = Option(f"{PREFIX}:{answer_id}", "replies.btn_write_back")
+    return Reply("replies.from_coach", {"key": key, "reply": reply}, ((write,),), stable=True)
+
+
 class Replies(StepFlow):
     key = "replies"
     table = STEPS

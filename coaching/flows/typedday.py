@@ -10,17 +10,30 @@ so it means the same whenever it is tapped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from coaching import dates, schedule
 from coaching.flows.common import note, stay
 from coaching.model import Event, EventKind, Option, Outcome, Snapshot
 
-__all__ = ["AHEAD_MAX", "PREFIX", "confirm_rows", "local_today", "read"]
+__all__ = [
+    "AHEAD_MAX",
+    "NO_DUE",
+    "PREFIX",
+    "Due",
+    "confirm_rows",
+    "due_of",
+    "due_rows",
+    "local_today",
+    "read",
+]
 
 PREFIX = "day:"
 AHEAD_MAX = timedelta(days=730)  # a later date is more likely a typo than a plan
 KEY = "typed_day"
+NO_DUE = "nodue"  # the button for "no date"
 
 
 def due_at(snap: Snapshot, day: date) -> datetime:
@@ -65,6 +78,37 @@ def confirm_rows(snap: Snapshot) -> tuple[tuple[Option, ...], ...]:
     except ValueError:
         return ()
     return ((Option(f"{PREFIX}{day.isoformat()}", "common.btn_day", _parts(day)),),)
+
+
+@dataclass(frozen=True)
+class Due:
+    """The answer to "when?": an instant, or None for no date."""
+
+    at: datetime | None
+
+
+def due_rows(
+    snap: Snapshot, presets: Mapping[str, int], texts: str
+) -> tuple[tuple[Option, ...], ...]:
+    """A "when?" step's buttons: the typed day to confirm (when one waits), the preset days
+    ahead (``<texts>.btn_<preset>``), and no date (``<texts>.btn_nodue``)."""
+    quick = tuple(Option(value, f"{texts}.btn_{value}") for value in presets)
+    return (*confirm_rows(snap), quick, (Option(NO_DUE, f"{texts}.btn_nodue"),))
+
+
+def due_of(snap: Snapshot, event: Event, presets: Mapping[str, int]) -> Due | Outcome:
+    """What a "when?" step's answer names (:func:`due_rows`' buttons, or a typed day): the due
+    date, or the outcome that asks again."""
+    typed = read(snap, event)
+    if isinstance(typed, Outcome):
+        return typed
+    if typed is not None:
+        return Due(due_at(snap, typed))
+    if event.choice in presets:
+        return Due(snap.now + timedelta(days=presets[event.choice]))
+    if event.choice == NO_DUE:
+        return Due(None)
+    return stay(snap, note("common.use_buttons"))
 
 
 def _in_range(day: date, today: date) -> bool:

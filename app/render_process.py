@@ -1,6 +1,6 @@
-"""The renderer process's side (``bot/rendering.py`` starts it): draw what arrives, answer.
+"""The renderer process's side (``app/rendering.py`` starts it): draw what arrives, answer.
 
-Kept apart from ``bot/rendering.py`` so the child imports what drawing needs and no more (no
+Kept apart from ``app/rendering.py`` so the child imports what drawing needs and no more (no
 asyncio, no thread pools: 2.4 MB less RSS). The protocol over the socket, one request at a
 time: the child sends ``READY`` once it has imported; then for each attachment received it
 sends ``("ok", png)`` or ``("error", exception, traceback text)``.

@@ -9,7 +9,7 @@ state carries none of it; the bot process never imports matplotlib. The price is
 
 Why this shape rather than ``multiprocessing`` or ``ProcessPoolExecutor``:
 
-- The child is a plain ``python -c`` importing ``bot/render_process.py`` and what drawing
+- The child is a plain ``python -c`` importing ``app/render_process.py`` and what drawing
   needs (``coaching.pictures``: numpy, networkx, matplotlib, Jinja2 for labels), no more.
   ``fork`` would copy the bot's heap and the locks of its threads; ``spawn`` and
   ``forkserver`` import the parent's ``__main__`` module again in the child (cheap for
@@ -45,7 +45,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bot.render_process import READY
+from app.render_process import READY
 from coaching.exports import render_document
 from coaching.text import render as render_text
 
@@ -63,7 +63,7 @@ START_TIMEOUT = 60.0
 _ROOT = str(Path(__file__).resolve().parent.parent)
 _CHILD = (
     f"import sys; sys.path.insert(0, {_ROOT!r}); "
-    "from bot.render_process import serve; serve(int(sys.argv[1]))"
+    "from app.render_process import serve; serve(int(sys.argv[1]))"
 )
 
 
