@@ -356,3 +356,41 @@ def test_a_case_maps_actor_spelt_otherwise_is_the_personal_maps_actor(
     assert all(r.key != "kltb.target_added" for r in said)
     personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
     assert [a.name for a in personal_after.actors] == ["Sari Dewi", on_personal]
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+@pytest.mark.parametrize(
+    ("on_case", "on_personal"),
+    [("Budi Santosa", ["Budi Santoso"]), ("Budi", ["Budi Hartono", "Budi Santoso"])],
+)
+def test_a_case_maps_actor_near_a_personal_maps_actor_adds_nobody_and_says_who(
+    locale: str, on_case: str, on_personal: list[str]
+) -> None:
+    # one person, one node: a near miss (or a name two actors share) is not a new actor; the
+    # participant is told who it looks like and picks them, or adds someone else by typing
+    convo = with_plans(locale, BRIDGE)
+    personal_view = MapView(
+        1,
+        "personal",
+        "personal",
+        actors=(Actor("Sari Dewi", is_ego=True), *(Actor(n) for n in on_personal)),
+    )
+    case = MapView(
+        7,
+        "case",
+        "Stunting",
+        actors=(Actor(on_case), Actor("PKK")),
+        planned=(PlannedTie(90, on_case, "PKK", "bridge", NOW + timedelta(days=3)),),
+    )
+    convo.snap = dataclasses.replace(convo.snap, maps=(personal_view, case), network=case)
+    convo.send("/menu")
+    convo.press("plans")
+    convo.press("p:0")
+    said = convo.press("kltb:0")
+    assert convo.snap.state == "kltb.pick"
+    assert not any(isinstance(e, ChangeMap) for e in effects(convo))
+    told = next(r for r in said if r.key == "kltb.target_near")
+    assert all(n in told.plain for n in (on_case, *on_personal))
+    assert "/tambah" in told.plain
+    personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
+    assert [a.name for a in personal_after.actors] == ["Sari Dewi", *on_personal]

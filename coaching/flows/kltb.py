@@ -459,6 +459,10 @@ def open_target(snap: Snapshot, name: str) -> Outcome:
             return go(Step.PICK)  # the participant: not a stakeholder of their own map
         if resolution is not None and resolution.kind == "same" and resolution.name:
             found = personal.find(resolution.name)
+        elif resolution is not None and resolution.kind in ("near", "ambiguous"):
+            # Probably someone already on the map: nothing is added; the list shows them.
+            near = note("kltb.target_near", typed=name, names=list(resolution.candidates))
+            return go(Step.PICK, near)
     if found is not None and not found.is_ego:
         return go(Step.ACTOR, data={"target": found.name})
     if found is not None:
