@@ -141,7 +141,7 @@ def test_stage_history_is_shown() -> None:
     history = ((NOW - timedelta(days=7), "scattered_fragments"), (NOW, "hub_and_spoke"))
     convo.snap = dataclasses.replace(convo.snap, network=dataclasses.replace(view, stages=history))
     convo.press("stage")
-    assert "Riwayat tahap" in convo.last[-1].plain
+    assert "Riwayat pola struktur" in convo.last[-1].plain
 
 
 def test_a_stage_near_its_threshold_is_said_to_be_borderline() -> None:

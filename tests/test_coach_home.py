@@ -191,7 +191,7 @@ async def test_every_map_can_be_picked_with_its_history_and_before_after(
     assert "punya 2 peta" in said(detail)
     picked = await room.tap(coach, f"ko:m:{personal_id}", stable=True)
     text = said(picked)
-    assert "Riwayat tahap peta ini" in text
+    assert "Riwayat pola struktur peta ini" in text
     assert "Sebelum → sesudah" in text and "maju" in text
     assert "Pak Budi–Bu Ani" in text or "Bu Ani–Pak Budi" in text
     assert f"ko:m:{case_id}" in offered(room, picked) and f"ko:p:{sari_id}" in offered(room, picked)
