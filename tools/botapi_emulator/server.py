@@ -111,6 +111,10 @@ class BotApiEmulator(BotApiMethods):
         queue = self._faults.setdefault(method.lower(), deque())
         queue.extend(_Fault(status, retry_after, description) for _ in range(count))
 
+    def clear_faults(self, method: str) -> None:
+        """The failures still queued for `method` are dropped: its next calls succeed."""
+        self._faults.pop(method.lower(), None)
+
     def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
         """The next `count` calls of `method` wait `seconds` before being processed. A client
         that times out meanwhile does not cancel them: like Telegram, the call still happens."""
