@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from coaching import schedule
-from coaching.model import AnswerNote, Option
+from coaching.model import AnswerNote, Option, Reply
 from coaching.names import clean_name
 
 if TYPE_CHECKING:
@@ -278,6 +278,13 @@ def reply_button(answer_id: int, exercise: str) -> Option:
     key = exercise if plain_key(exercise) else ""
     value = f"{REPLY_PREFIX}:{answer_id}:{key}" if key else f"{REPLY_PREFIX}:{answer_id}"
     return Option(value, "replies.btn_reply", {"answer": answer_id, "key": exercise})
+
+
+def written_back(answer_id: int, exercise: str, name: str, note: str) -> Reply:
+    """A participant's write-back as their cohort's coaches receive it, with the button to
+    reply again."""
+    context = {"name": name, "key": exercise, "answer": answer_id, "reply": note}
+    return Reply("replies.to_coach", context, ((reply_button(answer_id, exercise),),), stable=True)
 
 
 def plain_key(key: str) -> bool:

@@ -19,8 +19,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching import text
-from coaching.cohort import reply_button
+from coaching import payloads
+from coaching.cohort import written_back
 from coaching.model import AnswerNote as NoteView
 from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
 from storage.outbox import enqueue
@@ -131,22 +131,9 @@ def _tell_coaches(session: Session, answer: Answer, note: str, now: datetime) ->
     for coach in chats:
         if coach.chat_id is None or coach.id == participant.id:
             continue
-        html = text.render(
-            coach.language,
-            "replies.to_coach",
-            name=participant.name or "",
-            key=answer.exercise_key,
-            answer=answer.id,
-            reply=note,
-        )
-        option = reply_button(answer.id, answer.exercise_key)
-        label = text.button_label(coach.language, option.label, **option.context)
-        payload = {
-            "text": html,
-            "buttons": [[{"label": label, "value": option.value}]],
-            "stable": True,
-        }
-        ids, _ = enqueue(session, coach.id, "telegram", coach.chat_id, [payload], now)
+        said = written_back(answer.id, answer.exercise_key, participant.name or "", note)
+        queued = payloads.payloads(coach.language, [said])
+        ids, _ = enqueue(session, coach.id, "telegram", coach.chat_id, queued, now)
         mark_about(session, ids, (participant.id,))
 
 
