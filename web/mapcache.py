@@ -107,6 +107,8 @@ def _yield_to_the_bot() -> None:
 class MapCache:
     """A small LRU of computed maps in front of a one-process pool."""
 
+    WORKER = "map worker"  # its name in the log
+
     def __init__(self, size: int = 32, executor: Executor | None = None) -> None:
         self.size = size
         self._given = executor
@@ -146,28 +148,23 @@ class MapCache:
 
     async def document(self, kind: str, people: list[dict[str, Any]], locale: str) -> bytes:
         """An XLSX or PDF export, made in the worker process (see :func:`make_document`)."""
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            try:
-                return await loop.run_in_executor(
-                    self._executor(), make_document, kind, people, locale
-                )
-            except BrokenProcessPool:
-                log.warning("map worker process died; starting another")
-                self._pool = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        document: bytes = await self._in_worker(make_document, kind, people, locale)
+        return document
 
     async def _run(self, view: MapView, locale: str, label: str) -> MapPage:
         self.computed += 1
+        page: MapPage = await self._in_worker(compute, view, locale, label)
+        return page
+
+    async def _in_worker(self, work: Callable[..., Any], *args: Any) -> Any:
+        """``work(*args)`` in the worker process; a worker that died (killed, out of memory)
+        is replaced, once, for a second try."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             try:
-                return await loop.run_in_executor(self._executor(), compute, view, locale, label)
+                return await loop.run_in_executor(self._executor(), work, *args)
             except BrokenProcessPool:
-                # The worker died (killed, out of memory): a fresh one for the next try.
-                log.warning("map worker process died; starting another")
+                log.warning("%s process died; starting another", self.WORKER)
                 self._pool = None
                 if attempt == 2:
                     raise

@@ -33,7 +33,6 @@ import multiprocessing
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any, cast
 
@@ -77,6 +76,7 @@ class SceneCache(MapCache):
     one at a time, so a big map's layout never holds the bot's event loop). The worker imports
     only ``coaching``."""
 
+    WORKER = "scene worker"
     _warming: Future[None] | None = None
 
     def __init__(self, size: int = 32, executor: Executor | None = None) -> None:
@@ -125,19 +125,6 @@ class SceneCache(MapCache):
     async def _run(self, view: MapView, locale: str, label: str) -> Any:
         self.computed += 1
         return await self._in_worker(functools.partial(mapapp.scene, locale=label), view)
-
-    async def _in_worker(self, work: Callable[..., Any], *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            try:
-                return await loop.run_in_executor(self._executor(), work, *args)
-            except BrokenProcessPool:
-                # The worker died (killed, out of memory): a fresh one for the next try.
-                log.warning("scene worker process died; starting another")
-                self._pool = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
 
     def _executor(self) -> Executor:
         # At the bot's priority, not below it as the dashboard's worker: a participant is
