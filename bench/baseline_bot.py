@@ -65,7 +65,9 @@ def our_texts() -> list[tuple[str, list[tuple[str, str]]]]:
     for event in steps:
         outcome = engine.handle(snap, event)
         snap = engine.apply(snap, outcome)
-        payload = payloads(text.normalise_locale(snap.locale), outcome.replies)[-1]
+        # The new message, not the edit that marks the pressed button (sent after it).
+        sent = payloads(text.normalise_locale(snap.locale), outcome.replies)
+        payload = [p for p in sent if not p.get("edit")][-1]
         pressed = [(b["value"], b["label"]) for row in payload["buttons"] for b in row]
         out.append((payload["text"], pressed))
     return out
