@@ -28,3 +28,14 @@ async def test_the_starvation_bench_imports_and_loads_the_dashboard() -> None:
     assert "worker_died" not in result, result
     assert result["stress"]["lost"] == 0 and result["stress"]["errors"] == 0, result
     assert result["import"]["rows"] == 40 and len(result["dashboard"]["seconds"]) == 1, result
+
+
+def test_the_ptb_baseline_walks_the_same_dialog_as_our_bot() -> None:
+    # The baseline presses the buttons our bot shows; if it copied an edit instead of the
+    # new message (as it once did), the throughput bench's baseline had nothing to press.
+    from bench.baseline_bot import our_texts
+
+    consent, language, name = our_texts()
+    assert "agree" in [value for value, _ in consent[1]], consent
+    assert "lang:id" in [value for value, _ in language[1]], language
+    assert name[1] == [] and name[0], name
