@@ -291,8 +291,15 @@ async def test_a_nudge_in_the_coachs_own_words_to_one_or_many(room: Room, db: Da
     # what the participants receive: the coach's words, their own name in them
     before = len(room.request.sent())
 
-    def later() -> datetime:  # after anyone's quiet hours
-        return datetime.now(UTC) + timedelta(hours=14)
+    # Past the scheduled time (at most the end of tonight's quiet hours, 10 h away) and at
+    # 10:00 in Jakarta, outside anyone's quiet hours whatever the hour the test runs at: a
+    # fixed "now + 14 h" fell inside them when the suite ran between 00:00 and 10:00 UTC.
+    ten_in_jakarta = (datetime.now(UTC) + timedelta(hours=12)).replace(hour=3, minute=0)
+    if ten_in_jakarta < datetime.now(UTC) + timedelta(hours=12):
+        ten_in_jakarta += timedelta(days=1)
+
+    def later() -> datetime:
+        return ten_in_jakarta
 
     room.deliverer.clock = later
     dispatcher = ReminderDispatcher(db, room.deliverer, worker="t", clock=later)
