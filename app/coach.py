@@ -17,12 +17,20 @@ from sqlalchemy.orm import Session
 
 from app.dashboard import LOGIN_MINUTES, DashboardLinks, mint_login
 from coaching import payloads, schedule
-from coaching.cohort import CoachView
+from coaching.cohort import CoachView, written_back
 from coaching.cohortnet import cohort_network
 from coaching.flows import replies
 from coaching.model import NudgeParticipants, Reply, ReplyToAnswer
 from coaching.needs import Focus
-from storage import answer_notes, coach_maps, coach_views, cohorts, outbox, reminders
+from storage import (
+    answer_notes,
+    coach_maps,
+    coach_views,
+    cohorts,
+    outbox_queue,
+    privacy,
+    reminders,
+)
 from storage.coach_views import Forbidden
 from storage.db import Database
 from storage.models import NetworkMap
@@ -140,8 +148,25 @@ def reply_as_coach(
     if reply and result.chat_id is not None and result.participant_id is not None:
         said = replies.from_coach(answer_id, result.key or "", reply)
         queued = payloads.payloads(result.locale, [said])
-        outbox.enqueue(session, result.participant_id, channel, result.chat_id, queued, now)
+        outbox_queue.enqueue(session, result.participant_id, channel, result.chat_id, queued, now)
     return result
+
+
+def tell_coaches(session: Session, written: answer_notes.WrittenBack, now: datetime) -> None:
+    """The coaches of the participant's cohort hear of the answer back at once, in their own
+    language, with a button to reply again; each copy names the participant (it goes with them
+    on ``/hapus_data``). In the transaction that stored it."""
+    if written.cohort_id is None:
+        return
+    for chat in answer_notes.coach_chats(session, written.cohort_id):
+        if chat.participant_id == written.participant_id:  # a coach writing back to a coach
+            continue
+        said = written_back(written.answer_id, written.key, written.name, written.note)
+        queued = payloads.payloads(chat.locale, [said])
+        ids, _ = outbox_queue.enqueue(
+            session, chat.participant_id, "telegram", chat.chat_id, queued, now
+        )
+        privacy.mark_about(session, ids, (written.participant_id,))
 
 
 async def coach_reply(

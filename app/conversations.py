@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import coach
 from app.dashboard import DashboardLinks
-from coaching import analysed, engine, payloads, text
+from coaching import analysed, engine, payloads, text, unloaded
 from coaching.effects import AFTER_COMMIT
 from coaching.flows import coach as coach_flow
 from coaching.model import (
@@ -49,7 +49,7 @@ from storage import (
 )
 from storage.db import Database
 from storage.models import Participant
-from storage.outbox import Pending
+from storage.outbox_queue import Pending
 from storage.participants import Identity, InviteLost
 
 __all__ = ["Handled", "Identity", "handle_event", "known", "pending_prompt"]
@@ -73,6 +73,9 @@ class Handled:
     # The sender is a coach (just redeemed an invite, or opened their home): the transport
     # sets their own command menu.
     coach_menu: bool = False
+    # The participant deleted their data (/hapus_data): the ids their maps had, so that what
+    # the adapters keep drawn of them goes too (``service/run.py`` wires it); None otherwise.
+    forgotten: tuple[int, ...] | None = None
 
 
 async def handle_event(
@@ -256,27 +259,44 @@ def _handle(
         if created:  # a repeat of the /hapus_data that deleted them: they stay deleted
             session.delete(participant)
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
-    snap = participants.snapshot(session, participant, now)
+    # The maps only if the event's flows read them (``engine.reads_maps``): loading them is
+    # about seven statements, for a step that shows none of them.
+    snap = participants.snapshot(session, participant, now, load_maps=False)
+    if engine.reads_maps(snap, event):
+        snap = participants.with_maps(session, participant, snap)
     snap = _load(session, snap, participant.id, who, engine.needs(event), dashboard)
     try:
         # On a database thread (see storage.committer): the engine is pure but not always
         # quick (/analisis of an imported 2,000-actor map takes a second), and the event loop
         # keeps every other chat answered meanwhile.
-        outcome, after, replies, toast = _decide(snap, event, pressed_message_id)
+        try:
+            outcome, after, replies, toast = _decide(snap, event, pressed_message_id)
+        except unloaded.MapsNotLoaded:
+            # A step read the maps undeclared (the menu opening the map): decided again with
+            # them; the engine is pure, so the first try left nothing behind.
+            log.debug("maps read undeclared in %s; deciding again with them", snap.state)
+            snap = participants.with_maps(session, participant, snap)
+            outcome, after, replies, toast = _decide(snap, event, pressed_message_id)
     except Exception as exc:
         raise _EngineFailure(participant.state) from exc
     if any(isinstance(effect, ForgetParticipant) for effect in outcome.effects):
+        map_ids = privacy.map_ids(session, participant.id)
         ids = privacy.forget(
             session, participant, who.channel, who.chat_id, replies, update_id, now
         )
-        return Handled(participant.id, outcome.state, after.locale, ids, toast)
+        _analysis.cache_clear()  # it holds maps' actors by name: theirs go with them
+        return Handled(participant.id, outcome.state, after.locale, ids, toast, forgotten=map_ids)
     # The participant's row is written once, with one UPDATE (``participants.write``): the
     # columns the effects set and the conversation's own.
     columns: dict[str, Any] = {}
     try:
-        effects.store_effects(session, participant, outcome.effects, now, who, columns=columns)
+        stored = effects.store_effects(
+            session, participant, outcome.effects, now, who, columns=columns
+        )
     except InviteLost as lost:
         raise _EngineFailure(participant.state) from lost
+    for written in stored.written_back:  # an answer back to a coach: their coaches are told
+        coach.tell_coaches(session, written, now)
     if retrying is not None:
         deadletters.resolve(session, retrying, now)
     if outcome.changed:

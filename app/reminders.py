@@ -24,7 +24,8 @@ from storage import reminders as store
 from storage.db import Database
 from storage.logs import pseudonym
 from storage.models import Participant, Reminder
-from storage.outbox import Clock, Deliverer, enqueue, utcnow
+from storage.outbox import Clock, Deliverer, utcnow
+from storage.outbox_queue import enqueue
 
 log = logging.getLogger(__name__)
 

@@ -88,6 +88,9 @@ class Pipeline:
         # Told whose update was committed (external id), at once: the Mini App lays out a map
         # the chat changed before its owner opens it (``service/run.py`` wires it).
         self.on_handled: Callable[[str], None] | None = None
+        # Told that a participant deleted their data (external id, their maps' ids), once it
+        # is committed: the dashboard and the Mini App drop what they keep drawn of them.
+        self.on_forgotten: Callable[[str, tuple[int, ...]], None] | None = None
         # Updates whose HTTP request the transport answers (webhook): a button's answer rides
         # on that response instead of costing a request of its own (see ``reply_in_response``).
         self._replies: dict[int, dict[str, Any] | None] = {}
@@ -156,6 +159,8 @@ class Pipeline:
         if update.callback_query is not None:
             await self._answer_button(update, handled.toast)
         self.deliverer.kick(who.chat_id, handled.claimed)
+        if handled.forgotten is not None and self.on_forgotten is not None:
+            self.on_forgotten(who.external_id, handled.forgotten)
         if self.on_handled is not None:
             self.on_handled(who.external_id)
         if handled.coach_menu and self.on_coach is not None:

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from app.dashboard import DashboardLinks
 from app.rendering import RenderError, draw, picture_and_text
 from bot.callback import CallbackData
-from storage.outbox import SendResult, Verdict
+from storage.outbox_records import SendResult, Verdict
 
 
 def keyboard(

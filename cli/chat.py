@@ -21,7 +21,9 @@ from app.rendering import RenderError, draw, picture_and_text
 from coaching.model import Event, EventKind
 from coaching.text import html_to_plain
 from storage.db import Database
-from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
+from storage.outbox_records import SendResult, Verdict
 
 PROMPT = "› "
 

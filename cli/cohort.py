@@ -43,6 +43,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     invite.add_argument("cohort_id", type=int)
     invite.add_argument("--days", type=int, default=cohorts.COACH_INVITE_DAYS)
     actions.add_parser("list", help="every cohort with its join link and counts")
+    remove = actions.add_parser(
+        "remove-coach", help="remove a coach (every cohort); their participant data is theirs"
+    )
+    remove.add_argument("telegram_user_id", type=int, help="the coach's Telegram user id")
     export = commands.add_parser("export", help="export a cohort's or a participant's data")
     who = export.add_mutually_exclusive_group(required=True)
     who.add_argument("--cohort", type=int, help="cohort id (maps merged, actors prefixed)")
@@ -97,6 +101,13 @@ async def _cohort(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 link = cohorts.deep_link(name, f"join_{code}") if name else f"join_{code}"
                 out.write(f"{cohort_id}\t{title}\t{members} participants\t{coaches} coaches\t")
                 out.write(f"{link}\n")
+            return 0
+        if options.action == "remove-coach":
+            removed = await cohorts.remove_coach(db, options.telegram_user_id)
+            if removed is None:
+                err.write(f"Telegram user {options.telegram_user_id} is no coach.\n")
+                return 2
+            out.write(f"Coach removed from {removed} cohort(s): dashboard logins ended.\n")
             return 0
         username = await bot_username()
         if username is None:

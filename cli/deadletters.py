@@ -19,7 +19,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from app.conversations import Identity, handle_event
-from storage import deadletters, outbox
+from storage import deadletters, outbox_queue
 from storage.db import Database
 from storage.models import DeadLetter
 
@@ -92,7 +92,7 @@ async def retry(db: Database, letter: DeadLetter) -> str:
 
         def requeue(session: Session) -> None:
             payload = dict(letter.payload)
-            outbox.enqueue(
+            outbox_queue.enqueue(
                 session, letter.participant_id, letter.channel, letter.chat_id, [payload], now
             )
             deadletters.resolve(session, letter.id, now)

@@ -1,9 +1,11 @@
 """Advance widths of DejaVu Sans (the font the picture draws with), in thousandths of an em.
 
-Generated from matplotlib's bundled fonts; ``tests/analysis/test_layout.py`` checks every value
-against the font, so a matplotlib upgrade that changes the font fails a test instead of
-misplacing labels. Keys are code points; characters outside the table are estimated by
-:func:`coaching.layout.text_width`.
+Generated data, not code: the table below was generated from matplotlib's bundled fonts (each
+glyph's ``linearHoriAdvance`` at 1000 units per em) and is not edited by hand, which is why this
+file is longer than the 500 lines other modules keep to. ``tests/analysis/test_mapimage.py``
+checks every value against the font, so a matplotlib upgrade that changes the font fails a
+test instead of misplacing labels. Keys are code points; characters outside the table are
+estimated by :func:`coaching.layout.text_width`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ through its own function in ``storage.effects.STORED``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,7 +60,9 @@ class _Applied:
     answers: dict[str, str]
     completed: set[str]
     network: MapView | None
-    maps: list[MapView]
+    # As loaded (perhaps not: coaching/unloaded.py) until an effect changes the maps: only the
+    # effects on maps read them.
+    maps: Sequence[MapView]
     last: Mapping[str, Any] | None
 
 
@@ -72,22 +74,23 @@ def apply(snap: Snapshot, outcome: Outcome) -> Snapshot:
         dict(snap.answers),
         set(snap.completed),
         snap.network,
-        list(snap.maps),
+        snap.maps,
         snap.last_analysis,
     )
     for effect in outcome.effects:
+        network = done.network
         applied = APPLIED.get(type(effect))
         if applied is not None:
             applied(done, effect)
         elif not isinstance(effect, UNSEEN):
             raise TypeError(f"an effect kind coaching/effects.py does not know: {effect!r}")
-        if done.network is not None and done.network.id is not None:
-            network = done.network
-            done.maps = [network if m.id == network.id else m for m in done.maps]
+        changed = done.network  # the active map, changed: the list shows it as it is now
+        if changed is not network and changed is not None and changed.id is not None:
+            done.maps = [changed if m.id == changed.id else m for m in done.maps]
     return dataclasses.replace(
         snap,
         network=done.network,
-        maps=tuple(done.maps),
+        maps=done.maps if done.maps is snap.maps else tuple(done.maps),
         last_analysis=done.last,
         profile=done.profile,
         state=outcome.state,
@@ -124,7 +127,7 @@ def _create_map(done: _Applied, effect: CreateMap) -> None:
     network = start.apply(ego + effect.ops)[0]
     if effect.undo:
         network = dataclasses.replace(network, undo=(tuple(op_to_json(op) for op in effect.undo),))
-    done.maps.append(network)
+    done.maps = [*done.maps, network]
     done.network, done.last = network, None
 
 

@@ -41,7 +41,16 @@ from coaching.model import (
 )
 from coaching.needs import Needs
 
-__all__ = ["analyses", "apply", "handle", "needs", "onboarded", "prepare", "prompt"]
+__all__ = [
+    "analyses",
+    "apply",
+    "handle",
+    "needs",
+    "onboarded",
+    "prepare",
+    "prompt",
+    "reads_maps",
+]
 
 HOME = MenuStep.MAIN
 NETWORK_EFFECTS = (ChangeMap, CreateMap, SaveAnalysis, PlanTie, RecordKltb)  # may earn progress
@@ -105,6 +114,29 @@ def _unchanged(snap: Snapshot, outcome: Outcome) -> Outcome:
 def needs(event: Event, registry: Registry = REGISTRY) -> Needs:
     """What ``event`` needs loaded beyond the snapshot, as the flows declare it."""
     return Needs.merge(flow.needs(event) for flow in registry.needers)
+
+
+def reads_maps(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> bool:
+    """Whether ``event`` is taken by a flow whose steps read the participant's maps (``maps``
+    on the flow, or its ``reads_maps(snap)`` for the current step): the current step's, the
+    one whose command or stable button it is, or the one a navigation button opens. The
+    application loads the maps only then; a step that reads them undeclared is decided again
+    with them (``coaching/unloaded.py``)."""
+    current = _valid_state(snap, registry)
+    flows: list[object] = [registry.for_state(current.state)]
+    declared = getattr(flows[0], "reads_maps", None)
+    if callable(declared) and declared(current):
+        return True
+    if event.kind is EventKind.COMMAND and event.command:
+        flows.append(registry.commands.get(event.command))
+    elif event.kind is EventKind.CHOICE and event.choice:
+        flows.append(registry.button_flow(event.choice))
+        nav = (
+            navigation.decode(event.choice) if event.choice.startswith(navigation.PREFIX) else None
+        )
+        if nav is not None:
+            flows.append(registry.for_state(nav.state))
+    return any(getattr(flow, "maps", False) for flow in flows)
 
 
 def analyses(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[analysed.Wanted, ...]:

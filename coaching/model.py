@@ -387,6 +387,9 @@ class Snapshot:
     network: MapView | None = None  # the active map
     maps: tuple[MapView, ...] = ()  # each of the participant's own maps
     last_analysis: Mapping[str, Any] | None = None  # the active map's latest snapshot
+    # Whether any of the maps has a planned tie: what the menu shows without the maps
+    # themselves, which are loaded only for steps that read them (coaching/unloaded.py).
+    has_plans: bool = False
     # Loaded only for a reminder's buttons: this participant's recent nudges (id → status)
     # and what is waiting for them.
     reminders: Mapping[int, str] = field(default_factory=dict)

@@ -170,6 +170,29 @@ def first_line(locale: str, key: str, /, limit: int = 80, **context: object) -> 
 
 
 def button_label(locale: str, key: str, /, **context: object) -> str:
-    """A button's text: plain, one line, short enough to read on a phone."""
-    label = " ".join(html_to_plain(render(locale, key, **context)).split())
-    return label if len(label) <= BUTTON_LABEL_MAX else label[: BUTTON_LABEL_MAX - 1] + "…"
+    """A button's text: plain, one line, short enough to read on a phone (:func:`shorten`)."""
+    return shorten(" ".join(html_to_plain(render(locale, key, **context)).split()))
+
+
+# What a cut label does not end with before its "…": a separator or punctuation left dangling.
+_DANGLING = " ·•-–—,;:/|(["
+
+
+def shorten(label: str, limit: int = BUTTON_LABEL_MAX) -> str:
+    """``label`` within ``limit`` characters: cut at a word's end with an ellipsis, not in the
+    middle of a word ("↩️ Balas #12 · Latihan II.1 Refleksi…"). A single word longer than
+    half the room is cut inside it (else almost nothing would be left).
+
+    >>> shorten("Balas #3 · Refleksi tentang jejaring kerja", 30)
+    'Balas #3 · Refleksi tentang…'
+    >>> shorten("Balas #3 · Refleksi", 30)
+    'Balas #3 · Refleksi'
+    """
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1]
+    if not label[limit - 1].isspace():  # the cut falls inside a word: back to its start
+        start = cut.rfind(" ")
+        if start >= limit // 2:
+            cut = cut[:start]
+    return cut.rstrip(_DANGLING) + "…"

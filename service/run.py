@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
 from starlette.applications import Starlette
@@ -35,9 +35,12 @@ from service.http import serve_http
 from service.settings import Settings, dashboard_refusal, rate_limited
 from storage.cohorts import coach_chats
 from storage.db import Database
-from storage.outbox import ChatPacer, Deliverer, Unpaced, pid_alive, release_orphans
+from storage.outbox import Deliverer
+from storage.outbox_leases import pid_alive, release_orphans
+from storage.outbox_pacing import ChatPacer, Unpaced
 from storage.privacy import run_sweeper
 from web.app import dashboard_app
+from web.mapcache import MapCache
 from web.miniapp import SceneCache, warm_page
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,18 @@ def telegram_application(settings: Settings) -> Application:  # type: ignore[typ
     )
 
 
+def forgetting(maps: MapCache, scenes: SceneCache) -> Callable[[str, tuple[int, ...]], None]:
+    """What the pipeline calls when a participant deleted their data: the dashboard's drawings
+    of their maps and the Mini App's scenes and session of theirs go at once, not when the
+    caches would have evicted them."""
+
+    def forget(external_id: str, map_ids: tuple[int, ...]) -> None:
+        maps.forget(map_ids)
+        scenes.forget_participant(external_id, map_ids)
+
+    return forget
+
+
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
     stop = stop or stop_on_signals()
@@ -99,9 +114,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         if refused:
             log.error("%s", refused)  # the bot itself runs on
         web = None
-        scenes = SceneCache()
+        maps, scenes = MapCache(), SceneCache()
+        pipeline.on_forgotten = forgetting(maps, scenes)
         if links and not refused:
-            web = dashboard_app(db, links, bot_token=settings.token, scenes=scenes)
+            web = dashboard_app(db, links, bot_token=settings.token, maps=maps, scenes=scenes)
             if miniapp_url(links.public_url) is not None:
                 # The Mini App can open (public HTTPS): its page is served once now (templates
                 # compiled, the scene worker started and warmed), not for the first participant;
@@ -136,6 +152,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await asyncio.gather(*background)
             await deliverer.idle()
             scenes.close()
+            maps.close()
     await db.dispose()
 
 

@@ -6,7 +6,9 @@ reaches only answers of participants in a cohort they coach (the same check as e
 view); a reply to an answer that is gone (deleted with ``/hapus_data``, or a cohort move) is
 refused with a message saying so. The participant receives a coach's reply in the bot under
 the answer's title, with a button to write back (queued by ``app/coach.py``; its text is
-``coaching.flows.replies.from_coach``).
+``coaching.flows.replies.from_coach``). What the participant writes back is stored here and
+returned (:class:`WrittenBack`); the application tells the cohort's coaches
+(``app/coach.tell_coaches``, at the chats :func:`coach_chats` finds).
 """
 
 from __future__ import annotations
@@ -19,12 +21,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching import payloads
-from coaching.cohort import written_back
 from coaching.model import AnswerNote as NoteView
 from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
-from storage.outbox import enqueue
-from storage.privacy import mark_about
 
 
 class Verdict(StrEnum):
@@ -44,6 +42,27 @@ class Result:
     # Where the reply goes (None: nowhere, the participant blocked the bot or has no chat).
     chat_id: int | None = None
     locale: str = "id"
+
+
+@dataclass(frozen=True)
+class WrittenBack:
+    """A participant's answer back to a coach's reply, stored: what their coaches are told."""
+
+    answer_id: int
+    key: str  # the answer's exercise key
+    participant_id: int
+    name: str  # the participant's
+    note: str
+    cohort_id: int | None
+
+
+@dataclass(frozen=True)
+class CoachChat:
+    """Where one of a cohort's coaches is reached: their own chat with the bot."""
+
+    participant_id: int  # the coach's own participant row (whose outbox it is)
+    chat_id: int
+    locale: str
 
 
 def reply_as_coach(
@@ -98,28 +117,32 @@ def coach_of(session: Session, telegram_user_id: int) -> int | None:
 
 def write_back(
     session: Session, participant_id: int, answer_id: int, note: str, now: datetime
-) -> bool:
-    """The participant's answer to a coach's reply; only on an answer of their own."""
+) -> WrittenBack | None:
+    """The participant's answer to a coach's reply; only on an answer of their own (None:
+    nothing stored)."""
     answer = session.get(Answer, answer_id)
     if answer is None or answer.participant_id != participant_id:
-        return False
+        return None
     session.add(AnswerNote(answer_id=answer.id, author="participant", text=note, created_at=now))
     answer.reviewed_at = None  # something new for the coach to read
-    _tell_coaches(session, answer, note, now)
-    return True
+    participant = session.get(Participant, participant_id)
+    return WrittenBack(
+        answer.id,
+        answer.exercise_key,
+        participant_id,
+        (participant.name if participant else None) or "",
+        note,
+        participant.cohort_id if participant else None,
+    )
 
 
-def _tell_coaches(session: Session, answer: Answer, note: str, now: datetime) -> None:
-    """The coaches of the participant's cohort hear of the answer back at once, in their own
-    language, with a button to reply again; each copy names the participant (it goes with them
-    on ``/hapus_data``)."""
-    participant = session.get(Participant, answer.participant_id)
-    if participant is None or participant.cohort_id is None:
-        return
+def coach_chats(session: Session, cohort_id: int) -> list[CoachChat]:
+    """The chats of a cohort's coaches that can be written to (they have talked to the bot and
+    not blocked it)."""
     users = session.execute(
         select(Coach.telegram_user_id)
         .join(CoachCohort, CoachCohort.coach_id == Coach.id)
-        .where(CoachCohort.cohort_id == participant.cohort_id)
+        .where(CoachCohort.cohort_id == cohort_id)
     ).scalars()
     chats = session.execute(
         select(Participant).where(
@@ -128,13 +151,11 @@ def _tell_coaches(session: Session, answer: Answer, note: str, now: datetime) ->
             Participant.active,
         )
     ).scalars()
-    for coach in chats:
-        if coach.chat_id is None or coach.id == participant.id:
-            continue
-        said = written_back(answer.id, answer.exercise_key, participant.name or "", note)
-        queued = payloads.payloads(coach.language, [said])
-        ids, _ = enqueue(session, coach.id, "telegram", coach.chat_id, queued, now)
-        mark_about(session, ids, (participant.id,))
+    return [
+        CoachChat(coach.id, coach.chat_id, coach.language)
+        for coach in chats
+        if coach.chat_id is not None
+    ]
 
 
 def notes_of(session: Session, answer_ids: Sequence[int]) -> dict[int, tuple[NoteView, ...]]:

@@ -24,7 +24,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coaching.cohort import (
@@ -298,6 +298,36 @@ def join_cohort(session: Session, participant: Participant, code: str, now: date
         log.info("participant %s moved to cohort %s", participant.id, cohort.id)
     participant.cohort_id = cohort.id
     return True
+
+
+async def remove_coach(db: Database, telegram_user_id: int) -> int | None:
+    """Remove a coach (an operator's ``jejaring cohort remove-coach``): their row, links to
+    cohorts, dashboard logins and sessions go; replies they wrote stay with the answers, no
+    longer naming them (``answer_notes.coach_id`` is set to NULL); the invites they redeemed
+    no longer hold their Telegram id. Their participant row, if any, is not touched (that is
+    the participant's own, deleted with ``/hapus_data``). How many cohorts they coached, or
+    None if they were no coach."""
+
+    def job(session: Session) -> int | None:
+        coach_id = coach_id_of(session, telegram_user_id)
+        if coach_id is None:
+            return None
+        count = session.scalar(
+            select(func.count()).select_from(CoachCohort).where(CoachCohort.coach_id == coach_id)
+        )
+        session.execute(
+            update(CoachInvite)
+            .where(CoachInvite.used_by == telegram_user_id)
+            .values(used_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(Coach).where(Coach.id == coach_id).execution_options(synchronize_session=False)
+        )
+        log.info("coach %s removed", coach_id)
+        return int(count or 0)
+
+    return await db.run(job)
 
 
 async def coach_chats(db: Database) -> list[tuple[int, str]]:

@@ -35,13 +35,23 @@ from storage.models import Participant
 from storage.participants import PROFILE_FIELDS, Identity, InviteLost
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What storing the effects did that the application acts on in the same transaction:
+    answers written back to a coach, whose coaches it tells (``app/coach.tell_coaches``)."""
+
+    written_back: tuple[answer_notes.WrittenBack, ...] = ()
+
+
 @dataclass
 class Context:
     """What a store function may need beyond the effect: who sent the event, and the
-    participant's own columns to write with one UPDATE (``participants.write``)."""
+    participant's own columns to write with one UPDATE (``participants.write``); what it
+    did that the application acts on goes into ``written_back``."""
 
     who: Identity | None
     columns: dict[str, Any] = dataclasses.field(default_factory=dict)
+    written_back: list[answer_notes.WrittenBack] = dataclasses.field(default_factory=list)
 
     def assign(self, participant: Participant, name: str, value: Any) -> None:
         """The loaded participant sees the new value at once (later effects read it);
@@ -62,16 +72,17 @@ def store_effects(
     who: Identity | None = None,
     *,
     columns: dict[str, Any] | None = None,
-) -> None:
+) -> Stored:
     """Store the effects. The participant's own columns they set (profile, consent) are
     written with ``participants.write``: into ``columns`` for the caller to write with its
-    own, if given, else here."""
+    own, if given, else here. Returns what the application still has to act on."""
     context = Context(who, {} if columns is None else columns)
     for effect in effects:
         if not isinstance(effect, NOT_STORED):
             STORED[type(effect)](session, participant, effect, now, context)
     if columns is None:
         participants.write(session, participant, context.columns)
+    return Stored(tuple(context.written_back))
 
 
 def _profile(
@@ -118,6 +129,18 @@ def _become_coach(
         raise InviteLost(participant.state)
 
 
+def _write_back(
+    session: Session,
+    participant: Participant,
+    effect: WriteBack,
+    now: datetime,
+    context: Context,
+) -> None:
+    written = answer_notes.write_back(session, participant.id, effect.answer_id, effect.text, now)
+    if written is not None:
+        context.written_back.append(written)
+
+
 def _map(store: Callable[[Session, Participant, Any, datetime], None]) -> Store:
     return lambda session, participant, effect, now, _: store(session, participant, effect, now)
 
@@ -137,9 +160,7 @@ STORED: Mapping[type, Store] = {
         session, participant, effect.code, now
     ),
     BecomeCoach: _become_coach,
-    WriteBack: lambda session, participant, effect, now, _: answer_notes.write_back(
-        session, participant.id, effect.answer_id, effect.text, now
-    ),
+    WriteBack: _write_back,
     ResolvePlan: lambda session, participant, effect, now, _: plans.resolve(
         session, participant, effect, now
     ),

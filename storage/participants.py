@@ -6,6 +6,7 @@ Repository functions of a ``Session``, run inside the application's transaction 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coaching import text
+from coaching import text, unloaded
 from coaching.curriculum import EXERCISES
 from coaching.model import (
     DEFAULT_QUIET_END,
@@ -37,9 +38,17 @@ from coaching.model import (
     SaveAnswer,
     Snapshot,
 )
-from storage import maps, outbox
-from storage.models import Answer, NetworkMap, Participant, ProcessedUpdate, Progress
-from storage.outbox import Pending
+from coaching.network import MapView
+from storage import maps, outbox_queue
+from storage.models import (
+    Answer,
+    NetworkMap,
+    Participant,
+    PlannedTie,
+    ProcessedUpdate,
+    Progress,
+)
+from storage.outbox_queue import Pending
 
 PROFILE_FIELDS = frozenset({"name", "unit", "language", "timezone", "reminder"}) | frozenset(
     {"reminder_time", "quiet_start", "quiet_end"}
@@ -66,10 +75,12 @@ _PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
 _ANSWER_T = cast(Table, Answer.__table__)
 _PROGRESS_T = cast(Table, Progress.__table__)
 _MAPS_T = cast(Table, NetworkMap.__table__)
+_PLANNED_T = cast(Table, PlannedTie.__table__)
 _OWNER: BindParameter[int] = bindparam("participant")
 # What the snapshot reads of the participant's own rows, in one statement: their answers ("a"),
-# the items they completed ("p"), and whether they have a map ("m"; the maps are loaded only
-# then). One round trip where there were three.
+# the items they completed ("p"), whether they have a map ("m"; the maps are loaded only
+# then, and only for a step that reads them) and a planned tie ("l": the menu offers the
+# plans without loading the maps). One round trip where there were three.
 _OWN = union_all(
     select(literal_column("'a'"), _ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
         _ANSWER_T.c.participant_id == _OWNER
@@ -79,6 +90,9 @@ _OWN = union_all(
     ),
     select(literal_column("'m'"), literal_column("''"), null()).where(
         exists().where(_MAPS_T.c.participant_id == _OWNER)
+    ),
+    select(literal_column("'l'"), literal_column("''"), null()).where(
+        exists().where(_PLANNED_T.c.map_id == _MAPS_T.c.id, _MAPS_T.c.participant_id == _OWNER)
     ),
 )
 _PARTICIPANT_T = cast(Table, Participant.__table__)
@@ -211,17 +225,24 @@ def write(session: Session, participant: Participant, values: Mapping[str, Any])
     session.execute(statement, {"participant_id": participant.id, **values})
 
 
-def snapshot(session: Session, participant: Participant, now: datetime) -> Snapshot:
+def snapshot(
+    session: Session, participant: Participant, now: datetime, *, load_maps: bool = True
+) -> Snapshot:
+    """The participant's snapshot; without ``load_maps``, a participant who has maps gets
+    placeholders for them (``coaching/unloaded.py``), loaded by :func:`with_maps` if a step
+    reads them."""
     answers: dict[str, str] = {}
     done: list[str] = []
-    has_maps = False
+    has_maps = has_plans = False
     for kind, key, answer in session.execute(_OWN, {"participant": participant.id}):
         if kind == "a":
             answers[key] = answer
         elif kind == "p":
             done.append(key)
-        else:
+        elif kind == "m":
             has_maps = True
+        else:
+            has_plans = True
     completed = frozenset(done)
     profile = Profile(
         name=participant.name,
@@ -234,8 +255,12 @@ def snapshot(session: Session, participant: Participant, now: datetime) -> Snaps
         quiet_start=participant.quiet_start,
         quiet_end=participant.quiet_end,
     )
-    views = maps.load_maps(session, participant.id) if has_maps else ()
-    network = maps.active_view(participant, views)
+    network: MapView | None
+    last: Mapping[str, Any] | None
+    if has_maps and not load_maps:
+        views, network, last = unloaded.MAPS, unloaded.NETWORK, unloaded.ANALYSIS
+    else:
+        views, network, last = _maps_of(session, participant, has_maps)
     return Snapshot(
         profile=profile,
         state=participant.state,
@@ -246,8 +271,26 @@ def snapshot(session: Session, participant: Participant, now: datetime) -> Snaps
         completed=completed,
         network=network,
         maps=views,
-        last_analysis=maps.last_analysis(session, network.id if network else None),
+        last_analysis=last,
+        has_plans=has_plans,
     )
+
+
+def with_maps(session: Session, participant: Participant, snap: Snapshot) -> Snapshot:
+    """The snapshot with the participant's maps loaded, if they were left out."""
+    if not unloaded.pending(snap):
+        return snap
+    views, network, last = _maps_of(session, participant, True)
+    return dataclasses.replace(snap, maps=views, network=network, last_analysis=last)
+
+
+def _maps_of(
+    session: Session, participant: Participant, has_maps: bool
+) -> tuple[tuple[MapView, ...], MapView | None, Mapping[str, Any] | None]:
+    """Every map of the participant, the active one, and its last analysis."""
+    views = maps.load_maps(session, participant.id) if has_maps else ()
+    network = maps.active_view(participant, views)
+    return views, network, maps.last_analysis(session, network.id if network else None)
 
 
 def save_answer(
@@ -301,7 +344,7 @@ def queue(
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue the payloads; with ``claim_as``, the first leased to that deliverer if it may be.
 
-    See ``outbox.enqueue``: the caller sends it at once after the commit.
+    See ``outbox_queue.enqueue``: the caller sends it at once after the commit.
     """
     messages = [
         {
@@ -310,6 +353,6 @@ def queue(
         }
         for payload in payloads
     ]
-    return outbox.enqueue(
+    return outbox_queue.enqueue(
         session, participant.id, who.channel, who.chat_id, messages, now, claim_as=claim_as
     )

@@ -42,12 +42,14 @@ from storage.models import (
     CoachSession,
     Cohort,
     DeadLetter,
+    NetworkMap,
     OutboxAbout,
     OutboxMessage,
     Participant,
     ProcessedUpdate,
 )
-from storage.outbox import enqueue, utcnow
+from storage.outbox import utcnow
+from storage.outbox_queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,14 @@ def forget_copies(session: Session, participant_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def map_ids(session: Session, participant_id: int) -> tuple[int, ...]:
+    """The ids of the participant's maps (before :func:`forget`: caches drop their drawings)."""
+    found = session.execute(
+        select(NetworkMap.id).where(NetworkMap.participant_id == participant_id)
+    )
+    return tuple(sorted(found.scalars()))
 
 
 def forget(

@@ -1,7 +1,7 @@
 """Reminders in the database: scheduling, a nudge's buttons, the dispatcher, coach nudges.
 
 A reminder row moves ``pending`` → ``queued`` → ``sent`` (or ``failed``/``cancelled`` by the
-outbox, see ``storage/outbox.py``); a due one with nothing waiting becomes ``skipped``, a
+outbox, see ``storage/outbox_records.py``); a due one with nothing waiting becomes ``skipped``, a
 replaced or impossible one ``cancelled``, one the participant snoozed ``snoozed``.
 
 Kinds: ``routine`` (from the participant's daily/weekly preference; at most one pending per

@@ -16,7 +16,8 @@ from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from storage.db import Database
 from storage.models import Answer, AnswerNote
-from storage.outbox import ChatPacer, Deliverer
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
 from tests import ptb
 from tests.support import telegram_html_errors, transaction
 from tests.test_coach import buttons, texts, world

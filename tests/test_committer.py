@@ -13,7 +13,9 @@ from app.conversations import Identity, handle_event
 from coaching.model import Event
 from storage.db import Database
 from storage.models import OutboxMessage, ProcessedUpdate
-from storage.outbox import Deliverer, handoff_name, release_orphans
+from storage.outbox import Deliverer
+from storage.outbox_leases import release_orphans
+from storage.outbox_queue import handoff_name
 from tests.support import NOW, transaction
 from tests.test_storage import Recorder, fast
 

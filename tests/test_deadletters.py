@@ -303,7 +303,7 @@ async def test_a_message_set_aside_is_queued_again(
 ) -> None:
     from datetime import UTC, datetime
 
-    from storage.outbox import enqueue
+    from storage.outbox_queue import enqueue
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     broken = {"text": "tombol", "buttons": [[{"value": "x"}]], "seq": 0}

@@ -17,7 +17,7 @@ from coaching.model import Event
 from service.run import chat_pacer
 from service.settings import rate_limited
 from storage.db import Database
-from storage.outbox import ChatPacer, Unpaced
+from storage.outbox_pacing import ChatPacer, Unpaced
 from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
 from tools.botapi_emulator import BotApiEmulator
 

@@ -17,7 +17,8 @@ from bot.pipeline import Pipeline
 from bot.sender import TelegramSender
 from storage.db import Database
 from storage.models import Participant
-from storage.outbox import ChatPacer, Deliverer
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
 from tests.ptb import Person, RecordingRequest, application
 from tests.support import telegram_html_errors, transaction
 

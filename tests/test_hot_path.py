@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from app.conversations import handle_event
-from coaching.model import Event, EventKind
+from coaching.model import CreateMap, Event, EventKind
+from coaching.network.ops import AddActor, AddTie
+from storage import effects
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import NetworkMap, OutboxMessage, Participant
 from tests.support import NOW, transaction
-from tests.test_storage import SARI, participant, press, say
+from tests.test_storage import SARI, onboard, participant, press, say
 
 
 @contextmanager
@@ -71,3 +73,73 @@ async def test_a_reply_waits_behind_an_earlier_one_of_its_chat(db: Database) -> 
         db, SARI, Event.of_text("/bantuan"), update_id=2, now=NOW, claim_as="host:1"
     )
     assert second.outbox_ids and second.claimed is None
+
+
+# What loading a participant's maps reads: the maps, their actors, ties, KLTB entries, planned
+# ties and stages, and the active map's last analysis.
+MAP_TABLES = ("maps", "actors", "ties", "kltb_entries", "planned_ties", "analysis_snapshots")
+
+
+def _reads_maps(seen: list[str]) -> list[str]:
+    """The statements that read maps (the snapshot's own one only asks whether there is one)."""
+    own = "SELECT 'a',"
+    return [
+        s
+        for s in seen
+        if s.startswith("SELECT")
+        and not s.startswith(own)
+        and any(f"FROM {t} " in s for t in MAP_TABLES)
+    ]
+
+
+def _store_maps(count: int) -> list[CreateMap]:
+    """A personal map and ``count - 1`` case maps, each with two people and a tie."""
+    people = (AddActor("Budi"), AddActor("Wati"), AddTie("Budi", "Wati"))
+    made = [CreateMap("personal", "personal", ops=people, ego="Sari")]
+    return made + [CreateMap("case", f"Kasus {n}", ops=people) for n in range(1, count)]
+
+
+async def _with_maps(db: Database, count: int) -> Participant:
+    """Sari (onboarded, in the menu) with ``count`` maps; her replies so far sent."""
+    with transaction(db) as session:
+        row = session.get(Participant, (await participant(db)).id)
+        assert row is not None
+        effects.store_effects(session, row, _store_maps(count), NOW)
+        session.execute(update(OutboxMessage).values(sent_at=NOW))
+    return await participant(db)
+
+
+async def test_a_participant_with_maps_in_a_step_without_maps_does_not_load_them(
+    db: Database,
+) -> None:
+    await onboard(db)
+    with statements(db) as mapless:  # her menu, before she has a map
+        await handle_event(db, SARI, Event.of_text("/menu"), update_id=20, now=NOW)
+    sari = await _with_maps(db, 4)
+    assert sari.state == "menu.main"
+    with statements(db) as seen:
+        handled = await handle_event(db, SARI, Event.of_text("/menu"), update_id=21, now=NOW)
+    assert handled.state == "menu.main" and not handled.failed
+    # None of her four maps read: the statements she had without them, no more.
+    assert _reads_maps(seen) == [], seen
+    assert len(seen) == len(mapless), (seen, mapless)
+    # A step that shows the maps loads them: /peta, the map's home, reads all seven.
+    with statements(db) as seen:
+        handled = await handle_event(db, SARI, Event.of_text("/peta"), update_id=22, now=NOW)
+    assert len(_reads_maps(seen)) == 7, seen
+    assert handled.state == "network.home"
+
+
+async def test_a_step_that_reads_maps_undeclared_is_decided_with_them(db: Database) -> None:
+    """The menu's map button opens the map: the menu does not declare maps, the map's home reads
+    them, and the event is decided again with them loaded (coaching/unloaded.py)."""
+    await onboard(db)
+    sari = await _with_maps(db, 1)
+    net = Event(EventKind.CHOICE, choice="net", seq=sari.seq)
+    with statements(db) as seen:
+        handled = await handle_event(db, SARI, net, update_id=20, now=NOW)
+    assert handled.state == "network.home" and not handled.failed
+    assert len(_reads_maps(seen)) == 7, seen  # loaded once, when the map's home read them
+    with transaction(db) as session:  # the map opened is hers: no second personal map made
+        maps = session.scalars(select(NetworkMap.kind).where(NetworkMap.participant_id == sari.id))
+        assert list(maps) == ["personal"]

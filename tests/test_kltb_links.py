@@ -147,3 +147,58 @@ def test_the_case_list_goes_back_and_refuses_what_it_did_not_offer() -> None:
 def test_without_case_maps_no_case_button() -> None:
     convo = kltb_convo()
     assert "cases" not in convo.buttons
+
+
+# --- a near miss: "add as a different person" --------------------------------------------------
+
+
+def near_miss(language: str = "id") -> Conversation:
+    """A case map's "Budi Santosa" while the personal map has "Budi Santoso": the near miss."""
+    convo = network_convo()
+    convo.send("/tambah Budi Santoso")
+    with_map(convo)
+    if language == "en":
+        convo.send("/bahasa")
+        convo.press("lang:en")
+    personal = next(m for m in convo.snap.maps if m.kind == "personal")
+    case = MapView(7, "case", "Stunting", actors=(Actor("Budi Santosa"), Actor("PKK")))
+    convo.snap = dataclasses.replace(convo.snap, maps=(personal, case))
+    convo.send("/menu")
+    convo.press("kltb")
+    convo.press("cases")
+    convo.press("pick:0")  # Budi Santosa
+    assert convo.snap.state == "kltb.pick"
+    return convo
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_near_miss_offers_to_add_the_name_as_a_different_person(language: str) -> None:
+    convo = near_miss(language)
+    told = next(s for s in convo.last if s.key == "kltb.target_near")
+    assert "Budi Santosa" in told.plain and "Budi Santoso" in told.plain
+    assert "/tambah" not in told.plain
+    button = next(label for s in convo.last for v, label in s.buttons if v == "other")
+    assert "Budi Santosa" in button
+    assert ("orang lain" if language == "id" else "different person") in button
+    assert convo.outcome is not None
+    assert not any(isinstance(e, ChangeMap) for e in convo.outcome.effects)
+    said = convo.press("other")
+    assert convo.snap.state == "kltb.actor" and convo.snap.data == {"target": "Budi Santosa"}
+    assert said[0].key == "kltb.target_added"
+    assert convo.outcome is not None
+    assert any(isinstance(e, ChangeMap) for e in convo.outcome.effects)
+    personal = next(m for m in convo.snap.maps if m.kind == "personal")
+    assert personal.find("Budi Santosa") is not None and personal.find("Budi Santoso") is not None
+    said = convo.press("step:know")  # the KLTB entry goes on with the new stakeholder
+    assert convo.snap.state == "kltb.note"
+
+
+def test_add_as_a_different_person_is_offered_only_after_a_near_miss() -> None:
+    convo = near_miss()
+    convo.send("/menu")
+    convo.press("kltb")
+    assert "other" not in convo.buttons
+    said = convo.press("other")  # forged or stale: nothing is added
+    assert convo.outcome is not None and convo.outcome.changed is False
+    assert not any(isinstance(e, ChangeMap) for e in convo.outcome.effects)
+    assert convo.snap.state == "kltb.pick" and not any(s.key == "kltb.target_added" for s in said)

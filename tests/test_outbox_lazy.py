@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from storage.db import Database
-from storage.outbox import ChatPacer, Deliverer, enqueue
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
+from storage.outbox_queue import enqueue
 from tests.support import NOW, transaction
 from tests.test_storage import Recorder, outbox
 

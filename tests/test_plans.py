@@ -391,6 +391,6 @@ def test_a_case_maps_actor_near_a_personal_maps_actor_adds_nobody_and_says_who(
     assert not any(isinstance(e, ChangeMap) for e in effects(convo))
     told = next(r for r in said if r.key == "kltb.target_near")
     assert all(n in told.plain for n in (on_case, *on_personal))
-    assert "/tambah" in told.plain
+    assert "other" in [v for r in said for v, _ in r.buttons]  # "add as a different person"
     personal_after = next(m for m in convo.snap.maps if m.kind == "personal")
     assert [a.name for a in personal_after.actors] == ["Sari Dewi", *on_personal]

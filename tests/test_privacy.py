@@ -15,7 +15,8 @@ from coaching.pictures import render_attachment
 from storage import privacy
 from storage.db import Database
 from storage.models import Actor, Base, Cohort, NetworkMap, OutboxMessage
-from storage.outbox import Deliverer, SendResult, Verdict
+from storage.outbox import Deliverer
+from storage.outbox_records import SendResult, Verdict
 from tests.ptb import RecordingRequest, application
 from tests.support import NOW, transaction
 from tests.test_coach import MARKUP_REFLECTION, Person, texts, world

@@ -24,7 +24,9 @@ from storage.models import (
     Progress,
     Reminder,
 )
-from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
+from storage.outbox_records import SendResult, Verdict
 from storage.reminders import nudge_behind, nudge_participant
 from tests.support import NOW, transaction
 from tools.seeding import seed_due

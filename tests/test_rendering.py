@@ -23,7 +23,7 @@ import pytest
 from app.rendering import Renderer, RenderError, RenderTimeout, Unrenderable
 from coaching.exports import render_document
 from coaching.pictures import render_attachment
-from storage.outbox import Verdict
+from storage.outbox_records import Verdict
 from tests.conftest import REPO
 from tests.support import telegram_html_errors
 

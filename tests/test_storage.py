@@ -12,7 +12,9 @@ from app.conversations import Identity, handle_event, known, pending_prompt
 from coaching.model import Event, EventKind
 from storage.db import Database, database_url
 from storage.models import Answer, Base, OutboxMessage, Participant, ProcessedUpdate, Progress
-from storage.outbox import ChatPacer, Deliverer, SendResult, Verdict
+from storage.outbox import Deliverer
+from storage.outbox_pacing import ChatPacer
+from storage.outbox_records import SendResult, Verdict
 from tests.support import NOW, transaction
 
 SARI = Identity("tg:1001", "telegram", 1001, "id")
@@ -235,7 +237,7 @@ async def test_deleting_a_participant_removes_all_their_rows(db: Database) -> No
 
 
 async def test_a_restart_frees_leases_of_dead_workers_on_this_host(db: Database) -> None:
-    from storage.outbox import release_orphans
+    from storage.outbox_leases import release_orphans
 
     await say(db, "/start", 1)
     dead = Deliverer(db, Recorder(), worker="hostA:111", pacer=fast())

@@ -7,9 +7,12 @@ from hypothesis import strategies as st
 
 from bot.callback import MAX_BYTES, CallbackData
 from coaching.text import (
+    BUTTON_LABEL_MAX,
     TELEGRAM_TEXT_MAX,
+    button_label,
     html_to_plain,
     progress_bar,
+    shorten,
     split_message,
     visible_length,
 )
@@ -74,3 +77,45 @@ def test_forged_callbacks_are_refused() -> None:
         "j1:5:" + "a" * 70,
     ]:
         assert CallbackData.decode(forged) is None
+
+
+# --- a button's label shortened at a word's end -----------------------------------------------
+
+
+LONG_TITLE = "Refleksi pengalaman membangun kepercayaan pemangku kepentingan daerah"
+
+
+def test_a_reply_buttons_long_title_is_cut_at_a_word_boundary_with_an_ellipsis() -> None:
+    full = f"↩️ Balas #1234 · {LONG_TITLE}"
+    label = shorten(full)
+    assert len(label) <= BUTTON_LABEL_MAX and label.endswith("…")
+    kept = label.removesuffix("…")
+    assert full.startswith(kept) and full[len(kept)] == " "  # whole words only
+    assert kept == "↩️ Balas #1234 · Refleksi pengalaman membangun kepercayaan"
+
+
+def test_a_cut_label_leaves_no_dangling_separator() -> None:
+    label = shorten("↩️ Balas #1234567890123456789012345678901234567 · Bab II · Latihan 1")
+    assert label.endswith("…") and not label.removesuffix("…").endswith(("·", " "))
+
+
+def test_one_long_word_is_still_cut_within_the_cap() -> None:
+    label = shorten("↩️ " + "x" * 100)
+    assert len(label) == BUTTON_LABEL_MAX and label.endswith("x…")
+
+
+@given(st.text(alphabet=st.sampled_from("ab ·-,"), min_size=0, max_size=120))
+def test_every_shortened_label_fits_and_is_a_prefix(label: str) -> None:
+    short = shorten(label)
+    assert len(short) <= BUTTON_LABEL_MAX
+    assert short == label or label.startswith(short.removesuffix("…"))
+
+
+def test_button_label_shortens_rendered_labels_in_both_locales() -> None:
+    words = "Sari Dewi Kusumawardhani dari Dinas Pertanian Kabupaten Karawang"
+    for locale in ("id", "en"):
+        label = button_label(locale, "coach.btn_nudge_one", name=words)
+        assert len(label) <= BUTTON_LABEL_MAX and label.endswith("…")
+        assert label.removesuffix("…").split()[-1] in words.split()  # a whole word last
+    reply = button_label("id", "replies.btn_reply", answer=12, key="bab2.latihan1")
+    assert not reply.endswith("…") and reply.startswith("↩️ Balas #12 · ")

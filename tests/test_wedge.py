@@ -12,7 +12,7 @@ import pytest
 from app import rendering
 from storage import deadletters
 from storage.db import Database
-from storage.outbox import enqueue
+from storage.outbox_queue import enqueue
 from tests.support import transaction
 from tests.test_handlers import Harness
 

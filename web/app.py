@@ -79,6 +79,13 @@ STATIC = {
     "app.js": "text/javascript; charset=utf-8",
     "miniapp.css": "text/css; charset=utf-8",
     "miniapp.js": "text/javascript; charset=utf-8",
+    "miniapp-app.js": "text/javascript; charset=utf-8",
+    "miniapp-page.js": "text/javascript; charset=utf-8",
+    "miniapp-net.js": "text/javascript; charset=utf-8",
+    "miniapp-draw.js": "text/javascript; charset=utf-8",
+    "miniapp-touch.js": "text/javascript; charset=utf-8",
+    "miniapp-sheets.js": "text/javascript; charset=utf-8",
+    "miniapp-views.js": "text/javascript; charset=utf-8",
 }
 Clock = Callable[[], datetime]
 

@@ -11,7 +11,10 @@ So:
 - requests for the same key while it is being computed wait for that one computation (and the
   map is loaded from the database once for them all);
 - the computation runs in a worker process of its own (spawned, one at a time, at a lower
-  priority: the bot's cores are for the bot), started by the first page that needs it.
+  priority: the bot's cores are for the bot), started by the first page that needs it;
+- a drawing names people: a map's older versions leave the cache when a newer one is computed
+  (an actor deleted from the map is not kept drawn), and :meth:`MapCache.forget` drops every
+  version of maps deleted with their participant (``/hapus_data``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import logging
 import multiprocessing
 import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -115,7 +118,20 @@ class MapCache:
         self._pool: Executor | None = executor
         self._done: OrderedDict[Key, MapPage | None] = OrderedDict()
         self._running: dict[Key, asyncio.Future[MapPage | None]] = {}
+        self._dropped: set[Key] = set()  # forgotten while being computed: not kept when done
         self.computed = 0  # how many computations ran (tests, benches)
+
+    def cached(self) -> list[Key]:
+        """The keys computed or being computed (tests: nothing of a deleted map is left)."""
+        return [*self._done, *self._running]
+
+    def forget(self, map_ids: Iterable[int]) -> None:
+        """Drop every version of these maps (deleted: their drawings name people); one being
+        computed is handed to its waiters but not kept."""
+        gone = set(map_ids)
+        for key in [k for k in self._done if k[0] in gone]:
+            del self._done[key]
+        self._dropped.update(k for k in self._running if k[0] in gone)
 
     def has(self, key: Key) -> bool:
         """Whether ``key`` is computed or being computed."""
@@ -141,6 +157,12 @@ class MapCache:
         finally:
             self._running.pop(key, None)
         future.set_result(result)
+        if key in self._dropped or any(k[0] == key[0] and k[1] > key[1] for k in self._done):
+            self._dropped.discard(key)  # deleted meanwhile, or a newer version is here
+            return result
+        # The map's older versions go: what was deleted from the map is drawn no more.
+        for old in [k for k in self._done if k[0] == key[0] and k[1] < key[1]]:
+            del self._done[old]
         self._done[key] = result
         while len(self._done) > self.size:
             self._done.popitem(last=False)

@@ -1,8 +1,8 @@
 """The Telegram Mini App (issue 17): the participant's map, editable by touch, in Telegram.
 
 Served by the dashboard's app (same process, port, security headers and CSP). The page and
-its script and stylesheet are ours (``web/static/miniapp.*``: plain JavaScript and SVG, no
-library, nothing from another host).
+its scripts and stylesheet are ours (``web/static/miniapp*``: plain JavaScript and SVG, no
+library, nothing from another host; ``miniapp.js`` is the entry of ES modules, one per part).
 
 Routes::
 
@@ -31,7 +31,7 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, cast
@@ -94,6 +94,11 @@ class SceneCache(MapCache):
         now = time.monotonic()
         self._users = {k: v for k, v in self._users.items() if v > now}
         self._users[external_id] = now + seconds
+
+    def forget_participant(self, external_id: str, map_ids: Iterable[int]) -> None:
+        """A participant deleted (``/hapus_data``): their maps' scenes and their session go."""
+        self.forget(map_ids)
+        self._users.pop(external_id, None)
 
     def handled(self, external_id: str) -> None:
         """The chat committed an update of this participant's (the bot's pipeline says so): if

@@ -281,6 +281,7 @@ def on_done(snap: Snapshot, event: Event) -> Outcome:
 
 class Bab2(lesson.LessonFlow):
     key = "bab2"
+    maps = True
     table = STEPS
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)

@@ -144,6 +144,7 @@ def on_done(snap: Snapshot, event: Event) -> Outcome:
 
 class Bab3(lesson.LessonFlow):
     key = "bab3"
+    maps = True
     table = STEPS
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)

@@ -361,6 +361,7 @@ def _no_map(snap: Snapshot) -> bool:
 
 class Mapping4(StepFlow):
     key = "bab4"
+    maps = True
     table = STEPS
     opens: tuple[str, ...] = ("bab4",)
 

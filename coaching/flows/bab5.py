@@ -322,6 +322,7 @@ def _case_text(snap: Snapshot) -> str:
 
 class Bab5(lesson.LessonFlow):
     key = "bab5"
+    maps = True
     table = STEPS
     home = Step.HOME
     opens: tuple[str, ...] = (MODULE,)

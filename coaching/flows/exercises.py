@@ -88,6 +88,12 @@ class Exercises(StepFlow):
     key = "exercises"
     table = STEPS
 
+    def reads_maps(self, snap: Snapshot) -> bool:
+        """An answer to an item about the participant's own map gets feedback from the map
+        (``feedback.map_facts``): the answer step reads the maps for those items only."""
+        rubric = feedback.rubric_for(str(snap.data.get("exercise")))
+        return snap.state == Step.ANSWER and rubric is not None and rubric.map is not None
+
     def guard_prompt(self, snap: Snapshot) -> tuple[Reply, ...] | None:
         """No module (or one no release knows any more): nothing to ask; home instead."""
         return None if _module(snap) in MODULES_BY_KEY else ()

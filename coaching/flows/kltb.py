@@ -71,7 +71,10 @@ def ask_pick(snap: Snapshot) -> tuple[Reply, ...]:
     others = view.others()
     page = int(snap.data.get("page", 0))
     labels = [_label(view, a.name) for a in others]
+    near = str(snap.data.get("near", ""))
+    other = ((Option("other", "kltb.btn_add_other", {"name": near}),),) if near else ()
     picks = (
+        *other,
         *picker.pick_rows(labels, page),
         *_cases_row(snap),
         (Option("menu", "common.btn_menu"),),
@@ -96,7 +99,23 @@ def on_pick(snap: Snapshot, event: Event) -> Outcome:
         return go(Step.PICK, data={"page": turned})
     if (index := picker.index_of(event.choice, "pick", len(others))) is not None:
         return go(Step.ACTOR, data={"target": others[index].name})
+    near = str(snap.data.get("near", ""))
+    if event.choice == "other" and near:
+        return add_other(snap, near)
     return stay(snap, note("common.use_buttons"))
+
+
+def add_other(snap: Snapshot, name: str) -> Outcome:
+    """The "add as a different person" button after a near miss: the name as given becomes a
+    new stakeholder of the personal map (the participant said it is nobody already there), and
+    their KLTB is opened; a name now on the map exactly is that stakeholder."""
+    personal = personal_map(snap)
+    if personal is None or personal.id is None:
+        return go(Step.PICK)
+    found = personal.find(name)
+    if found is not None:
+        return go(Step.PICK) if found.is_ego else go(Step.ACTOR, data={"target": found.name})
+    return _added(snap, personal, name)
 
 
 CASE_ACTORS_MAX = 200  # names listed from the case maps (8 a page)
@@ -395,6 +414,7 @@ def _suggested(snap: Snapshot, event: Event) -> Outcome:
 
 class Kltb(StepFlow):
     key = "kltb"
+    maps = True
     table = STEPS
     button_prefixes = (PREFIX,)
 
@@ -460,12 +480,21 @@ def open_target(snap: Snapshot, name: str) -> Outcome:
         if resolution is not None and resolution.kind == "same" and resolution.name:
             found = personal.find(resolution.name)
         elif resolution is not None and resolution.kind in ("near", "ambiguous"):
-            # Probably someone already on the map: nothing is added; the list shows them.
+            # Probably someone already on the map: nothing is added; the list shows them,
+            # and a button adds the name as someone else (add_other).
             near = note("kltb.target_near", typed=name, names=list(resolution.candidates))
-            return go(Step.PICK, near)
+            return go(Step.PICK, near, data={"near": name})
     if found is not None and not found.is_ego:
         return go(Step.ACTOR, data={"target": found.name})
     if found is not None:
+        return go(Step.PICK)
+    return _added(snap, personal, name)
+
+
+def _added(snap: Snapshot, personal: MapView, name: str) -> Outcome:
+    """``name`` added to the personal map as a new stakeholder, their KLTB opened; the map
+    the participant had open stays open."""
+    if personal.id is None:
         return go(Step.PICK)
     ops = (AddActor(name),)
     try:

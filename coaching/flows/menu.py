@@ -14,10 +14,14 @@ from coaching.curriculum import (
 from coaching.flows import bab2, bab3, bab4, bab5, lesson, plans
 from coaching.flows.base import ModuleFlow
 from coaching.flows.common import go, note, open_map, stay
+from coaching.flows.network import home as network_home
+from coaching.flows.network.naming import add_named
+from coaching.flows.network.quick import quick_ties
 from coaching.flows.states import ExercisesStep, KltbStep, PlansStep
 from coaching.flows.states import MenuStep as Step
 from coaching.flows.steps import StepFlow, Steps
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
+from coaching.network import MapView, parse_actor_line, tie_lines
 
 # The flows that guide a curriculum module (``opens``): the menu opens the module there rather
 # than in the exercise list. A test checks this names every flow with ``opens``.
@@ -30,6 +34,8 @@ LESSONS: dict[str, lesson.Lesson] = {
 }
 # Bab IV's lesson is the guided mapping of a case: its Latihan are that case's four steps.
 MAPPING = "bab4"
+TYPED_MAX = 2000  # a typed line kept while "create a map first?" is asked (several tie lines)
+TYPED_SHOWN = 120  # ...and as the question quotes it
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,50 @@ def on_main(snap: Snapshot, event: Event) -> Outcome:
         if guide is not None:
             return guide.enter(snap, module_key)
         return go(ExercisesStep.LIST, data={"module": module_key})
+    if event.kind is EventKind.TEXT and typed_network(event.text):
+        return network_line(snap, event.text)
+    return stay(snap, note("common.use_buttons"))
+
+
+def typed_network(typed: str) -> bool:
+    """A stakeholder line (``Pak Budi; Bappeda; kuat; dana``) or tie lines (``Budi - Sari
+    kuat``): what the map's home takes typed, understood at the menu too."""
+    return parse_actor_line(typed) is not None or tie_lines(typed) is not None
+
+
+def network_line(snap: Snapshot, typed: str) -> Outcome:
+    """A network line typed at the menu, done on the current map as the map's home does it
+    (the same checks, questions and confirmation); with no map yet, making one is offered."""
+    if snap.network is None:
+        return go(Step.NEW_MAP, data={"line": typed.strip()[:TYPED_MAX]})
+    return _on_map(snap, snap.network, typed)
+
+
+def _on_map(snap: Snapshot, view: MapView, typed: str) -> Outcome:
+    if parse_actor_line(typed) is not None:
+        return add_named(snap, view, typed)
+    return quick_ties(snap, view, typed)
+
+
+@STEPS.prompt(Step.NEW_MAP)
+def ask_new_map(snap: Snapshot) -> tuple[Reply, ...]:
+    line = str(snap.data.get("line", ""))
+    if not line:
+        return ()
+    rows = ((Option("create", "menu.btn_create_map"),), (Option("menu", "common.btn_menu"),))
+    return (Reply("menu.new_map", {"line": line[:TYPED_SHOWN]}, rows),)
+
+
+@STEPS.handler(Step.NEW_MAP)
+def on_new_map(snap: Snapshot, event: Event) -> Outcome:
+    """The personal map made, and the line typed at the menu applied with its creation."""
+    line = str(snap.data.get("line", ""))
+    if event.choice == "create" and line:
+        return network_home.first_visit(snap, lambda fresh, view: _on_map(fresh, view, line))
+    if event.choice == "menu":
+        return go(Step.MAIN)
+    if event.kind is EventKind.TEXT and typed_network(event.text):
+        return network_line(snap, event.text)  # another line: asked about instead
     return stay(snap, note("common.use_buttons"))
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from coaching import schedule
+from coaching import schedule, unloaded
 from coaching.flows import kltb, picker, typedday
 from coaching.flows.common import go, note, open_map, stay
 from coaching.flows.states import MenuStep
@@ -62,6 +62,10 @@ def find(snap: Snapshot, plan_id: int) -> tuple[MapView, PlannedTie] | None:
 
 
 def has_plans(snap: Snapshot) -> bool:
+    """Whether any map has a planned tie (the menu offers the plans then); without the maps
+    loaded, as storage counted it (``Snapshot.has_plans``)."""
+    if unloaded.pending(snap):
+        return snap.has_plans
     return any(view.planned for view in snap.maps)
 
 
@@ -261,6 +265,7 @@ DECIDING = frozenset({Step.NOTE, Step.DATE, Step.DROP})  # done, moved or droppe
 
 class Plans(StepFlow):
     key = "plans"
+    maps = True
     table = STEPS
     commands = ("rencana",)
 

@@ -28,7 +28,7 @@ from coaching.model import (
     Reply,
     Snapshot,
 )
-from coaching.needs import Needs
+from coaching.needs import Focus, Needs
 
 JSON_NAME = "jejaring-data-saya.json"
 GRAPHML_NAME = "jejaring-peta-saya.graphml"
@@ -43,10 +43,14 @@ STEPS = Steps(Step)
 
 @STEPS.prompt(Step.CONFIRM)
 def ask_confirm(snap: Snapshot) -> tuple[Reply, ...]:
+    coached = snap.coach
     context = {
         "answers": len(snap.answers),
         "maps": len(snap.maps),
         "actors": sum(len(m.others()) for m in snap.maps),
+        # A coach's role is the cohort organisation's: it stays, and they are told how it goes.
+        "coach_id": coached.user_id if coached is not None else None,
+        "cohorts": [c.name for c in coached.cohorts] if coached is not None else [],
     }
     buttons = ((Option("delete", "privacy.btn_delete"), Option("keep", "privacy.btn_keep")),)
     return (Reply("privacy.confirm", context, buttons),)
@@ -89,6 +93,7 @@ def on_join(snap: Snapshot, event: Event) -> Outcome:
 
 class Privacy(StepFlow):
     key = "privacy"
+    maps = True
     table = STEPS
     commands = ("ekspor", "hapus_data")
     # Someone halfway through onboarding has already consented and typed things: theirs too.
@@ -98,6 +103,8 @@ class Privacy(StepFlow):
         """``/ekspor`` sends the participant's whole record: it is loaded for it."""
         if event.kind is EventKind.COMMAND and event.command == "ekspor":
             return Needs(export=True)
+        if event.kind is EventKind.COMMAND and event.command == "hapus_data":
+            return Needs(coach=Focus())  # a coach is told their coach account stays
         return None
 
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:

@@ -26,6 +26,7 @@ class OnboardingStep(StrEnum):
 
 class MenuStep(StrEnum):
     MAIN = "menu.main"
+    NEW_MAP = "menu.new_map"  # a stakeholder typed at the menu before any map exists
 
 
 class SettingsStep(StrEnum):

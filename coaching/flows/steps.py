@@ -98,6 +98,11 @@ class StepFlow:
 
     key: str
     table: ClassVar[Steps[Any]]
+    # The flow's steps read the participant's maps (``Snapshot.maps``, ``network``,
+    # ``last_analysis``): they are loaded for its steps, commands and buttons
+    # (``engine.reads_maps``, ``coaching/unloaded.py``). A flow whose steps read them only
+    # sometimes says when in ``reads_maps(snap)`` instead.
+    maps: ClassVar[bool] = False
 
     def __init__(self) -> None:
         if missing := self.table.missing():

@@ -305,7 +305,7 @@ def test_step_4b_answered_from_resources_and_needs() -> None:
     assert "Kebutuhan Dinas Kominfo (“dana untuk pelatihan”) dapat dipenuhi oleh Bappeda." in step
     assert "Kebutuhan yang belum dipenuhi siapa pun di peta: Kelompok Tani (“lahan" in step
     english = _section(html_to_plain(analysis_reply(result, locale="en")), "en", 6)
-    assert "Needs nobody on the map meets: Kelompok Tani" in english
+    assert "Needs that nobody on the map meets: Kelompok Tani" in english
 
 
 def test_the_resource_kinds_are_the_guided_entrys() -> None:

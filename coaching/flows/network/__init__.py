@@ -24,6 +24,7 @@ __all__ = ["FLOW", "defaults", "editing", "guided", "home", "maps", "naming", "q
 
 class Network(StepFlow):
     key = "network"
+    maps = True
     table = STEPS
     commands = ("peta", "analisis", "tambah", "hubung", "urungkan")
 

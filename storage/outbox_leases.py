@@ -1,0 +1,152 @@
+"""Claiming from the outbox: which message a worker may send next, under a lease.
+
+A worker sends a chat's earliest unsent message only if no other worker holds a live lease on
+it (``LEASE``, ``storage/outbox_queue.py``), so two workers never interleave one chat. A lazy
+message goes after the chat's others (``LAZY``) and may be put back for later (:func:`defer`,
+not an attempt). What a crashed worker held is freed by :func:`release_orphans` on this host,
+or expires on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from coaching.validate import is_number
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.outbox_queue import HANDOFF, LAZY, LEASE, Pending
+
+# The claiming statements, built once (building them was a good part of their cost).
+_T = cast(Table, OutboxMessage.__table__)
+# A chat's messages still to send, oldest first.
+_UNSENT = (
+    _T.c.channel == bindparam("channel"),
+    _T.c.chat_id == bindparam("chat"),
+    _T.c.sent_at.is_(None),
+    _T.c.failed_at.is_(None),
+)
+_NEXT = (
+    select(
+        _T.c.id,
+        _T.c.chat_id,
+        _T.c.participant_id,
+        _T.c.payload,
+        _T.c.attempts,
+        _T.c.next_attempt_at,
+        _T.c.claimed_by,
+        _T.c.claimed_until,
+    )
+    .where(*_UNSENT)
+    .order_by(LAZY, _T.c.id)
+    .limit(1)
+)
+_NEXT_FOR_UPDATE = _NEXT.with_for_update()
+_CLAIM = (
+    update(_T)
+    .where(_T.c.id == bindparam("row"))
+    .values(
+        claimed_by=bindparam("by"),
+        claimed_until=bindparam("until"),
+        attempts=bindparam("attempts"),
+    )
+)
+
+
+def claim(
+    session: Session, *, channel: str, chat_id: int, worker: str, now: datetime, lock_row: bool
+) -> Pending | None:
+    """Lease the chat's next message to ``worker`` (one more attempt), if it is due and no other
+    worker's lease on it lives; ``lock_row`` (PostgreSQL) locks it while deciding."""
+    query = _NEXT_FOR_UPDATE if lock_row else _NEXT
+    row = (session.execute(query, {"channel": channel, "chat": chat_id})).first()
+    if row is None or row.next_attempt_at > now:
+        return None
+    held = row.claimed_by not in (None, worker)
+    if held and row.claimed_until is not None and row.claimed_until > now:
+        return None
+    attempts = row.attempts + 1
+    session.execute(
+        _CLAIM, {"row": row.id, "by": worker, "until": now + LEASE, "attempts": attempts}
+    )
+    return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), attempts)
+
+
+def defer(session: Session, pending: Pending, later: datetime) -> None:
+    """Put a claimed message back until ``later``: its lease freed, the claim not counted."""
+    session.execute(
+        update(_T)
+        .where(_T.c.id == pending.id)
+        .values(
+            claimed_by=None,
+            claimed_until=None,
+            next_attempt_at=later,
+            attempts=pending.attempts - 1,
+        )
+    )
+
+
+def due_chats(session: Session, channel: str, now: datetime, limit: int) -> list[int]:
+    """The chats with a message due and not leased, the longest-waiting first."""
+    rows = session.execute(
+        select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .group_by(OutboxMessage.chat_id)
+        .order_by(func.min(OutboxMessage.id))
+        .limit(limit)
+    )
+    return [chat for chat, _ in rows.all()]
+
+
+async def release_orphans(db: Database, host: str, alive: Callable[[int], bool]) -> int:
+    """Free leases of this host's workers that are no longer running (a restart after a crash).
+
+    Leases of other hosts are left to expire: only they know whether they are alive. The
+    message the dead worker held may already have reached the chat; it is sent again (the
+    at-least-once window is the time between Telegram's answer and our commit).
+    """
+
+    def job(session: Session) -> int:
+        rows = session.execute(
+            select(OutboxMessage.claimed_by)
+            .where(OutboxMessage.claimed_by.like(f"{host}:%"), OutboxMessage.sent_at.is_(None))
+            .distinct()
+        )
+        dead = [
+            worker
+            for (worker,) in rows.all()
+            if worker
+            and is_number(pid := worker.removesuffix(HANDOFF).rsplit(":", 1)[-1])
+            and not alive(int(pid))
+        ]
+        if not dead:
+            return 0
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return await db.run(job)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,137 @@
+"""Queueing into the outbox: the rows a transaction adds, and the hand-off lease on the first.
+
+Everything that reaches a participant (a reply, a nudge, a coach's note, a goodbye) is a row
+queued here inside the transaction that decided it, so it is sent only once that transaction
+commits. :class:`Pending` is one queued message as the deliverer sees it (``storage/outbox.py``);
+claiming and leases are ``storage/outbox_leases.py``, what became of a send
+``storage/outbox_records.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, case, exists, insert, null
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxMessage
+
+# How long a claimed message is ours: another worker may take it once this runs out.
+LEASE = timedelta(seconds=30)
+# A lease held for the hand-off alone ends in this suffix (``<host>:<pid>/handoff``).
+HANDOFF = "/handoff"
+
+# Core statements on the table, not the ORM entity: the ORM's bulk paths and entity loading
+# cost more than the statements themselves, and nothing here needs identity.
+_T = cast(Table, OutboxMessage.__table__)
+# A lazy message (an answered step's summary, an edit of an older message): after the rest.
+LAZY = case((_T.c.payload["summary"].as_boolean().is_(True), 1), else_=0)
+
+_INSERT = insert(_T).returning(_T.c.id)
+# A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
+# message of the chat still waits (a lazy one does not count: it goes after the rest anyway):
+# the check and the insert in one statement.
+_WAITING = exists().where(
+    _T.c.channel == bindparam("waiting_channel"),
+    _T.c.chat_id == bindparam("waiting_chat"),
+    _T.c.sent_at.is_(None),
+    _T.c.failed_at.is_(None),
+    LAZY == 0,
+)
+_LEASED_COLUMNS = (
+    "participant_id",
+    "channel",
+    "chat_id",
+    "payload",
+    "created_at",
+    "next_attempt_at",
+)
+_INSERT_LEASED = (
+    insert(_T)
+    .values(
+        {
+            **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
+            "attempts": case((_WAITING, 0), else_=1),
+            "claimed_by": case(
+                (_WAITING, null()), else_=bindparam("lease_by", type_=_T.c.claimed_by.type)
+            ),
+            "claimed_until": case(
+                (_WAITING, null()),
+                else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
+            ),
+        }
+    )
+    .returning(_T.c.id, _T.c.claimed_by)
+)
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    chat_id: int
+    participant_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def lazy(self) -> bool:
+        """An edit of an older message into its summary: sent when the chat has time to spare."""
+        return self.payload.get("summary") is True
+
+
+def handoff_name(worker: str) -> str:
+    return worker + HANDOFF
+
+
+def enqueue(
+    session: Session,
+    participant_id: int | None,
+    channel: str,
+    chat_id: int,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    *,
+    claim_as: str | None = None,
+) -> tuple[tuple[int, ...], Pending | None]:
+    """Queue messages for a chat; with ``claim_as``, the first leased to that worker if it may be.
+
+    Leasing happens in the transaction that queues the messages, so the deliverer can send the
+    first at once after the commit instead of claiming it in a transaction of its own. It is
+    held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
+    while the lease lives. Anything older still waiting for the chat (a retry, another
+    worker's message) keeps the order: then nothing is leased and the chat drains as usual.
+    """
+    rows = [
+        {
+            "participant_id": participant_id,
+            "channel": channel,
+            "chat_id": chat_id,
+            "payload": payload,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        for payload in payloads
+    ]
+    leased = False
+    # The first message that is not lazy is the one leased: a summary goes after it anyway.
+    first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
+    ids: list[int] = []
+    for index, row in enumerate(rows):
+        if index == first and claim_as is not None:
+            values = {key: row[key] for key in _LEASED_COLUMNS}
+            lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
+            waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
+            new_id, held_by = session.execute(_INSERT_LEASED, {**values, **lease, **waiting}).one()
+            ids.append(new_id)
+            leased = held_by is not None
+        else:
+            ids.append(session.execute(_INSERT, row).scalar_one())
+    if not leased:
+        return tuple(ids), None
+    return tuple(ids), Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
