@@ -14,7 +14,9 @@ concurrently against a real ``jejaring run`` webhook process while a seeded chao
 
 The emulator delivers updates the way Telegram does: one at a time to the webhook, again
 after any non-2xx answer or connection failure. A second run on PostgreSQL restarts the
-database server under load (``pg_ctlcluster 15 main restart``; always started again).
+database server under load: a throwaway PostgreSQL cluster of its own (``pg_createcluster`` on a
+free port, trust auth, dropped afterwards), never the shared server at 5432 — restarting that one
+broke whatever else was using it (the test suite run beside ``make bench``).
 
 A third phase, *poison* (``run_poison_phase``), runs ``bench/_poisoned.py``: ``jejaring run``
 with two deterministic faults injected. A few participants each send one update that can never
@@ -46,12 +48,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench._support import (
@@ -61,6 +66,7 @@ from bench._support import (
     button_ending,
     database,
     emit,
+    free_port,
     machine,
     postgres_reachable,
 )
@@ -108,31 +114,111 @@ async def chaos_monkey(
                 emu.fail_next("sendMessage", status=int(kind), retry_after=1)
 
 
-def pg_running() -> bool:
-    out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False)
-    return any(line.split()[3] == "online" for line in out.stdout.splitlines() if line.strip())
+@dataclass
+class OwnCluster:
+    """A PostgreSQL cluster made for this bench alone, so restarting it disturbs nobody."""
+
+    version: str
+    name: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def ctl(self, action: str) -> None:
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, action],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+
+    def online(self) -> bool:
+        out = subprocess.run(
+            ["pg_lsclusters", "-h", self.version, self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return "online" in out.stdout
 
 
-def pg_ctl(action: str) -> None:
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", action],
+def _pg_version() -> str | None:
+    """The newest PostgreSQL server installed the Debian way, if any."""
+    if shutil.which("pg_createcluster") is None:
+        return None
+    root = Path("/usr/lib/postgresql")
+    if not root.is_dir():
+        return None
+    versions = sorted((d.name for d in root.iterdir() if d.is_dir()), key=float)
+    return versions[-1] if versions else None
+
+
+@contextlib.asynccontextmanager
+async def own_postgres() -> AsyncIterator[OwnCluster | None]:
+    """A fresh cluster on a free port for the restart phase, or None where the Debian
+    cluster tools are missing (then the phase runs without restarts)."""
+    version = _pg_version()
+    if version is None:
+        yield None
+        return
+    cluster = OwnCluster(version, f"jejaring_faults_{os.getpid()}", free_port())
+    create = ["pg_createcluster", version, cluster.name, "-p", str(cluster.port), "--start"]
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [*create, "--", "--auth=trust"],
         capture_output=True,
         check=False,
-        timeout=120,
+        timeout=300,
     )
+    try:
+        if made.returncode != 0:
+            print(f"faults: no cluster of its own ({made.stderr[-200:]!r})", file=sys.stderr)
+            yield None
+            return
+        yield cluster
+    finally:
+        await asyncio.to_thread(
+            subprocess.run,
+            ["pg_dropcluster", "--stop", version, cluster.name],
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
 
 
 async def postgres_restarts(
-    rng: random.Random, chaos: Chaos, done: asyncio.Event, restarts: int
+    rng: random.Random,
+    chaos: Chaos,
+    done: asyncio.Event,
+    restarts: int,
+    cluster: OwnCluster | None,
 ) -> None:
+    if cluster is None:
+        return
     for _ in range(restarts):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 1.0 + rng.random() * 2.0)
         if done.is_set():
             return
         began = time.perf_counter()
-        await asyncio.to_thread(pg_ctl, "restart")
+        await asyncio.to_thread(cluster.ctl, "restart")
         chaos.pg_restarts.append((began, time.perf_counter()))
+        if not cluster.online():  # never leave it stopped mid-run
+            await asyncio.to_thread(cluster.ctl, "start")
+
+
+@contextlib.asynccontextmanager
+async def phase_database(kind: str, restarts: int) -> AsyncIterator[tuple[str, OwnCluster | None]]:
+    """The phase's database URL, on a cluster of its own when the phase restarts it."""
+    if kind == "postgres" and restarts:
+        async with own_postgres() as cluster:
+            if cluster is not None:
+                yield cluster.url, cluster
+                return
+    async with database(kind) as url:
+        yield url, None
 
 
 async def run_phase(
@@ -140,7 +226,10 @@ async def run_phase(
 ) -> JSON:
     rng = random.Random(seed)
     chaos = Chaos()
-    async with database(kind) as url, BenchEmulator(own_delivery=True) as emu:
+    async with (
+        phase_database(kind, pg_restarts) as (url, cluster),
+        BenchEmulator(own_delivery=True) as emu,
+    ):
         worker = Worker(emu, url)
         worker.start()
         try:
@@ -149,7 +238,9 @@ async def run_phase(
             people = [Journey(FIRST_CHAT + seed * 10_000 + i) for i in range(journeys)]
             rngs = [random.Random(seed * 1_000 + i) for i in range(journeys)]
             monkey = asyncio.create_task(chaos_monkey(emu, worker, rng, chaos, done, kills, faults))
-            restarter = asyncio.create_task(postgres_restarts(rng, chaos, done, pg_restarts))
+            restarter = asyncio.create_task(
+                postgres_restarts(rng, chaos, done, pg_restarts, cluster)
+            )
             began = time.perf_counter()
             await asyncio.gather(
                 *(journey(emu, j, r, chaos) for j, r in zip(people, rngs, strict=True))
@@ -330,18 +421,14 @@ async def main_async(options: argparse.Namespace) -> JSON:
     phases.append(sqlite)
     print(f"faults sqlite: {sqlite}", file=sys.stderr, flush=True)
     if postgres_reachable():
-        try:
-            pg = await run_phase(
-                "postgres",
-                options.journeys if full else options.journeys // 2,
-                options.seed + 1,
-                kills=6 if full else 2,
-                faults=20 if full else 8,
-                pg_restarts=3 if full else 1,
-            )
-        finally:
-            if not pg_running():  # never leave PostgreSQL stopped
-                pg_ctl("start")
+        pg = await run_phase(
+            "postgres",
+            options.journeys if full else options.journeys // 2,
+            options.seed + 1,
+            kills=6 if full else 2,
+            faults=20 if full else 8,
+            pg_restarts=3 if full else 1,
+        )
         phases.append(pg)
         print(f"faults postgres: {pg}", file=sys.stderr, flush=True)
     total: JSON = {
@@ -405,11 +492,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--journeys", type=int, default=100)
     parser.add_argument("--poison-only", action="store_true", help="only the poison phase")
     options = parser.parse_args(argv)
-    try:
-        result = asyncio.run(main_async(options))
-    finally:
-        if postgres_reachable() is False and not pg_running():
-            pg_ctl("start")
+    result = asyncio.run(main_async(options))
     emit({"faults": result}, options.json)
     return 0 if result["goal_met"] else 1
 
