@@ -272,8 +272,8 @@ def _handle(
         try:
             outcome, after, replies, toast = _decide(snap, event, pressed_message_id)
         except unloaded.MapsNotLoaded:
-            # A step read the maps undeclared (the menu opening the map): decided again with
-            # them; the engine is pure, so the first try left nothing behind.
+            # A step read the maps undeclared (a nudge's button resolving a plan): decided
+            # again with them; the engine is pure, so the first try left nothing behind.
             log.debug("maps read undeclared in %s; deciding again with them", snap.state)
             snap = participants.with_maps(session, participant, snap)
             outcome, after, replies, toast = _decide(snap, event, pressed_message_id)

@@ -118,14 +118,13 @@ def needs(event: Event, registry: Registry = REGISTRY) -> Needs:
 
 def reads_maps(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> bool:
     """Whether ``event`` is taken by a flow whose steps read the participant's maps (``maps``
-    on the flow, or its ``reads_maps(snap)`` for the current step): the current step's, the
+    on the flow, or its ``reads_maps(snap, event)`` for the step and event): the current step's, the
     one whose command or stable button it is, or the one a navigation button opens. The
     application loads the maps only then; a step that reads them undeclared is decided again
     with them (``coaching/unloaded.py``)."""
     current = _valid_state(snap, registry)
     flows: list[object] = [registry.for_state(current.state)]
-    declared = getattr(flows[0], "reads_maps", None)
-    if callable(declared) and declared(current):
+    if _declares_maps(flows[0], current, event):
         return True
     if event.kind is EventKind.COMMAND and event.command:
         flows.append(registry.commands.get(event.command))
@@ -136,7 +135,21 @@ def reads_maps(snap: Snapshot, event: Event, registry: Registry = REGISTRY) -> b
         )
         if nav is not None:
             flows.append(registry.for_state(nav.state))
+        if nav is not None and _declares_maps(
+            flows[-1],
+            dataclasses.replace(current, state=nav.state, data=navigation.place_data(nav)),
+            Event(EventKind.CHOICE, choice=nav.value, seq=current.seq),
+        ):
+            return True
     return any(getattr(flow, "maps", False) for flow in flows)
+
+
+def _declares_maps(flow: object, snap: Snapshot, event: Event) -> bool:
+    """Whether ``flow``'s step at ``snap`` reads the maps for ``event``, by its own
+    ``reads_maps(snap, event)``: a flow without maps whose step opens one (the menu's map
+    button, a stakeholder line typed at the menu) says so, and is decided once."""
+    declared = getattr(flow, "reads_maps", None)
+    return bool(callable(declared) and declared(snap, event))
 
 
 def analyses(snap: Snapshot, registry: Registry = REGISTRY) -> tuple[analysed.Wanted, ...]:

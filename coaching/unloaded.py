@@ -2,12 +2,14 @@
 
 Loading a participant's maps (their actors, ties, KLTB entries, planned ties, stages and the
 active map's last analysis) costs about seven statements per update. The application loads
-them only when the event's flows declare they read them (``engine.reads_maps``: the current
+them only when the event's flows declare they read them (``engine.reads_maps``): the current
 step's flow, or the flow whose command, stable button or navigation target the event is, with
-``maps = True``). Otherwise the snapshot carries these placeholders, which raise
-:class:`MapsNotLoaded` when used: a step that reads maps undeclared (the menu opening the map,
-a nudge's button resolving a plan) is then decided again with the maps loaded, never decided
-on maps it did not see. The engine is pure, so deciding again changes nothing but the time.
+``maps = True``, or a flow's ``reads_maps(snap, event)`` for its step and this event (the
+menu's map, KLTB and plans buttons, a stakeholder line typed at the menu). Otherwise the
+snapshot carries these placeholders, which raise :class:`MapsNotLoaded` when used: a step
+that reads maps undeclared (a nudge's button resolving a plan) is then decided again with the
+maps loaded, never on maps it did not see. The engine is pure, so deciding again changes
+nothing but the time.
 """
 
 from __future__ import annotations

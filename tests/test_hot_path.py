@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, select, update
 
 from app.conversations import handle_event
+from coaching.flows.menu import Menu
 from coaching.model import CreateMap, Event, EventKind
 from coaching.network.ops import AddActor, AddTie
 from storage import effects
@@ -130,9 +131,13 @@ async def test_a_participant_with_maps_in_a_step_without_maps_does_not_load_them
     assert handled.state == "network.home"
 
 
-async def test_a_step_that_reads_maps_undeclared_is_decided_with_them(db: Database) -> None:
-    """The menu's map button opens the map: the menu does not declare maps, the map's home reads
-    them, and the event is decided again with them loaded (coaching/unloaded.py)."""
+async def test_a_step_that_reads_maps_undeclared_is_decided_with_them(
+    db: Database, monkeypatch: Any
+) -> None:
+    """The menu's map button opens the map. Were it not declared (``Menu.reads_maps``, taken
+    away here), the map's home would read the maps unloaded and the event would be decided
+    again with them loaded (coaching/unloaded.py), never on maps it did not see."""
+    monkeypatch.setattr(Menu, "reads_maps", lambda self, snap, event: False)
     await onboard(db)
     sari = await _with_maps(db, 1)
     net = Event(EventKind.CHOICE, choice="net", seq=sari.seq)
@@ -143,3 +148,43 @@ async def test_a_step_that_reads_maps_undeclared_is_decided_with_them(db: Databa
     with transaction(db) as session:  # the map opened is hers: no second personal map made
         maps = session.scalars(select(NetworkMap.kind).where(NetworkMap.participant_id == sari.id))
         assert list(maps) == ["personal"]
+
+
+async def test_a_journey_through_the_menu_decides_every_event_once(
+    db: Database, caplog: Any
+) -> None:
+    """The menu declares which of its events open a map (``Menu.reads_maps``): its map button,
+    a module whose guide reads the maps, a stakeholder line typed at the menu. None of a
+    participant's ordinary journey is decided twice for maps read undeclared."""
+    await onboard(db)
+    caplog.set_level("DEBUG", logger="app.conversations")
+    journey: list[tuple[str, str]] = [
+        ("press", "net"),  # no map yet: the map's home makes the first one
+        ("say", "/menu"),
+        ("say", "Pak Budi; Bappeda; kuat; dana"),  # a stakeholder line typed at the menu
+        ("say", "/menu"),
+        ("say", "Bu Rina; Dinas Sosial; lemah; data"),
+        ("say", "/menu"),
+        ("press", "net"),
+        ("say", "/menu"),
+        ("press", "m:bab4"),
+        ("say", "/menu"),
+        ("press", "m:bab3"),
+        ("say", "/menu"),
+        ("press", "m:bab2"),
+        ("say", "/menu"),
+        ("press", "next"),
+        ("say", "/menu"),
+        ("press", "kltb"),
+        ("say", "/menu"),
+        ("press", "plans"),
+        ("say", "/menu"),
+    ]
+    for number, (kind, value) in enumerate(journey, start=10):
+        before = len(caplog.records)
+        handled = await (say if kind == "say" else press)(db, value, number)
+        assert not handled.failed, (kind, value)
+        redecided = [r for r in caplog.records[before:] if "undeclared" in r.getMessage()]
+        assert redecided == [], (kind, value, handled.state)
+    sari = await participant(db)
+    assert sari.state == "menu.main"

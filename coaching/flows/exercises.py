@@ -88,7 +88,7 @@ class Exercises(StepFlow):
     key = "exercises"
     table = STEPS
 
-    def reads_maps(self, snap: Snapshot) -> bool:
+    def reads_maps(self, snap: Snapshot, event: Event) -> bool:
         """An answer to an item about the participant's own map gets feedback from the map
         (``feedback.map_facts``): the answer step reads the maps for those items only."""
         rubric = feedback.rubric_for(str(snap.data.get("exercise")))

@@ -34,6 +34,9 @@ LESSONS: dict[str, lesson.Lesson] = {
 }
 # Bab IV's lesson is the guided mapping of a case: its Latihan are that case's four steps.
 MAPPING = "bab4"
+# The menu's buttons into flows that read the maps (the map's home, KLTB's actors, the plans'
+# ties); tests/test_hot_path.py checks that none of them is decided twice.
+MAP_BUTTONS = frozenset({"net", "kltb", "plans"})
 TYPED_MAX = 2000  # a typed line kept while "create a map first?" is asked (several tie lines)
 TYPED_SHOWN = 120  # ...and as the question quotes it
 
@@ -186,6 +189,28 @@ class Menu(StepFlow):
     def on_command(self, snap: Snapshot, event: Event) -> Outcome:
         """Shows the menu from anywhere, leaving any unfinished step."""
         return go(Step.MAIN)
+
+    def reads_maps(self, snap: Snapshot, event: Event) -> bool:
+        """The menu shows no map, but some of its buttons open one: the map's home, KLTB,
+        the plans, a module whose guide reads the maps, "what next" into one, a network line
+        typed here. Declared, so the event is decided once with the maps loaded."""
+        if event.kind is EventKind.TEXT:
+            return snap.state in (Step.MAIN, Step.NEW_MAP) and typed_network(event.text)
+        if snap.state == Step.NEW_MAP:
+            return event.choice == "create"
+        if snap.state != Step.MAIN:
+            return False
+        if event.choice in MAP_BUTTONS:
+            return True
+        if event.choice == "next":
+            coming = upcoming(snap)
+            return coming is not None and _guide_reads_maps(coming.module)
+        return event.choice.startswith("m:") and _guide_reads_maps(event.choice[2:])
+
+
+def _guide_reads_maps(module: str) -> bool:
+    guide = GUIDES.get(module)
+    return bool(guide is not None and getattr(guide, "maps", False))
 
 
 FLOW = Menu()
