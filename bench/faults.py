@@ -48,17 +48,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from bench._cluster import OwnCluster, own_postgres
 from bench._support import (
     JSON,
     BenchEmulator,
@@ -66,7 +63,6 @@ from bench._support import (
     button_ending,
     database,
     emit,
-    free_port,
     machine,
     postgres_reachable,
 )
@@ -112,80 +108,6 @@ async def chaos_monkey(
                 emu.delay_next("sendMessage", 1.0 + rng.random() * (SLOWEST - 1.0))
             else:
                 emu.fail_next("sendMessage", status=int(kind), retry_after=1)
-
-
-@dataclass
-class OwnCluster:
-    """A PostgreSQL cluster made for this bench alone, so restarting it disturbs nobody."""
-
-    version: str
-    name: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, action: str) -> None:
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, action],
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-
-    def online(self) -> bool:
-        out = subprocess.run(
-            ["pg_lsclusters", "-h", self.version, self.name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return "online" in out.stdout
-
-
-def _pg_version() -> str | None:
-    """The newest PostgreSQL server installed the Debian way, if any."""
-    if shutil.which("pg_createcluster") is None:
-        return None
-    root = Path("/usr/lib/postgresql")
-    if not root.is_dir():
-        return None
-    versions = sorted((d.name for d in root.iterdir() if d.is_dir()), key=float)
-    return versions[-1] if versions else None
-
-
-@contextlib.asynccontextmanager
-async def own_postgres() -> AsyncIterator[OwnCluster | None]:
-    """A fresh cluster on a free port for the restart phase, or None where the Debian
-    cluster tools are missing (then the phase runs without restarts)."""
-    version = _pg_version()
-    if version is None:
-        yield None
-        return
-    cluster = OwnCluster(version, f"jejaring_faults_{os.getpid()}", free_port())
-    create = ["pg_createcluster", version, cluster.name, "-p", str(cluster.port), "--start"]
-    made = await asyncio.to_thread(
-        subprocess.run,
-        [*create, "--", "--auth=trust"],
-        capture_output=True,
-        check=False,
-        timeout=300,
-    )
-    try:
-        if made.returncode != 0:
-            print(f"faults: no cluster of its own ({made.stderr[-200:]!r})", file=sys.stderr)
-            yield None
-            return
-        yield cluster
-    finally:
-        await asyncio.to_thread(
-            subprocess.run,
-            ["pg_dropcluster", "--stop", version, cluster.name],
-            capture_output=True,
-            check=False,
-            timeout=300,
-        )
 
 
 async def postgres_restarts(
