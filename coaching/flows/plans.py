@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from coaching import schedule, unloaded
-from coaching.flows import kltb, picker, typedday
+from coaching.flows import kltb_targets, picker, typedday
 from coaching.flows.common import go, note, open_map, stay
 from coaching.flows.states import MenuStep
 from coaching.flows.states import PlansStep as Step
@@ -178,7 +178,7 @@ def on_item(snap: Snapshot, event: Event) -> Outcome:
     found = find(snap, _plan_id(snap))
     ends = dict(_kltb_ends(*found)) if found else {}
     if (end := event.choice.removeprefix("kltb:")).isdigit() and int(end) in ends:
-        return kltb.open_target(snap, ends[int(end)])
+        return kltb_targets.open_target(snap, ends[int(end)])
     return stay(snap, note("common.use_buttons"))
 
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_text
-from coaching.flows import kltb, plans
+from coaching.flows import kltb_targets, plans
 from coaching.flows.common import go, new_personal_map, note, stay
 from coaching.flows.network.guided import start_peers
 from coaching.flows.network.naming import add_named
@@ -238,7 +238,8 @@ def analysis(snap: Snapshot, view: MapView) -> Outcome:
     if view.id is not None:
         saved = result.to_json_dict()
         effects = (SaveAnalysis(view.id, saved, result.stage.key),)
-        targets = kltb.suggested_targets(view, saved)  # one tap: a suggested actor into KLTB
+        # One tap: a suggested actor into KLTB.
+        targets = kltb_targets.suggested_targets(view, saved)
         replies += [targets] if targets is not None else []
     return go(HOME, *replies, effects=effects)
 
