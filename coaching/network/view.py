@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from coaching.analysis import Tie, build_graph, name_key
+from coaching.examples import EXAMPLES, load_example
 from coaching.model import KLTB_STEPS
 from coaching.network.data import (
     ACTOR_FIELDS,
@@ -258,8 +259,6 @@ def _actor_fields(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 def example_view(key: str) -> MapView | None:
     """A bundled example as a read-only map (the module's kite and the Karawang case)."""
-    from coaching.examples import EXAMPLES, load_example
-
     if key not in EXAMPLES:
         return None
     graph = load_example(key)
