@@ -25,7 +25,7 @@ from coaching.model import AnswerNote as NoteView
 from storage.models import Answer, AnswerNote, Coach, CoachCohort, Participant
 
 
-class Verdict(StrEnum):
+class NoteOutcome(StrEnum):
     SENT = "sent"
     REVIEWED = "reviewed"
     GONE = "gone"  # the answer no longer exists
@@ -34,7 +34,7 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    verdict: Verdict
+    verdict: NoteOutcome
     name: str | None = None  # the participant's
     key: str | None = None  # the answer's exercise key
     participant_id: int | None = None
@@ -78,7 +78,7 @@ def reply_as_coach(
     the reply (``app/coach.reply_as_coach`` queues it in the same transaction)."""
     answer = session.get(Answer, answer_id)
     if answer is None:
-        return Result(Verdict.GONE)
+        return Result(NoteOutcome.GONE)
     participant = session.get(Participant, answer.participant_id)
     if (
         participant is None
@@ -86,7 +86,7 @@ def reply_as_coach(
         or participant.consent_at is None
         or session.get(CoachCohort, (coach_id, participant.cohort_id)) is None
     ):
-        return Result(Verdict.DENIED)
+        return Result(NoteOutcome.DENIED)
     if review:
         answer.reviewed_at = now
     reachable = participant.chat_id is not None and participant.active
@@ -97,7 +97,7 @@ def reply_as_coach(
             )
         )
         answer.reviewed_at = answer.reviewed_at or now
-    verdict = Verdict.SENT if reply else Verdict.REVIEWED
+    verdict = NoteOutcome.SENT if reply else NoteOutcome.REVIEWED
     return Result(
         verdict,
         participant.name,

@@ -243,9 +243,9 @@ def dashboard_app(
                 session, coach_id, answer_id, reply, now, review=review
             )
         )
-        if result.verdict is answer_notes.Verdict.GONE:
+        if result.verdict is answer_notes.NoteOutcome.GONE:
             return page(request, "message.html", 410, kind="answer_gone")
-        if result.verdict is answer_notes.Verdict.DENIED:
+        if result.verdict is answer_notes.NoteOutcome.DENIED:
             raise Forbidden(f"answer {request.path_params['answer_id']}")
         where = f"/participants/{result.participant_id}#answer-{request.path_params['answer_id']}"
         return RedirectResponse(where, status_code=303)
