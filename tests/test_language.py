@@ -85,6 +85,13 @@ def test_the_checks_read_the_rubrics_too() -> None:
     assert "{sapaan}" in rubric_text("id") and "{sapaan}" not in rubric_text("en")
 
 
+def test_the_checks_read_the_dashboard_and_mini_app_texts_too() -> None:
+    for locale in ("id", "en"):
+        shown = [p for p in templates(locale) if p.parent == WEB_TEXTS]
+        assert [p.name for p in shown] == [f"{locale}.j2"] and shown[0].is_file()
+        assert "mini_title" in shown[0].read_text(encoding="utf-8")  # the Mini App's strings
+
+
 def hits(term: str, body: str) -> list[str]:
     pattern = re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", re.I)
     return [body[max(0, m.start() - 40) : m.end() + 40] for m in pattern.finditer(body)]
