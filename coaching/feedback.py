@@ -222,24 +222,37 @@ def _phrase_list(raw: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(_words(p)) for p in raw.split("|") if _words(p))
 
 
+Phrases = dict[str, tuple[tuple[str, ...], ...]]
+
+
 @cache
-def _evasions() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    return _phrase_list(_PUT_OFF), _phrase_list(_DONT_KNOW)
+def _evasions() -> tuple[Phrases, Phrases]:
+    """The evasive phrases by their first word (an answer's words are looked up, not scanned)."""
+
+    def by_first(raw: str) -> Phrases:
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in _phrase_list(raw):
+            found.setdefault(phrase[0], []).append(phrase)
+        return {first: tuple(phrases) for first, phrases in found.items()}
+
+    return by_first(_PUT_OFF), by_first(_DONT_KNOW)
 
 
 def is_evasive(words: Sequence[str]) -> bool:
     """Whether an answer's words (``_words``) say the participant does not know, has not read
     the module, or will answer later (``_PUT_OFF``, ``_DONT_KNOW``). Deterministic."""
     put_off, dont_know = _evasions()
-    for i in range(len(words)):
-        if any(tuple(words[i : i + len(p)]) == p for p in put_off):
+    opening_end = next(
+        (i for i, w in enumerate(words) if w not in _OPENING and w not in _STOP), len(words)
+    )
+    for i, word in enumerate(words):
+        if any(tuple(words[i : i + len(p)]) == p for p in put_off.get(word, ())):
             return True
-        for phrase in dont_know:
+        for phrase in dont_know.get(word, ()):
             end = i + len(phrase)
             if tuple(words[i:end]) != phrase:
                 continue
-            opening = all(w in _OPENING or w in _STOP for w in words[:i])
-            of_self = opening or any(w in _SELF for w in words[max(0, i - 2) : i])
+            of_self = i <= opening_end or any(w in _SELF for w in words[max(0, i - 2) : i])
             if of_self and not (end < len(words) and words[end] in _DOUBT_OF):
                 return True
     return False
