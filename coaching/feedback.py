@@ -8,13 +8,19 @@ both languages, in the module's words), the answer is matched against it after s
 "percaya"), tolerant of typos (rapidfuzz), whatever the language the participant wrote in. No
 external service. Budget: ≤ 20 ms for one answer (``python -m bench.feedback``).
 
-An empty or evasive answer ("tidak tahu", "-", a few words that touch no key point) is a
-*draft*: it is kept, counts for no progress, and is met with an encouraging prompt.
+An empty or evasive answer is a *draft*: it is kept, counts for no progress, and is met with
+an encouraging prompt. Empty: only signs, emoji or punctuation ("-", "...", "👍", "?"), or a
+few words that touch no key point. Evasive, whatever its length: the participant says they do
+not know, have not read the module, or will answer later ("Tidak tahu, belum baca modulnya,
+nanti saja saya pikirkan lagi kalau sempat ya"), unless the answer still touches at least two
+of the item's key points.
 
 >>> fb = assess("bab3.evaluasi1", "Banyaknya aktor yang terlibat dalam jejaring kerja.")
 >>> [p.id for p in fb.covered], fb.missing.id if fb.missing else None, fb.draft
 (['actors'], 'bigger', False)
 >>> assess("bab3.evaluasi1", "Tidak tahu, belum baca modulnya.").draft
+True
+>>> assess("bab2.evaluasi1", "I don't know, haven't read the module, will do it later.").draft
 True
 """
 
@@ -41,6 +47,7 @@ RUBRICS_PATH = Path(__file__).with_name("rubrics.toml")
 LOCALES = ("id", "en")
 MIN_WORDS = 5  # words of substance below which an answer that touches no key point is a draft
 FLOOR_WORDS = 2  # below this an answer is a draft whatever it touches
+EVASIVE_COVER = 2  # key points an evasive answer must still touch to count
 FUZZY_MIN_LEN = 6  # shorter words must match exactly (after stemming): "kuat" is not "kuas"
 FUZZY_CUTOFF = 88.0
 MAX_TOKENS = 1500  # an answer is at most 3,500 characters; this only bounds the work
@@ -154,15 +161,20 @@ def assess(key: str, text: str) -> Feedback:
     words = _words(text)[:MAX_TOKENS]
     content = _content(words)
     rubric = rubric_for(key)
+    evasive = is_evasive(words)
     if rubric is None:
-        return Feedback(key, draft=len(content) < FLOOR_WORDS, words=len(content))
+        return Feedback(key, draft=len(content) < FLOOR_WORDS or evasive, words=len(content))
     rubrics()  # parsed (and the rubric's own words stemmed) once per process
     stems = _answer_stems(words)
     index = _Index(stems)
     covered = tuple(p for p in rubric.points if any(index.has(t) for t in p.terms))
     missing = next((p for p in rubric.points if p not in covered), None)
     mixups = tuple(m for m in rubric.mixups if any(index.has(t) for t in m.terms))
-    draft = len(content) < FLOOR_WORDS or (len(content) < rubric.min_words and not covered)
+    draft = (
+        len(content) < FLOOR_WORDS
+        or (len(content) < rubric.min_words and not covered)
+        or (evasive and len(covered) < min(EVASIVE_COVER, len(rubric.points)))
+    )
     if draft:
         covered, mixups = (), ()
         missing = rubric.points[0] if rubric.points else None
@@ -171,6 +183,79 @@ def assess(key: str, text: str) -> Feedback:
 
 def is_draft(key: str, text: str) -> bool:
     return assess(key, text).draft
+
+
+# What an evasive answer says, in the participant's words (folded as ``_words`` folds them).
+# Evasive wherever they stand: not having read the module, putting the answer off.
+_PUT_OFF = """
+    belum baca | belum membaca | belum sempat baca | belum sempat membaca | tidak baca |
+    belum sempat | nanti saja | nanti dulu | nanti saya | nanti kalau | nanti jika |
+    kalau sempat | kalo sempat | jika sempat | bila sempat | lain kali | pikirkan lagi |
+    pikir lagi | pikir dulu | pikirkan nanti | entahlah | gatau | gak tau | ga tau |
+    haven't read | have not read | havent read | didn't read | did not read | not read it |
+    not read the | think about it later | think about this later | answer later |
+    answer it later | do it later | write it later | maybe later | later maybe |
+    get back to | come back to this | when i have time | if i have time | no time |
+    idk | dunno | no idea | no clue
+"""
+# Evasive where the participant says it of themselves: at the start of the answer (after
+# filler such as "maaf", "jujur") or just after "saya"/"I"; but not before what they are
+# unsure of ("saya tidak tahu apakah semua pihak berkomitmen" is an answer).
+_DONT_KNOW = """
+    tidak tahu | tidak tau | tak tahu | belum tahu | belum tau | nggak tahu | gak tahu |
+    ga tahu | enggak tahu | ndak tahu | tdk tahu | kurang tahu | tidak paham | belum paham |
+    kurang paham | tidak mengerti | belum mengerti | kurang mengerti | bingung |
+    don't know | do not know | dont know | don't understand | do not understand | not sure
+"""
+_SELF_WORDS = "saya aku sy gue gw kami i we im"
+_DOUBT_WORDS = """
+    apakah apa siapa bagaimana mengapa kenapa kapan mana berapa seberapa kalau jika bila
+    whether if who what how why when where which
+"""
+_OPENING_WORDS = "maaf jujur sebenarnya terus terang wah aduh hmm hm eh sorry honestly frankly um"
+_SELF = frozenset(_SELF_WORDS.split())
+_DOUBT_OF = frozenset(_DOUBT_WORDS.split())
+_OPENING = frozenset(_OPENING_WORDS.split())
+
+
+def _phrase_list(raw: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(_words(p)) for p in raw.split("|") if _words(p))
+
+
+Phrases = dict[str, tuple[tuple[str, ...], ...]]
+
+
+@cache
+def _evasions() -> tuple[Phrases, Phrases]:
+    """The evasive phrases by their first word (an answer's words are looked up, not scanned)."""
+
+    def by_first(raw: str) -> Phrases:
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in _phrase_list(raw):
+            found.setdefault(phrase[0], []).append(phrase)
+        return {first: tuple(phrases) for first, phrases in found.items()}
+
+    return by_first(_PUT_OFF), by_first(_DONT_KNOW)
+
+
+def is_evasive(words: Sequence[str]) -> bool:
+    """Whether an answer's words (``_words``) say the participant does not know, has not read
+    the module, or will answer later (``_PUT_OFF``, ``_DONT_KNOW``). Deterministic."""
+    put_off, dont_know = _evasions()
+    opening_end = next(
+        (i for i, w in enumerate(words) if w not in _OPENING and w not in _STOP), len(words)
+    )
+    for i, word in enumerate(words):
+        if any(tuple(words[i : i + len(p)]) == p for p in put_off.get(word, ())):
+            return True
+        for phrase in dont_know.get(word, ()):
+            end = i + len(phrase)
+            if tuple(words[i:end]) != phrase:
+                continue
+            of_self = i <= opening_end or any(w in _SELF for w in words[max(0, i - 2) : i])
+            if of_self and not (end < len(words) and words[end] in _DOUBT_OF):
+                return True
+    return False
 
 
 class _Index:

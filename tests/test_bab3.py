@@ -98,7 +98,7 @@ def test_each_measure_is_taught_on_the_kite_in_the_modules_order() -> None:
     assert "18 hubungan dari 45 pasangan" in seen["bab3.density"] and "0,40" in seen["bab3.density"]
     assert "D memiliki 6 hubungan langsung" in seen["bab3.degree"]
     assert "penghubung" in seen["bab3.degree"]
-    assert "H hanya punya 3 hubungan" in seen["bab3.betweenness"]
+    assert "H hanya memiliki 3 hubungan" in seen["bab3.betweenness"]
     assert "F dan G" in seen["bab3.closeness"] and "inovator" in seen["bab3.closeness"]
     assert "F, G, H" in seen["bab3.spanner"]
     assert "I, J" in seen["bab3.peripheral"] and "informasi segar" in seen["bab3.peripheral"]

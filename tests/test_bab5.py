@@ -212,6 +212,37 @@ def test_each_of_the_modules_fifteen_questions_belongs_to_one_transition() -> No
     assert all("achieved" not in dict(t).get("purpose", ()) for t in TRANSITIONS[:3])
 
 
+HOME_FLOW = {
+    "id": (
+        "1 = sama sekali belum sesuai · 5 = sangat sesuai",
+        "pilih tahapnya, lalu jawab pertanyaan tahap itu saja dan pertanyaan transisi menuju"
+        " tahap berikutnya",
+        "Model perkembangan jejaring Anklam",
+        "Pola struktur Krebs & Holley",
+    ),
+    "en": (
+        "1 = not at all true of me yet · 5 = very true of me",
+        "choose its stage, then answer only that stage's question and the transition questions"
+        " towards the next stage",
+        "Anklam's development model",
+        "Krebs & Holley's structure pattern",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_lessons_home_describes_the_shortened_path_truthfully(language: str) -> None:
+    """Issue 13 item 6: where the case stands now, then only that stage's questions and the
+    transition to the next; the scale as worded; the two stage models named apart."""
+    convo = Lesson()
+    convo.onboard(language=language)
+    convo.press("m:bab5")
+    page = convo.last[-1].plain
+    for part in HOME_FLOW[language]:
+        assert part in page, part
+    assert "melalui tahap Purpose" not in page and "through the stages Purpose" not in page
+
+
 def test_the_self_assessment_scale_is_worded_as_the_brief_says() -> None:
     convo = lesson()
     walk_to(convo, "bab5.score", i=0)

@@ -188,7 +188,7 @@ async def test_every_map_can_be_picked_with_its_history_and_before_after(
 
     detail = await room.tap(coach, f"ko:p:{sari_id}", stable=True)
     assert f"ko:m:{personal_id}" in offered(room, detail)  # the other map, pickable
-    assert "punya 2 peta" in said(detail)
+    assert "memiliki 2 peta" in said(detail)
     picked = await room.tap(coach, f"ko:m:{personal_id}", stable=True)
     text = said(picked)
     assert "Riwayat pola struktur peta ini" in text

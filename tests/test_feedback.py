@@ -26,6 +26,23 @@ EMPTY = {
     "en": ["I don't know yet.", "-", "no idea", "n/a", "?", "idk, not sure"],
 }
 
+# Evasive whatever their length (issue 13 item 1): a draft unless two key points are touched.
+EVASIVE = {
+    "id": [
+        "Tidak tahu, belum baca modulnya, nanti saja saya pikirkan lagi kalau sempat ya",
+        "Maaf Pak, saya belum sempat membaca materinya, nanti saya jawab setelah acara minggu"
+        " depan di kantor bersama tim.",
+        "Belum tahu jawabannya. Nanti dulu, saya masih sibuk dengan laporan akhir tahun.",
+    ],
+    "en": [
+        "I don't know, haven't read the module yet, will think about it later",
+        "Sorry, I have not read the chapter yet; I will answer it later when I have time after"
+        " the office event.",
+        "No idea yet. Maybe later, busy with the year-end report right now.",
+    ],
+}
+SIGNS = ["-", "...", "👍", "?", "…", "👍👍👍", "?!", "— —", "🙏🏻 🙂", "!!!"]
+
 
 def _items(node: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     if "good_id" in node:
@@ -114,6 +131,49 @@ def test_an_empty_or_evasive_answer_is_a_draft_met_with_encouragement(
     assert rubric is not None
     address = text.render(locale, "feedback.address")
     assert rubric.points[0].ask[locale].replace("{sapaan}", address) in plain
+
+
+@pytest.mark.parametrize(("key", "locale"), CASES)
+def test_an_evasive_answer_of_any_length_or_only_signs_is_a_draft(key: str, locale: str) -> None:
+    for answer in [*EVASIVE[locale], *SIGNS]:
+        fb = feedback.assess(key, answer)
+        assert fb.draft, (key, answer)
+        assert not fb.covered and not fb.mixups
+    plain = text.html_to_plain(_html(locale, key, EVASIVE[locale][0]))
+    assert ("draf" if locale == "id" else "draft") in plain
+    assert "tersimpan" not in plain.casefold() and "saved" not in plain.casefold()
+    rubric = feedback.rubric_for(key)
+    assert rubric is not None
+    address = text.render(locale, "feedback.address")
+    assert rubric.points[0].ask[locale].replace("{sapaan}", address) in plain  # what to write
+
+
+def test_an_evasive_answer_that_still_touches_two_key_points_counts() -> None:
+    key = "bab2.evaluasi2"
+    two = {
+        "id": "Saya belum baca modulnya, tapi jejaring kerja itu hubungan kuat dan lemah.",
+        "en": "I haven't read the module, but a network is a set of strong and weak ties.",
+    }
+    one = {
+        "id": "Saya belum baca modulnya, nanti saja; yang saya ingat hanya kata kuat.",
+        "en": "I haven't read the module, will do it later; I only remember strong ones.",
+    }
+    for locale in LOCALES:
+        counted = feedback.assess(key, two[locale])
+        assert not counted.draft and len(counted.covered) >= 2, locale
+        kept = feedback.assess(key, one[locale])
+        assert kept.draft and not kept.covered, locale
+
+
+def test_doubt_about_something_is_an_answer_not_an_evasion() -> None:
+    """ "I don't know whether …" says what the participant is unsure of: it is an answer."""
+    for answer in (
+        "Saya tidak tahu apakah semua pihak berkomitmen pada tujuan jejaring ini.",
+        "I don't know whether every member is committed to the purpose we set.",
+        "Warga tidak tahu bahwa tujuan layanan ini tercapai; komitmen dinas masih rendah.",
+    ):
+        fb = feedback.assess("bab5.transition.purpose", answer)
+        assert not fb.draft and fb.covered, answer
 
 
 def test_matching_is_tolerant_of_affixes_synonyms_and_typos() -> None:
@@ -220,6 +280,37 @@ def test_an_evasive_evaluasi_is_kept_as_a_draft_and_counts_nothing() -> None:
     assert convo.snap.answers["bab3.evaluasi1"] == good
     assert "bab3.evaluasi1" in convo.snap.completed
     assert "tetap tersimpan" in convo.last[-1].plain
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_long_evasive_evaluasi_or_only_signs_is_a_draft_and_never_shown_as_saved(
+    locale: str,
+) -> None:
+    convo = Conversation()
+    convo.onboard(language=locale)
+    _open(convo, "bab3.evaluasi1")
+    for answer in (EVASIVE[locale][0], "...", "👍👍👍"):
+        convo.send(answer)
+        assert convo.outcome is not None
+        assert SaveAnswer("bab3.evaluasi1", answer, draft=True) in convo.outcome.effects
+        assert "bab3.evaluasi1" not in convo.snap.completed
+        assert convo.snap.state == "exercises.answer"  # the question stays open
+        plain = convo.last[-1].plain
+        assert ("draf" if locale == "id" else "draft") in plain, answer
+        assert "tersimpan" not in plain.casefold() and "saved" not in plain.casefold()
+
+
+def test_a_draft_reflection_is_not_listed_as_saved_at_the_lessons_end() -> None:
+    convo = lesson()
+    open_lesson(convo)
+    walk_to(convo, "bab2.principle", i=0)
+    convo.send(EVASIVE["id"][0])
+    assert convo.snap.state == "bab2.principle"
+    assert convo.snap.answers["bab2.similarity"] == EVASIVE["id"][0]  # kept, as a draft
+    convo.press("skip")  # the question's buttons stay valid
+    walk_to(convo, "bab2.done")
+    plain = convo.last[-1].plain
+    assert "Refleksi prinsip kesamaan" not in plain and "Tersimpan" not in plain
 
 
 def test_a_lesson_reflection_gets_feedback_and_an_evasive_one_stays_on_the_question() -> None:

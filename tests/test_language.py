@@ -41,9 +41,48 @@ def visible(source: str) -> str:
 WEB_TEXTS = Path(__file__).resolve().parent.parent / "web" / "templates" / "text"
 
 
+RUBRICS = Path(__file__).resolve().parent.parent / "coaching" / "rubrics.toml"
+
+
 def templates(locale: str) -> list[Path]:
     """The bot's templates, and the dashboard's and Mini App's texts (web/templates/text)."""
     return [*sorted((text.TEMPLATE_DIR / locale).glob("*.j2")), WEB_TEXTS / f"{locale}.j2"]
+
+
+def rubric_text(locale: str) -> str:
+    """What the feedback shows of the rubrics (coaching/rubrics.toml): each key point's label
+    and follow-up question, and the notes on mixed-up concepts; not the terms it matches."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                shown = name.startswith(("label_", "ask_", "note_")) and name.endswith(locale)
+                if isinstance(value, str) and shown:
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tomllib.loads(RUBRICS.read_text(encoding="utf-8")))
+    return "\n".join(found)
+
+
+def shown(locale: str) -> list[tuple[str, str]]:
+    """Every text the checks read: each template's visible text, and the rubrics'."""
+    return [
+        *((p.name, visible(p.read_text(encoding="utf-8"))) for p in templates(locale)),
+        (RUBRICS.name, rubric_text(locale)),
+    ]
+
+
+def test_the_checks_read_the_rubrics_too() -> None:
+    for locale in ("id", "en"):
+        body = rubric_text(locale)
+        assert "Krebs" in body and "terms_" not in body
+    assert "{sapaan}" in rubric_text("id") and "{sapaan}" not in rubric_text("en")
 
 
 def test_the_checks_read_the_dashboard_and_mini_app_texts_too() -> None:
@@ -62,13 +101,12 @@ def hits(term: str, body: str) -> list[str]:
 def test_one_term_per_concept(locale: str) -> None:
     quotes = set(glossary()["quotes"])
     found = []
-    for path in templates(locale):
-        if path.name in quotes:
+    for name_, body in shown(locale):
+        if name_ in quotes:
             continue
-        body = visible(path.read_text(encoding="utf-8"))
         for name, concept in glossary()["concept"].items():
             for term in concept[f"avoid_{locale}"]:
-                found += [(path.name, name, term, h) for h in hits(term, body)]
+                found += [(name_, name, term, h) for h in hits(term, body)]
     assert found == [], found
 
 
@@ -83,24 +121,46 @@ def test_each_concepts_term_is_the_one_the_templates_use(locale: str) -> None:
 
 def test_indonesian_is_spelled_as_eyd_spells_it() -> None:
     found = []
-    for path in templates("id"):
-        body = visible(path.read_text(encoding="utf-8"))
+    for name, body in shown("id"):
         for wrong, right in glossary()["eyd"].items():
-            found += [(path.name, wrong, right, h) for h in hits(wrong, body)]
-        found += [(path.name, "antar …", "antar…", m.group(0)) for m in _ANTAR.finditer(body)]
+            found += [(name, wrong, right, h) for h in hits(wrong, body)]
+        found += [(name, "antar …", "antar…", m.group(0)) for m in _ANTAR.finditer(body)]
     assert found == [], found
 
 
 def test_the_register_is_formal() -> None:
     found = []
-    for path in templates("id"):
-        body = visible(path.read_text(encoding="utf-8"))
+    for name, body in shown("id"):
         for casual in glossary()["register"]["avoid"]:
-            word = casual.removeprefix(", ")
-            lead = r",\s*" if casual.startswith(", ") else r"(?<![\w-])"
-            pattern = re.compile(lead + re.escape(word) + r"(?![\w-])", re.I)
-            found += [(path.name, casual, m.group(0)) for m in pattern.finditer(body)]
+            found += [(name, casual, m.group(0)) for m in casual_form(casual).finditer(body)]
+        for tag in glossary()["register"]["tags"]:
+            found += [(name, tag, m.group(0)) for m in sentence_tag(tag).finditer(body)]
     assert found == [], found
+
+
+def casual_form(casual: str) -> re.Pattern[str]:
+    word = casual.removeprefix(", ")
+    lead = r",\s*" if casual.startswith(", ") else r"(?<![\w-])"
+    return re.compile(lead + re.escape(word).replace(r"\ ", r"\s+") + r"(?![\w-])", re.I)
+
+
+def sentence_tag(tag: str) -> re.Pattern[str]:
+    """A spoken tag closing a sentence: "… kelas berikut ya." (not "Ya, hapus")."""
+    return re.compile(r"(?<=\w)\s+" + re.escape(tag) + r"\s*[.!?]", re.I)
+
+
+def test_the_register_check_finds_the_casual_forms_fixed_in_issue_13() -> None:
+    casual = (
+        "Pelan-pelan, ya. Kita selesaikan pendaftaran dulu, ya. Tidak usah. Kalau sempat, "
+        "nggak apa-apa aja. Saya tunggu kabarnya di kelas berikut ya. Peta ini belum punya aktor."
+    )
+    caught = {c for c in glossary()["register"]["avoid"] if casual_form(c).search(casual)}
+    caught |= {t for t in glossary()["register"]["tags"] if sentence_tag(t).search(casual)}
+    assert {", ya", "dulu, ya", "pelan-pelan", "tidak usah", "kalau", "nggak", "aja"} <= caught
+    assert {"punya", "dulu", "ya"} <= caught
+    formal = "Ya, hapus semuanya. Jika sempat, tambahkan aktor terlebih dahulu. Memiliki data."
+    assert not [c for c in glossary()["register"]["avoid"] if casual_form(c).search(formal)]
+    assert not [t for t in glossary()["register"]["tags"] if sentence_tag(t).search(formal)]
 
 
 def test_the_checks_see_what_a_template_shows_and_only_that() -> None:
@@ -134,9 +194,8 @@ def test_english_examples_use_english_words_and_read_naturally() -> None:
     """An English user types strong/weak (the parser takes both languages): the English
     examples teach the English words; the CSV help may name the Indonesian ones beside them."""
     found = []
-    for path in templates("en"):
-        body = visible(path.read_text(encoding="utf-8"))
-        if path.name != "csv.j2":
-            found += [(path.name, w, h) for w in ("kuat", "lemah") for h in hits(w, body)]
-        found += [(path.name, p, h) for p in LITERAL_EN for h in hits(p, body)]
+    for name, body in shown("en"):
+        if name != "csv.j2":
+            found += [(name, w, h) for w in ("kuat", "lemah") for h in hits(w, body)]
+        found += [(name, p, h) for p in LITERAL_EN for h in hits(p, body)]
     assert found == [], found

@@ -267,7 +267,7 @@ def on_answer(snap: Snapshot, event: Event) -> Outcome:
 
 @STEPS.prompt(Step.DONE)
 def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
-    saved = [key for key in _stored_keys() if snap.answers.get(key)]
+    saved = [key for key in _stored_keys() if lesson.kept_in_full(snap, key)]
     done, total = lesson.progress(snap, MODULE)
     skipped = [key for key in LATIHAN if key not in snap.completed]
     context = {"saved": saved, "done": done, "total": total, "skipped": skipped}

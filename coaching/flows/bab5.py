@@ -296,7 +296,9 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
     now = chosen_stage(snap)
     asked = transition(now) if now is not None else {}
     answered = sum(
-        1 for aspect in asked if snap.answers.get(stage_key(now or 0, ASPECTS.index(aspect)))
+        1
+        for aspect in asked
+        if lesson.kept_in_full(snap, stage_key(now or 0, ASPECTS.index(aspect)))
     )
     context = {
         "case": _case_text(snap),
@@ -304,7 +306,7 @@ def ask_done(snap: Snapshot) -> tuple[Reply, ...]:
         "stages": answered,
         "questions": len(asked),
         "assessed": bool(snap.answers.get(SELFCHECK)),
-        "latihan": bool(snap.answers.get(LATIHAN)),
+        "latihan": lesson.kept_in_full(snap, LATIHAN),
         "done": done,
         "total": total,
     }

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from coaching import feedback
-from coaching.curriculum import MODULES_BY_KEY
+from coaching.curriculum import EXERCISES, MODULES_BY_KEY
 from coaching.flows.common import go, note, stay
 from coaching.flows.states import ExercisesStep, MenuStep
 from coaching.flows.steps import StepFlow
@@ -180,6 +180,18 @@ def answered(
             snap.state, snap.data, effects, (result.reply,), changed=False, reprompt=False
         )
     return move(result.reply, effects)
+
+
+def kept_in_full(snap: Snapshot, key: str) -> bool:
+    """An answer stored and not a draft: a Latihan or Evaluasi counted as done, a reflection
+    that is not empty or evasive (coaching/feedback.py). A draft is kept but never shown as
+    saved."""
+    answer = snap.answers.get(key)
+    if not answer:
+        return False
+    if key in EXERCISES:
+        return key in snap.completed
+    return not feedback.is_draft(key, answer)
 
 
 def excerpt(answer: str | None, limit: int = EXCERPT) -> str | None:
