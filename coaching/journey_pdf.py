@@ -190,7 +190,7 @@ def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
     answers = []
     for a in data.get("answers") or []:
         key = str(a.get("exercise") or "")
-        if key.endswith(".resume"):
+        if key.endswith(".resume") or key.startswith("profile."):  # bookmarks, the form
             continue
         title, _ = labels.exercise(key)
         words = " ".join(str(a.get("text") or "").split())
