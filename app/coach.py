@@ -28,6 +28,7 @@ from storage import (
     coach_views,
     cohorts,
     outbox_queue,
+    participants,
     privacy,
     reminders,
 )
@@ -147,7 +148,8 @@ def reply_as_coach(
     result = answer_notes.reply_as_coach(session, coach_id, answer_id, reply, now, review=review)
     if reply and result.chat_id is not None and result.participant_id is not None:
         said = replies.from_coach(answer_id, result.key or "", reply)
-        queued = payloads.payloads(result.locale, [said])
+        you = participants.address_form(session, result.participant_id)
+        queued = payloads.payloads(result.locale, [said], you=you)
         outbox_queue.enqueue(session, result.participant_id, channel, result.chat_id, queued, now)
     return result
 

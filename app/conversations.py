@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import coach
 from app.dashboard import DashboardLinks
-from coaching import analysed, engine, payloads, text, unloaded
+from coaching import address, analysed, engine, payloads, text, unloaded
 from coaching.effects import AFTER_COMMIT
 from coaching.flows import coach as coach_flow
 from coaching.model import (
@@ -340,13 +340,14 @@ def _decide(
         snap = dataclasses.replace(snap, analyses={w: _analysis(w) for w in wanted})
     outcome = engine.handle(snap, event)
     after = outcome.after or engine.apply(snap, outcome)  # applied once, by the engine
-    replies = payloads.payloads(after.locale, outcome.replies)
+    you = address.form(after)  # Bapak, Ibu or Anda: as the participant chose to be addressed
+    replies = payloads.payloads(after.locale, outcome.replies, you=you)
     if pressed_message_id is None:  # no message to edit: a summary of it has nowhere to go
         replies = [payload for payload in replies if not payload.get("summary")]
     for payload in replies:
         if payload.pop("edit", False) and pressed_message_id is not None:
             payload["edit_message_id"] = pressed_message_id
-    toast = text.render(after.locale, outcome.toast) if outcome.toast else None
+    toast = text.render(after.locale, outcome.toast, you=you) if outcome.toast else None
     return outcome, after, replies, toast
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coaching import payloads, schedule, text
 from coaching.model import Waiting
 from coaching.nudges import compose, follow_up_of, kltb_follow_up_of
+from storage import participants
 from storage import reminders as store
 from storage.db import Database
 from storage.logs import pseudonym
@@ -204,7 +205,9 @@ class ReminderDispatcher:
             store.schedule_routine(session, participant, now)
         if reply is None:
             return None, None
-        payload = payloads.nudge(text.normalise_locale(participant.language), reply, reminder.id)
+        locale = text.normalise_locale(participant.language)
+        you = participants.address_form(session, participant.id)
+        payload = payloads.nudge(locale, reply, reminder.id, you=you)
         if (step := kltb_follow_up_of(reply)) is not None:
             # Asked once per date, in the transaction that queues the nudge: a redelivered or
             # retried claim finds it asked already.

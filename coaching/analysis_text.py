@@ -86,14 +86,17 @@ class MapDiff:
         )
 
 
-def analysis_reply(analysis: Analysis, *, locale: str, limit: int = _LIMITS[0]) -> str:
-    """The coach-like reply about ``analysis`` in ``locale`` (Telegram HTML, ≤ 4,096 chars)."""
+def analysis_reply(
+    analysis: Analysis, *, locale: str, limit: int = _LIMITS[0], you: str | None = None
+) -> str:
+    """The coach-like reply about ``analysis`` in ``locale`` (Telegram HTML, ≤ 4,096 chars);
+    ``you``: the reader's chosen form of address (``text.render``), None for a coach."""
     text = ""
     for cut in [limit, *(x for x in _LIMITS if x < limit)]:
-        text = render(locale, "analysis.reply", **_reply_context(analysis, cut))
+        text = render(locale, "analysis.reply", you=you, **_reply_context(analysis, cut))
         if visible_length(text) <= TELEGRAM_TEXT_MAX:
             return text
-    return render(locale, "analysis.reply_short", **_reply_context(analysis, 1))
+    return render(locale, "analysis.reply_short", you=you, **_reply_context(analysis, 1))
 
 
 def diff_text(previous_json: Mapping[str, Any] | None, current: Analysis) -> MapDiff:
@@ -143,11 +146,14 @@ def diff_text(previous_json: Mapping[str, Any] | None, current: Analysis) -> Map
     )
 
 
-def diff_reply(diff: MapDiff, *, locale: str, limit: int = _LIMITS[0]) -> str:
+def diff_reply(
+    diff: MapDiff, *, locale: str, limit: int = _LIMITS[0], you: str | None = None
+) -> str:
     """ "What changed since last time" as Telegram HTML."""
     return render(
         locale,
         "analysis.diff",
+        you=you,
         diff=diff,
         new_actors=_short(diff.new_actors),
         removed_actors=_short(diff.removed_actors),
@@ -157,9 +163,9 @@ def diff_reply(diff: MapDiff, *, locale: str, limit: int = _LIMITS[0]) -> str:
     )
 
 
-def error_text(error: GraphError, *, locale: str) -> str:
+def error_text(error: GraphError, *, locale: str, you: str | None = None) -> str:
     """The message for a map or CSV error (its ``key`` and ``context``)."""
-    return render(locale, error.key, **error.context)
+    return render(locale, error.key, you=you, **error.context)
 
 
 # ---------------------------------------------------------------------------- helpers

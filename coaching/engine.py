@@ -15,7 +15,7 @@ import dataclasses
 from typing import Any
 
 from coaching import analysed, navigation, progress, text, typed
-from coaching.address import salutation
+from coaching.address import form, salutation
 from coaching.effects import apply
 from coaching.flows import REGISTRY
 from coaching.flows import coach as coach_flow
@@ -225,8 +225,9 @@ def _summarised(
     for asked in flow.prompt(snap):
         option = next((o for o in asked.flat_options() if o.value == event.choice), None)
         if option is not None:
-            question = text.first_line(snap.locale, asked.key, **asked.context)
-            answer = text.button_label(snap.locale, option.label, **option.context)
+            you = form(snap)
+            question = text.first_line(snap.locale, asked.key, you=you, **asked.context)
+            answer = text.button_label(snap.locale, option.label, you=you, **option.context)
             summary = Reply("common.answered", {"question": question, "answer": answer}, edit=True)
             return dataclasses.replace(outcome, replies=(summary, *outcome.replies))
     return outcome

@@ -20,7 +20,7 @@ import matplotlib
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from coaching import text
+from coaching import address, text
 from coaching.analysis import GraphError, Tie, analyse, build_graph
 from coaching.mapimage import render_map_png
 from coaching.tables import Labels
@@ -48,8 +48,18 @@ def printable(value: Any) -> str:
     return " ".join(cleaned.split())
 
 
-def _plain(locale: str, key: str, /, **context: Any) -> str:
-    return printable(text.html_to_plain(text.render(locale, key, **context)))
+def _plain(locale: str, key: str, /, *, you: str | None = None, **context: Any) -> str:
+    return printable(text.html_to_plain(text.render(locale, key, you=you, **context)))
+
+
+def chosen_form(data: Mapping[str, Any]) -> str | None:
+    """The form of address the participant chose, from their export's answers (the row
+    ``profile.address``): the page says "Bapak" or "Ibu" where it says "you" as the chat
+    does. None (so "Anda") when not chosen or left out of the data (a coach's copy)."""
+    for answer in data.get("answers") or ():
+        if answer.get("exercise") == address.ANSWER_KEY and answer.get("text") in address.FORMS:
+            return str(answer["text"])
+    return None
 
 
 def best_map(maps: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -62,7 +72,7 @@ def best_map(maps: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     return max(drawn, key=lambda m: str(m.get("updated_at") or ""), default=None)
 
 
-def map_heading(shown: Mapping[str, Any], locale: str) -> str:
+def map_heading(shown: Mapping[str, Any], locale: str, *, you: str | None = None) -> str:
     """The shown map's title and size, counted as everywhere else (the export's ``counts``,
     :meth:`coaching.network.MapView.counts`: with the participant, and stated as such
     without)."""
@@ -73,7 +83,7 @@ def map_heading(shown: Mapping[str, Any], locale: str) -> str:
     if not isinstance(counts, Mapping):  # an export written before counts were: the lists
         counts = {"actors": len(shown.get("actors") or []), "ties": len(shown.get("ties") or [])}
     size = {"ego": False, "actors_without_ego": 0, "ties_without_ego": 0, **counts}
-    return _plain(labels.locale, "exports.journey_map", title=title, size=size)
+    return _plain(labels.locale, "exports.journey_map", you=you, title=title, size=size)
 
 
 def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
@@ -121,7 +131,7 @@ def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
     if shown is None:
         line(_plain(locale, "exports.journey_no_map"))
     else:
-        heading(map_heading(shown, locale), 11)
+        heading(map_heading(shown, locale, you=chosen_form(data)), 11)
         ego = next((a["name"] for a in shown.get("actors") or [] if a.get("is_ego")), None)
         edges = [
             Tie(t["source"], t["target"], t.get("strength"), t.get("direction") or "both")
@@ -180,7 +190,7 @@ def journey_pdf(data: Mapping[str, Any], locale: str) -> bytes:
     answers = []
     for a in data.get("answers") or []:
         key = str(a.get("exercise") or "")
-        if key.endswith(".resume"):
+        if key.endswith(".resume") or key.startswith("profile."):  # bookmarks, the form
             continue
         title, _ = labels.exercise(key)
         words = " ".join(str(a.get("text") or "").split())

@@ -16,13 +16,15 @@ from coaching.model import Option, Reply
 Payload = dict[str, Any]
 
 
-def buttons(locale: str, options: Sequence[Sequence[Option]]) -> list[list[dict[str, str]]]:
+def buttons(
+    locale: str, options: Sequence[Sequence[Option]], *, you: str | None = None
+) -> list[list[dict[str, str]]]:
     """Rows of ``{"label", "value"}`` (and ``web_app``, a Mini App's address, when it has one):
     each label plain, one line and capped (``button_label``)."""
     return [
         [
             {
-                "label": text.button_label(locale, o.label, **o.context),
+                "label": text.button_label(locale, o.label, you=you, **o.context),
                 "value": o.value,
                 **({"web_app": o.web_app} if o.web_app else {}),
             }
@@ -32,8 +34,10 @@ def buttons(locale: str, options: Sequence[Sequence[Option]]) -> list[list[dict[
     ]
 
 
-def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
-    """Replies as payloads, in order.
+def payloads(locale: str, replies: Sequence[Reply], *, you: str | None = None) -> list[Payload]:
+    """Replies as payloads, in order, for a reader who reads ``locale`` and chose the form of
+    address ``you`` (``address.form``; None for a coach or someone not yet asked): what
+    ``{{ Anda }}`` says in every text and button.
 
     A reply without buttons is merged into the next one ("Saved." + the next question), so a
     participant gets one message per step and the chat stays within Telegram's pace.
@@ -42,7 +46,7 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
     summaries: list[Payload] = []
     pending = ""
     for index, reply in enumerate(replies):
-        html = text.render(locale, reply.key, **reply.context)
+        html = text.render(locale, reply.key, you=you, **reply.context)
         if not html.strip() and reply.attachment is None and not reply.options:
             continue  # a message with nothing to say (e.g. "0 ties saved") is not sent
         if reply.attachment is not None and pending:  # a picture stands on its own
@@ -58,7 +62,7 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
             pending = html
             continue
         pending = ""
-        rows = buttons(locale, reply.options)
+        rows = buttons(locale, reply.options, you=you)
         if reply.attachment is not None:  # a picture: the text is its caption
             caption = text.split_message(html, limit=text.CAPTION_MAX)
             out.append({"text": caption[0], "buttons": rows, "attachment": dict(reply.attachment)})
@@ -75,13 +79,14 @@ def payloads(locale: str, replies: Sequence[Reply]) -> list[Payload]:
     return out + summaries
 
 
-def nudge(locale: str, reply: Reply, reminder_id: int) -> Payload:
-    """A reminder's nudge: one message, stable buttons (seq 0), its reminder's id."""
-    html = text.render(locale, reply.key, **reply.context)
+def nudge(locale: str, reply: Reply, reminder_id: int, *, you: str | None = None) -> Payload:
+    """A reminder's nudge: one message, stable buttons (seq 0), its reminder's id; ``you`` as
+    for :func:`payloads`."""
+    html = text.render(locale, reply.key, you=you, **reply.context)
     # Short by construction (names ≤ 80, notes cut to 120): one message carries the buttons.
     return {
         "text": text.split_message(html)[0],
-        "buttons": buttons(locale, reply.options),
+        "buttons": buttons(locale, reply.options, you=you),
         "seq": 0,
         "reminder_id": reminder_id,
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -68,7 +69,7 @@ def render_scores_png(scores: Mapping[str, int], *, locale: str, weak: Iterable[
     ax.set_ylim(rows, 0.0)  # rows counted downwards, as the picture is read
     ax.set_axis_off()
 
-    def say(key: str, **context: object) -> str:
+    def say(key: str, **context: Any) -> str:
         return html_to_plain(render(locale, f"bab5.{key}", **context)).strip()
 
     y = 0.75

@@ -33,8 +33,26 @@ class MissingText(LookupError):
     """A message key has no template in the requested locale."""
 
 
+# How an Indonesian text says "you" to the participant: ``{{ Anda }}`` in templates/id, from
+# the form of address they chose (coaching/address.py). "Bapak" and "Ibu" are capitalised
+# mid-sentence as "Anda" is; by name, or not chosen yet, it stays "Anda".
+YOU_WORDS: dict[str | None, str] = {"bapak": "Bapak", "ibu": "Ibu"}
+YOU_DEFAULT = "Anda"
+
+
+def you_word(form: str | None) -> str:
+    """The word ``{{ Anda }}`` renders as for a participant who chose ``form``.
+
+    >>> you_word("ibu"), you_word("name"), you_word(None)
+    ('Ibu', 'Anda', 'Anda')
+    """
+    return YOU_WORDS.get(form, YOU_DEFAULT)
+
+
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(you: str = YOU_DEFAULT) -> jinja2.Environment:
+    """One environment per word for "you": a global reaches every template, the ones a
+    template imports included, and each environment caches its own compiled templates."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
@@ -45,13 +63,14 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["bar"] = progress_bar
     env.filters["many"] = many
+    env.globals["Anda"] = you
     return env
 
 
 @cache
-def _module(locale: str, group: str) -> Any:
+def _module(locale: str, group: str, you: str = YOU_DEFAULT) -> Any:
     try:
-        return _environment().get_template(f"{locale}/{group}.j2").module
+        return _environment(you).get_template(f"{locale}/{group}.j2").module
     except jinja2.TemplateNotFound as exc:
         raise MissingText(f"{locale}/{group}.j2") from exc
 
@@ -68,19 +87,23 @@ def has_text(locale: str, key: str) -> bool:
         return False
 
 
-def render(locale: str, key: str, /, **context: Any) -> str:
-    """Render message ``key`` in ``locale`` as Telegram HTML, trimmed of outer blank lines."""
+def render(locale: str, key: str, /, *, you: str | None = None, **context: Any) -> str:
+    """Render message ``key`` in ``locale`` as Telegram HTML, trimmed of outer blank lines.
+
+    ``you``: the participant's chosen form of address (``address.form``), which ``{{ Anda }}``
+    says; None (unknown, or a text for a coach) keeps "Anda".
+    """
     group, _, name = key.partition(".")
-    macro = getattr(_module(normalise_locale(locale), group), name, None)
+    macro = getattr(_module(normalise_locale(locale), group, you_word(you)), name, None)
     if not callable(macro):
         raise MissingText(f"{locale}:{key}")
     return _tidy(str(macro(**context)))
 
 
-def template_value(locale: str, group: str, name: str) -> Any:
+def template_value(locale: str, group: str, name: str, *, you: str | None = None) -> Any:
     """A table a template file defines at its top (``{% set NAME = {...} %}``): labels that
     exports look up per cell, too many to render a macro for each."""
-    found = getattr(_module(normalise_locale(locale), group), name, None)
+    found = getattr(_module(normalise_locale(locale), group, you_word(you)), name, None)
     if found is None or callable(found):
         raise MissingText(f"{locale}:{group}.{name}")
     return found
@@ -162,16 +185,18 @@ def split_message(html_text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
 BUTTON_LABEL_MAX = 60
 
 
-def first_line(locale: str, key: str, /, limit: int = 80, **context: object) -> str:
+def first_line(
+    locale: str, key: str, /, limit: int = 80, *, you: str | None = None, **context: object
+) -> str:
     """A message's first line of text, plain, cut to ``limit`` characters (a summary's)."""
-    plain = html_to_plain(render(locale, key, **context))
+    plain = html_to_plain(render(locale, key, you=you, **context))
     line = next((part.strip() for part in plain.splitlines() if part.strip()), "")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def button_label(locale: str, key: str, /, **context: object) -> str:
+def button_label(locale: str, key: str, /, *, you: str | None = None, **context: object) -> str:
     """A button's text: plain, one line, short enough to read on a phone (:func:`shorten`)."""
-    return shorten(" ".join(html_to_plain(render(locale, key, **context)).split()))
+    return shorten(" ".join(html_to_plain(render(locale, key, you=you, **context)).split()))
 
 
 # What a cut label does not end with before its "…": a separator or punctuation left dangling.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from coaching import names, navigation, text
+from coaching.address import form
 from coaching.flows.base import Flow
 from coaching.model import Event, EventKind, Option, Outcome, Reply, Snapshot
 from coaching.validate import is_number, normalise
@@ -48,7 +49,7 @@ def _options(snap: Snapshot, flow: Flow) -> list[Option]:
 
 
 def _label(snap: Snapshot, option: Option) -> str:
-    return text.button_label(snap.locale, option.label, **option.context)
+    return text.button_label(snap.locale, option.label, you=form(snap), **option.context)
 
 
 def find(snap: Snapshot, event: Event, flow: Flow) -> Event | Outcome:

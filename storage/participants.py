@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coaching import text, unloaded
+from coaching import address, text, unloaded
 from coaching.curriculum import EXERCISES
 from coaching.model import (
     DEFAULT_QUIET_END,
@@ -356,3 +356,15 @@ def queue(
     return outbox_queue.enqueue(
         session, participant.id, who.channel, who.chat_id, messages, now, claim_as=claim_as
     )
+
+
+def address_form(session: Session, participant_id: int) -> str | None:
+    """The form of address the participant chose in onboarding or with ``/sapaan`` (the
+    answer row ``profile.address``): what ``{{ Anda }}`` says in a text rendered for them
+    outside their own conversation (a nudge, a coach's reply). None if not chosen."""
+    chosen = session.execute(
+        select(Answer.text).where(
+            Answer.participant_id == participant_id, Answer.exercise_key == address.ANSWER_KEY
+        )
+    ).scalar_one_or_none()
+    return chosen if chosen in address.FORMS else None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from coaching import engine, navigation, text
+from coaching import address, engine, navigation, text
 from coaching.model import Event, EventKind, Outcome, Profile, Reply, Snapshot
 from tools.seeding import transaction as transaction  # the one definition, shared with bench
 
@@ -64,7 +64,8 @@ class Conversation:
             event = Event.of_text(event)
         self.outcome = engine.handle(self.snap, event)
         self.snap = engine.apply(self.snap, self.outcome)
-        shown = [said(self.snap.locale, r) for r in self.outcome.replies]
+        you = address.form(self.snap)  # as app/conversations.py renders them: Bapak, Ibu, Anda
+        shown = [said(self.snap.locale, r, you=you) for r in self.outcome.replies]
         # A finished step's summary edits the message that asked; what is said anew follows.
         self.summaries = [s for s in shown if s.key == "common.answered"]
         self.last = [s for s in shown if s.key != "common.answered"]
@@ -90,10 +91,10 @@ class Conversation:
         assert self.snap.state == "menu.main"
 
 
-def said(locale: str, reply: Reply) -> Said:
-    html = text.render(locale, reply.key, **reply.context)
+def said(locale: str, reply: Reply, *, you: str | None = None) -> Said:
+    html = text.render(locale, reply.key, you=you, **reply.context)
     buttons = [
-        (place_value(o.value), text.button_label(locale, o.label, **o.context))
+        (place_value(o.value), text.button_label(locale, o.label, you=you, **o.context))
         for o in reply.flat_options()
     ]
     return Said(reply.key, html, buttons, [o.value for o in reply.flat_options()])

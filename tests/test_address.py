@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
-from coaching import feedback
+import pytest
+from sqlalchemy import select
+
+from coaching import feedback, payloads, text
 from coaching.address import salutation, short_name
-from tests.support import Conversation, said
+from coaching.journey_pdf import chosen_form, map_heading
+from coaching.model import Waiting
+from coaching.nudges import compose
+from storage import participants
+from storage.db import Database
+from storage.exports import participant_data
+from storage.models import OutboxMessage, Participant
+from tests.support import NOW, Conversation, Said, said, transaction
+from tests.test_language import glossary, visible
+from tests.test_reminders_storage import (
+    MONDAY_8_WIB,
+    Clock,
+    current_seq,
+    dispatcher,
+    nudges,
+)
+from tests.test_reminders_storage import event as reminder_event
 
 
 def to_unit(name: str, language: str = "id") -> Conversation:
@@ -157,3 +177,176 @@ def test_sapaan_waits_for_onboarding() -> None:
     convo = to_unit("Sari Dewi")
     convo.send("/sapaan")
     assert convo.snap.state == "onboarding.unit"
+
+
+# --- {{ Anda }}: the texts say Bapak, Ibu or Anda as the participant chose ------------------------
+
+
+def _everything(said_now: list[Said]) -> str:
+    return "\n".join(
+        [s.plain for s in said_now] + [label for s in said_now for _, label in s.buttons]
+    )
+
+
+@pytest.mark.parametrize(("chosen", "word"), [("ibu", "Ibu"), ("bapak", "Bapak"), ("name", "Anda")])
+def test_a_lesson_the_menu_and_help_say_what_the_participant_chose(chosen: str, word: str) -> None:
+    convo = onboarded(chosen=chosen)
+    lesson = _everything(convo.press("m:bab2"))  # Bab II's lesson screen
+    assert convo.snap.state.startswith("bab2."), convo.snap.state
+    assert f"refleksi {word} (Latihan II.1 dan II.2)" in lesson, lesson
+    convo.send("/menu")
+    typed = _everything(convo.send("Pak Budi; Bappeda; kuat"))  # at the menu, before any map
+    assert convo.snap.state == "menu.new_map"
+    assert f"{word} belum memiliki peta jejaring" in typed
+    assert f"peta jejaring personal</b> {word}" in convo.last[0].html
+    helped = _everything(convo.send("/bantuan"))
+    assert f"menu utama dan kemajuan {word}" in helped
+    convo.send("/menu")
+    made = _everything(convo.press("net"))
+    assert f"{word} sendiri ada di tengahnya" in made
+    if word != "Anda":
+        assert "Anda" not in lesson + typed + helped + made
+
+
+def test_a_draft_answers_feedback_says_ibu_in_the_conversation() -> None:
+    convo = onboarded(chosen="ibu")
+    convo.press("x:bab2.latihan1")
+    answered = _everything(convo.send("Saya punya teman seangkatan di Bappeda."))
+    assert "Ibu" in answered and "Anda" not in answered, answered
+
+
+def test_english_says_you_whatever_the_form() -> None:
+    convo = onboarded("Budi Santoso", "en", chosen="bapak")
+    convo.press("m:bab2")
+    assert "your reflection" in convo.last[0].plain.lower() or "you" in convo.last[0].plain
+    assert "Bapak" not in convo.last[0].plain and "Anda" not in convo.last[0].plain
+
+
+def test_a_nudge_says_ibu_and_keeps_a_name_inert() -> None:
+    reply = compose(5, Waiting(), name="<b>Sari</b> & co", zone=None)
+    assert reply is not None
+    ibu = payloads.nudge("id", reply, 5, you="ibu")["text"]
+    assert "menunggu Ibu" in ibu and "Anda" not in ibu
+    assert "&lt;b&gt;Sari&lt;/b&gt; &amp; co" in ibu and "<b>Sari</b>" not in ibu
+    assert "menunggu Anda" in payloads.nudge("id", reply, 5, you="name")["text"]
+    assert "menunggu Anda" in payloads.nudge("id", reply, 5)["text"]  # not chosen yet
+    coach = compose(5, Waiting(), name=None, zone=None, coach=True, message="<i>Ayo</i>")
+    assert coach is not None
+    said_by_coach = payloads.nudge("id", coach, 5, you="bapak")["text"]
+    assert "coach Bapak" in said_by_coach and "&lt;i&gt;Ayo&lt;/i&gt;" in said_by_coach
+
+
+def test_a_name_with_markup_stays_text_beside_ibu() -> None:
+    html = text.render("id", "onboarding.ask_unit", you="ibu", name="<b>Ibu Sari</b>")
+    assert "mana Ibu bertugas" in html and "&lt;b&gt;Ibu Sari&lt;/b&gt;" in html
+    assert "<b>Ibu Sari</b>" not in html
+
+
+def test_the_journey_pdfs_map_heading_says_ibu() -> None:
+    shown = {
+        "kind": "personal",
+        "title": "",
+        "counts": {
+            "actors": 3,
+            "ties": 2,
+            "ego": True,
+            "actors_without_ego": 2,
+            "ties_without_ego": 1,
+        },
+    }
+    data = {"answers": [{"exercise": "profile.address", "text": "ibu"}], "maps": [shown]}
+    assert chosen_form(data) == "ibu"
+    assert chosen_form({"answers": [{"exercise": "profile.address", "text": "tuan"}]}) is None
+    assert chosen_form({}) is None  # a coach's copy leaves profile.* out: Anda
+    heading = map_heading(shown, "id", you=chosen_form(data))
+    assert heading.endswith("(termasuk Ibu; tanpa Ibu: 2 aktor, 1 hubungan)"), heading
+    assert "termasuk Anda" in map_heading(shown, "id")
+    assert "you included" in map_heading(shown, "en", you="ibu")
+
+
+async def test_the_app_renders_the_chosen_form_in_chat_and_in_a_nudge(db: Database) -> None:
+    """Through storage: the conversation's outbox, a routine nudge and the export's PDF data."""
+    steps: list[tuple[str, bool]] = [
+        ("/start", False),
+        ("agree", True),
+        ("lang:id", True),
+        ("Dr. Sari Dewi, M.Si.", False),
+        ("addr:ibu", True),
+        ("Bappeda Kabupaten Karawang", False),
+        ("WIB", True),
+        ("daily", True),
+    ]
+    for number, (step, pressed) in enumerate(steps, start=1):
+        seq = await current_seq(db) if pressed else None
+        await reminder_event(db, step, number, seq=seq)
+    helped = await reminder_event(db, "/bantuan", 20)
+    with transaction(db) as session:
+        shown = [session.get(OutboxMessage, i) for i in helped.outbox_ids]
+        body = "\n".join(m.payload["text"] for m in shown if m is not None)
+        assert "menu utama dan kemajuan Ibu" in body and "Anda" not in body
+    dispatch, _ = dispatcher(db, Clock(MONDAY_8_WIB))
+    assert await dispatch.drain() == 1
+    (message,) = await nudges(db)
+    assert "menunggu Ibu" in message.payload["text"], message.payload["text"]
+    assert "Anda" not in message.payload["text"]
+    with transaction(db) as session:
+        pid = session.execute(select(Participant.id)).scalar_one()
+        assert participants.address_form(session, pid) == "ibu"
+        assert chosen_form(participant_data(session, pid, NOW)) == "ibu"
+
+
+# --- the templates: no bare "Anda" outside the glossary's keep_bare ------------------------------
+
+_MACRO = re.compile(r"{%-?\s*macro\s+(\w+)")
+_ANDA = re.compile(r"(?<![\w-])anda(?![\w-])", re.I)
+
+
+def _bare_anda(path: Path) -> list[str]:
+    """``file.j2:macro`` of each visible "Anda" in a template (``file.j2:-`` before its first
+    macro), read as tests/test_language.py reads visible text: tags and comments left out."""
+    source = path.read_text(encoding="utf-8")
+    starts = [(m.start(), m.group(1)) for m in _MACRO.finditer(source)]
+    chunks = [(0, "-"), *starts]
+    found = []
+    for (start, name), (end, _) in zip(chunks, [*chunks[1:], (len(source), "")], strict=True):
+        found += [f"{path.name}:{name}" for _ in _ANDA.finditer(visible(source[start:end]))]
+    return found
+
+
+def test_every_anda_in_the_indonesian_templates_is_the_participants_address() -> None:
+    keep = set(glossary()["address"]["keep_bare"])
+    bare = [
+        where
+        for path in sorted((text.TEMPLATE_DIR / "id").glob("*.j2"))
+        for where in _bare_anda(path)
+        if where not in keep and where.split(":", 1)[0] not in keep
+    ]
+    assert bare == [], bare
+
+
+def test_keep_bare_names_only_places_that_say_anda() -> None:
+    """An entry of keep_bare that no longer holds a bare "Anda" is stale: drop it."""
+    found = {
+        where
+        for path in sorted((text.TEMPLATE_DIR / "id").glob("*.j2"))
+        for where in _bare_anda(path)
+    }
+    files = {where.split(":", 1)[0] for where in found}
+    for entry in glossary()["address"]["keep_bare"]:
+        assert entry in found or (":" not in entry and entry in files), entry
+
+
+def test_the_check_sees_a_bare_anda_and_not_a_tag(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.j2"
+    sample.write_text(
+        '{# Anda in a comment #}{% set T = {"k": "Kasus " ~ Anda} %}\n'
+        "{% macro a() %}Jejaring {{ Anda }}.{% endmacro %}\n"
+        '{% macro b() %}Jejaring anda{{ " tanpa Anda" if x }}.{% endmacro %}\n',
+        encoding="utf-8",
+    )
+    assert _bare_anda(sample) == ["sample.j2:b", "sample.j2:b"]
+
+
+def test_english_templates_say_you() -> None:
+    for path in sorted((text.TEMPLATE_DIR / "en").glob("*.j2")):
+        assert "{{ Anda }}" not in path.read_text(encoding="utf-8"), path.name

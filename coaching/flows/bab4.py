@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from coaching import analysed, feedback, text
+from coaching.address import form
 from coaching.analysis import Analysis
 from coaching.analysis_text import advice_stage, analysis_reply
 from coaching.flows import picker, typedday
@@ -208,7 +209,7 @@ def on_ties(snap: Snapshot, event: Event) -> Outcome:
     effects: list[Any] = [SaveAnswer("bab4.latihan3", summary)]
     result = _analysis(snap, view)
     if result is not None:
-        html = Markup(analysis_reply(result, locale=snap.locale))
+        html = Markup(analysis_reply(result, locale=snap.locale, you=form(snap)))
         replies.append(Reply("network.html", {"html": html}))
         effects.append(SaveAnalysis(view.id or 0, result.to_json_dict(), result.stage.key))
     return go(Step.ANALYSIS, *replies, effects=tuple(effects))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 from coaching._font_widths import BOLD, REGULAR
 from coaching.layout.scene import LINE_HEIGHT, Box, TextBlock
@@ -91,5 +92,5 @@ class _Text:
     def __init__(self, locale: str) -> None:
         self.locale = locale
 
-    def __call__(self, key: str, **context: object) -> str:
+    def __call__(self, key: str, **context: Any) -> str:
         return html_to_plain(render(self.locale, f"mapimage.{key}", **context)).strip()

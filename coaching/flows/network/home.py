@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
+from coaching.address import form
 from coaching.analysis import GraphError, analyse
 from coaching.analysis_text import analysis_reply, diff_reply, diff_text, error_text
 from coaching.flows import kltb_targets, plans
@@ -222,17 +223,27 @@ def analysis(snap: Snapshot, view: MapView) -> Outcome:
         result = analyse(view.graph())
     except GraphError as error:
         return go(
-            HOME, Reply("network.html", {"html": Markup(error_text(error, locale=snap.locale))})
+            HOME,
+            Reply(
+                "network.html",
+                {"html": Markup(error_text(error, locale=snap.locale, you=form(snap)))},
+            ),
         )
     replies: list[Reply] = []
     if snap.last_analysis is not None:
         diff = diff_text(snap.last_analysis, result)
         if diff.changed:
             replies.append(
-                Reply("network.html", {"html": Markup(diff_reply(diff, locale=snap.locale))})
+                Reply(
+                    "network.html",
+                    {"html": Markup(diff_reply(diff, locale=snap.locale, you=form(snap)))},
+                )
             )
     replies.append(
-        Reply("network.html", {"html": Markup(analysis_reply(result, locale=snap.locale))})
+        Reply(
+            "network.html",
+            {"html": Markup(analysis_reply(result, locale=snap.locale, you=form(snap)))},
+        )
     )
     effects: tuple[SaveAnalysis, ...] = ()
     if view.id is not None:

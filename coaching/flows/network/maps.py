@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from coaching.address import form
 from coaching.analysis.csvio import CsvError, parse_csv
 from coaching.analysis_text import error_text
 from coaching.examples import example_keys
@@ -236,7 +237,7 @@ def document(snap: Snapshot, event: Event) -> Outcome:
         )
     plan = sent.plan if isinstance(sent.plan, ImportPlan) else plan_import(sent)
     if plan.csv_error is not None:
-        html = Markup(error_text(plan.csv_error, locale=snap.locale))
+        html = Markup(error_text(plan.csv_error, locale=snap.locale, you=form(snap)))
         return stay(snap, Reply("network.html", {"html": html}))
     if plan.problem is not None or plan.preview is None:
         return stay(snap, note(plan.problem or "network.csv_unreadable", **plan.context))
