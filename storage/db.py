@@ -13,11 +13,12 @@ import asyncio
 import functools
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session
 
 from storage.committer import Committer, T
@@ -33,6 +34,11 @@ _MIGRATION_LOCK = 7_342_001
 # only fight over the GIL (measured: 1 lane 102 updates/s, 2 lanes 97, 4 lanes 86); two keep
 # a slow job (an /analisis of a very large map) from holding up every other chat.
 POSTGRES_LANES = 2
+# A pooled PostgreSQL connection idle this long is pinged before use (a server restart, a
+# failover or an idle timeout may have closed it); a busy one is not: pinging every checkout
+# (``pool_pre_ping``) cost a round trip per transaction. One closed under a busy connection
+# fails its batch's first statement, and the committer runs that batch again on a fresh one.
+IDLE_PING = 5.0
 # What operators' DATABASE_URLs may name, and the one driver each database is used through.
 _DRIVERS = (
     ("postgres://", "postgresql+psycopg://"),
@@ -87,10 +93,12 @@ class Database:
             # One database thread writes; closing from another thread at shutdown is fine.
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            options.update(pool_size=POSTGRES_LANES, max_overflow=0, pool_pre_ping=True)
+            options.update(pool_size=POSTGRES_LANES, max_overflow=0)
         engine = create_engine(url, **options)
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
+        else:
+            _ping_when_idle(engine)
         return cls(engine)
 
     @property
@@ -170,6 +178,32 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+_IDLE_SINCE = "jejaring_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping``, but only for a connection idle ``IDLE_PING`` seconds or more."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()  # just opened: no need to ping it
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < IDLE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # SELECT 1 in autocommit: one round trip
+        except Exception as error:
+            # The pool drops this connection and checks out a fresh one (up to three tries).
+            raise exc.DisconnectionError(f"idle connection is gone: {error!r}") from error
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

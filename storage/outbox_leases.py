@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,40 +22,51 @@ from storage.db import Database
 from storage.models import OutboxMessage
 from storage.outbox_queue import HANDOFF, LAZY, LEASE, Pending
 
-# The claiming statements, built once (building them was a good part of their cost).
+# The claiming statement, built once (building it was a good part of its cost): the chat's
+# earliest unsent message (a lazy one after the rest), leased to the worker in the same
+# statement if it is due and no other worker's lease on it lives — one round trip, where a
+# SELECT and then an UPDATE took two. On PostgreSQL the subquery locks that row (``FOR UPDATE``,
+# not ``SKIP LOCKED``: skipping a row another worker holds would send the chat's next message
+# before it, out of order) and the outer conditions are checked on the locked row.
 _T = cast(Table, OutboxMessage.__table__)
-# A chat's messages still to send, oldest first.
-_UNSENT = (
-    _T.c.channel == bindparam("channel"),
-    _T.c.chat_id == bindparam("chat"),
-    _T.c.sent_at.is_(None),
-    _T.c.failed_at.is_(None),
-)
-_NEXT = (
-    select(
-        _T.c.id,
-        _T.c.chat_id,
-        _T.c.participant_id,
-        _T.c.payload,
-        _T.c.attempts,
-        _T.c.next_attempt_at,
-        _T.c.claimed_by,
-        _T.c.claimed_until,
+_EARLIEST = (
+    select(_T.c.id)
+    .where(
+        _T.c.channel == bindparam("on_channel"),
+        _T.c.chat_id == bindparam("chat"),
+        _T.c.sent_at.is_(None),
+        _T.c.failed_at.is_(None),
     )
-    .where(*_UNSENT)
     .order_by(LAZY, _T.c.id)
     .limit(1)
 )
-_NEXT_FOR_UPDATE = _NEXT.with_for_update()
-_CLAIM = (
-    update(_T)
-    .where(_T.c.id == bindparam("row"))
-    .values(
-        claimed_by=bindparam("by"),
-        claimed_until=bindparam("until"),
-        attempts=bindparam("attempts"),
+
+
+def _claim_statement(lock_row: bool) -> Any:
+    earliest = _EARLIEST.with_for_update() if lock_row else _EARLIEST
+    return (
+        update(_T)
+        .where(
+            _T.c.id == earliest.scalar_subquery(),
+            _T.c.next_attempt_at <= bindparam("now"),
+            or_(
+                _T.c.claimed_by.is_(None),
+                _T.c.claimed_by == bindparam("by"),
+                _T.c.claimed_until.is_(None),
+                _T.c.claimed_until <= bindparam("now"),
+            ),
+        )
+        .values(
+            claimed_by=bindparam("by"),
+            claimed_until=bindparam("until"),
+            attempts=_T.c.attempts + 1,
+        )
+        .returning(_T.c.id, _T.c.chat_id, _T.c.participant_id, _T.c.payload, _T.c.attempts)
     )
-)
+
+
+_CLAIM = _claim_statement(lock_row=False)
+_CLAIM_LOCKING = _claim_statement(lock_row=True)
 
 
 def claim(
@@ -63,18 +74,14 @@ def claim(
 ) -> Pending | None:
     """Lease the chat's next message to ``worker`` (one more attempt), if it is due and no other
     worker's lease on it lives; ``lock_row`` (PostgreSQL) locks it while deciding."""
-    query = _NEXT_FOR_UPDATE if lock_row else _NEXT
-    row = (session.execute(query, {"channel": channel, "chat": chat_id})).first()
-    if row is None or row.next_attempt_at > now:
+    statement = _CLAIM_LOCKING if lock_row else _CLAIM
+    row = session.execute(
+        statement,
+        {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE, "now": now},
+    ).first()
+    if row is None:
         return None
-    held = row.claimed_by not in (None, worker)
-    if held and row.claimed_until is not None and row.claimed_until > now:
-        return None
-    attempts = row.attempts + 1
-    session.execute(
-        _CLAIM, {"row": row.id, "by": worker, "until": now + LEASE, "attempts": attempts}
-    )
-    return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), attempts)
+    return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)
 
 
 def defer(session: Session, pending: Pending, later: datetime) -> None:

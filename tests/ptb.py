@@ -22,6 +22,8 @@ from telegram import (
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from tools.botapi_emulator.methods import canonical
+
 BOT = {"id": 42, "is_bot": True, "first_name": "Jejaring", "username": "jejaring_test_bot"}
 
 
@@ -57,7 +59,7 @@ class RecordingRequest(BaseRequest):
         if "/file/bot" in url:  # a download: the file's bytes, not JSON
             self.calls.append(("download", {"url": url}))
             return 200, self.file_content
-        api = url.rsplit("/", 1)[-1]
+        api = canonical(url.rsplit("/", 1)[-1])  # the sender calls "sendmessage"
         params = dict(request_data.parameters) if request_data else {}
         if api in self.fail:
             status, body = self.fail.pop(api)

@@ -28,6 +28,37 @@ from tools.botapi_emulator.state import (
     _Params,
 )
 
+# The methods' names as the Bot API spells them. Telegram takes a method's name in any case
+# (a bot may call ``sendmessage``); the calls the emulator records carry these, so tests and
+# benches compare one spelling whatever the client sent.
+METHOD_NAMES = (
+    "getMe",
+    "getUpdates",
+    "setWebhook",
+    "deleteWebhook",
+    "getWebhookInfo",
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+    "answerCallbackQuery",
+    "setMyCommands",
+    "getMyCommands",
+    "deleteMyCommands",
+    "setChatMenuButton",
+    "getChatMenuButton",
+    "sendChatAction",
+    "getFile",
+)
+_CANONICAL = {name.lower(): name for name in METHOD_NAMES}
+
+
+def canonical(method: str) -> str:
+    """The Bot API's spelling of a method named in any case (unknown names as given)."""
+    return _CANONICAL.get(method.lower(), method)
+
 
 class BotApiMethods(EmulatorState):
     """getMe, getUpdates, the webhook's set-up, sending and editing messages, callback answers,

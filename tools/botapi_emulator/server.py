@@ -29,7 +29,7 @@ from tools.botapi_emulator.errors import (
     JSON,
     ApiError,
 )
-from tools.botapi_emulator.methods import BotApiMethods
+from tools.botapi_emulator.methods import BotApiMethods, canonical
 from tools.botapi_emulator.state import (
     ApiCall,
     _Fault,
@@ -272,7 +272,7 @@ class BotApiEmulator(BotApiMethods):
     # ----------------------------------------------------------------- HTTP layer
 
     async def _handle_api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
+        method = canonical(request.match_info["method"])
         raw, files = await self._read_params(request)
         params = _normalize(raw)
         try:
@@ -428,7 +428,7 @@ class BotApiEmulator(BotApiMethods):
             return
         if not isinstance(raw, dict) or not isinstance(raw.get("method"), str):
             return
-        method = raw.pop("method")
+        method = canonical(raw.pop("method"))
         params = _normalize(raw)
         handler = self._methods.get(method.lower())
         try:
