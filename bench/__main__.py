@@ -40,6 +40,7 @@ BENCHES: tuple[tuple[str, str, list[str], list[str], int], ...] = (
     ("starvation", "bench.starvation", ["--json", "--quick"], ["--json"], 300),
     ("throughput", "bench.throughput", ["--json", "--quick"], ["--json", "--full"], 900),
     ("transport", "bench.transport", ["--json", "--quick"], ["--json"], 240),
+    ("roundtrips", "bench.roundtrips", ["--json", "--seconds", "8"], ["--json"], 180),
 )
 
 
@@ -98,6 +99,8 @@ ROWS = (
     ("throughput.sqlite_2_workers.updates_per_s", "updates/s, 2 processes, SQLite", ""),
     ("throughput.postgres_2_workers.updates_per_s", "updates/s, 2 processes, PostgreSQL", ""),
     ("throughput.baseline.updates_per_s", "baseline (PTB defaults) updates/s", ""),
+    ("roundtrips.1.round_trips_per_update", "PostgreSQL round trips/update, 1 chat", ""),
+    ("roundtrips.50.round_trips_per_update", "  … with 50 chats", ""),
     ("throughput.baseline.p95_ms", "  baseline webhook p95 ms (until queued)", ""),
     ("throughput.baseline_concurrent.updates_per_s", "baseline (concurrent) updates/s", ""),
     ("throughput.goals.ratio_vs_baseline", "ours / best baseline", "≥ 0.8"),
