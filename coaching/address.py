@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from coaching import text
 from coaching.model import Snapshot
 
 ANSWER_KEY = "profile.address"
@@ -65,10 +66,14 @@ def short_name(name: str) -> str:
     return " ".join(words) or name.strip()
 
 
+def form_of(stored: object) -> str | None:
+    """The stored answer ``profile.address`` as a form of address, if it is one."""
+    return stored if isinstance(stored, str) and stored in FORMS else None
+
+
 def form(snap: Snapshot) -> str | None:
     """The participant's chosen form of address, if any."""
-    chosen = snap.answers.get(ANSWER_KEY)
-    return chosen if chosen in FORMS else None
+    return form_of(snap.answers.get(ANSWER_KEY))
 
 
 def salutation(snap: Snapshot, chosen: str | None = None) -> str:
@@ -81,8 +86,4 @@ def salutation(snap: Snapshot, chosen: str | None = None) -> str:
         return ""
     short = short_name(snap.profile.name)
     chosen = chosen or form(snap)
-    if chosen == "bapak":
-        return f"Bapak {short}"
-    if chosen == "ibu":
-        return f"Ibu {short}"
-    return short
+    return f"{text.you_word(chosen)} {short}" if chosen in text.YOU_WORDS else short

@@ -428,8 +428,7 @@ def reply(snap: Snapshot, key: str, fb: Feedback, text: str = "", *, kept: bool 
     ``kept``: the draft did not replace an earlier full answer (it was not stored).
     """
     locale = snap.locale if snap.locale in LOCALES else "id"
-    chosen = addressing.form(snap)
-    address = render(locale, "feedback.address", form=chosen)
+    address = render(locale, "feedback.address", you=addressing.form(snap))
 
     def say(value: Mapping[str, str]) -> str:
         return value[locale].replace(ADDRESS, address)
@@ -444,7 +443,6 @@ def reply(snap: Snapshot, key: str, fb: Feedback, text: str = "", *, kept: bool 
         "notes": [say(m.note) for m in fb.mixups],
         "map": None if fb.draft else map_facts(snap, fb.map),
         "excerpt": _excerpt(text),
-        "form": chosen,
     }
     return Reply("feedback.reply", context)
 

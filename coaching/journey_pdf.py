@@ -56,10 +56,10 @@ def chosen_form(data: Mapping[str, Any]) -> str | None:
     """The form of address the participant chose, from their export's answers (the row
     ``profile.address``): the page says "Bapak" or "Ibu" where it says "you" as the chat
     does. None (so "Anda") when not chosen or left out of the data (a coach's copy)."""
-    for answer in data.get("answers") or ():
-        if answer.get("exercise") == address.ANSWER_KEY and answer.get("text") in address.FORMS:
-            return str(answer["text"])
-    return None
+    stored = (
+        a.get("text") for a in data.get("answers") or () if a.get("exercise") == address.ANSWER_KEY
+    )
+    return address.form_of(next(stored, None))
 
 
 def best_map(maps: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

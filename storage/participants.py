@@ -367,4 +367,4 @@ def address_form(session: Session, participant_id: int) -> str | None:
             Answer.participant_id == participant_id, Answer.exercise_key == address.ANSWER_KEY
         )
     ).scalar_one_or_none()
-    return chosen if chosen in address.FORMS else None
+    return address.form_of(chosen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from coaching.address import form, salutation
+from coaching.address import salutation
 from coaching.curriculum import (
     MODULES,
     MODULES_BY_KEY,
@@ -106,7 +106,6 @@ def ask_main(snap: Snapshot) -> tuple[Reply, ...]:
     rows = (*rows, (Option("miniapp", "network.btn_miniapp", web_app="/app"),))  # last: see cli
     context = {
         "name": salutation(snap),
-        "form": form(snap),
         "modules": modules,
         "done": done,
         "total": total,
