@@ -28,31 +28,31 @@ from tools.botapi_emulator.state import (
     _Params,
 )
 
-# The methods' names as the Bot API spells them. Telegram takes a method's name in any case
-# (a bot may call ``sendmessage``); the calls the emulator records carry these, so tests and
-# benches compare one spelling whatever the client sent.
-METHOD_NAMES = (
-    "getMe",
-    "getUpdates",
-    "setWebhook",
-    "deleteWebhook",
-    "getWebhookInfo",
-    "sendMessage",
-    "sendPhoto",
-    "sendDocument",
-    "editMessageText",
-    "editMessageReplyMarkup",
-    "deleteMessage",
-    "answerCallbackQuery",
-    "setMyCommands",
-    "getMyCommands",
-    "deleteMyCommands",
-    "setChatMenuButton",
-    "getChatMenuButton",
-    "sendChatAction",
-    "getFile",
-)
-_CANONICAL = {name.lower(): name for name in METHOD_NAMES}
+# Each method as the Bot API spells it, and its handler. Telegram takes a method's name in any
+# case (a bot may call ``sendmessage``); the calls the emulator records carry these spellings,
+# so tests and benches compare one spelling whatever the client sent.
+_HANDLERS = {
+    "getMe": "_get_me",
+    "getUpdates": "_get_updates",
+    "setWebhook": "_set_webhook",
+    "deleteWebhook": "_delete_webhook",
+    "getWebhookInfo": "_get_webhook_info",
+    "sendMessage": "_send_message",
+    "sendPhoto": "_send_photo",
+    "sendDocument": "_send_document",
+    "editMessageText": "_edit_message_text",
+    "editMessageReplyMarkup": "_edit_message_reply_markup",
+    "deleteMessage": "_delete_message",
+    "answerCallbackQuery": "_answer_callback_query",
+    "setMyCommands": "_set_my_commands",
+    "getMyCommands": "_get_my_commands",
+    "deleteMyCommands": "_delete_my_commands",
+    "setChatMenuButton": "_set_chat_menu_button",
+    "getChatMenuButton": "_get_chat_menu_button",
+    "sendChatAction": "_send_chat_action",
+    "getFile": "_get_file",
+}
+_CANONICAL = {name.lower(): name for name in _HANDLERS}
 
 
 def canonical(method: str) -> str:
@@ -67,27 +67,7 @@ class BotApiMethods(EmulatorState):
     @functools.cached_property
     def _methods(self) -> dict[str, Callable[[_Params], Awaitable[Any]]]:
         """Each method by its lower-cased name."""
-        return {
-            "getme": self._get_me,
-            "getupdates": self._get_updates,
-            "setwebhook": self._set_webhook,
-            "deletewebhook": self._delete_webhook,
-            "getwebhookinfo": self._get_webhook_info,
-            "sendmessage": self._send_message,
-            "sendphoto": self._send_photo,
-            "senddocument": self._send_document,
-            "editmessagetext": self._edit_message_text,
-            "editmessagereplymarkup": self._edit_message_reply_markup,
-            "deletemessage": self._delete_message,
-            "answercallbackquery": self._answer_callback_query,
-            "setmycommands": self._set_my_commands,
-            "getmycommands": self._get_my_commands,
-            "deletemycommands": self._delete_my_commands,
-            "setchatmenubutton": self._set_chat_menu_button,
-            "getchatmenubutton": self._get_chat_menu_button,
-            "sendchataction": self._send_chat_action,
-            "getfile": self._get_file,
-        }
+        return {name.lower(): getattr(self, handler) for name, handler in _HANDLERS.items()}
 
     # ----------------------------------------------------------------- Bot API methods
 
