@@ -246,17 +246,15 @@ def _handle(
     # since (/hapus_data) finds nobody and must not bring their row — their Telegram id —
     # back. It gets the stale button's pop-up and leaves nothing behind.
     button = event.kind is EventKind.CHOICE
-    found, created = participants.locked(session, who, now, default_locale, create=not button)
-    if found is None:
+    # Locked, and the update marked handled: a repeat of it (redelivered) is found here.
+    arrival = participants.arrive(session, who, update_id, now, default_locale, create=not button)
+    if arrival.participant is None:
         locale = text.normalise_locale(who.language_hint or default_locale)
         stale = text.render(locale, "common.stale_button")
         return Handled(0, "", locale, toast=stale, duplicate=True)
-    participant = found
-    # Under the participant's lock: the same update can only race with itself there.
-    if update_id is not None and not participants.first_time(
-        session, update_id, participant.id, now
-    ):
-        if created:  # a repeat of the /hapus_data that deleted them: they stay deleted
+    participant = arrival.participant
+    if not arrival.first_time:
+        if arrival.created:  # a repeat of the /hapus_data that deleted them: they stay deleted
             session.delete(participant)
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     # The maps only if the event's flows read them (``engine.reads_maps``): loading them is

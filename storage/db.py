@@ -30,9 +30,10 @@ DEFAULT_URL = "sqlite:///jejaring.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same in every worker.
 _MIGRATION_LOCK = 7_342_001
-# Database threads of one process on PostgreSQL, each committing its own batches. More threads
-# only fight over the GIL (measured: 1 lane 102 updates/s, 2 lanes 97, 4 lanes 86); two keep
-# a slow job (an /analisis of a very large map) from holding up every other chat.
+# Database threads of one process on PostgreSQL, each committing its own batches: one does the
+# work, the second opens only beside a slow batch (an /analisis of a very large map) so it does
+# not hold up every other chat (``storage.committer.SPILL_AFTER``). More threads only fight
+# over the GIL (measured: 1 lane 102 updates/s, 2 lanes 97, 4 lanes 86).
 POSTGRES_LANES = 2
 # A pooled PostgreSQL connection idle this long is pinged before use (a server restart, a
 # failover or an idle timeout may have closed it); a busy one is not: pinging every checkout

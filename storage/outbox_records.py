@@ -80,9 +80,12 @@ def record(
     result: SendResult,
     values: dict[str, Any],
     now: datetime,
+    row_written: bool = False,
 ) -> None:
-    """Write the send's outcome (``values``, from :func:`outcome`) and what follows from it."""
-    session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
+    """Write the send's outcome (``values``, from :func:`outcome`) and what follows from it
+    (``row_written``: the message's own row is written already, with the next claim)."""
+    if not row_written:
+        session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
     if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
         session.execute(
             update(Participant).where(Participant.id == pending.participant_id).values(active=False)

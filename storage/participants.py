@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coaching import address, text, unloaded
@@ -113,11 +113,15 @@ _NEW_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# Its whole row comes back (RETURNING) as the participant: no second read. A row this
+# transaction inserted is as good as locked (nobody else sees it before the COMMIT).
 _NEW_PARTICIPANT = {
-    dialect: insert(_PARTICIPANT_T)
-    .values({name: bindparam(name, type_=_PARTICIPANT_T.c[name].type) for name in _NEW_COLUMNS})
-    .on_conflict_do_nothing(index_elements=["external_id"])
-    .returning(_PARTICIPANT_T.c.id)
+    dialect: select(Participant).from_statement(
+        insert(_PARTICIPANT_T)
+        .values({name: bindparam(name, type_=_PARTICIPANT_T.c[name].type) for name in _NEW_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["external_id"])
+        .returning(*_PARTICIPANT_T.c)
+    )
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _PROCESSED_T = cast(Table, ProcessedUpdate.__table__)
@@ -133,6 +137,71 @@ _FIRST_TIME = {
     .returning(_PROCESSED_T.c.update_id)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
+
+
+# PostgreSQL: someone we know locked and the update marked handled in one statement (the mark
+# as a data-modifying CTE fed by the locked row). The participant is read from the lock's CTE:
+# after waiting for another transaction's lock, that is the row as that one left it (a second
+# read of the table in the same statement would see the snapshot from before the wait).
+_LOCKED_CTE = _PARTICIPANT_FOR_UPDATE.cte("locked")
+_MARK_CTE = (
+    pg_insert(_PROCESSED_T)
+    .from_select(
+        ["update_id", "participant_id", "processed_at"],
+        select(
+            bindparam("update", type_=_PROCESSED_T.c.update_id.type),
+            _LOCKED_CTE.c.id,
+            bindparam("now", type_=_PROCESSED_T.c.processed_at.type),
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_PROCESSED_T.c.update_id)
+    .cte("marked")
+)
+_LOCK_AND_MARK = select(
+    aliased(Participant, _LOCKED_CTE), exists(select(_MARK_CTE.c.update_id)).label("first")
+).add_cte(_MARK_CTE)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Who an update is from, locked for the transaction; whether it is new to us."""
+
+    participant: Participant | None  # None: unknown, and not to be created
+    created: bool = False  # this transaction created them
+    first_time: bool = True  # the update was not handled before (now marked handled)
+
+
+def arrive(
+    session: Session,
+    who: Identity,
+    update_id: int | None,
+    now: datetime,
+    default_locale: str,
+    *,
+    create: bool = True,
+) -> Arrival:
+    """:func:`locked`, then :func:`first_time` for ``update_id``: on PostgreSQL, for someone we
+    know (nearly every update), one round trip for both."""
+    participant: Participant | None
+    if update_id is not None and session.get_bind().dialect.name == "postgresql":
+        params = {"external_id": who.external_id, "update": update_id, "now": now}
+        found = session.execute(_LOCK_AND_MARK, params).first()
+        if found is not None:
+            known, first = found
+            _welcome_back(known)
+            return Arrival(known, False, bool(first))
+        if not create:
+            return Arrival(None)
+        # Not found: someone new (or their first updates racing: ``locked`` sorts it out).
+        participant, created = _create(session, who, now, default_locale), True
+        if participant is None:
+            participant, created = locked(session, who, now, default_locale)
+    else:
+        participant, created = locked(session, who, now, default_locale, create=create)
+    if participant is None or update_id is None:
+        return Arrival(participant, created)
+    return Arrival(participant, created, first_time(session, update_id, participant.id, now))
 
 
 def first_time(session: Session, update_id: int, participant_id: int, now: datetime) -> bool:
@@ -169,29 +238,42 @@ def locked(
     if participant is None and not create:
         return None, False
     if participant is None:
-        language = who.language_hint if who.language_hint in text.LOCALES else default_locale
-        values: dict[str, Any] = {
-            "external_id": who.external_id,
-            "chat_id": who.chat_id,
-            "language": language,
-            "state": "onboarding.consent",
-            "state_data": {},
-            "seq": 0,
-            "active": True,
-            "ignored_nudges": 0,
-            "reminder_time": DEFAULT_REMINDER_TIME,
-            "quiet_start": DEFAULT_QUIET_START,
-            "quiet_end": DEFAULT_QUIET_END,
-            "created_at": now,
-            "updated_at": now,
-        }
-        inserted = session.execute(_NEW_PARTICIPANT[bind.dialect.name], values)
-        created = inserted.first() is not None
-        participant = (session.execute(query, key)).scalar_one()
+        participant = _create(session, who, now, default_locale)
+        created = participant is not None
+        if participant is None:  # created by a racing transaction since: theirs, locked
+            participant = (session.execute(query, key)).scalar_one()
+    _welcome_back(participant)
+    return participant, created
+
+
+def _create(
+    session: Session, who: Identity, now: datetime, default_locale: str
+) -> Participant | None:
+    """A new participant's row, or None if another transaction has just created it."""
+    language = who.language_hint if who.language_hint in text.LOCALES else default_locale
+    values: dict[str, Any] = {
+        "external_id": who.external_id,
+        "chat_id": who.chat_id,
+        "language": language,
+        "state": "onboarding.consent",
+        "state_data": {},
+        "seq": 0,
+        "active": True,
+        "ignored_nudges": 0,
+        "reminder_time": DEFAULT_REMINDER_TIME,
+        "quiet_start": DEFAULT_QUIET_START,
+        "quiet_end": DEFAULT_QUIET_END,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = _NEW_PARTICIPANT[session.get_bind().dialect.name]
+    return session.execute(statement, values).scalar_one_or_none()
+
+
+def _welcome_back(participant: Participant) -> None:
     if not participant.active:
         participant.active = True  # they wrote to us: they are back
         participant.ignored_nudges = 0
-    return participant, created
 
 
 # A participant's columns written by ``write``: one UPDATE per set of columns, built on first use.
