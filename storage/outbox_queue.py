@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, exists, insert, null
+from sqlalchemy import Table, bindparam, case, exists, insert, null, or_
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -30,10 +30,11 @@ _T = cast(Table, OutboxMessage.__table__)
 # A lazy message (an answered step's summary, an edit of an older message): after the rest.
 LAZY = case((_T.c.payload["summary"].as_boolean().is_(True), 1), else_=0)
 
-_INSERT = insert(_T).returning(_T.c.id)
 # A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
 # message of the chat still waits (a lazy one does not count: it goes after the rest anyway):
-# the check and the insert in one statement.
+# the check and the insert in one statement. Every message of the update goes in the same
+# statement (the others without a lease: ``lease_by`` NULL), one round trip for them all;
+# the ids come back in the messages' order, which is the order they are sent in.
 _WAITING = exists().where(
     _T.c.channel == bindparam("waiting_channel"),
     _T.c.chat_id == bindparam("waiting_chat"),
@@ -49,22 +50,22 @@ _LEASED_COLUMNS = (
     "created_at",
     "next_attempt_at",
 )
-_INSERT_LEASED = (
+_LEASE_BY = bindparam("lease_by", type_=_T.c.claimed_by.type)
+_UNLEASED = or_(_LEASE_BY.is_(None), _WAITING)
+_INSERT = (
     insert(_T)
     .values(
         {
             **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
-            "attempts": case((_WAITING, 0), else_=1),
-            "claimed_by": case(
-                (_WAITING, null()), else_=bindparam("lease_by", type_=_T.c.claimed_by.type)
-            ),
+            "attempts": case((_UNLEASED, 0), else_=1),
+            "claimed_by": case((_UNLEASED, null()), else_=_LEASE_BY),
             "claimed_until": case(
-                (_WAITING, null()),
+                (_UNLEASED, null()),
                 else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
             ),
         }
     )
-    .returning(_T.c.id, _T.c.claimed_by)
+    .returning(_T.c.id, _T.c.claimed_by, sort_by_parameter_order=True)
 )
 
 
@@ -104,6 +105,9 @@ def enqueue(
     while the lease lives. Anything older still waiting for the chat (a retry, another
     worker's message) keeps the order: then nothing is leased and the chat drains as usual.
     """
+    # The first message that is not lazy is the one leased: a summary goes after it anyway.
+    first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
+    lease_until = now + LEASE
     rows = [
         {
             "participant_id": participant_id,
@@ -112,26 +116,18 @@ def enqueue(
             "payload": payload,
             "created_at": now,
             "next_attempt_at": now,
-            "attempts": 0,
-            "claimed_by": None,
-            "claimed_until": None,
+            "lease_by": handoff_name(claim_as) if index == first and claim_as else None,
+            "lease_until": lease_until,
+            "waiting_channel": channel,
+            "waiting_chat": chat_id,
         }
-        for payload in payloads
+        for index, payload in enumerate(payloads)
     ]
-    leased = False
-    # The first message that is not lazy is the one leased: a summary goes after it anyway.
-    first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
-    ids: list[int] = []
-    for index, row in enumerate(rows):
-        if index == first and claim_as is not None:
-            values = {key: row[key] for key in _LEASED_COLUMNS}
-            lease = {"lease_by": handoff_name(claim_as), "lease_until": now + LEASE}
-            waiting = {"waiting_channel": channel, "waiting_chat": chat_id}
-            new_id, held_by = session.execute(_INSERT_LEASED, {**values, **lease, **waiting}).one()
-            ids.append(new_id)
-            leased = held_by is not None
-        else:
-            ids.append(session.execute(_INSERT, row).scalar_one())
+    if not rows:
+        return (), None
+    queued = session.execute(_INSERT, rows).all()
+    ids = [new_id for new_id, _ in queued]
+    leased = queued[first][1] is not None
     if not leased:
         return tuple(ids), None
     return tuple(ids), Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
