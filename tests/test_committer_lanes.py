@@ -1,4 +1,5 @@
-"""PostgreSQL's database lanes: one under ordinary load, a second only beside a slow batch."""
+"""PostgreSQL's database lanes (one under ordinary load, a second only beside a slow batch),
+and the lock that one update's first statement takes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from storage import participants
 from storage.db import POSTGRES_LANES, Database
+from storage.participants import Identity
+from tests.support import NOW
 
 pytestmark = pytest.mark.postgres
 
@@ -95,3 +100,41 @@ async def test_a_slow_job_with_nothing_arriving_after_it_still_lets_the_waiting_
     assert await pg.run(select_one) == 1
     slow.release.set()
     assert await held == 1
+
+
+async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_left_it(
+    pg: Database,
+) -> None:
+    """The lock and the update's mark are one statement: after waiting for another
+    transaction's lock it must read the participant as that one committed it."""
+    who = Identity("tg:7001", "telegram", 7001, "id")
+    await pg.run(lambda session: participants.lock(session, who, NOW, "id"))
+    # Connections of their own: the database's pool is its lanes'.
+    other = create_engine(pg.engine.url)
+    holder = other.connect()
+    holder.begin()
+    holder.execute(
+        sql("SELECT id FROM participants WHERE external_id = :e FOR UPDATE"), {"e": who.external_id}
+    )
+    holder.execute(
+        sql("UPDATE participants SET state = 'menu.home', seq = 41 WHERE external_id = :e"),
+        {"e": who.external_id},
+    )
+
+    def arriving(session: Session) -> tuple[str, int, bool]:
+        arrival = participants.arrive(session, who, 555, NOW, "id")
+        assert arrival.participant is not None
+        return arrival.participant.state, arrival.participant.seq, arrival.first_time
+
+    waiting = asyncio.create_task(pg.run(arriving))
+    blocked = sql("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+    with other.connect() as watcher:  # the update waits on the holder's lock: the event
+        while not watcher.execute(blocked).scalar_one():
+            await asyncio.to_thread(lambda: None)
+    holder.commit()
+    holder.close()
+    other.dispose()
+    assert await waiting == ("menu.home", 41, True)
+    # The same update again: marked already, so it is a repeat.
+    again = await pg.run(lambda session: participants.arrive(session, who, 555, NOW, "id"))
+    assert again.first_time is False
