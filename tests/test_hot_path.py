@@ -73,6 +73,41 @@ async def test_an_update_of_someone_we_know_is_five_statements_four_on_postgresq
     assert after.state != before.state and after.last_active_at is not None
 
 
+async def test_an_updates_messages_are_queued_in_one_statement_in_their_order(
+    db: Database,
+) -> None:
+    """A tap's answer and the edit that sums up the tapped message: one INSERT for both, the
+    answer leased for sending at once, the lazy edit not (it goes after the rest anyway); their
+    ids in the order the engine gave them."""
+    await say(db, "/start", update_id=1)
+    with transaction(db) as session:
+        session.execute(update(OutboxMessage).values(sent_at=NOW))
+    before = await participant(db)
+    tap = Event(EventKind.CHOICE, choice="agree", seq=before.seq)
+    with statements(db) as seen:
+        handled = await handle_event(
+            db, SARI, tap, update_id=2, now=NOW, claim_as="host:1", pressed_message_id=70
+        )
+    assert [s for s in seen if s.startswith("INSERT INTO outbox")] == [
+        next(s for s in seen if s.startswith("INSERT INTO outbox"))
+    ]
+    with transaction(db) as session:
+        rows = session.execute(
+            select(OutboxMessage).where(OutboxMessage.id.in_(handled.outbox_ids))
+        ).scalars()
+        queued = {row.id: row for row in rows}
+    assert len(handled.outbox_ids) == 2 and list(handled.outbox_ids) == sorted(queued)
+    (summary,) = (row for row in queued.values() if row.payload.get("summary") is True)
+    (answer,) = (row for row in queued.values() if row is not summary)
+    # The engine gives the answer first: the smaller id, so it is sent first.
+    assert [queued[i] for i in handled.outbox_ids] == [answer, summary]
+    assert summary.claimed_by is None
+    assert summary.payload.get("edit_message_id") == 70
+    assert answer.claimed_by == "host:1/handoff" and answer.attempts == 1
+    assert summary.attempts == 0
+    assert handled.claimed is not None and handled.claimed.id == answer.id
+
+
 async def test_a_reply_waits_behind_an_earlier_one_of_its_chat(db: Database) -> None:
     """The lease is decided inside the INSERT: an earlier unsent message keeps the order."""
     first = await handle_event(db, SARI, Event.of_text("/start"), update_id=1, now=NOW)
