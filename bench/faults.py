@@ -87,9 +87,30 @@ async def chaos_monkey(
     kills: int,
     faults: int,
 ) -> None:
-    """Kill/restart the worker ``kills`` times and inject ``faults`` Bot API failures."""
+    """Kill/restart the worker ``kills`` times and inject ``faults`` Bot API failures.
+
+    A failure is the Bot API failing *now*: one not yet met by a call when the next is
+    injected, or when the plan ends, is dropped. Left queued, they piled up once most journeys
+    had finished, and the last chat still sending met every one of them in a row (ten failed
+    attempts of one message, its backoff past the journey's 60 s): a streak the plan does not
+    mean, counted as a lost answer.
+    """
     plan = ["kill"] * kills + ["fault"] * faults
     rng.shuffle(plan)
+    try:
+        await _run_plan(emu, worker, rng, chaos, done, plan)
+    finally:
+        emu.clear_faults("sendMessage")
+
+
+async def _run_plan(
+    emu: BenchEmulator,
+    worker: Worker,
+    rng: random.Random,
+    chaos: Chaos,
+    done: asyncio.Event,
+    plan: list[str],
+) -> None:
     for action in plan:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 0.3 + rng.random() * 1.2)
@@ -107,6 +128,7 @@ async def chaos_monkey(
             if kind == "slow":
                 emu.delay_next("sendMessage", 1.0 + rng.random() * (SLOWEST - 1.0))
             else:
+                emu.clear_faults("sendMessage")
                 emu.fail_next("sendMessage", status=int(kind), retry_after=1)
 
 
