@@ -208,32 +208,18 @@ class Deliverer:
         values = outbox_records.outcome(pending, result, now)
         channel = self.sender.channel
 
-        together = claim_next and self.db.dialect == "postgresql"
+        claim_as = self.worker if claim_next else None
 
         def record(session: Session) -> Pending | None:
-            claimed = None
-            if together:  # one round trip for the outcome and the next claim
-                claimed = outbox_leases.record_then_claim(
-                    session,
-                    row=pending.id,
-                    values=values,
-                    channel=channel,
-                    chat_id=pending.chat_id,
-                    worker=self.worker,
-                    now=self.clock(),
-                )
-            outbox_records.record(
+            return outbox_records.record(
                 session,
                 channel=channel,
                 pending=pending,
                 result=result,
                 values=values,
                 now=now,
-                row_written=together,
+                claim_next_as=claim_as,
             )
-            if claim_next and not together:
-                claimed = self._claim_in(session, pending.chat_id)
-            return claimed
 
         return await self.db.run(record)
 

@@ -42,9 +42,14 @@ _EARLIEST = (
 )
 
 
-def _claim_statement(lock_row: bool, earliest: Any = None) -> Any:
-    if earliest is None:
-        earliest = _EARLIEST.with_for_update() if lock_row else _EARLIEST
+def claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
+    """The claim as one UPDATE … RETURNING. ``after_recording``: for a statement that also
+    records a send (``storage/outbox_records.py``, PostgreSQL): both see the statement's
+    snapshot, so the message just recorded still looks unsent and is left out by id
+    (``row``)."""
+    earliest = _EARLIEST.where(_T.c.id != bindparam("row")) if after_recording else _EARLIEST
+    if lock_row:
+        earliest = earliest.with_for_update()
     return (
         update(_T)
         .where(
@@ -66,30 +71,8 @@ def _claim_statement(lock_row: bool, earliest: Any = None) -> Any:
     )
 
 
-_CLAIM = _claim_statement(lock_row=False)
-_CLAIM_LOCKING = _claim_statement(lock_row=True)
-# A send's outcome written and the chat's next message claimed, in one statement (PostgreSQL:
-# the outcome's UPDATE as a data-modifying CTE). Both see the statement's snapshot, so the
-# message just recorded still looks unsent to the claim: it is left out by id. One round trip
-# where there were two, after every message sent. Built per set of columns written.
-_RECORD_THEN_CLAIM: dict[frozenset[str], Any] = {}
-
-
-def _record_then_claim(columns: frozenset[str]) -> Any:
-    statement = _RECORD_THEN_CLAIM.get(columns)
-    if statement is None:
-        recorded = (
-            update(_T)
-            .where(_T.c.id == bindparam("row"))
-            .values(
-                {name: bindparam(f"v_{name}", type_=_T.c[name].type) for name in sorted(columns)}
-            )
-            .cte("recorded")
-        )
-        others = _EARLIEST.where(_T.c.id != bindparam("row")).with_for_update()
-        statement = _claim_statement(lock_row=True, earliest=others).add_cte(recorded)
-        _RECORD_THEN_CLAIM[columns] = statement
-    return statement
+_CLAIM = claim_statement(lock_row=False)
+_CLAIM_LOCKING = claim_statement(lock_row=True)
 
 
 def claim(
@@ -98,31 +81,16 @@ def claim(
     """Lease the chat's next message to ``worker`` (one more attempt), if it is due and no other
     worker's lease on it lives; ``lock_row`` (PostgreSQL) locks it while deciding."""
     statement = _CLAIM_LOCKING if lock_row else _CLAIM
-    params = {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE}
-    return _pending(session.execute(statement, {**params, "now": now}).first())
+    params = claim_params(channel=channel, chat_id=chat_id, worker=worker, now=now)
+    return pending_of(session.execute(statement, params).first())
 
 
-def record_then_claim(
-    session: Session,
-    *,
-    row: int,
-    values: dict[str, Any],
-    channel: str,
-    chat_id: int,
-    worker: str,
-    now: datetime,
-) -> Pending | None:
-    """PostgreSQL: write message ``row``'s outcome (``values``, its columns) and lease the
-    chat's next message to ``worker``, as :func:`claim` would, in one statement."""
-    statement = _record_then_claim(frozenset(values))
-    params = {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE}
-    written = {f"v_{name}": value for name, value in values.items()}
-    return _pending(
-        session.execute(statement, {**written, **params, "now": now, "row": row}).first()
-    )
+def claim_params(*, channel: str, chat_id: int, worker: str, now: datetime) -> dict[str, Any]:
+    return {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE, "now": now}
 
 
-def _pending(row: Any) -> Pending | None:
+def pending_of(row: Any) -> Pending | None:
+    """The claimed message a claim statement returned, if any."""
     if row is None:
         return None
     return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)

@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, update
 from sqlalchemy.orm import Session
 
-from storage import deadletters
+from storage import deadletters, outbox_leases
 from storage.models import OutboxMessage, Participant, Reminder
 from storage.outbox_queue import Pending
 
@@ -36,6 +36,7 @@ _T = cast(Table, OutboxMessage.__table__)
 # A message's outcome: one statement per set of columns written, built on first use (building
 # it per call, with its values inlined, cost more than running it).
 _RECORDS: dict[frozenset[str], Any] = {}
+_RECORDED_THEN_CLAIMED: dict[frozenset[str], Any] = {}
 
 
 class Verdict(StrEnum):
@@ -80,12 +81,37 @@ def record(
     result: SendResult,
     values: dict[str, Any],
     now: datetime,
-    row_written: bool = False,
-) -> None:
-    """Write the send's outcome (``values``, from :func:`outcome`) and what follows from it
-    (``row_written``: the message's own row is written already, with the next claim)."""
-    if not row_written:
-        session.execute(_recorded(frozenset(values)), {"row": pending.id, **values})
+    claim_next_as: str | None = None,
+) -> Pending | None:
+    """Write the send's outcome (``values``, from :func:`outcome`) and what follows from it;
+    with ``claim_next_as`` (a worker), lease the chat's next message to it and return that.
+
+    On PostgreSQL the outcome and the claim are one statement (the outcome's UPDATE as a
+    data-modifying CTE of the claim: one round trip where there were two, after every message
+    sent). SQLite has no data-modifying CTEs, and its statements cost no round trip.
+    """
+    columns = frozenset(values)
+    written = {f"v_{name}": value for name, value in values.items()}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    claimed = None
+    if claim_next_as is not None and postgres:
+        params = outbox_leases.claim_params(
+            channel=channel, chat_id=pending.chat_id, worker=claim_next_as, now=now
+        )
+        statement = _recorded_then_claimed(columns)
+        found = session.execute(statement, {**written, **params, "row": pending.id}).first()
+        claimed = outbox_leases.pending_of(found)
+    else:
+        session.execute(_recorded(columns), {"row": pending.id, **written})
+        if claim_next_as is not None:
+            claimed = outbox_leases.claim(
+                session,
+                channel=channel,
+                chat_id=pending.chat_id,
+                worker=claim_next_as,
+                now=now,
+                lock_row=False,  # SQLite: BEGIN IMMEDIATE holds the write lock
+            )
     if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
         session.execute(
             update(Participant).where(Participant.id == pending.participant_id).values(active=False)
@@ -95,17 +121,31 @@ def record(
     reminder_id = pending.payload.get("reminder_id")
     if isinstance(reminder_id, int) and result.verdict is not Verdict.RETRY:
         _record_reminder(session, reminder_id, result.verdict, now)
+    return claimed
 
 
 def _recorded(columns: frozenset[str]) -> Any:
+    """The outcome's UPDATE of message ``row``: its values are bound as ``v_<column>`` (a
+    column's own name is reserved in a statement that also claims, see below)."""
     statement = _RECORDS.get(columns)
     if statement is None:
         statement = (
             update(_T)
             .where(_T.c.id == bindparam("row"))
-            .values({name: bindparam(name, type_=_T.c[name].type) for name in sorted(columns)})
+            .values(
+                {name: bindparam(f"v_{name}", type_=_T.c[name].type) for name in sorted(columns)}
+            )
         )
         _RECORDS[columns] = statement
+    return statement
+
+
+def _recorded_then_claimed(columns: frozenset[str]) -> Any:
+    statement = _RECORDED_THEN_CLAIMED.get(columns)
+    if statement is None:
+        claim = outbox_leases.claim_statement(lock_row=True, after_recording=True)
+        statement = claim.add_cte(_recorded(columns).cte("recorded"))
+        _RECORDED_THEN_CLAIMED[columns] = statement
     return statement
 
 

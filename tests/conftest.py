@@ -82,6 +82,14 @@ def _truncate(db: Database) -> None:
 
 
 @pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    """The session's PostgreSQL database as it is (not emptied), for tests of PostgreSQL alone."""
+    database = Database.connect(postgres_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'jejaring.sqlite3'}"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import create_engine
@@ -18,13 +17,6 @@ from storage.participants import Identity
 from tests.support import NOW
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    database = Database.connect(postgres_url)
-    yield database
-    await database.dispose()
 
 
 def select_one(session: Session) -> int:

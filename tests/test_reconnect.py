@@ -3,7 +3,6 @@ one's batch run again on a fresh connection; a busy connection is not pinged."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,13 +17,6 @@ from tests.conftest import PG_ADMIN
 from tests.support import NOW
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    database = Database.connect(postgres_url)
-    yield database
-    await database.dispose()
 
 
 def terminate_backends(database: Database) -> int:
