@@ -10,15 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select, update
+import pytest
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from app.conversations import handle_event
 from coaching.flows.menu import Menu
 from coaching.model import CreateMap, Event, EventKind
 from coaching.network.ops import AddActor, AddTie
-from storage import effects
+from storage import effects, participants
 from storage.db import Database
 from storage.models import NetworkMap, OutboxMessage, Participant
+from storage.outbox_leases import claim
+from storage.outbox_queue import enqueue
 from tests.support import NOW, transaction
 from tests.test_storage import SARI, onboard, participant, press, say
 
@@ -39,7 +43,7 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-async def test_an_update_of_someone_we_know_is_five_statements_four_on_postgresql(
+async def test_an_update_of_someone_we_know_is_five_statements_three_on_postgresql(
     db: Database,
 ) -> None:
     await say(db, "/start", update_id=1)
@@ -55,22 +59,81 @@ async def test_an_update_of_someone_we_know_is_five_statements_four_on_postgresq
         "SELECT participants.id, participants.external_id,",  # the participant (locked)
         "INSERT INTO processed_updates",  # a repeat is dropped here
     ]
+    written = [
+        "UPDATE participants SET",  # the row written once: no flush of the ORM's after it
+        "INSERT INTO outbox",  # the reply, leased for sending at once
+    ]
     if db.dialect == "postgresql":  # both in one statement, the mark fed by the lock
         arrival = ["WITH locked AS"]
+        written = ["WITH written AS"]  # the row's UPDATE, a CTE of the replies' INSERT
     assert heads == [
         *arrival,
         "SELECT 'a', answers.exercise_key,",  # answers, items done, a map or not
-        "UPDATE participants SET",  # the row written once: no flush of the ORM's after it
-        "INSERT INTO outbox",  # the reply, leased for sending at once
+        *written,
     ], seen
     # The one UPDATE carries the effect's column (the language) with the conversation's own.
-    written = seen[len(arrival) + 1]
+    (update_sql,) = (s for s in seen[len(arrival) + 1 :] if "UPDATE participants SET" in s)
     for column in ("language", "state", "seq", "last_active_at"):
-        assert f"{column}=" in written.replace(" = ", "="), written
+        assert f"{column}=" in update_sql.replace(" = ", "="), update_sql
+    assert "INSERT INTO outbox" in seen[-1]
     assert handled.claimed is not None and handled.claimed.id == handled.outbox_ids[0]
     after = await participant(db)
     assert (after.language, after.seq) == ("en", before.seq + 1)
     assert after.state != before.state and after.last_active_at is not None
+
+
+async def test_a_first_start_reads_none_of_the_participants_own_rows(db: Database) -> None:
+    """Someone the update creates has no answers, progress or maps yet: nothing is read."""
+    with statements(db) as seen:
+        handled = await handle_event(db, SARI, Event.of_text("/start"), update_id=1, now=NOW)
+    assert handled.outbox_ids and not handled.failed
+    assert not [s for s in seen if s.startswith("SELECT 'a',")], seen
+    # Her second update reads them: she may have some by now.
+    with statements(db) as seen:
+        await press(db, "agree", update_id=2)
+    assert [s for s in seen if s.startswith("SELECT 'a',")], seen
+
+
+async def test_the_participants_row_is_written_with_no_reply_to_queue(db: Database) -> None:
+    """The row's UPDATE rides with the replies' INSERT; with no reply it still runs alone."""
+    await say(db, "/start", update_id=1)
+    sari = await participant(db)
+    with transaction(db) as session:
+        row = session.get(Participant, sari.id)
+        assert row is not None
+        staged = participants.stage(row, {"seq": sari.seq + 5, "updated_at": NOW})
+        ids, claimed = participants.queue(session, row, SARI, [], row.seq, NOW, write=staged)
+        assert (ids, claimed) == ((), None)
+    assert (await participant(db)).seq == sari.seq + 5
+
+
+async def test_a_rolled_back_transaction_keeps_neither_the_row_nor_its_replies(
+    db: Database,
+) -> None:
+    """One statement on PostgreSQL, two on SQLite: a transaction that fails after them keeps
+    neither the participant's new columns nor the replies queued with them."""
+    await say(db, "/start", update_id=1)
+    sari = await participant(db)
+    before = await _outbox_count(db)
+
+    def job(session: Session) -> None:
+        row = session.get(Participant, sari.id)
+        assert row is not None
+        staged = participants.stage(row, {"seq": sari.seq + 7})
+        payload = {"text": "hai", "seq": 0}
+        ids, _ = participants.queue(session, row, SARI, [payload], row.seq, NOW, write=staged)
+        assert len(ids) == 1
+        raise RuntimeError("the transaction fails after both")
+
+    with pytest.raises(RuntimeError):
+        await db.run(job)
+    assert (await participant(db)).seq == sari.seq
+    assert await _outbox_count(db) == before
+
+
+async def _outbox_count(db: Database) -> int:
+    with transaction(db) as session:
+        return int(session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
 
 async def test_an_updates_messages_are_queued_in_one_statement_in_their_order(
@@ -88,9 +151,8 @@ async def test_an_updates_messages_are_queued_in_one_statement_in_their_order(
         handled = await handle_event(
             db, SARI, tap, update_id=2, now=NOW, claim_as="host:1", pressed_message_id=70
         )
-    assert [s for s in seen if s.startswith("INSERT INTO outbox")] == [
-        next(s for s in seen if s.startswith("INSERT INTO outbox"))
-    ]
+    inserts = [s for s in seen if "INSERT INTO outbox" in s]  # on PostgreSQL after a CTE
+    assert len(inserts) == 1, seen
     with transaction(db) as session:
         rows = session.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(handled.outbox_ids))
@@ -230,3 +292,64 @@ async def test_a_journey_through_the_menu_decides_every_event_once(
         assert redecided == [], (kind, value, handled.state)
     sari = await participant(db)
     assert sari.state == "menu.main"
+
+
+@contextmanager
+def executed(db: Database) -> Iterator[list[tuple[str, Any]]]:
+    """The statements as the driver got them, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def explain(session: Session, statement: str, parameters: Any) -> str:
+    """The query plan of a statement as the driver got it (not executed)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+    rows = session.connection().exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+async def test_queueing_and_claiming_find_a_chats_waiting_messages_by_its_index(
+    db: Database,
+) -> None:
+    """Both ask for one chat's unsent messages. With many chats waiting (a backlog, a new
+    database whose statistics are not in yet) they must not read every unsent message of
+    every chat through ``ix_outbox_pending``: they go by ``ix_outbox_chat_waiting``."""
+    backlog = [
+        {
+            "channel": "telegram",
+            "chat_id": chat,
+            "payload": {"text": "tunggu"},
+            "created_at": NOW,
+            "next_attempt_at": NOW,
+            "attempts": 0,
+        }
+        for chat in range(1, 3001)
+    ]
+    with transaction(db) as session:
+        session.execute(insert(OutboxMessage), backlog)
+    with transaction(db) as session:
+        with executed(db) as seen:
+            enqueue(session, None, "telegram", 999_999, [{"text": "baru"}], NOW, claim_as="h:1")
+            claim(
+                session,
+                channel="telegram",
+                chat_id=999_998,
+                worker="h:1",
+                now=NOW,
+                lock_row=db.dialect == "postgresql",
+            )
+        seen = [(sql, params) for sql, params in seen if not sql.startswith("BEGIN")]
+        assert len(seen) == 2, seen
+        for statement, parameters in seen:
+            plan = explain(session, statement, parameters)
+            assert "ix_outbox_chat_waiting" in plan, plan
+            assert "ix_outbox_pending" not in plan, plan
