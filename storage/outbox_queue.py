@@ -9,7 +9,7 @@ claiming and leases are ``storage/outbox_leases.py``, what became of a send
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -49,53 +49,23 @@ _LEASED_COLUMNS = (
     "created_at",
     "next_attempt_at",
 )
-
-
-def _row(index: int) -> dict[str, Any]:
-    """One message's VALUES: its own parameters (``m<index>_<column>``), leased or not."""
-    lease_by = bindparam(f"m{index}_lease_by", type_=_T.c.claimed_by.type)
-    unleased = or_(lease_by.is_(None), _WAITING)
-    return {
-        **{name: bindparam(f"m{index}_{name}", type_=_T.c[name].type) for name in _LEASED_COLUMNS},
-        "attempts": case((unleased, 0), else_=1),
-        "claimed_by": case((unleased, null()), else_=lease_by),
-        "claimed_until": case(
-            (unleased, null()),
-            else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
-        ),
-    }
-
-
-# One INSERT per number of messages and statement riding along (see ``Rider``), built on first
-# use: an update queues one to three messages, and the riders are one per set of columns.
-_INSERTS: dict[tuple[int, Any], Any] = {}
-
-
-def _insert(rows: int, rider: Any | None) -> Any:
-    key = (rows, rider)
-    statement = _INSERTS.get(key)
-    if statement is None:
-        statement = (
-            insert(_T)
-            .values([_row(index) for index in range(rows)])
-            .returning(_T.c.id, _T.c.claimed_by)
-        )
-        if rider is not None:
-            statement = statement.add_cte(rider)
-        _INSERTS[key] = statement
-    return statement
-
-
-@dataclass(frozen=True)
-class Rider:
-    """A write that goes with the messages a transaction queues: on PostgreSQL as a
-    data-modifying CTE of their INSERT (one round trip for both), elsewhere just before it.
-    Its parameters' names must not be the INSERT's (``m<n>_<column>``, ``lease_until``,
-    ``waiting_*``)."""
-
-    statement: Any  # the write on its own
-    cte: Any  # the same write as a CTE
-    params: Mapping[str, Any]
+_LEASE_BY = bindparam("lease_by", type_=_T.c.claimed_by.type)
+_UNLEASED = or_(_LEASE_BY.is_(None), _WAITING)
+_INSERT = (
+    insert(_T)
+    .values(
+        {
+            **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
+            "attempts": case((_UNLEASED, 0), else_=1),
+            "claimed_by": case((_UNLEASED, null()), else_=_LEASE_BY),
+            "claimed_until": case(
+                (_UNLEASED, null()),
+                else_=bindparam("lease_until", type_=_T.c.claimed_until.type),
+            ),
+        }
+    )
+    .returning(_T.c.id, _T.c.claimed_by)
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +95,6 @@ def enqueue(
     now: datetime,
     *,
     claim_as: str | None = None,
-    rider: Rider | None = None,
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue messages for a chat; with ``claim_as``, the first leased to that worker if it may be.
 
@@ -134,41 +103,31 @@ def enqueue(
     held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
     while the lease lives. Anything older still waiting for the chat (a retry, another
     worker's message) keeps the order: then nothing is leased and the chat drains as usual.
-    ``rider``: a write of the same transaction that goes with them (see :class:`Rider`).
     """
-    if not payloads or session.get_bind().dialect.name != "postgresql":
-        if rider is not None:
-            session.execute(rider.statement, rider.params)
-        rider = None
-    if not payloads:
-        return (), None
     # The first message that is not lazy is the one leased: a summary goes after it anyway.
     first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
-    params: dict[str, Any] = {
-        "lease_until": now + LEASE,
-        "waiting_channel": channel,
-        "waiting_chat": chat_id,
-        **(rider.params if rider is not None else {}),
-    }
-    for index, payload in enumerate(payloads):
-        params.update(
-            {
-                f"m{index}_participant_id": participant_id,
-                f"m{index}_channel": channel,
-                f"m{index}_chat_id": chat_id,
-                f"m{index}_payload": payload,
-                f"m{index}_created_at": now,
-                f"m{index}_next_attempt_at": now,
-                f"m{index}_lease_by": (
-                    handoff_name(claim_as) if index == first and claim_as else None
-                ),
-            }
-        )
-    statement = _insert(len(payloads), rider.cte if rider is not None else None)
+    lease_until = now + LEASE
+    rows = [
+        {
+            "participant_id": participant_id,
+            "channel": channel,
+            "chat_id": chat_id,
+            "payload": payload,
+            "created_at": now,
+            "next_attempt_at": now,
+            "lease_by": handoff_name(claim_as) if index == first and claim_as else None,
+            "lease_until": lease_until,
+            "waiting_channel": channel,
+            "waiting_chat": chat_id,
+        }
+        for index, payload in enumerate(payloads)
+    ]
+    if not rows:
+        return (), None
     # One multi-row VALUES: the ids are drawn from the sequence in the rows' order, so sorted
     # they are the messages' order (asking SQLAlchemy to sort RETURNING by parameter order
     # instead doubled the statement's time on PostgreSQL). Only the first can hold a lease.
-    queued = sorted(session.execute(statement, params).all())
+    queued = sorted(session.execute(_INSERT, rows).all())
     ids = [new_id for new_id, _ in queued]
     leased = any(held_by is not None for _, held_by in queued)
     if not leased:
