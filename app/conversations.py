@@ -286,8 +286,9 @@ def _handle(
         )
         _analysis.cache_clear()  # it holds maps' actors by name: theirs go with them
         return Handled(participant.id, outcome.state, after.locale, ids, toast, forgotten=map_ids)
-    # The participant's row is written once, with one UPDATE (``participants.write``): the
-    # columns the effects set and the conversation's own.
+    # The participant's row is written once, with one UPDATE (``participants.stage``): the
+    # columns the effects set and the conversation's own, sent with the replies' INSERT (on
+    # PostgreSQL in the same statement: one round trip for both).
     columns: dict[str, Any] = {}
     try:
         stored = effects.store_effects(
@@ -305,10 +306,10 @@ def _handle(
     columns["ignored_nudges"] = 0  # any sign of life ends a pause in reminders
     if participant.chat_id != who.chat_id:
         columns["chat_id"] = who.chat_id
-    participants.write(session, participant, columns)
+    row = participants.stage(participant, columns)
     reminders.ensure_scheduled(session, participant, now)  # ...and schedules them again
     ids, claimed = participants.queue(
-        session, participant, who, replies, after.seq, now, claim_as=claim_as
+        session, participant, who, replies, after.seq, now, claim_as=claim_as, write=row
     )
     # A coach's screen speaks of participants: deleted with them (/hapus_data, a move).
     privacy.mark_about(session, ids, privacy.subjects(snap.coach))

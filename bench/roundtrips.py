@@ -1,6 +1,7 @@
 """Round trips to PostgreSQL per update: the throughput dialog through a counting TCP proxy.
 
-Usage: ``python -m bench.roundtrips [--json] [--participants N ...] [--seconds S]``
+Usage: ``python -m bench.roundtrips [--json] [--participants N ...] [--seconds S]
+[--server-delay-ms D]``
 
 A real ``jejaring run`` worker (webhook, outbox, emulator: as ``bench.throughput`` runs it)
 reaches PostgreSQL through a proxy in this process that counts *turns*: each time the client
@@ -9,6 +10,11 @@ messages sent without waiting count once. Counted after a warm-up, over whole di
 update's transaction, its replies' sends and their records, the sweep once a second), divided
 by the updates measured. With one participant nothing is group-committed (each update pays its
 own BEGIN/COMMIT); with many, transactions share COMMITs and the figure falls.
+
+``--server-delay-ms D`` holds each of the server's answers D ms before passing it on: a
+database on another machine, as several workers sharing one would have it (asyncio's timers
+are not finer than about a millisecond). With it, ``updates_per_s`` says what the round trips
+cost.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,9 +55,10 @@ class Counter:
 class CountingProxy:
     """127.0.0.1:<port> → PostgreSQL, counting round trips per connection (summed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, server_delay: float = 0.0) -> None:
         self.port = free_port()
         self.counter = Counter()
+        self.server_delay = server_delay
         self._server: asyncio.Server | None = None
         self._pumps: set[asyncio.Task[None]] = set()
 
@@ -79,6 +87,8 @@ class CountingProxy:
                         self.counter.client_bytes += len(data)
                     else:
                         self.counter.server_bytes += len(data)
+                        if self.server_delay:
+                            await asyncio.sleep(self.server_delay)
                     last[0] = side
                     dst.write(data)
                     await dst.drain()
@@ -97,11 +107,11 @@ class CountingProxy:
         self._pumps.difference_update(tasks)
 
 
-async def measure(participants: int, seconds: float) -> JSON:
+async def measure(participants: int, seconds: float, server_delay: float = 0.0) -> JSON:
     async with (
         BenchEmulator() as emu,
         database("postgres") as url,
-        CountingProxy() as proxy,
+        CountingProxy(server_delay) as proxy,
         contextlib.AsyncExitStack() as stack,
     ):
         proxied = url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
@@ -113,7 +123,9 @@ async def measure(participants: int, seconds: float) -> JSON:
             await load.warm_up()
             await asyncio.sleep(1.5)  # the warm-up's sends recorded
             proxy.counter.reset()
+            started = time.monotonic()
             result = await load.closed_loop(participants, seconds)
+            elapsed = time.monotonic() - started
             await asyncio.sleep(1.5)  # the last replies' records
             counter = proxy.counter
             updates = max(1, result.updates)
@@ -121,6 +133,8 @@ async def measure(participants: int, seconds: float) -> JSON:
                 "participants": participants,
                 "updates": result.updates,
                 "lost": result.lost,
+                "server_delay_ms": round(server_delay * 1000, 3),
+                "updates_per_s": round(result.updates / elapsed, 1),
                 "round_trips": counter.turns,
                 "round_trips_per_update": round(counter.turns / updates, 2),
                 "client_bytes_per_update": round(counter.client_bytes / updates),
@@ -134,7 +148,9 @@ async def main_async(options: argparse.Namespace) -> JSON:
     results: JSON = {}
     for participants in options.participants:
         print(f"roundtrips: {participants} participants ...", file=sys.stderr, flush=True)
-        results[str(participants)] = await measure(participants, options.seconds)
+        results[str(participants)] = await measure(
+            participants, options.seconds, options.server_delay_ms / 1000
+        )
         print(f"  {results[str(participants)]}", file=sys.stderr, flush=True)
     return results
 
@@ -144,6 +160,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--participants", type=int, nargs="*", default=[1, 50])
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--server-delay-ms", type=float, default=0.0)
     options = parser.parse_args(argv)
     emit({"roundtrips": asyncio.run(main_async(options))}, options.json)
     return 0

@@ -9,7 +9,7 @@ claiming and leases are ``storage/outbox_leases.py``, what became of a send
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -49,13 +49,15 @@ _LEASED_COLUMNS = (
     "created_at",
     "next_attempt_at",
 )
-_LEASE_BY = bindparam("lease_by", type_=_T.c.claimed_by.type)
+# Its parameters are named ``m_<column>``: the names of a participant's columns would become
+# SET values of a participant's UPDATE riding on it (see ``Rider``).
+_LEASE_BY = bindparam("m_lease_by", type_=_T.c.claimed_by.type)
 _UNLEASED = or_(_LEASE_BY.is_(None), _WAITING)
 _INSERT = (
     insert(_T)
     .values(
         {
-            **{name: bindparam(name, type_=_T.c[name].type) for name in _LEASED_COLUMNS},
+            **{name: bindparam(f"m_{name}", type_=_T.c[name].type) for name in _LEASED_COLUMNS},
             "attempts": case((_UNLEASED, 0), else_=1),
             "claimed_by": case((_UNLEASED, null()), else_=_LEASE_BY),
             "claimed_until": case(
@@ -66,6 +68,29 @@ _INSERT = (
     )
     .returning(_T.c.id, _T.c.claimed_by)
 )
+# SQLAlchemy sends the rows of one execution as one multi-row INSERT, up to its page size
+# (``insertmanyvalues_page_size``, 1,000); a rider must not run once per page.
+RIDE_AT_MOST = 100
+_RIDDEN: dict[Any, Any] = {}  # the INSERT with a rider's CTE, one per rider (set of columns)
+
+
+@dataclass(frozen=True)
+class Rider:
+    """A write that goes with the messages a transaction queues: on PostgreSQL as a
+    data-modifying CTE of their INSERT (one round trip for both), elsewhere just before it.
+    Its parameters' names must be none of the INSERT's (``m_<column>``, ``lease_until``,
+    ``waiting_*``) nor a column of the table it writes."""
+
+    statement: Any  # the write on its own
+    cte: Any  # the same write as a CTE
+    params: Mapping[str, Any]
+
+
+def _ridden(rider: Rider) -> Any:
+    statement = _RIDDEN.get(rider.cte)
+    if statement is None:
+        statement = _RIDDEN[rider.cte] = _INSERT.add_cte(rider.cte)
+    return statement
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,7 @@ def enqueue(
     now: datetime,
     *,
     claim_as: str | None = None,
+    rider: Rider | None = None,
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue messages for a chat; with ``claim_as``, the first leased to that worker if it may be.
 
@@ -103,22 +129,28 @@ def enqueue(
     held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
     while the lease lives. Anything older still waiting for the chat (a retry, another
     worker's message) keeps the order: then nothing is leased and the chat drains as usual.
+    ``rider``: a write of the same transaction that goes with them (see :class:`Rider`).
     """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ride = rider if postgres and 0 < len(payloads) <= RIDE_AT_MOST else None
+    if rider is not None and ride is None:
+        session.execute(rider.statement, rider.params)
     # The first message that is not lazy is the one leased: a summary goes after it anyway.
     first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
     lease_until = now + LEASE
     rows = [
         {
-            "participant_id": participant_id,
-            "channel": channel,
-            "chat_id": chat_id,
-            "payload": payload,
-            "created_at": now,
-            "next_attempt_at": now,
-            "lease_by": handoff_name(claim_as) if index == first and claim_as else None,
+            "m_participant_id": participant_id,
+            "m_channel": channel,
+            "m_chat_id": chat_id,
+            "m_payload": payload,
+            "m_created_at": now,
+            "m_next_attempt_at": now,
+            "m_lease_by": handoff_name(claim_as) if index == first and claim_as else None,
             "lease_until": lease_until,
             "waiting_channel": channel,
             "waiting_chat": chat_id,
+            **(ride.params if ride is not None else {}),
         }
         for index, payload in enumerate(payloads)
     ]
@@ -127,7 +159,8 @@ def enqueue(
     # One multi-row VALUES: the ids are drawn from the sequence in the rows' order, so sorted
     # they are the messages' order (asking SQLAlchemy to sort RETURNING by parameter order
     # instead doubled the statement's time on PostgreSQL). Only the first can hold a lease.
-    queued = sorted(session.execute(_INSERT, rows).all())
+    statement = _INSERT if ride is None else _ridden(ride)
+    queued = sorted(session.execute(statement, rows).all())
     ids = [new_id for new_id, _ in queued]
     leased = any(held_by is not None for _, held_by in queued)
     if not leased:

@@ -10,14 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+import pytest
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.conversations import handle_event
 from coaching.flows.menu import Menu
 from coaching.model import CreateMap, Event, EventKind
 from coaching.network.ops import AddActor, AddTie
-from storage import effects
+from storage import effects, participants
 from storage.db import Database
 from storage.models import NetworkMap, OutboxMessage, Participant
 from storage.outbox_leases import claim
@@ -42,7 +43,7 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-async def test_an_update_of_someone_we_know_is_five_statements_four_on_postgresql(
+async def test_an_update_of_someone_we_know_is_five_statements_three_on_postgresql(
     db: Database,
 ) -> None:
     await say(db, "/start", update_id=1)
@@ -58,18 +59,23 @@ async def test_an_update_of_someone_we_know_is_five_statements_four_on_postgresq
         "SELECT participants.id, participants.external_id,",  # the participant (locked)
         "INSERT INTO processed_updates",  # a repeat is dropped here
     ]
+    written = [
+        "UPDATE participants SET",  # the row written once: no flush of the ORM's after it
+        "INSERT INTO outbox",  # the reply, leased for sending at once
+    ]
     if db.dialect == "postgresql":  # both in one statement, the mark fed by the lock
         arrival = ["WITH locked AS"]
+        written = ["WITH written AS"]  # the row's UPDATE, a CTE of the replies' INSERT
     assert heads == [
         *arrival,
         "SELECT 'a', answers.exercise_key,",  # answers, items done, a map or not
-        "UPDATE participants SET",  # the row written once: no flush of the ORM's after it
-        "INSERT INTO outbox",  # the reply, leased for sending at once
+        *written,
     ], seen
     # The one UPDATE carries the effect's column (the language) with the conversation's own.
-    written = seen[len(arrival) + 1]
+    (update_sql,) = (s for s in seen[len(arrival) + 1 :] if "UPDATE participants SET" in s)
     for column in ("language", "state", "seq", "last_active_at"):
-        assert f"{column}=" in written.replace(" = ", "="), written
+        assert f"{column}=" in update_sql.replace(" = ", "="), update_sql
+    assert "INSERT INTO outbox" in seen[-1]
     assert handled.claimed is not None and handled.claimed.id == handled.outbox_ids[0]
     after = await participant(db)
     assert (after.language, after.seq) == ("en", before.seq + 1)
@@ -88,6 +94,79 @@ async def test_a_first_start_reads_none_of_the_participants_own_rows(db: Databas
     assert [s for s in seen if s.startswith("SELECT 'a',")], seen
 
 
+async def test_the_participants_row_is_written_with_no_reply_to_queue(db: Database) -> None:
+    """The row's UPDATE rides with the replies' INSERT; with no reply it still runs alone."""
+    await say(db, "/start", update_id=1)
+    sari = await participant(db)
+    with transaction(db) as session:
+        row = session.get(Participant, sari.id)
+        assert row is not None
+        staged = participants.stage(row, {"seq": sari.seq + 5, "updated_at": NOW})
+        ids, claimed = participants.queue(session, row, SARI, [], row.seq, NOW, write=staged)
+        assert (ids, claimed) == ((), None)
+    assert (await participant(db)).seq == sari.seq + 5
+
+
+async def test_a_rolled_back_transaction_keeps_neither_the_row_nor_its_replies(
+    db: Database,
+) -> None:
+    """One statement on PostgreSQL, two on SQLite: a transaction that fails after them keeps
+    neither the participant's new columns nor the replies queued with them."""
+    await say(db, "/start", update_id=1)
+    sari = await participant(db)
+    before = await _outbox_count(db)
+
+    def job(session: Session) -> None:
+        row = session.get(Participant, sari.id)
+        assert row is not None
+        staged = participants.stage(row, {"seq": sari.seq + 7})
+        payload = {"text": "hai", "seq": 0}
+        ids, _ = participants.queue(session, row, SARI, [payload], row.seq, NOW, write=staged)
+        assert len(ids) == 1
+        raise RuntimeError("the transaction fails after both")
+
+    with pytest.raises(RuntimeError):
+        await db.run(job)
+    assert (await participant(db)).seq == sari.seq
+    assert await _outbox_count(db) == before
+
+
+async def _outbox_count(db: Database) -> int:
+    with transaction(db) as session:
+        return int(session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+async def test_the_row_is_updated_once_with_several_replies(db: Database) -> None:
+    """Three replies in one INSERT, the participant's UPDATE riding on it: the row is written
+    once, not once per message (PostgreSQL counts the row updates: before and after)."""
+    await say(db, "/start", update_id=1)
+    sari = await participant(db)
+
+    def row_updates(session: Session) -> int:
+        if db.dialect != "postgresql":
+            return 0
+        counted = session.execute(
+            text("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'participants'")
+        )
+        return int(counted.scalar_one())
+
+    def job(session: Session) -> tuple[tuple[int, ...], int]:
+        row = session.get(Participant, sari.id)
+        assert row is not None
+        before = row_updates(session)
+        staged = participants.stage(row, {"seq": sari.seq + 3})
+        replies = [{"text": f"balasan {n}", "seq": 0} for n in range(3)]
+        ids, _ = participants.queue(session, row, SARI, replies, row.seq, NOW, write=staged)
+        return ids, row_updates(session) - before
+
+    with statements(db) as seen:
+        ids, updated = await db.run(job)
+    assert len(ids) == 3
+    assert sum("UPDATE participants" in s for s in seen) == 1, seen
+    assert updated == (1 if db.dialect == "postgresql" else 0)
+    assert (await participant(db)).seq == sari.seq + 3
+
+
 async def test_an_updates_messages_are_queued_in_one_statement_in_their_order(
     db: Database,
 ) -> None:
@@ -103,9 +182,8 @@ async def test_an_updates_messages_are_queued_in_one_statement_in_their_order(
         handled = await handle_event(
             db, SARI, tap, update_id=2, now=NOW, claim_as="host:1", pressed_message_id=70
         )
-    assert [s for s in seen if s.startswith("INSERT INTO outbox")] == [
-        next(s for s in seen if s.startswith("INSERT INTO outbox"))
-    ]
+    inserts = [s for s in seen if "INSERT INTO outbox" in s]  # on PostgreSQL after a CTE
+    assert len(inserts) == 1, seen
     with transaction(db) as session:
         rows = session.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(handled.outbox_ids))
