@@ -92,7 +92,7 @@ def forgetting(maps: MapCache, scenes: SceneCache) -> Callable[[str, tuple[int, 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """``jejaring run``: migrate, start the bot, deliver, until SIGINT/SIGTERM or ``stop``."""
     stop = stop or stop_on_signals()
-    db = Database.connect(settings.database_url)
+    db = Database.connect(settings.database_url, threads=settings.database_threads)
     await db.upgrade()
     app = telegram_application(settings)
     async with app:
@@ -159,7 +159,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 async def serve_reminders(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """``jejaring reminders``: only the reminder dispatcher (and the outbox it delivers through)."""
     stop = stop or stop_on_signals()
-    db = Database.connect(settings.database_url)
+    db = Database.connect(settings.database_url, threads=settings.database_threads)
     await db.upgrade()
     app = telegram_application(settings)
     async with app:
@@ -185,7 +185,7 @@ async def serve_dashboard(settings: Settings, err: TextIO) -> int:
     if refused:
         err.write(refused[0].upper() + refused[1:] + "\n")
         return 2
-    db = Database.connect(settings.database_url)
+    db = Database.connect(settings.database_url, threads=settings.database_threads)
     stop = stop_on_signals()
     try:
         await db.upgrade()

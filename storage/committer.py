@@ -48,6 +48,8 @@ class _Item:
 class Committer:
     """Runs jobs on up to ``lanes`` database threads; each lane commits a batch at a time.
 
+    ``steady`` of them (``DATABASE_THREADS`` on PostgreSQL) open whenever jobs wait.
+
     SQLite has one writer, so it gets one lane: the process's transactions queue here, in
     order, rather than in SQLite's busy handler. PostgreSQL may use several (row locks keep
     one participant's jobs apart), but opens a second only beside a batch that has run
@@ -61,10 +63,14 @@ class Committer:
         engine: Engine,
         *,
         lanes: int,
+        steady: int = 1,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self.engine = engine
-        self.lanes, self.max_batch = lanes, max_batch
+        # ``steady`` lanes stay open while jobs wait (a database on another machine: each
+        # lane's round trips wait for the network, and several lanes overlap those waits);
+        # the rest, up to ``lanes``, only beside a slow batch.
+        self.lanes, self.steady, self.max_batch = max(lanes, steady), steady, max_batch
         self._threads = ThreadPoolExecutor(lanes, thread_name_prefix="jejaring-db")
         self._queue: deque[_Item] = deque()
         self._busy = 0
@@ -79,14 +85,14 @@ class Committer:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append(_Item(job, future))
-        if self._busy == 0:
+        if self._busy < self.steady:
             self._open_lane()
         else:
             self._spill()
         return await future
 
     def _open_lane(self) -> None:
-        self.spilled += self._busy > 0
+        self.spilled += self._busy >= self.steady
         self._busy += 1
         task = asyncio.get_running_loop().create_task(self._lane())
         self._tasks.add(task)
@@ -106,11 +112,11 @@ class Committer:
         loop = asyncio.get_running_loop()
         try:
             while self._queue:
-                if self._busy > 1 and not self._slow():  # no slow batch now: one lane will do
+                if self._busy > self.steady and not self._slow():  # no slow batch now
                     break
-                batch = [
-                    self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))
-                ]
+                # Several steady lanes share what waits, each a batch of its own; one takes all.
+                share = -(-len(self._queue) // self.steady)
+                batch = [self._queue.popleft() for _ in range(min(self.max_batch, share))]
                 token = object()
                 self._running[token] = time.monotonic()
                 # Jobs may wait behind this batch with nothing arriving to notice it is slow.

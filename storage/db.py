@@ -14,7 +14,7 @@ import functools
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +30,42 @@ DEFAULT_URL = "sqlite:///jejaring.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same in every worker.
 _MIGRATION_LOCK = 7_342_001
-# Database threads of one process on PostgreSQL, each committing its own batches: one does the
-# work, the second opens only beside a slow batch (an /analisis of a very large map) so it does
-# not hold up every other chat (``storage.committer.SPILL_AFTER``). More threads only fight
-# over the GIL (measured: 1 lane 102 updates/s, 2 lanes 97, 4 lanes 86).
+# Database threads of one process on PostgreSQL, each committing its own batches of what waits:
+# two stay open under load (``DATABASE_THREADS``), and one more opens only beside a slow batch (an
+# /analisis of a very large map) so it does not hold up every other chat
+# (``storage.committer.SPILL_AFTER``). Measured with ``bench.throughput`` against this machine's
+# PostgreSQL: 1 thread 189–283 updates/s, 2 threads 251–346, 3 threads 195–334; with the database
+# 1 ms away (``bench.roundtrips --server-delay-ms 1``): 70, 102, 128, 145 with 1 to 4 threads.
 POSTGRES_LANES = 2
+THREADS_VARIABLE = "DATABASE_THREADS"
+DEFAULT_THREADS = 2
+MAX_THREADS = 8
+
+
+def _lanes(threads: int) -> int:
+    """The steady threads and one more beside a slow batch (at least ``POSTGRES_LANES``)."""
+    return max(POSTGRES_LANES, threads + 1)
+
+
+def database_threads(env: Mapping[str, str] | None = None) -> int:
+    """How many database threads stay open under load on PostgreSQL (``DATABASE_THREADS``,
+    1 to 8; 2 when unset). SQLite has one writer: always one.
+
+    >>> database_threads({"DATABASE_THREADS": "3"})
+    3
+    >>> database_threads({})
+    2
+    """
+    raw = (env if env is not None else os.environ).get(THREADS_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_THREADS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
+        raise ValueError(
+            f"{THREADS_VARIABLE} must be a whole number from 1 to {MAX_THREADS}: {raw!r}"
+        )
+    return int(raw)
+
+
 # A pooled PostgreSQL connection idle this long is pinged before use (a server restart, a
 # failover or an idle timeout may have closed it); a busy one is not: pinging every checkout
 # (``pool_pre_ping``) cost a round trip per transaction. One closed under a busy connection
@@ -78,15 +109,22 @@ class Database:
     """One engine; every unit of work is a plain function of a :class:`Session` run by
     :meth:`run` on a database thread (see :mod:`storage.committer`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, threads: int = DEFAULT_THREADS) -> None:
         self.engine = engine
-        sqlite = engine.dialect.name == "sqlite"
-        # SQLite: one database thread, holding the process's write lock (BEGIN IMMEDIATE).
-        self.committer = Committer(engine, lanes=1 if sqlite else POSTGRES_LANES)
+        if engine.dialect.name == "sqlite":
+            # One database thread, holding the process's write lock (BEGIN IMMEDIATE).
+            self.committer = Committer(engine, lanes=1)
+        else:
+            self.committer = Committer(engine, lanes=_lanes(threads), steady=threads)
 
     @classmethod
-    def connect(cls, url: str | None = None, *, echo: bool = False) -> Database:
+    def connect(
+        cls, url: str | None = None, *, echo: bool = False, threads: int | None = None
+    ) -> Database:
+        """``threads``: how many database threads stay open under load on PostgreSQL
+        (default: ``DATABASE_THREADS``, else 2)."""
         url = driver_url(url) if url else database_url()
+        threads = database_threads() if threads is None else threads
         options: dict[str, Any] = {"echo": echo}
         if url.startswith("sqlite"):
             if ":memory:" in url or url.rstrip("/").endswith("sqlite+pysqlite:"):
@@ -94,13 +132,13 @@ class Database:
             # One database thread writes; closing from another thread at shutdown is fine.
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            options.update(pool_size=POSTGRES_LANES, max_overflow=0)
+            options.update(pool_size=_lanes(threads), max_overflow=0)
         engine = create_engine(url, **options)
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
         else:
             _ping_when_idle(engine)
-        return cls(engine)
+        return cls(engine, threads=threads)
 
     @property
     def dialect(self) -> str:

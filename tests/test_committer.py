@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.conversations import Identity, handle_event
 from coaching.model import Event
+from storage.committer import Committer
 from storage.db import Database
 from storage.models import OutboxMessage, ProcessedUpdate
 from storage.outbox import Deliverer
@@ -68,13 +69,18 @@ async def test_a_failed_commit_fails_every_job_of_its_batch(db: Database) -> Non
     def breaks_connection(session: Session) -> None:
         session.connection().invalidate()  # the COMMIT cannot happen on this connection now
 
-    outcomes = await asyncio.gather(
-        db.committer.run(mark(1)), db.committer.run(breaks_connection), return_exceptions=True
-    )
-    assert all(isinstance(o, Exception) for o in outcomes), outcomes
-    assert await stored(db) == []  # nothing of that batch is stored
-    assert await db.committer.run(mark(3)) == 3  # and the committer goes on
-    assert await stored(db) == [3]
+    # One lane, so that both jobs are one batch (PostgreSQL's two would each take one).
+    committer = Committer(db.engine, lanes=1)
+    try:
+        outcomes = await asyncio.gather(
+            committer.run(mark(1)), committer.run(breaks_connection), return_exceptions=True
+        )
+        assert all(isinstance(o, Exception) for o in outcomes), outcomes
+        assert await stored(db) == []  # nothing of that batch is stored
+        assert await committer.run(mark(3)) == 3  # and the committer goes on
+        assert await stored(db) == [3]
+    finally:
+        committer.close()
 
 
 async def test_storage_functions_run_on_a_database_thread(db: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import create_engine
@@ -12,7 +13,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from storage import participants
-from storage.db import POSTGRES_LANES, Database
+from storage.db import POSTGRES_LANES, Database, database_threads
 from storage.participants import Identity
 from tests.support import NOW
 
@@ -58,7 +59,16 @@ class Overlap:
                 self.now -= 1
 
 
-async def test_ordinary_jobs_run_on_one_lane(pg: Database) -> None:
+@pytest.fixture
+async def one_lane(postgres_url: str) -> AsyncIterator[Database]:
+    """``DATABASE_THREADS=1``: one steady lane, a second only beside a slow batch."""
+    database = Database.connect(postgres_url, threads=1)
+    yield database
+    await database.dispose()
+
+
+async def test_ordinary_jobs_run_on_one_lane(one_lane: Database) -> None:
+    pg = one_lane
     overlap = Overlap()
     for _ in range(5):  # rounds of many jobs queued at once: the load a busy bot puts here
         assert await asyncio.gather(*(pg.run(overlap.job) for _ in range(100))) == [1] * 100
@@ -66,7 +76,8 @@ async def test_ordinary_jobs_run_on_one_lane(pg: Database) -> None:
     assert pg.committer.spilled == 0
 
 
-async def test_a_slow_job_does_not_hold_up_the_others(pg: Database) -> None:
+async def test_a_slow_job_does_not_hold_up_the_others(one_lane: Database) -> None:
+    pg = one_lane
     assert POSTGRES_LANES >= 2
     slow = Slow()
     held = await slow.running(pg)
@@ -84,8 +95,9 @@ async def test_a_slow_job_does_not_hold_up_the_others(pg: Database) -> None:
 
 
 async def test_a_slow_job_with_nothing_arriving_after_it_still_lets_the_waiting_run(
-    pg: Database,
+    one_lane: Database,
 ) -> None:
+    pg = one_lane
     slow = Slow()
     held = await slow.running(pg)
     # Queued while the slow batch is young: only the lane's own timer can notice it is slow.
@@ -130,3 +142,49 @@ async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_lef
     # The same update again: marked already, so it is a repeat.
     again = await pg.run(lambda session: participants.arrive(session, who, 555, NOW, "id"))
     assert again.first_time is False
+
+
+class Meeting:
+    """Jobs that each wait until ``size`` of them run at once (or give up after a minute)."""
+
+    def __init__(self, size: int) -> None:
+        self.barrier = threading.Barrier(size, timeout=60)
+
+    def job(self, session: Session) -> int:
+        self.barrier.wait()  # BrokenBarrierError if the others never run beside it
+        return select_one(session)
+
+
+async def test_configured_threads_stay_open_under_ordinary_load(postgres_url: str) -> None:
+    """``DATABASE_THREADS=3`` (a database on another machine): three jobs run side by side
+    with no slow batch among them, and no lane counts as spilled; the pool has room for a
+    fourth beside a slow batch."""
+    db = Database.connect(postgres_url, threads=3)
+    try:
+        meeting = Meeting(3)
+        assert await asyncio.gather(*(db.run(meeting.job) for _ in range(3))) == [1] * 3
+        assert db.committer.spilled == 0
+        assert db.committer.lanes == 4 and db.engine.pool.size() == 4  # type: ignore[attr-defined]
+        overlap = Overlap()
+        assert await asyncio.gather(*(db.run(overlap.job) for _ in range(60))) == [1] * 60
+        assert overlap.most <= 3
+    finally:
+        await db.dispose()
+
+
+def test_database_threads_are_read_from_the_environment_and_checked() -> None:
+    assert database_threads({}) == 2
+    assert database_threads({"DATABASE_THREADS": " 4 "}) == 4
+    for wrong in ("0", "9", "two", "-1", "1.5"):
+        with pytest.raises(ValueError, match="DATABASE_THREADS"):
+            database_threads({"DATABASE_THREADS": wrong})
+
+
+async def test_two_threads_by_default_share_what_waits(pg: Database) -> None:
+    """With no ``DATABASE_THREADS``: two lanes under load, each a batch of what waits (one
+    lane alone would take every job and the two would never meet)."""
+    meeting = Meeting(2)
+    assert await asyncio.gather(*(pg.run(meeting.job) for _ in range(2))) == [1] * 2
+    overlap = Overlap()
+    assert await asyncio.gather(*(pg.run(overlap.job) for _ in range(100))) == [1] * 100
+    assert overlap.most <= 2 and pg.committer.spilled == 0
