@@ -48,14 +48,12 @@ class _Item:
 class Committer:
     """Runs jobs on up to ``lanes`` database threads; each lane commits a batch at a time.
 
-    ``steady`` of them (``DATABASE_THREADS`` on PostgreSQL) open whenever jobs wait.
-
     SQLite has one writer, so it gets one lane: the process's transactions queue here, in
-    order, rather than in SQLite's busy handler. PostgreSQL may use several (row locks keep
-    one participant's jobs apart), but opens a second only beside a batch that has run
-    ``SPILL_AFTER`` (a slow job), and that lane closes once no batch is slow: under ordinary
-    load one lane does the work, since two threads only fight over the GIL (measured in
-    ``bench/throughput.py``: 0.5 ms more CPU per update with two lanes always open).
+    order, rather than in SQLite's busy handler. PostgreSQL uses several (row locks keep one
+    participant's jobs apart): ``steady`` lanes open whenever jobs wait, each taking its share
+    of them, so that one lane's work goes on while another waits for the server
+    (``DATABASE_THREADS``, ``storage/db.py``); the rest, up to ``lanes``, open only beside a
+    batch that has run ``SPILL_AFTER`` (a slow job), and close once no batch is slow.
     """
 
     def __init__(
@@ -67,11 +65,8 @@ class Committer:
         max_batch: int = MAX_BATCH,
     ) -> None:
         self.engine = engine
-        # ``steady`` lanes stay open while jobs wait (a database on another machine: each
-        # lane's round trips wait for the network, and several lanes overlap those waits);
-        # the rest, up to ``lanes``, only beside a slow batch.
         self.lanes, self.steady, self.max_batch = max(lanes, steady), steady, max_batch
-        self._threads = ThreadPoolExecutor(lanes, thread_name_prefix="jejaring-db")
+        self._threads = ThreadPoolExecutor(self.lanes, thread_name_prefix="jejaring-db")
         self._queue: deque[_Item] = deque()
         self._busy = 0
         self._tasks: set[asyncio.Task[None]] = set()

@@ -36,15 +36,17 @@ _MIGRATION_LOCK = 7_342_001
 # (``storage.committer.SPILL_AFTER``). Measured with ``bench.throughput`` against this machine's
 # PostgreSQL: 1 thread 189–283 updates/s, 2 threads 251–346, 3 threads 195–334; with the database
 # 1 ms away (``bench.roundtrips --server-delay-ms 1``): 70, 102, 128, 145 with 1 to 4 threads.
-POSTGRES_LANES = 2
 THREADS_VARIABLE = "DATABASE_THREADS"
 DEFAULT_THREADS = 2
 MAX_THREADS = 8
 
 
 def _lanes(threads: int) -> int:
-    """The steady threads and one more beside a slow batch (at least ``POSTGRES_LANES``)."""
-    return max(POSTGRES_LANES, threads + 1)
+    """The steady threads and one more beside a slow batch: the threads and connections."""
+    return threads + 1
+
+
+POSTGRES_LANES = _lanes(DEFAULT_THREADS)  # with the default setting
 
 
 def database_threads(env: Mapping[str, str] | None = None) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from coaching.validate import is_number
+from storage import riding
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.outbox_queue import HANDOFF, LAZY, LEASE, Pending
@@ -42,11 +43,10 @@ _EARLIEST = (
 )
 
 
-def claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
-    """The claim as one UPDATE … RETURNING. ``after_recording``: for a statement that also
-    records a send (``storage/outbox_records.py``, PostgreSQL): both see the statement's
-    snapshot, so the message just recorded still looks unsent and is left out by id
-    (``row``)."""
+def _claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
+    """The claim as one UPDATE … RETURNING. ``after_recording``: the send of message ``row``
+    is recorded by a write riding on the claim (PostgreSQL: both see the statement's snapshot,
+    so that message still looks unsent), and it is left out by id."""
     earliest = _EARLIEST.where(_T.c.id != bindparam("row")) if after_recording else _EARLIEST
     if lock_row:
         earliest = earliest.with_for_update()
@@ -71,8 +71,9 @@ def claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
     )
 
 
-_CLAIM = claim_statement(lock_row=False)
-_CLAIM_LOCKING = claim_statement(lock_row=True)
+_CLAIM = _claim_statement(lock_row=False)
+_CLAIM_LOCKING = _claim_statement(lock_row=True)
+_CLAIM_AFTER_RECORDING = _claim_statement(lock_row=True, after_recording=True)
 
 
 def claim(
@@ -81,16 +82,31 @@ def claim(
     """Lease the chat's next message to ``worker`` (one more attempt), if it is due and no other
     worker's lease on it lives; ``lock_row`` (PostgreSQL) locks it while deciding."""
     statement = _CLAIM_LOCKING if lock_row else _CLAIM
-    params = claim_params(channel=channel, chat_id=chat_id, worker=worker, now=now)
-    return pending_of(session.execute(statement, params).first())
+    params = _params(channel=channel, chat_id=chat_id, worker=worker, now=now)
+    return _pending(session.execute(statement, params).first())
 
 
-def claim_params(*, channel: str, chat_id: int, worker: str, now: datetime) -> dict[str, Any]:
+def claim_after(
+    session: Session,
+    recording: riding.Rider,
+    *,
+    row: int,
+    channel: str,
+    chat_id: int,
+    worker: str,
+    now: datetime,
+) -> Pending | None:
+    """As :func:`claim`, just after message ``row`` of the chat was sent: ``recording`` (the
+    send's outcome) rides on the claim (``storage/riding.py``), and ``row`` is not claimed."""
+    params = {**_params(channel=channel, chat_id=chat_id, worker=worker, now=now), "row": row}
+    return _pending(riding.execute(session, _CLAIM_AFTER_RECORDING, params, recording).first())
+
+
+def _params(*, channel: str, chat_id: int, worker: str, now: datetime) -> dict[str, Any]:
     return {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE, "now": now}
 
 
-def pending_of(row: Any) -> Pending | None:
-    """The claimed message a claim statement returned, if any."""
+def _pending(row: Any) -> Pending | None:
     if row is None:
         return None
     return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)

@@ -9,7 +9,7 @@ claiming and leases are ``storage/outbox_leases.py``, what became of a send
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, exists, insert, null, or_
 from sqlalchemy.orm import Session
 
+from storage import riding
 from storage.models import OutboxMessage
 
 # How long a claimed message is ours: another worker may take it once this runs out.
@@ -50,7 +51,7 @@ _LEASED_COLUMNS = (
     "next_attempt_at",
 )
 # Its parameters are named ``m_<column>``: the names of a participant's columns would become
-# SET values of a participant's UPDATE riding on it (see ``Rider``).
+# SET values of a participant's UPDATE riding on it (``storage/riding.py``).
 _LEASE_BY = bindparam("m_lease_by", type_=_T.c.claimed_by.type)
 _UNLEASED = or_(_LEASE_BY.is_(None), _WAITING)
 _INSERT = (
@@ -68,29 +69,6 @@ _INSERT = (
     )
     .returning(_T.c.id, _T.c.claimed_by)
 )
-# SQLAlchemy sends the rows of one execution as one multi-row INSERT, up to its page size
-# (``insertmanyvalues_page_size``, 1,000); a rider must not run once per page.
-RIDE_AT_MOST = 100
-_RIDDEN: dict[Any, Any] = {}  # the INSERT with a rider's CTE, one per rider (set of columns)
-
-
-@dataclass(frozen=True)
-class Rider:
-    """A write that goes with the messages a transaction queues: on PostgreSQL as a
-    data-modifying CTE of their INSERT (one round trip for both), elsewhere just before it.
-    Its parameters' names must be none of the INSERT's (``m_<column>``, ``lease_until``,
-    ``waiting_*``) nor a column of the table it writes."""
-
-    statement: Any  # the write on its own
-    cte: Any  # the same write as a CTE
-    params: Mapping[str, Any]
-
-
-def _ridden(rider: Rider) -> Any:
-    statement = _RIDDEN.get(rider.cte)
-    if statement is None:
-        statement = _RIDDEN[rider.cte] = _INSERT.add_cte(rider.cte)
-    return statement
 
 
 @dataclass(frozen=True)
@@ -120,7 +98,7 @@ def enqueue(
     now: datetime,
     *,
     claim_as: str | None = None,
-    rider: Rider | None = None,
+    rider: riding.Rider | None = None,
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue messages for a chat; with ``claim_as``, the first leased to that worker if it may be.
 
@@ -129,12 +107,8 @@ def enqueue(
     held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
     while the lease lives. Anything older still waiting for the chat (a retry, another
     worker's message) keeps the order: then nothing is leased and the chat drains as usual.
-    ``rider``: a write of the same transaction that goes with them (see :class:`Rider`).
+    ``rider``: a write of the same transaction that goes with them (``storage/riding.py``).
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    ride = rider if postgres and 0 < len(payloads) <= RIDE_AT_MOST else None
-    if rider is not None and ride is None:
-        session.execute(rider.statement, rider.params)
     # The first message that is not lazy is the one leased: a summary goes after it anyway.
     first = next((i for i, p in enumerate(payloads) if p.get("summary") is not True), 0)
     lease_until = now + LEASE
@@ -150,17 +124,17 @@ def enqueue(
             "lease_until": lease_until,
             "waiting_channel": channel,
             "waiting_chat": chat_id,
-            **(ride.params if ride is not None else {}),
         }
         for index, payload in enumerate(payloads)
     ]
     if not rows:
+        if rider is not None:
+            session.execute(rider.statement, rider.params)
         return (), None
     # One multi-row VALUES: the ids are drawn from the sequence in the rows' order, so sorted
     # they are the messages' order (asking SQLAlchemy to sort RETURNING by parameter order
     # instead doubled the statement's time on PostgreSQL). Only the first can hold a lease.
-    statement = _INSERT if ride is None else _ridden(ride)
-    queued = sorted(session.execute(statement, rows).all())
+    queued = sorted(riding.execute(session, _INSERT, rows, rider).all())
     ids = [new_id for new_id, _ in queued]
     leased = any(held_by is not None for _, held_by in queued)
     if not leased:

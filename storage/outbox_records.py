@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, update
 from sqlalchemy.orm import Session
 
-from storage import deadletters, outbox_leases
+from storage import deadletters, outbox_leases, riding
 from storage.models import OutboxMessage, Participant, Reminder
 from storage.outbox_queue import Pending
 
@@ -35,8 +35,7 @@ MAX_BACKOFF = 15.0
 _T = cast(Table, OutboxMessage.__table__)
 # A message's outcome: one statement per set of columns written, built on first use (building
 # it per call, with its values inlined, cost more than running it).
-_RECORDS: dict[frozenset[str], Any] = {}
-_RECORDED_THEN_CLAIMED: dict[frozenset[str], Any] = {}
+_RECORDS: dict[frozenset[str], tuple[Any, Any]] = {}
 
 
 class Verdict(StrEnum):
@@ -90,28 +89,20 @@ def record(
     data-modifying CTE of the claim: one round trip where there were two, after every message
     sent). SQLite has no data-modifying CTEs, and its statements cost no round trip.
     """
-    columns = frozenset(values)
-    written = {f"v_{name}": value for name, value in values.items()}
-    postgres = session.get_bind().dialect.name == "postgresql"
+    recording = _recorded(pending.id, values)
     claimed = None
-    if claim_next_as is not None and postgres:
-        params = outbox_leases.claim_params(
-            channel=channel, chat_id=pending.chat_id, worker=claim_next_as, now=now
-        )
-        statement = _recorded_then_claimed(columns)
-        found = session.execute(statement, {**written, **params, "row": pending.id}).first()
-        claimed = outbox_leases.pending_of(found)
+    if claim_next_as is None:
+        session.execute(recording.statement, recording.params)
     else:
-        session.execute(_recorded(columns), {"row": pending.id, **written})
-        if claim_next_as is not None:
-            claimed = outbox_leases.claim(
-                session,
-                channel=channel,
-                chat_id=pending.chat_id,
-                worker=claim_next_as,
-                now=now,
-                lock_row=False,  # SQLite: BEGIN IMMEDIATE holds the write lock
-            )
+        claimed = outbox_leases.claim_after(
+            session,
+            recording,
+            row=pending.id,
+            channel=channel,
+            chat_id=pending.chat_id,
+            worker=claim_next_as,
+            now=now,
+        )
     if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
         session.execute(
             update(Participant).where(Participant.id == pending.participant_id).values(active=False)
@@ -124,11 +115,12 @@ def record(
     return claimed
 
 
-def _recorded(columns: frozenset[str]) -> Any:
-    """The outcome's UPDATE of message ``row``: its values are bound as ``v_<column>`` (a
-    column's own name is reserved in a statement that also claims, see below)."""
-    statement = _RECORDS.get(columns)
-    if statement is None:
+def _recorded(row: int, values: dict[str, Any]) -> riding.Rider:
+    """The outcome's UPDATE of message ``row``, able to ride on the next claim: its values
+    are bound as ``v_<column>`` (a column's own name would be taken for a SET value there)."""
+    columns = frozenset(values)
+    built = _RECORDS.get(columns)
+    if built is None:
         statement = (
             update(_T)
             .where(_T.c.id == bindparam("row"))
@@ -136,17 +128,9 @@ def _recorded(columns: frozenset[str]) -> Any:
                 {name: bindparam(f"v_{name}", type_=_T.c[name].type) for name in sorted(columns)}
             )
         )
-        _RECORDS[columns] = statement
-    return statement
-
-
-def _recorded_then_claimed(columns: frozenset[str]) -> Any:
-    statement = _RECORDED_THEN_CLAIMED.get(columns)
-    if statement is None:
-        claim = outbox_leases.claim_statement(lock_row=True, after_recording=True)
-        statement = claim.add_cte(_recorded(columns).cte("recorded"))
-        _RECORDED_THEN_CLAIMED[columns] = statement
-    return statement
+        built = _RECORDS[columns] = (statement, statement.cte("recorded"))
+    params = {"row": row, **{f"v_{name}": value for name, value in values.items()}}
+    return riding.Rider(statement=built[0], cte=built[1], params=params)
 
 
 def _set_aside(

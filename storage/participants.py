@@ -39,7 +39,7 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.network import MapView
-from storage import maps, outbox_queue
+from storage import maps, outbox_queue, riding
 from storage.models import (
     Answer,
     NetworkMap,
@@ -277,12 +277,12 @@ def _welcome_back(participant: Participant) -> None:
 
 
 # A participant's columns written by ``write``: one UPDATE per set of columns, built on first use,
-# with its form as a CTE (``outbox_queue.Rider``). Its parameters are prefixed (``w_``) so that
+# with its form as a CTE (``storage/riding.py``). Its parameters are prefixed (``w_``) so that
 # they never meet the INSERT's it rides with.
 _WRITES: dict[frozenset[str], tuple[Any, Any]] = {}
 
 
-def stage(participant: Participant, values: Mapping[str, Any]) -> outbox_queue.Rider | None:
+def stage(participant: Participant, values: Mapping[str, Any]) -> riding.Rider | None:
     """The UPDATE that sets these columns of the (locked) participant, to run with the
     transaction's replies (:func:`queue`); the loaded object is in step from now on.
 
@@ -315,7 +315,7 @@ def stage(participant: Participant, values: Mapping[str, Any]) -> outbox_queue.R
     for name, value in values.items():
         set_committed_value(participant, name, value)
     params = {"w_participant": participant.id, **{f"w_{k}": v for k, v in values.items()}}
-    return outbox_queue.Rider(statement=built[0], cte=built[1], params=params)
+    return riding.Rider(statement=built[0], cte=built[1], params=params)
 
 
 def write(session: Session, participant: Participant, values: Mapping[str, Any]) -> None:
@@ -448,7 +448,7 @@ def queue(
     now: datetime,
     *,
     claim_as: str | None = None,
-    write: outbox_queue.Rider | None = None,
+    write: riding.Rider | None = None,
 ) -> tuple[tuple[int, ...], Pending | None]:
     """Queue the payloads; with ``claim_as``, the first leased to that deliverer if it may be;
     ``write``: the participant's columns (:func:`stage`), written in the same statement on

@@ -28,19 +28,29 @@ from tests.test_storage import SARI, onboard, participant, press, say
 
 
 @contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
+def executed(db: Database) -> Iterator[list[tuple[str, Any]]]:
+    """The statements as the driver got them, with their parameters (not SQLite's BEGIN
+    IMMEDIATE)."""
+    seen: list[tuple[str, Any]] = []
 
-    def record(*args: Any) -> None:
-        statement = " ".join(str(args[2]).split())
-        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
-            seen.append(statement)
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The statements run inside the block, each on one line (the list is filled at its end)."""
+    seen: list[str] = []
+    with executed(db) as raw:
+        yield seen
+    seen.extend(" ".join(statement.split()) for statement, _ in raw)
 
 
 async def test_an_update_of_someone_we_know_is_five_statements_three_on_postgresql(
@@ -325,21 +335,6 @@ async def test_a_journey_through_the_menu_decides_every_event_once(
     assert sari.state == "menu.main"
 
 
-@contextmanager
-def executed(db: Database) -> Iterator[list[tuple[str, Any]]]:
-    """The statements as the driver got them, with their parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def explain(session: Session, statement: str, parameters: Any) -> str:
     """The query plan of a statement as the driver got it (not executed)."""
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -378,7 +373,6 @@ async def test_queueing_and_claiming_find_a_chats_waiting_messages_by_its_index(
                 now=NOW,
                 lock_row=db.dialect == "postgresql",
             )
-        seen = [(sql, params) for sql, params in seen if not sql.startswith("BEGIN")]
         assert len(seen) == 2, seen
         for statement, parameters in seen:
             plan = explain(session, statement, parameters)
