@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -41,6 +42,18 @@ log = logging.getLogger(__name__)
 # How long to keep trying to record Telegram's answer while the database is unreachable (a
 # restart, a failover): the send cannot be undone, and giving up means sending it again.
 RECORD_PATIENCE = 120.0
+# How long a hand-off's messages may go out under its first's lease (``LEASE``, 30 s) before
+# their outcomes are written and the rest is claimed as usual: well inside the lease.
+HANDOFF_SPAN = timedelta(seconds=10)
+
+
+def _plain(pending: Pending, result: SendResult) -> bool:
+    """Delivered, and nothing to write about it but that (no dead letter, no reminder)."""
+    return (
+        result.verdict is Verdict.DELIVERED
+        and not result.problem
+        and not isinstance(pending.payload.get("reminder_id"), int)
+    )
 
 
 class Sender(Protocol):
@@ -101,8 +114,24 @@ class Deliverer:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         delivered = 0
         async with lock:
-            pending = self._handoff.pop(chat_id, None) or await self._claim(chat_id)
+            handed = self._handoff.pop(chat_id, None)
+            pending = handed or await self._claim(chat_id)
+            # The update's other messages go straight after its first, unclaimed, while the
+            # first's hand-off lease holds the chat: it is the chat's earliest unsent message
+            # until its outcome is written, and every other drainer's claim stops at it. Their
+            # outcomes are written together, with the claim of what comes next: one write for
+            # the update's messages where each had its own.
+            followers = deque(handed.followers if handed else ())
+            sent: list[int] = []  # delivered under that lease, not yet recorded
+            until = self.clock() + HANDOFF_SPAN
             while pending is not None:
+                if sent and not self._straight(pending, until):
+                    # It would wait (the pace, a summary with no message to spare): the
+                    # hand-off ends here, and the chat goes on as usual from its next message.
+                    followers.clear()
+                    pending = await self._record_sent_surely(chat_id, sent)
+                    sent = []
+                    continue
                 if pending.lazy and (spare := self.pacer.spare(chat_id)):
                     # Now it would make the chat's next message wait: later, after the rest.
                     pending = await self._defer(pending, spare)
@@ -111,12 +140,20 @@ class Deliverer:
                 if wait:
                     await asyncio.sleep(wait)
                 result = await self._send(pending)
+                if result.verdict is Verdict.DELIVERED:
+                    delivered += 1
+                if followers and _plain(pending, result):
+                    sent.append(pending.id)
+                    pending = followers.popleft()
+                    continue
+                followers.clear()
                 # Keep order: after a RETRY later messages wait behind this one. Otherwise the
                 # next message is claimed in the same transaction that records this one.
                 retry = result.verdict is Verdict.RETRY
-                pending = await self._record_surely(pending, result, claim_next=not retry)
-                if result.verdict is Verdict.DELIVERED:
-                    delivered += 1
+                pending = await self._record_surely(
+                    pending, result, claim_next=not retry, earlier=sent
+                )
+                sent = []
         if len(self._locks) > 50_000:  # forget idle chats
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         return delivered
@@ -183,31 +220,40 @@ class Deliverer:
 
         return await self.db.run(defer)
 
+    def _straight(self, pending: Pending, until: datetime) -> bool:
+        """Whether a hand-off's next message may go now, under the first's lease: it would
+        neither wait for the chat's pace nor be put back, and the lease is young."""
+        chat = pending.chat_id
+        lazy_waits = pending.lazy and self.pacer.spare(chat) > 0
+        return self.clock() < until and self.pacer.ready(chat) and not lazy_waits
+
     async def _record_surely(
-        self, pending: Pending, result: SendResult, *, claim_next: bool = False
+        self,
+        pending: Pending,
+        result: SendResult,
+        *,
+        claim_next: bool = False,
+        earlier: Sequence[int] = (),
     ) -> Pending | None:
         """``_record``, retried while the database is unreachable (Telegram has answered)."""
-        delay, waited = 0.2, 0.0
-        while True:
-            try:
-                return await self._record(pending, result, claim_next=claim_next)
-            except IntegrityError:
-                raise
-            except (DBAPIError, OSError):
-                if waited >= RECORD_PATIENCE:
-                    raise
-                log.warning("database unavailable recording outbox %s; retrying", pending.id)
-                await asyncio.sleep(delay)
-                waited, delay = waited + delay, min(delay * 2, 5.0)
+        return await self._surely(
+            lambda: self._record(pending, result, claim_next=claim_next, earlier=earlier),
+            pending.id,
+        )
 
     async def _record(
-        self, pending: Pending, result: SendResult, *, claim_next: bool = False
+        self,
+        pending: Pending,
+        result: SendResult,
+        *,
+        claim_next: bool = False,
+        earlier: Sequence[int] = (),
     ) -> Pending | None:
-        """Record the outcome; with ``claim_next``, claim the chat's next message too."""
+        """Record the outcome (with ``earlier``'s, see ``outbox_records.record``); with
+        ``claim_next``, claim the chat's next message too."""
         now = self.clock()
         values = outbox_records.outcome(pending, result, now)
         channel = self.sender.channel
-
         claim_as = self.worker if claim_next else None
 
         def record(session: Session) -> Pending | None:
@@ -219,9 +265,48 @@ class Deliverer:
                 values=values,
                 now=now,
                 claim_next_as=claim_as,
+                earlier=earlier,
             )
 
         return await self.db.run(record)
+
+    async def _record_sent_surely(self, chat_id: int, rows: Sequence[int]) -> Pending | None:
+        """Record these messages of the chat delivered and claim its next; retried as
+        ``_record_surely`` is."""
+
+        async def record_sent() -> Pending | None:
+            now = self.clock()
+            channel = self.sender.channel
+            return await self.db.run(
+                lambda session: outbox_records.record_sent(
+                    session,
+                    channel=channel,
+                    chat_id=chat_id,
+                    rows=rows,
+                    now=now,
+                    claim_next_as=self.worker,
+                )
+            )
+
+        return await self._surely(record_sent, rows[0])
+
+    async def _surely(
+        self, record: Callable[[], Awaitable[Pending | None]], row: int
+    ) -> Pending | None:
+        """Write a send's outcome, retried while the database is unreachable: Telegram has
+        answered, and the send cannot be undone."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return await record()
+            except IntegrityError:
+                raise
+            except (DBAPIError, OSError):
+                if waited >= RECORD_PATIENCE:
+                    raise
+                log.warning("database unavailable recording outbox %s; retrying", row)
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 5.0)
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()

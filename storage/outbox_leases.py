@@ -44,10 +44,14 @@ _EARLIEST = (
 
 
 def _claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
-    """The claim as one UPDATE … RETURNING. ``after_recording``: the send of message ``row``
-    is recorded by a write riding on the claim (PostgreSQL: both see the statement's snapshot,
-    so that message still looks unsent), and it is left out by id."""
-    earliest = _EARLIEST.where(_T.c.id != bindparam("row")) if after_recording else _EARLIEST
+    """The claim as one UPDATE … RETURNING. ``after_recording``: the sends of messages
+    ``rows`` are recorded by a write riding on the claim (PostgreSQL: both see the statement's
+    snapshot, so those messages still look unsent), and they are left out by id."""
+    earliest = (
+        _EARLIEST.where(_T.c.id.not_in(bindparam("rows", expanding=True)))
+        if after_recording
+        else _EARLIEST
+    )
     if lock_row:
         earliest = earliest.with_for_update()
     return (
@@ -90,15 +94,16 @@ def claim_after(
     session: Session,
     recording: riding.Rider,
     *,
-    row: int,
+    rows: tuple[int, ...],
     channel: str,
     chat_id: int,
     worker: str,
     now: datetime,
 ) -> Pending | None:
-    """As :func:`claim`, just after message ``row`` of the chat was sent: ``recording`` (the
-    send's outcome) rides on the claim (``storage/riding.py``), and ``row`` is not claimed."""
-    params = {**_params(channel=channel, chat_id=chat_id, worker=worker, now=now), "row": row}
+    """As :func:`claim`, just after messages ``rows`` of the chat were sent: ``recording`` (the
+    sends' outcome) rides on the claim (``storage/riding.py``), and none of ``rows`` is
+    claimed."""
+    params = {**_params(channel=channel, chat_id=chat_id, worker=worker, now=now), "rows": rows}
     return _pending(riding.execute(session, _CLAIM_AFTER_RECORDING, params, recording).first())
 
 

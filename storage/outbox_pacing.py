@@ -26,6 +26,11 @@ class ChatPacer:
         tokens = self._tokens(chat_id, self.clock())
         return 0.0 if tokens >= need else (need - tokens) / self.rate
 
+    def ready(self, chat_id: int) -> bool:
+        """Whether this chat may take one more message now (:meth:`delay` would be 0). Takes
+        nothing."""
+        return self._tokens(chat_id, self.clock()) >= 1
+
     def delay(self, chat_id: int) -> float:
         """Seconds to wait before this chat may take one more message (and take it)."""
         now = self.clock()
@@ -46,3 +51,6 @@ class Unpaced(ChatPacer):
 
     def spare(self, chat_id: int) -> float:
         return 0.0
+
+    def ready(self, chat_id: int) -> bool:
+        return True

@@ -78,6 +78,10 @@ class Pending:
     participant_id: int | None
     payload: dict[str, Any]
     attempts: int
+    # Leased for the hand-off, this is the update's first message; ``followers`` are the update's
+    # others, in the order a claim would give them (``LAZY``, then id). The deliverer sends them
+    # straight after it, unclaimed, while its lease still holds the chat (``storage/outbox.py``).
+    followers: tuple[Pending, ...] = ()
 
     @property
     def lazy(self) -> bool:
@@ -105,8 +109,10 @@ def enqueue(
     Leasing happens in the transaction that queues the messages, so the deliverer can send the
     first at once after the commit instead of claiming it in a transaction of its own. It is
     held for the hand-off alone (``<worker>/handoff``): the chat's other drainers stop at it
-    while the lease lives. Anything older still waiting for the chat (a retry, another
-    worker's message) keeps the order: then nothing is leased and the chat drains as usual.
+    while the lease lives, and so at the update's other messages behind it, which come back as
+    its ``followers`` (unleased: the deliverer sends them under the first's lease). Anything
+    older still waiting for the chat (a retry, another worker's message) keeps the order: then
+    nothing is leased and the chat drains as usual.
     ``rider``: a write of the same transaction that goes with them (``storage/riding.py``).
     """
     # The first message that is not lazy is the one leased: a summary goes after it anyway.
@@ -139,4 +145,10 @@ def enqueue(
     leased = any(held_by is not None for _, held_by in queued)
     if not leased:
         return tuple(ids), None
-    return tuple(ids), Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1)
+    later = sorted(
+        (i for i in range(len(payloads)) if i != first),
+        key=lambda i: (payloads[i].get("summary") is True, i),
+    )
+    followers = tuple(Pending(ids[i], chat_id, participant_id, dict(payloads[i]), 0) for i in later)
+    head = Pending(ids[first], chat_id, participant_id, dict(payloads[first]), 1, followers)
+    return tuple(ids), head

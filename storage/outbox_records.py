@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -59,10 +60,10 @@ class SendResult:
 def outcome(pending: Pending, result: SendResult, now: datetime) -> dict[str, Any]:
     """The row's columns after this send (decided once, before the transaction that writes
     them, which may run twice)."""
-    values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
     if result.verdict is Verdict.DELIVERED:
-        values["sent_at"] = now
-    elif result.verdict is Verdict.RETRY:
+        return delivered(now)
+    values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+    if result.verdict is Verdict.RETRY:
         values["next_attempt_at"] = now + timedelta(seconds=_backoff(pending, result))
         values["last_error"] = result.error
     else:
@@ -81,28 +82,26 @@ def record(
     values: dict[str, Any],
     now: datetime,
     claim_next_as: str | None = None,
+    earlier: Sequence[int] = (),
 ) -> Pending | None:
     """Write the send's outcome (``values``, from :func:`outcome`) and what follows from it;
     with ``claim_next_as`` (a worker), lease the chat's next message to it and return that.
+    ``earlier``: messages of the chat sent just before it under the same hand-off lease and
+    delivered (``storage/outbox.py``), recorded sent with it.
 
     On PostgreSQL the outcome and the claim are one statement (the outcome's UPDATE as a
     data-modifying CTE of the claim: one round trip where there were two, after every message
     sent). SQLite has no data-modifying CTEs, and its statements cost no round trip.
     """
-    recording = _recorded(pending.id, values)
-    claimed = None
-    if claim_next_as is None:
-        session.execute(recording.statement, recording.params)
-    else:
-        claimed = outbox_leases.claim_after(
-            session,
-            recording,
-            row=pending.id,
-            channel=channel,
-            chat_id=pending.chat_id,
-            worker=claim_next_as,
-            now=now,
-        )
+    rows: tuple[int, ...] = (pending.id,)
+    if earlier and result.verdict is Verdict.DELIVERED:
+        rows = (*earlier, pending.id)  # the same columns, the same values: one UPDATE
+    elif earlier:
+        sent = _recorded(tuple(earlier), delivered(now))
+        session.execute(sent.statement, sent.params)
+    claimed = _write(
+        session, _recorded(rows, values), rows, channel, pending.chat_id, now, claim_next_as
+    )
     if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
         session.execute(
             update(Participant).where(Participant.id == pending.participant_id).values(active=False)
@@ -115,21 +114,67 @@ def record(
     return claimed
 
 
-def _recorded(row: int, values: dict[str, Any]) -> riding.Rider:
-    """The outcome's UPDATE of message ``row``, able to ride on the next claim: its values
+def record_sent(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: int,
+    rows: Sequence[int],
+    now: datetime,
+    claim_next_as: str | None = None,
+) -> Pending | None:
+    """Record messages ``rows`` of the chat delivered (sent under one hand-off lease, see
+    ``storage/outbox.py``); with ``claim_next_as``, lease the chat's next message as
+    :func:`record` does."""
+    sent = tuple(rows)
+    return _write(
+        session, _recorded(sent, delivered(now)), sent, channel, chat_id, now, claim_next_as
+    )
+
+
+def delivered(now: datetime) -> dict[str, Any]:
+    """A delivered message's columns (as :func:`outcome` has them)."""
+    return {"claimed_by": None, "claimed_until": None, "sent_at": now}
+
+
+def _write(
+    session: Session,
+    recording: riding.Rider,
+    rows: tuple[int, ...],
+    channel: str,
+    chat_id: int,
+    now: datetime,
+    claim_next_as: str | None,
+) -> Pending | None:
+    if claim_next_as is None:
+        session.execute(recording.statement, recording.params)
+        return None
+    return outbox_leases.claim_after(
+        session,
+        recording,
+        rows=rows,
+        channel=channel,
+        chat_id=chat_id,
+        worker=claim_next_as,
+        now=now,
+    )
+
+
+def _recorded(rows: tuple[int, ...], values: dict[str, Any]) -> riding.Rider:
+    """The outcome's UPDATE of messages ``rows``, able to ride on the next claim: its values
     are bound as ``v_<column>`` (a column's own name would be taken for a SET value there)."""
     columns = frozenset(values)
     built = _RECORDS.get(columns)
     if built is None:
         statement = (
             update(_T)
-            .where(_T.c.id == bindparam("row"))
+            .where(_T.c.id.in_(bindparam("rows", expanding=True)))
             .values(
                 {name: bindparam(f"v_{name}", type_=_T.c[name].type) for name in sorted(columns)}
             )
         )
         built = _RECORDS[columns] = (statement, statement.cte("recorded"))
-    params = {"row": row, **{f"v_{name}": value for name, value in values.items()}}
+    params = {"rows": rows, **{f"v_{name}": value for name, value in values.items()}}
     return riding.Rider(statement=built[0], cte=built[1], params=params)
 
 

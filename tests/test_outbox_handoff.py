@@ -1,0 +1,137 @@
+"""An update's replies go out under one hand-off: the first is leased to the worker as it is
+queued, the others follow it unclaimed while that lease holds the chat, and all their outcomes
+are written in one go with the claim of the chat's next message (``storage/outbox.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from storage.db import Database
+from storage.outbox import HANDOFF_SPAN, Deliverer
+from storage.outbox_pacing import ChatPacer
+from storage.outbox_queue import Pending, enqueue
+from storage.outbox_records import Verdict
+from tests.support import NOW, transaction
+from tests.test_hot_path import statements
+from tests.test_storage import Recorder, outbox
+
+CHAT = 1001
+
+
+def summary(text: str, message_id: int) -> dict[str, Any]:
+    return {"text": text, "buttons": [], "summary": True, "edit_message_id": message_id}
+
+
+async def handed(db: Database, *payloads: dict[str, Any]) -> Pending:
+    with transaction(db) as session:
+        _, claimed = enqueue(session, None, "telegram", CHAT, list(payloads), NOW, claim_as="w")
+    assert claimed is not None
+    return claimed
+
+
+def writes(seen: list[str]) -> list[str]:
+    """The delivery's statements that write the outbox."""
+    return [s for s in seen if s.startswith(("UPDATE outbox", "WITH recorded"))]
+
+
+class Fast(ChatPacer):
+    def __init__(self) -> None:
+        super().__init__(rate=1e6, burst=10**6)
+
+
+async def test_an_updates_replies_go_out_in_order_with_one_write(db: Database) -> None:
+    first = await handed(db, summary("1 ✓", 70), {"text": "two"}, {"text": "three"})
+    # The first message that is not a summary leads; the summary goes last, as a claim has it.
+    assert [p.payload["text"] for p in first.followers] == ["three", "1 ✓"]
+    assert all(p.attempts == 0 for p in first.followers)
+    recorder = Recorder()
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    with statements(db) as seen:
+        deliverer.kick(CHAT, first)
+        await deliverer.idle()
+    assert [t for _, t in recorder.sent] == ["two", "three", "1 ✓"]
+    rows = await outbox(db)
+    assert all(m.sent_at == NOW and m.claimed_by is None for m in rows)
+    # One write for the three: the outcomes and the next claim (SQLite: one statement each;
+    # PostgreSQL: the outcomes riding on the claim). Each message had its own before.
+    assert len(writes(seen)) == (1 if db.dialect == "postgresql" else 2), seen
+    assert [m.attempts for m in rows] == [0, 1, 0]  # only the leased one was an attempt
+
+
+async def test_no_other_worker_sends_a_handoffs_messages(db: Database) -> None:
+    first = await handed(db, {"text": "one"}, {"text": "two"})
+    other = Recorder()
+    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=Fast()).flush(CHAT)
+    assert other.sent == []  # the first is leased to "w", the second waits behind it
+    mine = Recorder()
+    deliverer = Deliverer(db, mine, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer.kick(CHAT, first)
+    await deliverer.idle()
+    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=Fast()).flush(CHAT)
+    assert [t for _, t in mine.sent] == ["one", "two"] and other.sent == []
+
+
+async def test_a_follower_that_fails_is_retried_after_the_first_is_recorded_sent(
+    db: Database,
+) -> None:
+    first = await handed(db, {"text": "one"}, {"text": "two"}, {"text": "three"})
+    recorder = Recorder([Verdict.DELIVERED, Verdict.RETRY])
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer.kick(CHAT, first)
+    await deliverer.idle()
+    assert [t for _, t in recorder.sent] == ["one"]
+    one, two, three = await outbox(db)
+    assert one.sent_at == NOW
+    assert two.sent_at is None and two.claimed_by is None and two.last_error == "retry"
+    assert three.sent_at is None and three.claimed_by is None  # waits behind "two"
+    await deliverer.flush(CHAT)  # the retry is due at once (retry_after 0)
+    assert [t for _, t in recorder.sent] == ["one", "two", "three"]
+
+
+class Paced(ChatPacer):
+    """Every message may go at once, except that the chat is not ``ready`` for the first
+    follower (as when the pace would make it wait)."""
+
+    def __init__(self) -> None:
+        super().__init__(rate=1e6, burst=10**6)
+        self.asked = 0
+
+    def ready(self, chat_id: int) -> bool:
+        self.asked += 1
+        return self.asked > 1
+
+
+async def test_a_follower_that_would_wait_ends_the_handoff(db: Database) -> None:
+    first = await handed(db, {"text": "one"}, {"text": "two"}, {"text": "three"})
+    recorder = Recorder()
+    pacer = Paced()
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=pacer)
+    deliverer.kick(CHAT, first)
+    await deliverer.idle()
+    assert [t for _, t in recorder.sent] == ["one", "two", "three"]
+    assert pacer.asked == 1  # asked once, for "two": after that the chat drained as usual
+    one, two, three = await outbox(db)
+    assert one.sent_at == two.sent_at == three.sent_at == NOW
+    assert (two.attempts, three.attempts) == (1, 1)  # claimed, once the first was recorded
+
+
+async def test_a_handoff_older_than_its_span_is_recorded_and_claimed_as_usual(
+    db: Database,
+) -> None:
+    first = await handed(db, {"text": "one"}, {"text": "two"})
+    now = [NOW]
+
+    class Slow(Recorder):
+        async def send(self, chat_id: int, payload: dict[str, Any]) -> Any:
+            now[0] += HANDOFF_SPAN + timedelta(seconds=1)  # this send took its time
+            return await super().send(chat_id, payload)
+
+    recorder = Slow()
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: now[0], pacer=Fast())
+    deliverer.kick(CHAT, first)
+    await deliverer.idle()
+    assert [t for _, t in recorder.sent] == ["one", "two"]
+    one, two = await outbox(db)
+    assert one.sent_at is not None and two.sent_at is not None
+    assert two.attempts == 1  # claimed after the first was recorded, not sent under its lease
