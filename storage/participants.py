@@ -163,6 +163,35 @@ _LOCK_AND_MARK = select(
 ).add_cte(_MARK_CTE)
 
 
+# PostgreSQL: someone new created and their first update marked handled in one statement (the
+# mark as a data-modifying CTE fed by the new row; no row at all if a racing transaction has
+# just created them: ``locked`` sorts that out).
+_CREATED_CTE = (
+    pg_insert(_PARTICIPANT_T)
+    .values({name: bindparam(name, type_=_PARTICIPANT_T.c[name].type) for name in _NEW_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["external_id"])
+    .returning(*_PARTICIPANT_T.c)
+    .cte("created")
+)
+_MARK_NEW_CTE = (
+    pg_insert(_PROCESSED_T)
+    .from_select(
+        ["update_id", "participant_id", "processed_at"],
+        select(
+            bindparam("update", type_=_PROCESSED_T.c.update_id.type),
+            _CREATED_CTE.c.id,
+            bindparam("now", type_=_PROCESSED_T.c.processed_at.type),
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_PROCESSED_T.c.update_id)
+    .cte("marked_new")
+)
+_CREATE_AND_MARK = select(
+    aliased(Participant, _CREATED_CTE), exists(select(_MARK_NEW_CTE.c.update_id)).label("first")
+).add_cte(_MARK_NEW_CTE)
+
+
 @dataclass(frozen=True)
 class Arrival:
     """Who an update is from, locked for the transaction; whether it is new to us."""
@@ -181,8 +210,9 @@ def arrive(
     *,
     create: bool = True,
 ) -> Arrival:
-    """:func:`locked`, then :func:`first_time` for ``update_id``: on PostgreSQL, for someone we
-    know (nearly every update), one round trip for both."""
+    """:func:`locked`, then :func:`first_time` for ``update_id``: on PostgreSQL one round trip
+    for both for someone we know (nearly every update), two for someone new (the lock finds
+    nobody; the row is created and the update marked in one statement)."""
     participant: Participant | None
     if update_id is not None and session.get_bind().dialect.name == "postgresql":
         params = {"external_id": who.external_id, "update": update_id, "now": now}
@@ -194,9 +224,12 @@ def arrive(
         if not create:
             return Arrival(None)
         # Not found: someone new (or their first updates racing: ``locked`` sorts it out).
-        participant, created = _create(session, who, now, default_locale), True
-        if participant is None:
-            participant, created = locked(session, who, now, default_locale)
+        values = {**_new_row(who, now, default_locale), "update": update_id, "now": now}
+        made = session.execute(_CREATE_AND_MARK, values).first()
+        if made is not None:
+            new, first = made
+            return Arrival(new, True, bool(first))
+        participant, created = locked(session, who, now, default_locale)
     else:
         participant, created = locked(session, who, now, default_locale, create=create)
     if participant is None or update_id is None:
@@ -250,8 +283,15 @@ def _create(
     session: Session, who: Identity, now: datetime, default_locale: str
 ) -> Participant | None:
     """A new participant's row, or None if another transaction has just created it."""
+    statement = _NEW_PARTICIPANT[session.get_bind().dialect.name]
+    values = _new_row(who, now, default_locale)
+    return session.execute(statement, values).scalar_one_or_none()
+
+
+def _new_row(who: Identity, now: datetime, default_locale: str) -> dict[str, Any]:
+    """A new participant's columns (``_NEW_COLUMNS``)."""
     language = who.language_hint if who.language_hint in text.LOCALES else default_locale
-    values: dict[str, Any] = {
+    return {
         "external_id": who.external_id,
         "chat_id": who.chat_id,
         "language": language,
@@ -266,8 +306,6 @@ def _create(
         "created_at": now,
         "updated_at": now,
     }
-    statement = _NEW_PARTICIPANT[session.get_bind().dialect.name]
-    return session.execute(statement, values).scalar_one_or_none()
 
 
 def _welcome_back(participant: Participant) -> None:

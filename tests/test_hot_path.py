@@ -6,6 +6,7 @@ more per update (on PostgreSQL, under the participant's row lock).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,9 +21,10 @@ from coaching.model import CreateMap, Event, EventKind
 from coaching.network.ops import AddActor, AddTie
 from storage import effects, participants
 from storage.db import Database
-from storage.models import NetworkMap, OutboxMessage, Participant
+from storage.models import NetworkMap, OutboxMessage, Participant, ProcessedUpdate
 from storage.outbox_leases import claim
 from storage.outbox_queue import enqueue
+from storage.participants import Identity
 from tests.support import NOW, transaction
 from tests.test_storage import SARI, onboard, participant, press, say
 
@@ -102,6 +104,32 @@ async def test_a_first_start_reads_none_of_the_participants_own_rows(db: Databas
     with statements(db) as seen:
         await press(db, "agree", update_id=2)
     assert [s for s in seen if s.startswith("SELECT 'a',")], seen
+
+
+async def test_someone_new_is_created_and_their_update_marked_in_one_statement_on_postgresql(
+    db: Database,
+) -> None:
+    with statements(db) as seen:
+        handled = await handle_event(db, SARI, Event.of_text("/start"), update_id=1, now=NOW)
+    heads = [" ".join(s.split()[:3]) for s in seen]
+    if db.dialect == "postgresql":
+        # The lock finds nobody; the row and the mark are one statement (the mark a CTE).
+        arrival = ["WITH locked AS", "WITH created AS"]
+    else:
+        arrival = [
+            "SELECT participants.id, participants.external_id,",
+            "INSERT INTO participants",
+            "INSERT INTO processed_updates",
+        ]
+    assert heads[: len(arrival)] == arrival, seen
+    assert not [h for h in heads[len(arrival) :] if "processed_updates" in h], seen
+    sari = await participant(db)
+    assert sari.id == handled.participant_id and sari.external_id == SARI.external_id
+    assert sari.language == "id" and sari.seq == 1 and sari.state == handled.state
+    # The update is marked handled: delivered again, it changes nothing and sends nothing.
+    again = await handle_event(db, SARI, Event.of_text("/start"), update_id=1, now=NOW)
+    assert again.duplicate and not again.outbox_ids
+    assert (await participant(db)).seq == 1
 
 
 async def test_the_participants_row_is_written_with_no_reply_to_queue(db: Database) -> None:
@@ -378,3 +406,35 @@ async def test_queueing_and_claiming_find_a_chats_waiting_messages_by_its_index(
             plan = explain(session, statement, parameters)
             assert "ix_outbox_chat_waiting" in plan, plan
             assert "ix_outbox_pending" not in plan, plan
+
+
+async def test_two_first_updates_of_someone_new_racing_create_them_once(database_url: str) -> None:
+    """Two workers each take a first update of the same new person at once: one creates them,
+    the other finds the row the first created (the create statement returns nothing to it)
+    and waits for its lock. Both updates are handled, once each."""
+    workers = [Database.connect(database_url), Database.connect(database_url)]
+    await workers[0].upgrade()
+    people = [
+        Identity(external_id=f"tg:{7000 + n}", channel="telegram", chat_id=7000 + n)
+        for n in range(15)
+    ]
+    firsts = [
+        handle_event(workers[i % 2], who, Event.of_text(word), update_id=1000 + 10 * n + i, now=NOW)
+        for n, who in enumerate(people)
+        for i, word in enumerate(("/start", "/bantuan"))
+    ]
+    handled = await asyncio.gather(*firsts)
+    assert not [h for h in handled if h.failed or h.duplicate]
+    with transaction(workers[0]) as session:
+        rows = session.execute(
+            select(Participant.external_id).where(Participant.external_id.like("tg:70%"))
+        ).all()
+        marked = session.execute(
+            select(func.count())
+            .select_from(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id >= 1000)
+        ).scalar_one()
+    assert sorted(r for (r,) in rows) == sorted(who.external_id for who in people)  # one each
+    assert marked == 2 * len(people)
+    for worker in workers:
+        await worker.dispose()
