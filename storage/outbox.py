@@ -88,6 +88,8 @@ class Deliverer:
         self._kicked: set[int] = set()
         # Messages leased to us as they were queued, waiting for their chat's drainer.
         self._handoff: dict[int, Pending] = {}
+        # Chats kicked for messages queued without a lease, which no claim has looked for since.
+        self._owed: set[int] = set()
 
     def kick(self, chat_id: int, claimed: Pending | None = None) -> None:
         """Start draining a chat in the background (coalesced: one drainer per chat).
@@ -97,6 +99,8 @@ class Deliverer:
         """
         if claimed is not None:
             self._handoff[chat_id] = claimed
+        else:
+            self._owed.add(chat_id)
         if chat_id in self._kicked:
             return
         self._kicked.add(chat_id)
@@ -109,13 +113,20 @@ class Deliverer:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def flush(self, chat_id: int) -> int:
-        """Send this chat's due messages in order; returns how many were delivered."""
+    async def flush(self, chat_id: int, *, kicked: bool = False) -> int:
+        """Send this chat's due messages in order; returns how many were delivered.
+
+        ``kicked``: for what a commit queued (:meth:`kick`). A claim that this chat's previous
+        drainer here made after that commit has seen those messages (and took them, or met
+        whatever holds them back, as a claim now would), so none is made again."""
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         delivered = 0
         async with lock:
             handed = self._handoff.pop(chat_id, None)
-            pending = handed or await self._claim(chat_id)
+            if handed is not None or (kicked and chat_id not in self._owed):
+                pending = handed
+            else:
+                pending = await self._claim(chat_id)
             # The update's other messages go straight after its first, unclaimed, while the
             # first's hand-off lease holds the chat: it is the chat's earliest unsent message
             # until its outcome is written, and every other drainer's claim stops at it. Their
@@ -177,7 +188,7 @@ class Deliverer:
     async def _drain_kicked(self, chat_id: int) -> None:
         try:
             self._kicked.discard(chat_id)
-            await self.flush(chat_id)
+            await self.flush(chat_id, kicked=True)
         except Exception:
             # A pseudonym: a private chat's id is the participant's Telegram id.
             log.exception("delivery to chat %s failed; the sweep will retry", pseudonym(chat_id))
@@ -197,6 +208,7 @@ class Deliverer:
             return SendResult(Verdict.FAILED, None, message, error_class=error_class)
 
     async def _claim(self, chat_id: int) -> Pending | None:
+        self._owed.discard(chat_id)  # the claim starts after every commit kicked so far
         return await self.db.run(lambda session: self._claim_in(session, chat_id))
 
     def _claim_in(self, session: Session, chat_id: int) -> Pending | None:
@@ -213,6 +225,7 @@ class Deliverer:
         """A lazy message left for later (not an attempt); the chat's next other message, if
         one waits, claimed instead."""
         later = self.clock() + timedelta(seconds=max(seconds, 0.05))
+        self._owed.discard(pending.chat_id)
 
         def defer(session: Session) -> Pending | None:
             outbox_leases.defer(session, pending, later)
@@ -255,6 +268,8 @@ class Deliverer:
         values = outbox_records.outcome(pending, result, now)
         channel = self.sender.channel
         claim_as = self.worker if claim_next else None
+        if claim_next:
+            self._owed.discard(pending.chat_id)
 
         def record(session: Session) -> Pending | None:
             return outbox_records.record(
@@ -275,6 +290,7 @@ class Deliverer:
         ``_record_surely`` is."""
 
         async def record_sent() -> Pending | None:
+            self._owed.discard(chat_id)
             now = self.clock()
             channel = self.sender.channel
             return await self.db.run(

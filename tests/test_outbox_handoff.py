@@ -4,6 +4,7 @@ are written in one go with the claim of the chat's next message (``storage/outbo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -135,3 +136,39 @@ async def test_a_handoff_older_than_its_span_is_recorded_and_claimed_as_usual(
     one, two = await outbox(db)
     assert one.sent_at is not None and two.sent_at is not None
     assert two.attempts == 1  # claimed after the first was recorded, not sent under its lease
+
+
+async def test_a_drainer_that_took_a_later_updates_reply_leaves_no_claim_to_make(
+    db: Database,
+) -> None:
+    """A second update's reply, queued while the first's is on its way (so not leased: it must
+    wait behind it), is claimed by the first's drainer when it records its send; the drain
+    kicked for the second makes no claim of its own, which would find nothing."""
+    sending, go = asyncio.Event(), asyncio.Event()
+
+    class Held(Recorder):
+        async def send(self, chat_id: int, payload: dict[str, Any]) -> Any:
+            if not sending.is_set():
+                sending.set()
+                await go.wait()
+            return await super().send(chat_id, payload)
+
+    recorder = Held()
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    first = await handed(db, {"text": "one"})
+    with statements(db) as seen:
+        deliverer.kick(CHAT, first)
+        await sending.wait()
+        with transaction(db) as session:
+            _, second = enqueue(
+                session, None, "telegram", CHAT, [{"text": "two"}], NOW, claim_as="w"
+            )
+        assert second is None  # "one" still waits: order before speed
+        deliverer.kick(CHAT, None)
+        go.set()
+        await deliverer.idle()
+    assert [t for _, t in recorder.sent] == ["one", "two"]
+    claims = [s for s in seen if "attempts=(outbox.attempts + " in s]
+    assert len(claims) == 2, seen  # after "one" (it took "two"), after "two" (nothing left)
+    await deliverer.flush(CHAT)  # a sweep's drain claims as ever: nothing is left
+    assert [m.sent_at for m in await outbox(db)] == [NOW, NOW]
