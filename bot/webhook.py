@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,7 +54,7 @@ def webhook_app(
             data = json.loads(body)
             if not is_update_object(data):
                 raise ValueError("not a Telegram update object")
-            update = Update.de_json(data, app.bot)
+            update = Update.de_json(without_unread(data), app.bot)
         except Exception as exc:  # whatever a malformed body makes the parser raise
             log.warning("webhook: not an update, refused (%s)", str(exc)[:200])
             return PlainTextResponse("bad update", status_code=400)
@@ -75,6 +76,32 @@ def webhook_app(
         return JSONResponse({"ok": True})
 
     return Starlette(routes=[Route(path, receive, methods=["POST"]), Route("/healthz", health)])
+
+
+# What a button press carries that nothing here reads: the pressed message's formatting and
+# its keyboard (the message's id and chat are all the pipeline takes from it). PTB builds an
+# object for each entity and button: parsing a press with eight entities and two buttons took
+# 173-227 µs of CPU with them, 93-111 µs without (ARCHITECTURE.md, "Measured speedups").
+_UNREAD_OF_PRESSED = ("entities", "caption_entities", "reply_markup")
+
+
+def without_unread(data: dict[str, Any]) -> dict[str, Any]:
+    """The update without what the pipeline never reads of a pressed button's message.
+
+    >>> press = {"update_id": 1, "callback_query": {"id": "9", "data": "j1:1:agree",
+    ...     "message": {"message_id": 70, "text": "Setuju?", "entities": [{"type": "bold"}],
+    ...                 "reply_markup": {"inline_keyboard": []}}}}
+    >>> without_unread(press)["callback_query"]["message"]
+    {'message_id': 70, 'text': 'Setuju?'}
+    >>> press["callback_query"]["message"]["entities"]  # the original is left as it was
+    [{'type': 'bold'}]
+    """
+    query = data.get("callback_query")
+    message = query.get("message") if isinstance(query, dict) else None
+    if not isinstance(message, dict) or not any(k in message for k in _UNREAD_OF_PRESSED):
+        return data
+    kept = {k: v for k, v in message.items() if k not in _UNREAD_OF_PRESSED}
+    return {**data, "callback_query": {**query, "message": kept}}  # type: ignore[dict-item]
 
 
 UPDATE_ID_MAX = 2**63 - 1  # processed_updates.update_id is a signed 64-bit integer
