@@ -139,57 +139,43 @@ _FIRST_TIME = {
 }
 
 
-# PostgreSQL: someone we know locked and the update marked handled in one statement (the mark
-# as a data-modifying CTE fed by the locked row). The participant is read from the lock's CTE:
-# after waiting for another transaction's lock, that is the row as that one left it (a second
-# read of the table in the same statement would see the snapshot from before the wait).
-_LOCKED_CTE = _PARTICIPANT_FOR_UPDATE.cte("locked")
-_MARK_CTE = (
-    pg_insert(_PROCESSED_T)
-    .from_select(
-        ["update_id", "participant_id", "processed_at"],
-        select(
-            bindparam("update", type_=_PROCESSED_T.c.update_id.type),
-            _LOCKED_CTE.c.id,
-            bindparam("now", type_=_PROCESSED_T.c.processed_at.type),
-        ),
+def _with_mark(row: Any, name: str) -> Any:
+    """PostgreSQL: the participant in ``row`` (a CTE of their row) with the update marked
+    handled in the same statement (the mark a data-modifying CTE fed by that row, named
+    ``name``), and whether the mark is new: one round trip for both."""
+    mark = (
+        pg_insert(_PROCESSED_T)
+        .from_select(
+            ["update_id", "participant_id", "processed_at"],
+            select(
+                bindparam("update", type_=_PROCESSED_T.c.update_id.type),
+                row.c.id,
+                bindparam("now", type_=_PROCESSED_T.c.processed_at.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(_PROCESSED_T.c.update_id)
+        .cte(name)
     )
-    .on_conflict_do_nothing(index_elements=["update_id"])
-    .returning(_PROCESSED_T.c.update_id)
-    .cte("marked")
-)
-_LOCK_AND_MARK = select(
-    aliased(Participant, _LOCKED_CTE), exists(select(_MARK_CTE.c.update_id)).label("first")
-).add_cte(_MARK_CTE)
+    return select(
+        aliased(Participant, row), exists(select(mark.c.update_id)).label("first")
+    ).add_cte(mark)
 
 
-# PostgreSQL: someone new created and their first update marked handled in one statement (the
-# mark as a data-modifying CTE fed by the new row; no row at all if a racing transaction has
-# just created them: ``locked`` sorts that out).
-_CREATED_CTE = (
+# Someone we know, locked. The participant is read from the lock's CTE: after waiting for
+# another transaction's lock, that is the row as that one left it (a second read of the table
+# in the same statement would see the snapshot from before the wait).
+_LOCK_AND_MARK = _with_mark(_PARTICIPANT_FOR_UPDATE.cte("locked"), "marked")
+# Someone new, created; no row at all if a racing transaction has just created them
+# (``locked`` sorts that out).
+_CREATE_AND_MARK = _with_mark(
     pg_insert(_PARTICIPANT_T)
     .values({name: bindparam(name, type_=_PARTICIPANT_T.c[name].type) for name in _NEW_COLUMNS})
     .on_conflict_do_nothing(index_elements=["external_id"])
     .returning(*_PARTICIPANT_T.c)
-    .cte("created")
+    .cte("created"),
+    "marked_new",
 )
-_MARK_NEW_CTE = (
-    pg_insert(_PROCESSED_T)
-    .from_select(
-        ["update_id", "participant_id", "processed_at"],
-        select(
-            bindparam("update", type_=_PROCESSED_T.c.update_id.type),
-            _CREATED_CTE.c.id,
-            bindparam("now", type_=_PROCESSED_T.c.processed_at.type),
-        ),
-    )
-    .on_conflict_do_nothing(index_elements=["update_id"])
-    .returning(_PROCESSED_T.c.update_id)
-    .cte("marked_new")
-)
-_CREATE_AND_MARK = select(
-    aliased(Participant, _CREATED_CTE), exists(select(_MARK_NEW_CTE.c.update_id)).label("first")
-).add_cte(_MARK_NEW_CTE)
 
 
 @dataclass(frozen=True)
