@@ -145,6 +145,8 @@ class Deliverer:
                     continue
                 if pending.lazy and (spare := self.pacer.spare(chat_id)):
                     # Now it would make the chat's next message wait: later, after the rest.
+                    # (A hand-off's first put back frees its lease: its followers are claimed.)
+                    followers.clear()
                     pending = await self._defer(pending, spare)
                     continue
                 wait = self.pacer.delay(chat_id)

@@ -172,3 +172,36 @@ async def test_a_drainer_that_took_a_later_updates_reply_leaves_no_claim_to_make
     assert len(claims) == 2, seen  # after "one" (it took "two"), after "two" (nothing left)
     await deliverer.flush(CHAT)  # a sweep's drain claims as ever: nothing is left
     assert [m.sent_at for m in await outbox(db)] == [NOW, NOW]
+
+
+class NoSpare(ChatPacer):
+    """Every message may go at once, but a summary finds no message to spare the first time
+    it asks."""
+
+    def __init__(self) -> None:
+        super().__init__(rate=1e6, burst=10**6)
+        self.asked = 0
+
+    def spare(self, chat_id: int) -> float:
+        self.asked += 1
+        return 0.5 if self.asked == 1 else 0.0
+
+
+async def test_a_handoff_whose_first_is_put_back_sends_each_follower_once(db: Database) -> None:
+    """An update of summaries only: its first is handed off but put back for the pace, which
+    frees its lease; its followers are then left to claims, and each goes out once."""
+    first = await handed(db, summary("1 ✓", 70), summary("2 ✓", 71), summary("3 ✓", 72))
+    assert first.lazy and [p.payload["text"] for p in first.followers] == ["2 ✓", "3 ✓"]
+    now = [NOW]
+    recorder = Recorder()
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: now[0], pacer=NoSpare())
+    deliverer.kick(CHAT, first)
+    await deliverer.idle()
+    assert recorder.sent == []  # the first waits; the others wait behind it for a claim
+    one, two, three = await outbox(db)
+    assert one.claimed_by is None and one.next_attempt_at > NOW
+    assert two.attempts == three.attempts == 0  # none was sent or claimed
+    now[0] += timedelta(seconds=1)
+    await deliverer.sweep()
+    assert [t for _, t in recorder.sent] == ["1 ✓", "2 ✓", "3 ✓"]
+    assert all(m.sent_at is not None for m in await outbox(db))
