@@ -97,11 +97,13 @@ def without_unread(data: dict[str, Any]) -> dict[str, Any]:
     [{'type': 'bold'}]
     """
     query = data.get("callback_query")
-    message = query.get("message") if isinstance(query, dict) else None
+    if not isinstance(query, dict):
+        return data
+    message = query.get("message")
     if not isinstance(message, dict) or not any(k in message for k in _UNREAD_OF_PRESSED):
         return data
     kept = {k: v for k, v in message.items() if k not in _UNREAD_OF_PRESSED}
-    return {**data, "callback_query": {**query, "message": kept}}  # type: ignore[dict-item]
+    return {**data, "callback_query": {**query, "message": kept}}
 
 
 UPDATE_ID_MAX = 2**63 - 1  # processed_updates.update_id is a signed 64-bit integer

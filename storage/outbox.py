@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,15 +45,6 @@ RECORD_PATIENCE = 120.0
 # How long a hand-off's messages may go out under its first's lease (``LEASE``, 30 s) before
 # their outcomes are written and the rest is claimed as usual: well inside the lease.
 HANDOFF_SPAN = timedelta(seconds=10)
-
-
-def _plain(pending: Pending, result: SendResult) -> bool:
-    """Delivered, and nothing to write about it but that (no dead letter, no reminder)."""
-    return (
-        result.verdict is Verdict.DELIVERED
-        and not result.problem
-        and not isinstance(pending.payload.get("reminder_id"), int)
-    )
 
 
 class Sender(Protocol):
@@ -136,13 +127,6 @@ class Deliverer:
             sent: list[int] = []  # delivered under that lease, not yet recorded
             until = self.clock() + HANDOFF_SPAN
             while pending is not None:
-                if sent and not self._straight(pending, until):
-                    # It would wait (the pace, a summary with no message to spare): the
-                    # hand-off ends here, and the chat goes on as usual from its next message.
-                    followers.clear()
-                    pending = await self._record_sent_surely(chat_id, sent)
-                    sent = []
-                    continue
                 if pending.lazy and (spare := self.pacer.spare(chat_id)):
                     # Now it would make the chat's next message wait: later, after the rest.
                     # (A hand-off's first put back frees its lease: its followers are claimed.)
@@ -155,10 +139,16 @@ class Deliverer:
                 result = await self._send(pending)
                 if result.verdict is Verdict.DELIVERED:
                     delivered += 1
-                if followers and _plain(pending, result):
+                if (
+                    followers
+                    and outbox_records.only_sent(pending, result)
+                    and self._straight(followers[0], until)
+                ):
                     sent.append(pending.id)
                     pending = followers.popleft()
                     continue
+                # The hand-off ends here (its next would wait, or this send needs writing): the
+                # chat goes on from its next message as usual, claimed with this record.
                 followers.clear()
                 # Keep order: after a RETRY later messages wait behind this one. Otherwise the
                 # next message is claimed in the same transaction that records this one.
@@ -209,8 +199,13 @@ class Deliverer:
             error_class, message = deadletters.describe(exc)
             return SendResult(Verdict.FAILED, None, message, error_class=error_class)
 
+    def _claiming(self, chat_id: int) -> None:
+        """A claim of this chat's next message is about to be queued: it runs after every
+        commit kicked so far, so it pays what ``_owed`` kept for them."""
+        self._owed.discard(chat_id)
+
     async def _claim(self, chat_id: int) -> Pending | None:
-        self._owed.discard(chat_id)  # the claim starts after every commit kicked so far
+        self._claiming(chat_id)
         return await self.db.run(lambda session: self._claim_in(session, chat_id))
 
     def _claim_in(self, session: Session, chat_id: int) -> Pending | None:
@@ -227,7 +222,7 @@ class Deliverer:
         """A lazy message left for later (not an attempt); the chat's next other message, if
         one waits, claimed instead."""
         later = self.clock() + timedelta(seconds=max(seconds, 0.05))
-        self._owed.discard(pending.chat_id)
+        self._claiming(pending.chat_id)
 
         def defer(session: Session) -> Pending | None:
             outbox_leases.defer(session, pending, later)
@@ -237,7 +232,8 @@ class Deliverer:
 
     def _straight(self, pending: Pending, until: datetime) -> bool:
         """Whether a hand-off's next message may go now, under the first's lease: it would
-        neither wait for the chat's pace nor be put back, and the lease is young."""
+        neither wait for the chat's pace nor be put back (a summary with no message to spare),
+        and the lease is young."""
         chat = pending.chat_id
         lazy_waits = pending.lazy and self.pacer.spare(chat) > 0
         return self.clock() < until and self.pacer.ready(chat) and not lazy_waits
@@ -251,10 +247,18 @@ class Deliverer:
         earlier: Sequence[int] = (),
     ) -> Pending | None:
         """``_record``, retried while the database is unreachable (Telegram has answered)."""
-        return await self._surely(
-            lambda: self._record(pending, result, claim_next=claim_next, earlier=earlier),
-            pending.id,
-        )
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return await self._record(pending, result, claim_next=claim_next, earlier=earlier)
+            except IntegrityError:
+                raise
+            except (DBAPIError, OSError):
+                if waited >= RECORD_PATIENCE:
+                    raise
+                log.warning("database unavailable recording outbox %s; retrying", pending.id)
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 5.0)
 
     async def _record(
         self,
@@ -271,7 +275,7 @@ class Deliverer:
         channel = self.sender.channel
         claim_as = self.worker if claim_next else None
         if claim_next:
-            self._owed.discard(pending.chat_id)
+            self._claiming(pending.chat_id)
 
         def record(session: Session) -> Pending | None:
             return outbox_records.record(
@@ -286,45 +290,6 @@ class Deliverer:
             )
 
         return await self.db.run(record)
-
-    async def _record_sent_surely(self, chat_id: int, rows: Sequence[int]) -> Pending | None:
-        """Record these messages of the chat delivered and claim its next; retried as
-        ``_record_surely`` is."""
-
-        async def record_sent() -> Pending | None:
-            self._owed.discard(chat_id)
-            now = self.clock()
-            channel = self.sender.channel
-            return await self.db.run(
-                lambda session: outbox_records.record_sent(
-                    session,
-                    channel=channel,
-                    chat_id=chat_id,
-                    rows=rows,
-                    now=now,
-                    claim_next_as=self.worker,
-                )
-            )
-
-        return await self._surely(record_sent, rows[0])
-
-    async def _surely(
-        self, record: Callable[[], Awaitable[Pending | None]], row: int
-    ) -> Pending | None:
-        """Write a send's outcome, retried while the database is unreachable: Telegram has
-        answered, and the send cannot be undone."""
-        delay, waited = 0.2, 0.0
-        while True:
-            try:
-                return await record()
-            except IntegrityError:
-                raise
-            except (DBAPIError, OSError):
-                if waited >= RECORD_PATIENCE:
-                    raise
-                log.warning("database unavailable recording outbox %s; retrying", row)
-                await asyncio.sleep(delay)
-                waited, delay = waited + delay, min(delay * 2, 5.0)
 
     async def _due_chats(self, limit: int) -> list[int]:
         now = self.clock()

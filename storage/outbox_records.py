@@ -99,9 +99,20 @@ def record(
     elif earlier:
         sent = _recorded(tuple(earlier), delivered(now))
         session.execute(sent.statement, sent.params)
-    claimed = _write(
-        session, _recorded(rows, values), rows, channel, pending.chat_id, now, claim_next_as
-    )
+    recording = _recorded(rows, values)
+    claimed = None
+    if claim_next_as is None:
+        session.execute(recording.statement, recording.params)
+    else:
+        claimed = outbox_leases.claim_after(
+            session,
+            recording,
+            rows=rows,
+            channel=channel,
+            chat_id=pending.chat_id,
+            worker=claim_next_as,
+            now=now,
+        )
     if result.verdict is Verdict.BLOCKED and pending.participant_id is not None:
         session.execute(
             update(Participant).where(Participant.id == pending.participant_id).values(active=False)
@@ -114,50 +125,19 @@ def record(
     return claimed
 
 
-def record_sent(
-    session: Session,
-    *,
-    channel: str,
-    chat_id: int,
-    rows: Sequence[int],
-    now: datetime,
-    claim_next_as: str | None = None,
-) -> Pending | None:
-    """Record messages ``rows`` of the chat delivered (sent under one hand-off lease, see
-    ``storage/outbox.py``); with ``claim_next_as``, lease the chat's next message as
-    :func:`record` does."""
-    sent = tuple(rows)
-    return _write(
-        session, _recorded(sent, delivered(now)), sent, channel, chat_id, now, claim_next_as
+def only_sent(pending: Pending, result: SendResult) -> bool:
+    """Whether all :func:`record` has to write of this send is that it was delivered (no
+    dead letter, no nudge's reminder), so it can wait to be written with a later one's."""
+    return (
+        result.verdict is Verdict.DELIVERED
+        and not result.problem
+        and not isinstance(pending.payload.get("reminder_id"), int)
     )
 
 
 def delivered(now: datetime) -> dict[str, Any]:
     """A delivered message's columns (as :func:`outcome` has them)."""
     return {"claimed_by": None, "claimed_until": None, "sent_at": now}
-
-
-def _write(
-    session: Session,
-    recording: riding.Rider,
-    rows: tuple[int, ...],
-    channel: str,
-    chat_id: int,
-    now: datetime,
-    claim_next_as: str | None,
-) -> Pending | None:
-    if claim_next_as is None:
-        session.execute(recording.statement, recording.params)
-        return None
-    return outbox_leases.claim_after(
-        session,
-        recording,
-        rows=rows,
-        channel=channel,
-        chat_id=chat_id,
-        worker=claim_next_as,
-        now=now,
-    )
 
 
 def _recorded(rows: tuple[int, ...], values: dict[str, Any]) -> riding.Rider:

@@ -15,13 +15,10 @@ from storage.outbox_queue import Pending, enqueue
 from storage.outbox_records import Verdict
 from tests.support import NOW, transaction
 from tests.test_hot_path import statements
-from tests.test_storage import Recorder, outbox
+from tests.test_outbox_lazy import summary
+from tests.test_storage import Recorder, fast, outbox
 
 CHAT = 1001
-
-
-def summary(text: str, message_id: int) -> dict[str, Any]:
-    return {"text": text, "buttons": [], "summary": True, "edit_message_id": message_id}
 
 
 async def handed(db: Database, *payloads: dict[str, Any]) -> Pending:
@@ -36,18 +33,13 @@ def writes(seen: list[str]) -> list[str]:
     return [s for s in seen if s.startswith(("UPDATE outbox", "WITH recorded"))]
 
 
-class Fast(ChatPacer):
-    def __init__(self) -> None:
-        super().__init__(rate=1e6, burst=10**6)
-
-
 async def test_an_updates_replies_go_out_in_order_with_one_write(db: Database) -> None:
     first = await handed(db, summary("1 ✓", 70), {"text": "two"}, {"text": "three"})
     # The first message that is not a summary leads; the summary goes last, as a claim has it.
     assert [p.payload["text"] for p in first.followers] == ["three", "1 ✓"]
     assert all(p.attempts == 0 for p in first.followers)
     recorder = Recorder()
-    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=fast())
     with statements(db) as seen:
         deliverer.kick(CHAT, first)
         await deliverer.idle()
@@ -63,13 +55,13 @@ async def test_an_updates_replies_go_out_in_order_with_one_write(db: Database) -
 async def test_no_other_worker_sends_a_handoffs_messages(db: Database) -> None:
     first = await handed(db, {"text": "one"}, {"text": "two"})
     other = Recorder()
-    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=Fast()).flush(CHAT)
+    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=fast()).flush(CHAT)
     assert other.sent == []  # the first is leased to "w", the second waits behind it
     mine = Recorder()
-    deliverer = Deliverer(db, mine, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer = Deliverer(db, mine, worker="w", clock=lambda: NOW, pacer=fast())
     deliverer.kick(CHAT, first)
     await deliverer.idle()
-    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=Fast()).flush(CHAT)
+    await Deliverer(db, other, worker="x", clock=lambda: NOW, pacer=fast()).flush(CHAT)
     assert [t for _, t in mine.sent] == ["one", "two"] and other.sent == []
 
 
@@ -78,7 +70,7 @@ async def test_a_follower_that_fails_is_retried_after_the_first_is_recorded_sent
 ) -> None:
     first = await handed(db, {"text": "one"}, {"text": "two"}, {"text": "three"})
     recorder = Recorder([Verdict.DELIVERED, Verdict.RETRY])
-    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=fast())
     deliverer.kick(CHAT, first)
     await deliverer.idle()
     assert [t for _, t in recorder.sent] == ["one"]
@@ -129,7 +121,7 @@ async def test_a_handoff_older_than_its_span_is_recorded_and_claimed_as_usual(
             return await super().send(chat_id, payload)
 
     recorder = Slow()
-    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: now[0], pacer=Fast())
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: now[0], pacer=fast())
     deliverer.kick(CHAT, first)
     await deliverer.idle()
     assert [t for _, t in recorder.sent] == ["one", "two"]
@@ -154,7 +146,7 @@ async def test_a_drainer_that_took_a_later_updates_reply_leaves_no_claim_to_make
             return await super().send(chat_id, payload)
 
     recorder = Held()
-    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=Fast())
+    deliverer = Deliverer(db, recorder, worker="w", clock=lambda: NOW, pacer=fast())
     first = await handed(db, {"text": "one"})
     with statements(db) as seen:
         deliverer.kick(CHAT, first)
