@@ -39,6 +39,7 @@ from coaching.model import (
 )
 from coaching.needs import Needs
 from storage import (
+    arrivals,
     cohorts,
     deadletters,
     effects,
@@ -47,10 +48,11 @@ from storage import (
     privacy,
     reminders,
 )
+from storage.arrivals import Identity
 from storage.db import Database
 from storage.models import Participant
 from storage.outbox_queue import Pending
-from storage.participants import Identity, InviteLost
+from storage.participants import InviteLost
 
 __all__ = ["Handled", "Identity", "handle_event", "known", "pending_prompt"]
 
@@ -216,7 +218,7 @@ async def pending_prompt(db: Database, who: Identity, *, now: datetime | None = 
     now = now or datetime.now(UTC)
 
     def job(session: Session) -> Handled:
-        participant = participants.lock(session, who, now, text.DEFAULT_LOCALE)
+        participant = arrivals.lock(session, who, now, text.DEFAULT_LOCALE)
         snap = participants.snapshot(session, participant, now)
         ids = _queue(session, participant, who, engine.prompt(snap), snap.seq, now)
         return Handled(participant.id, participant.state, participant.language, ids)
@@ -247,7 +249,7 @@ def _handle(
     # back. It gets the stale button's pop-up and leaves nothing behind.
     button = event.kind is EventKind.CHOICE
     # Locked, and the update marked handled: a repeat of it (redelivered) is found here.
-    arrival = participants.arrive(session, who, update_id, now, default_locale, create=not button)
+    arrival = arrivals.arrive(session, who, update_id, now, default_locale, create=not button)
     if arrival.participant is None:
         locale = text.normalise_locale(who.language_hint or default_locale)
         stale = text.render(locale, "common.stale_button")
@@ -364,13 +366,13 @@ def _report_failure(
 ) -> Handled:
     """Set the update aside and tell the participant it was not saved and what to do instead;
     their state stays as it was."""
-    participant = participants.lock(session, who, now, locale)
+    participant = arrivals.lock(session, who, now, locale)
     if retrying is not None:  # they were told the first time
         deadletters.failed_again(session, retrying, cause, now)
         return Handled(participant.id, participant.state, participant.language, failed=True)
     if update_id is not None:
         # A deterministic failure would fail again: do not let it block the chat forever.
-        participants.first_time(session, update_id, participant.id, now)
+        arrivals.first_time(session, update_id, participant.id, now)
     deadletters.record(
         session,
         kind="update",
@@ -403,7 +405,7 @@ async def _run_deferred(db: Database, who: Identity, handled: Handled, now: date
             replies.append(await coach.nudge(db, user, effect, now))
 
     def job(session: Session) -> tuple[int, ...]:
-        participant = participants.lock(session, who, now, handled.locale)
+        participant = arrivals.lock(session, who, now, handled.locale)
         ids = _queue(session, participant, who, replies, participant.seq, now)
         named = replied | {
             pid

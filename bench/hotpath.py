@@ -29,9 +29,9 @@ from sqlalchemy import event, select
 from app.conversations import handle_event
 from bench._support import JSON, database, emit, postgres_reachable
 from coaching.model import Event, EventKind
+from storage.arrivals import Identity
 from storage.db import Database
 from storage.models import Participant
-from storage.participants import Identity
 
 WARM_UP = 20  # participants walked before measuring: statements built, plans cached
 _SEQ = "SELECT participants.seq"

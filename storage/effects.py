@@ -31,8 +31,9 @@ from coaching.model import (
     WriteBack,
 )
 from storage import answer_notes, cohorts, networks, participants, plans, reminders
+from storage.arrivals import Identity
 from storage.models import Participant
-from storage.participants import PROFILE_FIELDS, Identity, InviteLost
+from storage.participants import PROFILE_FIELDS, InviteLost
 
 
 @dataclass(frozen=True)

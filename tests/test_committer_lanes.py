@@ -12,9 +12,9 @@ from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import participants
+from storage import arrivals
+from storage.arrivals import Identity
 from storage.db import POSTGRES_LANES, Database, database_threads
-from storage.participants import Identity
 from tests.support import NOW
 
 pytestmark = pytest.mark.postgres
@@ -112,7 +112,7 @@ async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_lef
     """The lock and the update's mark are one statement: after waiting for another
     transaction's lock it must read the participant as that one committed it."""
     who = Identity("tg:7001", "telegram", 7001, "id")
-    await pg.run(lambda session: participants.lock(session, who, NOW, "id"))
+    await pg.run(lambda session: arrivals.lock(session, who, NOW, "id"))
     # Connections of their own: the database's pool is its lanes'.
     other = create_engine(pg.engine.url)
     holder = other.connect()
@@ -126,7 +126,7 @@ async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_lef
     )
 
     def arriving(session: Session) -> tuple[str, int, bool]:
-        arrival = participants.arrive(session, who, 555, NOW, "id")
+        arrival = arrivals.arrive(session, who, 555, NOW, "id")
         assert arrival.participant is not None
         return arrival.participant.state, arrival.participant.seq, arrival.first_time
 
@@ -140,7 +140,7 @@ async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_lef
     other.dispose()
     assert await waiting == ("menu.home", 41, True)
     # The same update again: marked already, so it is a repeat.
-    again = await pg.run(lambda session: participants.arrive(session, who, 555, NOW, "id"))
+    again = await pg.run(lambda session: arrivals.arrive(session, who, 555, NOW, "id"))
     assert again.first_time is False
 
 

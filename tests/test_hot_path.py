@@ -20,11 +20,11 @@ from coaching.flows.menu import Menu
 from coaching.model import CreateMap, Event, EventKind
 from coaching.network.ops import AddActor, AddTie
 from storage import effects, participants
+from storage.arrivals import Identity
 from storage.db import Database
 from storage.models import NetworkMap, OutboxMessage, Participant, ProcessedUpdate
 from storage.outbox_leases import claim
 from storage.outbox_queue import enqueue
-from storage.participants import Identity
 from tests.support import NOW, transaction
 from tests.test_storage import SARI, onboard, participant, press, say
 
