@@ -1,8 +1,9 @@
 """Who an update is from: their row found and locked (or created), the update marked handled.
 
 The first statements of every update's transaction (``app/conversations.py``): on PostgreSQL
-the lock and the mark are one round trip for someone we know, and the creation and the mark one
-for someone new. The rest of a participant's rows are ``storage/participants.py``'s.
+the lock, the mark and the participant's own rows are one round trip for someone we know, and
+the creation and the mark one for someone new. The rest of a participant's rows are
+``storage/participants.py``'s.
 """
 
 from __future__ import annotations
@@ -11,14 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from coaching import text
 from coaching.model import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DEFAULT_REMINDER_TIME
-from storage.models import Participant, ProcessedUpdate
+from storage.models import Answer, NetworkMap, Participant, PlannedTie, ProcessedUpdate, Progress
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,39 @@ class Identity:
 _PARTICIPANT = select(Participant).where(Participant.external_id == bindparam("external_id"))
 _PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
 _PARTICIPANT_T = cast(Table, Participant.__table__)
+_ANSWER_T = cast(Table, Answer.__table__)
+_PROGRESS_T = cast(Table, Progress.__table__)
+_MAPS_T = cast(Table, NetworkMap.__table__)
+_PLANNED_T = cast(Table, PlannedTie.__table__)
+
+
+def _own(owner: Any, *, named: bool = False) -> Any:
+    """What the snapshot reads of a participant's own rows, in one statement: their answers
+    ("a"), the items they completed ("p"), whether they have a map ("m"; the maps are loaded
+    only then, and only for a step that reads them) and a planned tie ("l": the menu offers the
+    plans without loading the maps). ``owner``: their id, a parameter or a column; ``named``:
+    the columns named (kind, key, text), to be read from as a subquery."""
+    answer: tuple[Any, ...] = (literal_column("'a'"), _ANSWER_T.c.exercise_key, _ANSWER_T.c.text)
+    if named:
+        answer = tuple(c.label(n) for c, n in zip(answer, ("kind", "key", "text"), strict=True))
+    return union_all(
+        select(*answer).where(_ANSWER_T.c.participant_id == owner),
+        select(literal_column("'p'"), _PROGRESS_T.c.item_key, null()).where(
+            _PROGRESS_T.c.participant_id == owner
+        ),
+        select(literal_column("'m'"), literal_column("''"), null()).where(
+            exists().where(_MAPS_T.c.participant_id == owner)
+        ),
+        select(literal_column("'l'"), literal_column("''"), null()).where(
+            exists().where(_PLANNED_T.c.map_id == _MAPS_T.c.id, _MAPS_T.c.participant_id == owner)
+        ),
+    )
+
+
+_OWNER: BindParameter[int] = bindparam("participant")
+# The participant's own rows on their own (``participants.snapshot``): SQLite, and PostgreSQL
+# when the lock could not read them (see ``_with_own``).
+OWN = _own(_OWNER)
 # A new participant: the row as ``locked`` creates it (a Core statement with its parameters
 # bound at run time; the ORM's bulk insert, built per call, cost a third of a new chat's update).
 _NEW_COLUMNS = (
@@ -101,10 +146,36 @@ def _with_mark(row: Any, name: str) -> Any:
     ).add_cte(mark)
 
 
-# Someone we know, locked. The participant is read from the lock's CTE: after waiting for
-# another transaction's lock, that is the row as that one left it (a second read of the table
-# in the same statement would see the snapshot from before the wait).
-_LOCK_AND_MARK = _with_mark(_PARTICIPANT_FOR_UPDATE.cte("locked"), "marked")
+def _with_own(statement: Any, row: Any) -> Any:
+    """``statement`` (of the locked participant in ``row``) with their own rows (``_own``, as
+    one JSON array) and whether those are theirs as of the lock (``fresh``).
+
+    The rows are read from the statement's snapshot, taken before the lock: if the lock waited
+    for another transaction that changed them, they are out of date. Every transaction that
+    changes a participant's own rows holds their lock and writes their row as well (the
+    conversation writes it on every event, the Mini App its ``updated_at``;
+    ``tests/conftest.py`` checks it in every test). So if the row the lock got is the row the
+    snapshot sees (the same version: ``xmin``), nobody changed their rows since the snapshot;
+    if not, ``fresh`` is false and ``participants.snapshot`` reads them again.
+    """
+    own = _own(row.c.id, named=True).subquery("own")
+    rows = func.json_agg(func.json_build_array(own.c.kind, own.c.key, own.c.text))
+    seen = _PARTICIPANT_T.alias("seen")
+    seen_version = (
+        select(literal_column("seen.xmin")).where(seen.c.id == row.c.id).scalar_subquery()
+    )
+    fresh = func.coalesce(seen_version == row.c.version, false())
+    return statement.add_columns(
+        select(rows).select_from(own).scalar_subquery().label("own"), fresh.label("fresh")
+    )
+
+
+# Someone we know, locked, with their own rows. The participant is read from the lock's CTE:
+# after waiting for another transaction's lock, that is the row as that one left it (a second
+# read of the table in the same statement would see the snapshot from before the wait).
+_LOCKED = _PARTICIPANT_FOR_UPDATE.add_columns(literal_column("participants.xmin").label("version"))
+_LOCKED_CTE = _LOCKED.cte("locked")
+_LOCK_AND_MARK = _with_own(_with_mark(_LOCKED_CTE, "marked"), _LOCKED_CTE)
 # Someone new, created; no row at all if a racing transaction has just created them
 # (``locked`` sorts that out).
 _CREATE_AND_MARK = _with_mark(
@@ -124,6 +195,8 @@ class Arrival:
     participant: Participant | None  # None: unknown, and not to be created
     created: bool = False  # this transaction created them
     first_time: bool = True  # the update was not handled before (now marked handled)
+    # Their own rows (``OWN``'s), read with the lock where they could be; else None.
+    own: tuple[tuple[str, str, str | None], ...] | None = None
 
 
 def arrive(
@@ -136,16 +209,18 @@ def arrive(
     create: bool = True,
 ) -> Arrival:
     """:func:`locked`, then :func:`first_time` for ``update_id``: on PostgreSQL one round trip
-    for both for someone we know (nearly every update), two for someone new (the lock finds
-    nobody; the row is created and the update marked in one statement)."""
+    for both, and the participant's own rows, for someone we know (nearly every update); two
+    for someone new (the lock finds nobody; the row is created and the update marked in one
+    statement)."""
     participant: Participant | None
     if update_id is not None and session.get_bind().dialect.name == "postgresql":
         params = {"external_id": who.external_id, "update": update_id, "now": now}
         found = session.execute(_LOCK_AND_MARK, params).first()
         if found is not None:
-            known, first = found
+            known, first, own, fresh = found
             _welcome_back(known)
-            return Arrival(known, False, bool(first))
+            read = tuple(tuple(row) for row in own or ()) if fresh else None
+            return Arrival(known, False, bool(first), read)
         if not create:
             return Arrival(None)
         # Not found: someone new (or their first updates racing: ``locked`` sorts it out).

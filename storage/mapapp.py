@@ -24,7 +24,7 @@ from coaching.mapapp import Planned, plan_change
 from coaching.model import ChangeMap, CompleteItem, Profile, Snapshot
 from coaching.network import MapView
 from coaching.text import normalise_locale
-from storage import coach_views, maps, networks
+from storage import coach_views, maps, networks, participants
 from storage.db import Database
 from storage.models import AnalysisSnapshot, NetworkMap, Participant, Progress
 
@@ -183,7 +183,10 @@ async def change(
             return Changed(planned, before)
         networks.apply_network_effect(session, participant, planned, now)
         _earn(session, participant, before.view, planned, now)
-        participant.updated_at = now
+        # Their row is written whatever its time says: the chat's next update reads their own
+        # rows with its lock, and this write is how it tells that they changed
+        # (``storage/arrivals.py``, ``_with_own``).
+        participants.write(session, participant, {"updated_at": now})
         after = _opened(session, participant, map_id)
         return Changed(planned, after)
 

@@ -13,14 +13,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     Table,
     bindparam,
-    exists,
-    literal_column,
-    null,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -34,13 +29,11 @@ from coaching.model import (
     Snapshot,
 )
 from coaching.network import MapView
-from storage import maps, outbox_queue, riding
+from storage import arrivals, maps, outbox_queue, riding
 from storage.arrivals import Identity
 from storage.models import (
     Answer,
-    NetworkMap,
     Participant,
-    PlannedTie,
     Progress,
 )
 from storage.outbox_queue import Pending
@@ -54,30 +47,6 @@ class InviteLost(Exception):
     """A coach invite checked in this transaction could not be redeemed in it."""
 
 
-# Statements every update runs, built once (building them cost as much as running them).
-_ANSWER_T = cast(Table, Answer.__table__)
-_PROGRESS_T = cast(Table, Progress.__table__)
-_MAPS_T = cast(Table, NetworkMap.__table__)
-_PLANNED_T = cast(Table, PlannedTie.__table__)
-_OWNER: BindParameter[int] = bindparam("participant")
-# What the snapshot reads of the participant's own rows, in one statement: their answers ("a"),
-# the items they completed ("p"), whether they have a map ("m"; the maps are loaded only
-# then, and only for a step that reads them) and a planned tie ("l": the menu offers the
-# plans without loading the maps). One round trip where there were three.
-_OWN = union_all(
-    select(literal_column("'a'"), _ANSWER_T.c.exercise_key, _ANSWER_T.c.text).where(
-        _ANSWER_T.c.participant_id == _OWNER
-    ),
-    select(literal_column("'p'"), _PROGRESS_T.c.item_key, null()).where(
-        _PROGRESS_T.c.participant_id == _OWNER
-    ),
-    select(literal_column("'m'"), literal_column("''"), null()).where(
-        exists().where(_MAPS_T.c.participant_id == _OWNER)
-    ),
-    select(literal_column("'l'"), literal_column("''"), null()).where(
-        exists().where(_PLANNED_T.c.map_id == _MAPS_T.c.id, _MAPS_T.c.participant_id == _OWNER)
-    ),
-)
 _PARTICIPANT_T = cast(Table, Participant.__table__)
 
 
@@ -137,15 +106,22 @@ def snapshot(
     *,
     load_maps: bool = True,
     created: bool = False,
+    read: Sequence[Sequence[Any]] | None = None,
 ) -> Snapshot:
     """The participant's snapshot; without ``load_maps``, a participant who has maps gets
     placeholders for them (``coaching/unloaded.py``), loaded by :func:`with_maps` if a step
     reads them. ``created``: this transaction created them, so they have no rows of their own
-    yet and none are read (a statement less on a first ``/start``)."""
+    yet and none are read (a statement less on a first ``/start``). ``read``: their own rows
+    as the arrival read them with the lock (``arrivals.Arrival.own``), when it could."""
     answers: dict[str, str] = {}
     done: list[str] = []
     has_maps = has_plans = False
-    own = () if created else session.execute(_OWN, {"participant": participant.id})
+    if created:
+        own: Sequence[Sequence[Any]] = ()
+    elif read is None:
+        own = session.execute(arrivals.OWN, {"participant": participant.id}).all()
+    else:
+        own = read
     for kind, key, answer in own:
         if kind == "a":
             answers[key] = answer

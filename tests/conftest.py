@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy import text as sql
+from sqlalchemy.engine import Connection, Engine
 
 from storage.db import Database, driver_url
 from storage.models import Base
+from tools.seeding import ARRANGED
 
 # PTB 22 warns on RetryAfter unless opted in to timedelta values; warnings are errors here.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -118,3 +121,55 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await database.upgrade()
     yield database
     await database.dispose()
+
+
+# ``storage/arrivals.py`` reads a participant's own rows with their lock, from the snapshot taken
+# before it, and trusts them when the row the lock got is the row that snapshot saw. That holds
+# only if whoever changes those rows writes the participant's row in the same transaction: every
+# test checks it, on every transaction the tests run in this process.
+_OWN_ROWS_WRITTEN = re.compile(
+    r"\b(?:INSERT INTO|DELETE FROM) (?:answers|progress|maps|planned_ties|actors|ties)\b"
+    # an answer's text or key, an item done (not, say, a coach's ``reviewed_at``)
+    r"|\bUPDATE (?:answers|progress) SET (?:(?!\bWHERE\b).)*?"
+    r"\b(?:text|exercise_key|item_key|participant_id)\s*=",
+    re.DOTALL,
+)
+_ROW_WRITTEN = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM) participants\b")
+_UNGUARDED: list[str] = []
+
+
+def _watch(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+    if _OWN_ROWS_WRITTEN.search(statement):
+        conn.info.setdefault("own_rows_written", statement)
+    if _ROW_WRITTEN.search(statement):
+        conn.info["participant_written"] = True
+
+
+def _forget(conn: Connection) -> None:
+    if conn.invalidated:  # its ``info`` would reconnect it (and refuse: still in a transaction)
+        return
+    for key in ("own_rows_written", "participant_written", ARRANGED):
+        conn.info.pop(key, None)
+
+
+def _check(conn: Connection) -> None:
+    written = conn.info.pop("own_rows_written", None)
+    if written is not None and not conn.info.get("participant_written", conn.info.get(ARRANGED)):
+        _UNGUARDED.append(" ".join(written.split())[:200])
+    _forget(conn)
+
+
+event.listen(Engine, "before_cursor_execute", _watch)
+event.listen(Engine, "begin", _forget)
+event.listen(Engine, "rollback", _forget)
+event.listen(Engine, "commit", _check)
+
+
+@pytest.fixture(autouse=True)
+def own_rows_change_with_their_participant() -> Iterator[None]:
+    """No transaction committed a change to a participant's own rows without writing their
+    row (``_OWN_ROWS_WRITTEN``): the lock's read of them would not see that it is stale."""
+    _UNGUARDED.clear()
+    yield
+    found, _UNGUARDED[:] = list(_UNGUARDED), []
+    assert not found, f"own rows changed without their participant's row: {found}"

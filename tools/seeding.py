@@ -6,11 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import Participant, Reminder
+
+# Marks a transaction of this module's on its connection (``Connection.info``): rows a test
+# arranges are not a participant's doing, so tests/conftest.py's check that their own rows
+# change only with their row passes them by.
+ARRANGED = "arranged"
 
 
 @contextmanager
@@ -20,8 +26,16 @@ def transaction(db: Database) -> Iterator[Session]:
 
     The service never does this: on the event loop, storage runs as ``await db.run(job)``.
     """
-    with Session(db.engine, expire_on_commit=False) as session, session.begin():
-        yield session
+    with Session(db.engine, expire_on_commit=False) as session:
+        # Marked once the transaction has its connection (not before: on SQLite that begins
+        # it, and takes the write lock, earlier than the block's first statement would).
+        event.listen(session, "after_begin", _arranged)
+        with session.begin():
+            yield session
+
+
+def _arranged(session: Session, transaction: object, connection: Connection) -> None:
+    connection.info[ARRANGED] = True
 
 
 async def seed_due(db: Database, count: int, due: datetime, first_chat: int = 10_000) -> None:
