@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text as sql
+from sqlalchemy.engine import Engine
 
 from coaching import address, engine, navigation, text
 from coaching.model import Event, EventKind, Outcome, Profile, Reply, Snapshot
@@ -147,3 +151,14 @@ def telegram_html_errors(html: str) -> list[str]:
 
 def context_of(**kwargs: Any) -> dict[str, Any]:
     return kwargs
+
+
+_BLOCKED = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+
+
+async def until_a_lock_is_waited_for(other: Engine) -> None:
+    """Return once a PostgreSQL transaction waits for another's row lock: the event a test of
+    lock waiting means (no sleep). ``other``: an engine whose pool the waiting job does not use."""
+    with other.connect() as watcher:
+        while not watcher.execute(sql(_BLOCKED)).scalar_one():
+            await asyncio.to_thread(lambda: None)  # the event loop runs the waiting job meanwhile

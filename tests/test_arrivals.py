@@ -20,7 +20,7 @@ from coaching.model import Snapshot
 from storage import arrivals, participants
 from storage.arrivals import Identity
 from storage.db import Database
-from tests.support import NOW
+from tests.support import NOW, until_a_lock_is_waited_for
 
 pytestmark = pytest.mark.postgres
 
@@ -96,10 +96,7 @@ async def test_own_rows_changed_while_the_lock_waited_are_read_again(pg: Databas
     )
     holder.execute(sql("UPDATE participants SET seq = seq + 1 WHERE external_id = :e"), key)
     waiting = asyncio.create_task(arrive_and_snapshot(pg, RUDI, 602))
-    blocked = sql("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
-    with other.connect() as watcher:  # the arrival waits on the holder's lock: the event
-        while not watcher.execute(blocked).scalar_one():
-            await asyncio.to_thread(lambda: None)
+    await until_a_lock_is_waited_for(other)  # on the holder's lock
     holder.commit()
     holder.close()
     other.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storage import arrivals
 from storage.arrivals import Identity
 from storage.db import POSTGRES_LANES, Database, database_threads
-from tests.support import NOW
+from tests.support import NOW, until_a_lock_is_waited_for
 
 pytestmark = pytest.mark.postgres
 
@@ -131,10 +131,7 @@ async def test_an_update_that_waited_for_the_lock_sees_the_row_as_the_holder_lef
         return arrival.participant.state, arrival.participant.seq, arrival.first_time
 
     waiting = asyncio.create_task(pg.run(arriving))
-    blocked = sql("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
-    with other.connect() as watcher:  # the update waits on the holder's lock: the event
-        while not watcher.execute(blocked).scalar_one():
-            await asyncio.to_thread(lambda: None)
+    await until_a_lock_is_waited_for(other)  # on the holder's lock
     holder.commit()
     holder.close()
     other.dispose()
