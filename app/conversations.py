@@ -261,9 +261,7 @@ def _handle(
         return Handled(participant.id, participant.state, participant.language, duplicate=True)
     # The maps only if the event's flows read them (``engine.reads_maps``): loading them is
     # about seven statements, for a step that shows none of them.
-    snap = participants.snapshot(
-        session, participant, now, load_maps=False, created=arrival.created, read=arrival.own
-    )
+    snap = participants.snapshot(session, participant, now, load_maps=False, read=arrival.own)
     if engine.reads_maps(snap, event):
         snap = participants.with_maps(session, participant, snap)
     snap = _load(session, snap, participant.id, who, engine.needs(event), dashboard)

@@ -195,7 +195,8 @@ class Arrival:
     participant: Participant | None  # None: unknown, and not to be created
     created: bool = False  # this transaction created them
     first_time: bool = True  # the update was not handled before (now marked handled)
-    # Their own rows (``OWN``'s), read with the lock where they could be; else None.
+    # Their own rows (``OWN``'s): read with the lock where they could be, none for someone
+    # new (a statement less on a first ``/start``); else None, and the snapshot reads them.
     own: tuple[tuple[str, str, str | None], ...] | None = None
 
 
@@ -228,13 +229,15 @@ def arrive(
         made = session.execute(_CREATE_AND_MARK, values).first()
         if made is not None:
             new, first = made
-            return Arrival(new, True, bool(first))
+            return Arrival(new, True, bool(first), ())
         participant, created = locked(session, who, now, default_locale)
     else:
         participant, created = locked(session, who, now, default_locale, create=create)
+    own = () if created else None  # someone new has no rows of their own yet
     if participant is None or update_id is None:
-        return Arrival(participant, created)
-    return Arrival(participant, created, first_time(session, update_id, participant.id, now))
+        return Arrival(participant, created, own=own)
+    first = first_time(session, update_id, participant.id, now)
+    return Arrival(participant, created, first, own)
 
 
 def first_time(session: Session, update_id: int, participant_id: int, now: datetime) -> bool:

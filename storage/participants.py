@@ -105,23 +105,18 @@ def snapshot(
     now: datetime,
     *,
     load_maps: bool = True,
-    created: bool = False,
     read: Sequence[Sequence[Any]] | None = None,
 ) -> Snapshot:
     """The participant's snapshot; without ``load_maps``, a participant who has maps gets
     placeholders for them (``coaching/unloaded.py``), loaded by :func:`with_maps` if a step
-    reads them. ``created``: this transaction created them, so they have no rows of their own
-    yet and none are read (a statement less on a first ``/start``). ``read``: their own rows
-    as the arrival read them with the lock (``arrivals.Arrival.own``), when it could."""
+    reads them. ``read``: their own rows as the arrival has them (``arrivals.Arrival.own``:
+    read with the lock, or none for someone new); None, and they are read here."""
     answers: dict[str, str] = {}
     done: list[str] = []
     has_maps = has_plans = False
-    if created:
-        own: Sequence[Sequence[Any]] = ()
-    elif read is None:
+    own = read
+    if own is None:
         own = session.execute(arrivals.OWN, {"participant": participant.id}).all()
-    else:
-        own = read
     for kind, key, answer in own:
         if kind == "a":
             answers[key] = answer
