@@ -32,6 +32,7 @@ from storage import (
     privacy,
     reminders,
 )
+from storage.arrivals import CoachCheck
 from storage.coach_views import Forbidden
 from storage.db import Database
 from storage.models import NetworkMap
@@ -45,11 +46,15 @@ def view(
     wanted: Focus,
     now: datetime,
     links: DashboardLinks | None,
+    known: CoachCheck | None = None,
 ) -> CoachView | None:
-    """What a coach's command or button shows; None if the sender coaches nobody."""
+    """What a coach's command or button shows; None if the sender coaches nobody.
+    ``known``: whether they coach, if read already (``arrivals.arrive``)."""
     tg = cohorts.telegram_user(external_id)
-    coach_id = coach_views.coach_id_of(session, tg) if tg is not None else None
-    if tg is None or coach_id is None:
+    if tg is None:
+        return None
+    coach_id = known.coach_id if known is not None else coach_views.coach_id_of(session, tg)
+    if coach_id is None:
         return None
     mine = coach_views.cohorts_of(session, coach_id, now)
     shown = CoachView(tg, mine)

@@ -248,8 +248,13 @@ def _handle(
     # since (/hapus_data) finds nobody and must not bring their row — their Telegram id —
     # back. It gets the stale button's pop-up and leaves nothing behind.
     button = event.kind is EventKind.CHOICE
+    needs = engine.needs(event)
+    # Whether they coach, if the flows ask (every /start and /menu): asked with the lock.
+    coach_user = cohorts.telegram_user(who.external_id) if needs.coach is not None else None
     # Locked, and the update marked handled: a repeat of it (redelivered) is found here.
-    arrival = arrivals.arrive(session, who, update_id, now, default_locale, create=not button)
+    arrival = arrivals.arrive(
+        session, who, update_id, now, default_locale, create=not button, coach_user=coach_user
+    )
     if arrival.participant is None:
         locale = text.normalise_locale(who.language_hint or default_locale)
         stale = text.render(locale, "common.stale_button")
@@ -264,7 +269,7 @@ def _handle(
     snap = participants.snapshot(session, participant, now, load_maps=False, read=arrival.own)
     if engine.reads_maps(snap, event):
         snap = participants.with_maps(session, participant, snap)
-    snap = _load(session, snap, participant.id, who, engine.needs(event), dashboard)
+    snap = _load(session, snap, participant.id, who, needs, dashboard, arrival.coach)
     try:
         # On a database thread (see storage.committer): the engine is pure but not always
         # quick (/analisis of an imported 2,000-actor map takes a second), and the event loop
@@ -442,8 +447,10 @@ def _load(
     who: Identity,
     needs: Needs,
     dashboard: DashboardLinks | None,
+    coaching: arrivals.CoachCheck | None = None,
 ) -> Snapshot:
-    """Add to the snapshot what the event's flows declared they need (``engine.needs``)."""
+    """Add to the snapshot what the event's flows declared they need (``engine.needs``);
+    ``coaching``: whether they coach, if the arrival read it."""
     changes: dict[str, Any] = {}
     if needs.nudges:  # a nudge's button: the participant's own recent nudges, what is waiting
         changes["reminders"] = reminders.recent(session, participant_id)
@@ -454,7 +461,7 @@ def _load(
         changes["link"] = cohorts.link_verdict(session, needs.link, who.external_id, snap.now)
     if needs.coach is not None:  # a coach's screen, if they coach
         links = dashboard if dashboard is not None or not needs.coach.login else _from_env()
-        view = coach.view(session, who.external_id, needs.coach, snap.now, links)
+        view = coach.view(session, who.external_id, needs.coach, snap.now, links, coaching)
         if view is not None:
             changes["coach"] = view
     if needs.export and snap.profile.consent_at is not None:  # /ekspor: their whole record

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from coaching import text
 from coaching.model import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DEFAULT_REMINDER_TIME
+from storage.coach_views import COACH_ID
 from storage.models import Answer, NetworkMap, Participant, PlannedTie, ProcessedUpdate, Progress
 
 
@@ -188,6 +189,26 @@ _CREATE_AND_MARK = _with_mark(
 )
 
 
+def _asking_coach(statement: Any) -> Any:
+    """``statement`` with whether the sender coaches: their coach id, or NULL (``coach``)."""
+    return statement.add_columns(COACH_ID.scalar_subquery().label("coach"))
+
+
+# The two statements above, for an update whose flows ask whether the sender coaches
+# (``Needs.coach``: every /start and /menu): the question rides on them, a round trip less.
+# Like the own rows, the answer is the snapshot's: used only if it is ``fresh`` (the update
+# before, which the lock waited for, may have made them a coach: ``cohorts.redeem_invite``).
+_LOCK_AND_MARK_ASKING = _asking_coach(_LOCK_AND_MARK)
+_CREATE_AND_MARK_ASKING = _asking_coach(_CREATE_AND_MARK)
+
+
+@dataclass(frozen=True)
+class CoachCheck:
+    """Whether the sender coaches, read with their lock: their coach id, or None."""
+
+    coach_id: int | None
+
+
 @dataclass(frozen=True)
 class Arrival:
     """Who an update is from, locked for the transaction; whether it is new to us."""
@@ -198,6 +219,9 @@ class Arrival:
     # Their own rows (``OWN``'s): read with the lock where they could be, none for someone
     # new (a statement less on a first ``/start``); else None, and the snapshot reads them.
     own: tuple[tuple[str, str, str | None], ...] | None = None
+    # Whether they coach, where it was asked (``coach_user``) and read with the lock; else
+    # None, and whoever needs it asks (``coach_views.coach_id_of``).
+    coach: CoachCheck | None = None
 
 
 def arrive(
@@ -208,28 +232,37 @@ def arrive(
     default_locale: str,
     *,
     create: bool = True,
+    coach_user: int | None = None,
 ) -> Arrival:
     """:func:`locked`, then :func:`first_time` for ``update_id``: on PostgreSQL one round trip
     for both, and the participant's own rows, for someone we know (nearly every update); two
     for someone new (the lock finds nobody; the row is created and the update marked in one
-    statement)."""
+    statement). ``coach_user``: a Telegram user the update's flows ask about (whether they
+    coach); on PostgreSQL the same statement answers it (``Arrival.coach``)."""
     participant: Participant | None
     if update_id is not None and session.get_bind().dialect.name == "postgresql":
+        asking = coach_user is not None
         params = {"external_id": who.external_id, "update": update_id, "now": now}
-        found = session.execute(_LOCK_AND_MARK, params).first()
+        if asking:
+            params["user"] = coach_user
+        lock = _LOCK_AND_MARK_ASKING if asking else _LOCK_AND_MARK
+        found = session.execute(lock, params).first()
         if found is not None:
-            known, first, own, fresh = found
+            known, first, own, fresh, *coach = found
             _welcome_back(known)
-            read = tuple(tuple(row) for row in own or ()) if fresh else None
-            return Arrival(known, False, bool(first), read)
+            if not fresh:  # the lock waited for a transaction that wrote them: read again
+                return Arrival(known, False, bool(first))
+            read = tuple(tuple(row) for row in own or ())
+            return Arrival(known, False, bool(first), read, _checked(coach))
         if not create:
             return Arrival(None)
         # Not found: someone new (or their first updates racing: ``locked`` sorts it out).
-        values = {**_new_row(who, now, default_locale), "update": update_id, "now": now}
-        made = session.execute(_CREATE_AND_MARK, values).first()
+        values = {**_new_row(who, now, default_locale), **params}
+        make = _CREATE_AND_MARK_ASKING if asking else _CREATE_AND_MARK
+        made = session.execute(make, values).first()
         if made is not None:
-            new, first = made
-            return Arrival(new, True, bool(first), ())
+            new, first, *coach = made
+            return Arrival(new, True, bool(first), (), _checked(coach))
         participant, created = locked(session, who, now, default_locale)
     else:
         participant, created = locked(session, who, now, default_locale, create=create)
@@ -238,6 +271,11 @@ def arrive(
         return Arrival(participant, created, own=own)
     first = first_time(session, update_id, participant.id, now)
     return Arrival(participant, created, first, own)
+
+
+def _checked(coach: list[Any]) -> CoachCheck | None:
+    """The statement's ``coach`` column, if it was asked."""
+    return CoachCheck(coach[0]) if coach else None
 
 
 def first_time(session: Session, update_id: int, participant_id: int, now: datetime) -> bool:

@@ -61,12 +61,12 @@ class Forbidden(PermissionError):
 
 _COACHES = cast(Table, Coach.__table__)
 # Every /start and /menu asks whether the sender coaches: built once (building it per call cost
-# as much as running it).
-_COACH_ID = select(_COACHES.c.id).where(_COACHES.c.telegram_user_id == bindparam("user"))
+# as much as running it). On PostgreSQL the update's first statement asks it (``arrivals``).
+COACH_ID = select(_COACHES.c.id).where(_COACHES.c.telegram_user_id == bindparam("user"))
 
 
 def coach_id_of(session: Session, telegram_user_id: int) -> int | None:
-    found = session.execute(_COACH_ID, {"user": telegram_user_id})
+    found = session.execute(COACH_ID, {"user": telegram_user_id})
     return found.scalar_one_or_none()
 
 

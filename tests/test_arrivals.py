@@ -1,10 +1,10 @@
 """PostgreSQL: a participant's own rows read with their lock, and read again when stale.
 
 The lock-and-mark statement (``storage/arrivals.py``) also reads the participant's answers,
-completed items and whether they have maps and plans, from the statement's snapshot. If the
-lock waited for a transaction that changed those rows, that snapshot is older than the lock:
-the rows must be read again, or the engine would decide on answers that are no longer there
-(or without ones that are).
+completed items and whether they have maps and plans, from the statement's snapshot; for a
+/start or /menu, whether they coach as well. If the lock waited for a transaction that changed
+those rows, that snapshot is older than the lock: the rows must be read again, or the engine
+would decide on answers that are no longer there (or without ones that are).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from coaching.model import Snapshot
+from app.conversations import handle_event
+from coaching.model import Event, Snapshot
 from storage import arrivals, participants
-from storage.arrivals import Identity
+from storage.arrivals import CoachCheck, Identity
 from storage.db import Database
 from tests.support import NOW, until_a_lock_is_waited_for
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.postgres
 
 SARI = Identity("tg:7101", "telegram", 7101, "id")
 RUDI = Identity("tg:7102", "telegram", 7102, "id")
+DEWI = Identity("tg:7103", "telegram", 7103, "id")
 
 
 def answer(key: str, text: str) -> str:
@@ -108,3 +110,51 @@ async def test_own_rows_changed_while_the_lock_waited_are_read_again(pg: Databas
     again, snap = await arrive_and_snapshot(pg, RUDI, 603)
     assert again.own is not None and len(again.own) == 2
     assert snap.answers == {"bab3.evaluasi1": "Banyaknya aktor yang terlibat."}
+
+
+def make_coach(key: dict[str, str]) -> str:
+    return (
+        "INSERT INTO coaches (telegram_user_id, created_at)"
+        f" SELECT {int(key['e'].removeprefix('tg:'))}, now()"
+    )
+
+
+async def test_whether_they_coach_comes_with_the_lock_when_asked(pg: Database) -> None:
+    await pg.run(lambda session: arrivals.lock(session, SARI, NOW, "id"))
+
+    async def arrive(who: Identity, update_id: int, asking: bool) -> arrivals.Arrival:
+        user = who.chat_id if asking else None
+        return await pg.run(
+            lambda session: arrivals.arrive(session, who, update_id, NOW, "id", coach_user=user)
+        )
+
+    assert (await arrive(SARI, 611, True)).coach == CoachCheck(None)  # she coaches nobody
+    assert (await arrive(SARI, 612, False)).coach is None  # not asked: not read
+    with pg.engine.begin() as conn:
+        conn.execute(sql(make_coach({"e": SARI.external_id})))
+    check = (await arrive(SARI, 613, True)).coach
+    assert check is not None and check.coach_id is not None
+    new = await arrive(Identity("tg:7104", "telegram", 7104), 614, True)  # asked as created
+    assert new.created and new.coach == CoachCheck(None)
+
+
+async def test_a_coach_made_while_the_lock_waited_is_asked_again(pg: Database) -> None:
+    """Dewi redeems a coach invite and at once sends /menu: the second update waits for the
+    first's lock, and must see her a coach (her coach home), not the snapshot from before."""
+    await handle_event(pg, DEWI, Event.of_text("/start"), update_id=621, now=NOW)
+    other = create_engine(pg.engine.url)
+    holder = other.connect()
+    holder.begin()
+    key = {"e": DEWI.external_id}
+    holder.execute(sql("SELECT id FROM participants WHERE external_id = :e FOR UPDATE"), key)
+    holder.execute(sql(make_coach(key)))
+    holder.execute(sql("UPDATE participants SET seq = seq + 1 WHERE external_id = :e"), key)
+    waiting = asyncio.create_task(
+        handle_event(pg, DEWI, Event.of_text("/menu"), update_id=622, now=NOW)
+    )
+    await until_a_lock_is_waited_for(other)  # on the holder's lock
+    holder.commit()
+    holder.close()
+    other.dispose()
+    handled = await waiting
+    assert handled.coach_menu  # her coach home: the coach row the lock waited for is seen

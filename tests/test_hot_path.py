@@ -22,7 +22,7 @@ from coaching.network.ops import AddActor, AddTie
 from storage import effects, participants
 from storage.arrivals import Identity
 from storage.db import Database
-from storage.models import NetworkMap, OutboxMessage, Participant, ProcessedUpdate
+from storage.models import Coach, NetworkMap, OutboxMessage, Participant, ProcessedUpdate
 from storage.outbox_leases import claim
 from storage.outbox_queue import enqueue
 from tests.support import NOW, transaction
@@ -128,6 +128,37 @@ async def test_someone_new_is_created_and_their_update_marked_in_one_statement_o
     again = await handle_event(db, SARI, Event.of_text("/start"), update_id=1, now=NOW)
     assert again.duplicate and not again.outbox_ids
     assert (await participant(db)).seq == 1
+
+
+async def test_whether_the_sender_coaches_is_asked_with_the_lock_on_postgresql(
+    db: Database,
+) -> None:
+    """Every /start and /menu asks whether the sender coaches (a coach's home instead of the
+    participant's menu): on PostgreSQL in the update's first statement, not a round trip of
+    its own."""
+    await say(db, "/start", update_id=1)
+    await press(db, "agree", update_id=2)
+    with transaction(db) as session:
+        session.add(Coach(telegram_user_id=SARI.chat_id, name=None, created_at=NOW))
+    with statements(db) as seen:
+        handled = await say(db, "/menu", update_id=3)
+    assert handled.coach_menu  # she coaches: her coach home
+    asked = [" ".join(s.split()[:3]) for s in seen if "FROM coaches" in s]
+    postgresql = db.dialect == "postgresql"
+    assert asked == (["WITH locked AS"] if postgresql else ["SELECT coaches.id FROM"]), seen
+    # Someone new who coaches nobody: on PostgreSQL asked with the lock that finds nobody and
+    # answered with their creation; no round trip of its own either.
+    rudi = Identity("tg:1002", "telegram", 1002, "id")
+    with statements(db) as seen:
+        handled = await say(db, "/start", update_id=4, who=rudi)
+    assert handled.outbox_ids and not handled.coach_menu
+    asked = [" ".join(s.split()[:3]) for s in seen if "FROM coaches" in s]
+    new = ["WITH locked AS", "WITH created AS"]
+    assert asked == (new if postgresql else ["SELECT coaches.id FROM"]), seen
+    # An update whose flows do not ask does not ask.
+    with statements(db) as seen:
+        await press(db, "lang:id", update_id=5)
+    assert not [s for s in seen if "FROM coaches" in s], seen
 
 
 async def test_the_participants_row_is_written_with_no_reply_to_queue(db: Database) -> None:
