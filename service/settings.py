@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from coaching.text import normalise_locale
-from storage.db import DEFAULT_THREADS, database_threads, database_url
+from storage.db import LOCAL_THREADS, database_threads, database_url
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 # Only this machine can reach the service unless HOST says otherwise: the usual set-up is an
@@ -27,16 +27,17 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = 8080
     default_locale: str = "id"
-    database_threads: int = DEFAULT_THREADS  # PostgreSQL: threads open under load
+    database_threads: int = LOCAL_THREADS  # PostgreSQL: threads open under load
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        url = database_url(env)
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN") or None,
             api_base_url=(env.get("TELEGRAM_API_BASE_URL") or TELEGRAM_API).rstrip("/"),
-            database_url=database_url(env),
-            database_threads=database_threads(env),
+            database_url=url,
+            database_threads=database_threads(env, url),
             webhook_url=env.get("WEBHOOK_URL") or None,
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
             host=env.get("HOST") or DEFAULT_HOST,

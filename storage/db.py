@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
+import ipaddress
 import os
 import re
 import time
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, make_url, text
 from sqlalchemy.orm import Session
 
 from storage.committer import Committer, T
@@ -30,14 +31,20 @@ DEFAULT_URL = "sqlite:///jejaring.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it only has to be the same in every worker.
 _MIGRATION_LOCK = 7_342_001
-# Database threads of one process on PostgreSQL, each committing its own batches of what waits:
-# two stay open under load (``DATABASE_THREADS``), and one more opens only beside a slow batch (an
-# /analisis of a very large map) so it does not hold up every other chat
-# (``storage.committer.SPILL_AFTER``). Measured with ``bench.throughput`` against this machine's
-# PostgreSQL: 1 thread 189–283 updates/s, 2 threads 251–346, 3 threads 195–334; with the database
-# 1 ms away (``bench.roundtrips --server-delay-ms 1``): 70, 102, 128, 145 with 1 to 4 threads.
+# Database threads of one process on PostgreSQL, each committing its own batches of what waits
+# (``DATABASE_THREADS``), and one more that opens only beside a slow batch (an /analisis of a
+# very large map) so it does not hold up every other chat (``storage.committer.SPILL_AFTER``).
+# A thread waiting for the server's answer does nothing else, so more threads hide the round
+# trips to a database on another machine (``bench.roundtrips --participants 50
+# --server-delay-ms 1``: 110, 170 and 221 updates/s with 1, 2 and 3 threads). To one on this
+# machine a round trip is short, and a second thread mostly fights the first and the event loop
+# for the interpreter (``bench.throughput --only postgres baseline``, four runs each,
+# alternating: 1 thread 0.91-0.94x the PTB baseline's updates/s at 0.97-1.03x its CPU per
+# update; 2 threads 0.93-0.98x at 1.13-1.17x, with twice the context switches per update).
+# Hence the default: one thread for a database on this machine, three for one elsewhere.
 THREADS_VARIABLE = "DATABASE_THREADS"
-DEFAULT_THREADS = 2
+LOCAL_THREADS = 1
+REMOTE_THREADS = 3
 MAX_THREADS = 8
 
 
@@ -46,26 +53,56 @@ def _lanes(threads: int) -> int:
     return threads + 1
 
 
-POSTGRES_LANES = _lanes(DEFAULT_THREADS)  # with the default setting
-
-
-def database_threads(env: Mapping[str, str] | None = None) -> int:
+def database_threads(env: Mapping[str, str] | None = None, url: str | None = None) -> int:
     """How many database threads stay open under load on PostgreSQL (``DATABASE_THREADS``,
-    1 to 8; 2 when unset). SQLite has one writer: always one.
+    1 to 8; when unset, 1 for a database on this machine and 3 for one elsewhere: see
+    :func:`on_this_machine`). SQLite has one writer: always one.
 
     >>> database_threads({"DATABASE_THREADS": "3"})
     3
-    >>> database_threads({})
-    2
+    >>> database_threads({}, "postgresql://jejaring@127.0.0.1/jejaring")
+    1
+    >>> database_threads({}, "postgresql://jejaring@db.example.internal/jejaring")
+    3
     """
-    raw = (env if env is not None else os.environ).get(THREADS_VARIABLE, "").strip()
+    env = env if env is not None else os.environ
+    raw = env.get(THREADS_VARIABLE, "").strip()
     if not raw:
-        return DEFAULT_THREADS
+        local = url is None or on_this_machine(url, env)
+        return LOCAL_THREADS if local else REMOTE_THREADS
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
         raise ValueError(
             f"{THREADS_VARIABLE} must be a whole number from 1 to {MAX_THREADS}: {raw!r}"
         )
     return int(raw)
+
+
+def on_this_machine(url: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the database ``url`` names is reached on this machine: a loopback address, a
+    Unix socket, or no host at all (libpq's default socket, unless ``PGHOST`` names one).
+
+    >>> on_this_machine("postgresql://u@localhost/d"), on_this_machine("postgresql:///d")
+    (True, True)
+    >>> on_this_machine("postgresql://u@[::1]:5433/d")
+    True
+    >>> on_this_machine("postgresql://u@/d?host=/var/run/postgresql")
+    True
+    >>> on_this_machine("postgresql://u@10.0.0.7/d")
+    False
+    >>> on_this_machine("postgresql:///d", {"PGHOST": "db"})
+    False
+    """
+    parsed = make_url(driver_url(url))
+    query_host = parsed.query.get("host")
+    host = parsed.host or (query_host if isinstance(query_host, str) else None)
+    if not host:
+        host = (env if env is not None else os.environ).get("PGHOST", "")
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # A pooled PostgreSQL connection idle this long is pinged before use (a server restart, a
@@ -111,7 +148,7 @@ class Database:
     """One engine; every unit of work is a plain function of a :class:`Session` run by
     :meth:`run` on a database thread (see :mod:`storage.committer`)."""
 
-    def __init__(self, engine: Engine, *, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, engine: Engine, *, threads: int = LOCAL_THREADS) -> None:
         self.engine = engine
         if engine.dialect.name == "sqlite":
             # One database thread, holding the process's write lock (BEGIN IMMEDIATE).
@@ -124,9 +161,9 @@ class Database:
         cls, url: str | None = None, *, echo: bool = False, threads: int | None = None
     ) -> Database:
         """``threads``: how many database threads stay open under load on PostgreSQL
-        (default: ``DATABASE_THREADS``, else 2)."""
+        (default: ``DATABASE_THREADS``, else as :func:`database_threads` chooses for ``url``)."""
         url = driver_url(url) if url else database_url()
-        threads = database_threads() if threads is None else threads
+        threads = database_threads(url=url) if threads is None else threads
         options: dict[str, Any] = {"echo": echo}
         if url.startswith("sqlite"):
             if ":memory:" in url or url.rstrip("/").endswith("sqlite+pysqlite:"):

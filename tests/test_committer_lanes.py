@@ -8,13 +8,13 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from storage import arrivals
 from storage.arrivals import Identity
-from storage.db import POSTGRES_LANES, Database, database_threads
+from storage.db import Database, database_threads, on_this_machine
 from tests.support import NOW, until_a_lock_is_waited_for
 
 pytestmark = pytest.mark.postgres
@@ -78,7 +78,7 @@ async def test_ordinary_jobs_run_on_one_lane(one_lane: Database) -> None:
 
 async def test_a_slow_job_does_not_hold_up_the_others(one_lane: Database) -> None:
     pg = one_lane
-    assert POSTGRES_LANES >= 2
+    assert pg.committer.lanes == 2 and pg.engine.pool.size() == 2  # type: ignore[attr-defined]
     slow = Slow()
     held = await slow.running(pg)
     # Queued behind the slow batch: answered all the same, on a second lane.
@@ -170,18 +170,59 @@ async def test_configured_threads_stay_open_under_ordinary_load(postgres_url: st
 
 
 def test_database_threads_are_read_from_the_environment_and_checked() -> None:
-    assert database_threads({}) == 2
     assert database_threads({"DATABASE_THREADS": " 4 "}) == 4
+    assert database_threads({"DATABASE_THREADS": "2"}, "postgresql://u@10.0.0.7/d") == 2
     for wrong in ("0", "9", "two", "-1", "1.5"):
         with pytest.raises(ValueError, match="DATABASE_THREADS"):
             database_threads({"DATABASE_THREADS": wrong})
 
 
-async def test_two_threads_by_default_share_what_waits(pg: Database) -> None:
-    """With no ``DATABASE_THREADS``: two lanes under load, each a batch of what waits (one
-    lane alone would take every job and the two would never meet)."""
-    meeting = Meeting(2)
-    assert await asyncio.gather(*(pg.run(meeting.job) for _ in range(2))) == [1] * 2
+@pytest.mark.parametrize(
+    ("url", "env", "threads"),
+    [
+        ("postgresql://jejaring@127.0.0.1/jejaring", {}, 1),
+        ("postgres://jejaring@localhost:5433/jejaring", {}, 1),
+        ("postgresql+asyncpg://jejaring@127.0.0.2/jejaring", {}, 1),  # all of 127/8 is loopback
+        ("postgresql:///jejaring", {}, 1),  # libpq's Unix socket
+        ("postgresql://jejaring@/jejaring?host=/run/postgresql", {}, 1),
+        ("postgresql:///jejaring", {"PGHOST": "db.internal"}, 3),
+        ("postgresql://jejaring@db.internal/jejaring", {}, 3),
+        ("postgresql://jejaring@192.168.1.20/jejaring", {}, 3),
+    ],
+)
+def test_the_default_threads_follow_where_the_database_is(
+    url: str, env: dict[str, str], threads: int
+) -> None:
+    """One thread for a database on this machine (a second fights the first for the
+    interpreter), three for one elsewhere (they hide each other's round trips)."""
+    assert on_this_machine(url, env) == (threads == 1)
+    assert database_threads(env, url) == threads
+
+
+async def test_a_database_on_this_machine_gets_one_lane_by_default(pg: Database) -> None:
+    """With no ``DATABASE_THREADS`` and the tests' PostgreSQL on 127.0.0.1: one lane under
+    ordinary load (a second only beside a slow batch), and room in the pool for that one."""
+    assert pg.committer.steady == 1 and pg.committer.lanes == 2
     overlap = Overlap()
     assert await asyncio.gather(*(pg.run(overlap.job) for _ in range(100))) == [1] * 100
-    assert overlap.most <= 2 and pg.committer.spilled == 0
+    assert overlap.most == 1 and pg.committer.spilled == 0
+
+
+async def test_a_database_elsewhere_gets_three_lanes_that_share_what_waits(
+    postgres_url: str,
+) -> None:
+    """The default for a database on another machine, as ``Database.connect`` would choose it
+    (the tests' server is local: its URL's host is swapped for the choice alone): three lanes,
+    each a batch of what waits (one lane alone would take every job and they would never meet)."""
+    elsewhere = make_url(postgres_url).set(host="db.internal")
+    threads = database_threads({}, elsewhere.render_as_string(hide_password=False))
+    assert threads == 3
+    db = Database.connect(postgres_url, threads=threads)
+    try:
+        meeting = Meeting(3)
+        assert await asyncio.gather(*(db.run(meeting.job) for _ in range(3))) == [1] * 3
+        overlap = Overlap()
+        assert await asyncio.gather(*(db.run(overlap.job) for _ in range(100))) == [1] * 100
+        assert overlap.most <= 3 and db.committer.spilled == 0
+    finally:
+        await db.dispose()
