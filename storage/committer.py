@@ -37,6 +37,12 @@ MAX_BATCH = 32  # bounds how long the first job of a batch waits for the COMMIT
 # another lane opens beside it, so every other chat is not held up behind it. Ordinary batches
 # finish well within it (about 1 ms a job, 32 at most).
 SPILL_AFTER = 0.25
+# A batch this small in flight means the database is not what holds the updates up: a job that
+# arrives meanwhile need not wait for that batch's round trips (one chat's next update behind
+# its last reply's record), and a lane opens for it beside the steady ones. Beside a bigger
+# batch (load) it joins the next batch instead: one lane commits more per COMMIT and spends
+# less CPU than two taking turns at the interpreter (bench/SPEEDUPS.md, changes 19 and 20).
+QUIET_BATCH = 2
 
 
 @dataclass
@@ -53,7 +59,8 @@ class Committer:
     participant's jobs apart): ``steady`` lanes open whenever jobs wait, each taking its share
     of them, so that one lane's work goes on while another waits for the server
     (``DATABASE_THREADS``, ``storage/db.py``); the rest, up to ``lanes``, open only beside a
-    batch that has run ``SPILL_AFTER`` (a slow job), and close once no batch is slow.
+    batch that has run ``SPILL_AFTER`` (a slow job) or beside quiet ones (``QUIET_BATCH``), and
+    close once no batch is slow or quiet.
     """
 
     def __init__(
@@ -70,10 +77,12 @@ class Committer:
         self._queue: deque[_Item] = deque()
         self._busy = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._running: dict[object, float] = {}  # each busy lane's batch: when it started
+        # Each busy lane's batch: when it started, how many jobs it holds.
+        self._running: dict[object, tuple[float, int]] = {}
         self.batches = 0  # counters for benchmarks and tests
         self.jobs = 0
         self.spilled = 0  # lanes opened beside a slow batch
+        self.quiet = 0  # lanes opened beside quiet ones
 
     async def run(self, job: Callable[[Session], T]) -> T:
         """Run ``job`` in a transaction; return its result once that transaction committed."""
@@ -82,12 +91,14 @@ class Committer:
         self._queue.append(_Item(job, future))
         if self._busy < self.steady:
             self._open_lane()
+        elif self._busy < self.lanes and self._quiet():
+            self.quiet += 1
+            self._open_lane()
         else:
             self._spill()
         return await future
 
     def _open_lane(self) -> None:
-        self.spilled += self._busy >= self.steady
         self._busy += 1
         task = asyncio.get_running_loop().create_task(self._lane())
         self._tasks.add(task)
@@ -96,24 +107,33 @@ class Committer:
     def _slow(self) -> int:
         """How many lanes' batches have run ``SPILL_AFTER`` or longer."""
         now = time.monotonic()
-        return sum(now - started >= SPILL_AFTER for started in self._running.values())
+        return sum(now - started >= SPILL_AFTER for started, _ in self._running.values())
+
+    def _quiet(self, between: int = 0) -> bool:
+        """Whether every lane open (but ``between`` batches) is running a batch of
+        ``QUIET_BATCH`` jobs or fewer."""
+        running = self._running.values()
+        return len(running) == self._busy - between and all(
+            size <= QUIET_BATCH for _, size in running
+        )
 
     def _spill(self) -> None:
         """Another lane for the waiting jobs, if every lane open is held by a slow batch."""
         if self._queue and self._busy < self.lanes and self._slow() >= self._busy:
+            self.spilled += 1
             self._open_lane()
 
     async def _lane(self) -> None:
         loop = asyncio.get_running_loop()
         try:
             while self._queue:
-                if self._busy > self.steady and not self._slow():  # no slow batch now
-                    break
+                if self._busy > self.steady and not self._slow() and not self._quiet(between=1):
+                    break  # no slow batch now, nor only quiet ones: the steady lanes go on
                 # Several steady lanes share what waits, each a batch of its own; one takes all.
                 share = -(-len(self._queue) // self.steady)
                 batch = [self._queue.popleft() for _ in range(min(self.max_batch, share))]
                 token = object()
-                self._running[token] = time.monotonic()
+                self._running[token] = (time.monotonic(), len(batch))
                 # Jobs may wait behind this batch with nothing arriving to notice it is slow.
                 timer = loop.call_later(SPILL_AFTER, self._spill)
                 try:

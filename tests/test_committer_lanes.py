@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage import arrivals
 from storage.arrivals import Identity
+from storage.committer import QUIET_BATCH
 from storage.db import Database, database_threads, on_this_machine
 from tests.support import NOW, until_a_lock_is_waited_for
 
@@ -35,8 +36,13 @@ class Slow:
         assert self.release.wait(timeout=60), "the other jobs never ran beside the slow one"
         return select_one(session)
 
-    async def running(self, db: Database) -> asyncio.Task[int]:
+    async def running(self, db: Database, company: int = 0) -> asyncio.Task[int]:
+        """The slow job on its lane, in one batch with ``company`` quick jobs queued with it
+        (a batch of more than ``QUIET_BATCH`` is not quiet: nothing opens a lane beside it
+        but its being slow)."""
         held = asyncio.create_task(db.run(self.job))
+        for _ in range(company):
+            asyncio.create_task(db.run(select_one))  # noqa: RUF006 (the batch awaits them)
         assert await asyncio.to_thread(self.started.wait, 60)
         return held
 
@@ -80,7 +86,7 @@ async def test_a_slow_job_does_not_hold_up_the_others(one_lane: Database) -> Non
     pg = one_lane
     assert pg.committer.lanes == 2 and pg.engine.pool.size() == 2  # type: ignore[attr-defined]
     slow = Slow()
-    held = await slow.running(pg)
+    held = await slow.running(pg, company=QUIET_BATCH)
     # Queued behind the slow batch: answered all the same, on a second lane.
     quick = await asyncio.gather(*(pg.run(select_one) for _ in range(10)))
     assert quick == [1] * 10
@@ -94,12 +100,30 @@ async def test_a_slow_job_does_not_hold_up_the_others(one_lane: Database) -> Non
     assert pg.committer.spilled == 1
 
 
+async def test_a_job_arriving_beside_a_quiet_batch_does_not_wait_for_it(
+    one_lane: Database,
+) -> None:
+    """One chat's next update arriving while its last reply's record is committed (a batch of
+    one): a lane opens for it at once, not after ``SPILL_AFTER``; under load (a big batch in
+    flight) jobs wait for the next batch instead (``test_ordinary_jobs_run_on_one_lane``)."""
+    pg = one_lane
+    slow = Slow()  # a batch of one in flight, held until the job beside it has run
+    held = await slow.running(pg)
+    assert await pg.run(select_one) == 1  # answered while the batch of one still runs
+    assert pg.committer.quiet == 1 and pg.committer.spilled == 0
+    slow.release.set()
+    assert await held == 1
+    overlap = Overlap()  # the quiet lane closed with it: load is back on one lane
+    await asyncio.gather(*(pg.run(overlap.job) for _ in range(50)))
+    assert overlap.most == 1 and pg.committer.quiet == 1
+
+
 async def test_a_slow_job_with_nothing_arriving_after_it_still_lets_the_waiting_run(
     one_lane: Database,
 ) -> None:
     pg = one_lane
     slow = Slow()
-    held = await slow.running(pg)
+    held = await slow.running(pg, company=QUIET_BATCH)
     # Queued while the slow batch is young: only the lane's own timer can notice it is slow.
     assert await pg.run(select_one) == 1
     slow.release.set()
