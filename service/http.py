@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -18,10 +19,18 @@ log = logging.getLogger(__name__)
 
 
 async def serve_http(
-    app: ASGIApp, host: str, port: int, stop: asyncio.Event, *, required: bool = True
+    app: ASGIApp,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    *,
+    required: bool = True,
+    listening: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Serve ``app`` until ``stop``. A busy port fails loudly only if ``required``: the bot
-    itself must keep running when the dashboard beside it cannot listen."""
+    itself must keep running when the dashboard beside it cannot listen. ``listening`` runs
+    once the port takes connections, before anything is served: the webhook is registered
+    there, so Telegram's first delivery never meets a closed port (it would back off)."""
     try:
         sock = _bind(host, port)
     except OSError as exc:
@@ -29,6 +38,12 @@ async def serve_http(
             raise
         log.error("dashboard not started: cannot listen on %s:%s (%s)", host, port, exc)
         return
+    if listening is not None:
+        try:
+            await listening()
+        except BaseException:
+            sock.close()
+            raise
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())

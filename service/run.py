@@ -137,8 +137,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                 served: ASGIApp = hook
                 if web is not None:
                     served = Starlette(routes=[*hook.routes, Mount("/", app=web)])
-                await register_webhook(app, settings.webhook_url, settings.webhook_secret)
-                await serve_http(served, settings.host, settings.port, stop)
+                url, secret = settings.webhook_url, settings.webhook_secret
+                await serve_http(
+                    served,
+                    settings.host,
+                    settings.port,
+                    stop,
+                    listening=lambda: register_webhook(app, url, secret),
+                )
             else:
                 if web is not None:
                     site = serve_http(web, settings.host, settings.port, stop, required=False)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import bot.pipeline
+import service.run
 from app.conversations import Identity, handle_event
 from coaching.model import Event
 from service.run import chat_pacer
@@ -67,6 +68,42 @@ async def test_database_outage_answers_500_and_the_redelivered_update_is_answere
         assert len(emu.sent(CHAT)) == 1  # answered once, after two refusals
         statuses = [a["status"] for a in emu.webhook_attempts]
         assert statuses[:3] == [500, 500, 200]
+
+
+@pytest.mark.e2e
+async def test_the_webhook_is_registered_once_its_port_takes_connections(
+    emu: BotApiEmulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram delivers as soon as the webhook is set, and backs off after a refused
+    connection: after a restart the first updates would wait. So the port listens first."""
+    port = free_port()
+    listening: list[bool] = []
+    real = service.run.register_webhook
+
+    async def register(*args: Any, **kwargs: Any) -> None:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            listening.append(False)
+        else:
+            writer.close()
+            listening.append(True)
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(service.run, "register_webhook", register)
+    settings = settings_for(
+        emu,
+        sqlite_url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret="s3cret-Token_1",
+        host="127.0.0.1",
+        port=port,
+    )
+    async with running(settings):
+        emu.user_sends_text(CHAT, "/start")
+        assert "Persetujuan" in (await reply(emu, 1))["text"]
+    assert listening == [True]
+    assert all(a["status"] is not None for a in emu.webhook_attempts), emu.webhook_attempts
 
 
 def test_rate_limit_switch() -> None:
