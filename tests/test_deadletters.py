@@ -20,7 +20,16 @@ from storage.deadletters import is_transient
 from storage.models import DeadLetter, Participant, ProcessedUpdate
 from tests.ptb import Person
 from tests.support import transaction
-from tests.test_e2e import CHAT, TOKEN, first_with, free_port, reply, running, settings_for
+from tests.test_e2e import (
+    CHAT,
+    TOKEN,
+    first_with,
+    free_port,
+    reply,
+    running,
+    settings_for,
+    webhook_settings,
+)
 from tests.test_handlers import Harness
 from tools.botapi_emulator import BotApiEmulator
 
@@ -209,16 +218,10 @@ async def test_a_poison_update_pins_no_offset_and_blocks_no_chat(
 ) -> None:
     postgres = database_url.startswith("postgresql")
     poison_names(monkeypatch, too_long if postgres else null_state)
-    extra: dict[str, Any] = {}
+    settings = settings_for(emu, database_url)
     if mode == "webhook":
-        port = free_port()
-        extra = {
-            "webhook_url": f"http://127.0.0.1:{port}/telegram",
-            "webhook_secret": "s3cret-Token_1",
-            "host": "127.0.0.1",
-            "port": port,
-        }
-    async with running(settings_for(emu, database_url, **extra)):
+        settings = webhook_settings(emu, database_url, free_port())
+    async with running(settings):
         for _ in range(100):
             if mode == "polling" or emu.webhook:
                 break

@@ -66,6 +66,21 @@ def settings_for(emu: BotApiEmulator, database_url: str, **extra: Any) -> Settin
     return Settings(token=TOKEN, api_base_url=emu.base_url, database_url=database_url, **extra)
 
 
+WEBHOOK_SECRET = "s3cret-Token_1"
+
+
+def webhook_settings(emu: BotApiEmulator, database_url: str, port: int) -> Settings:
+    """Webhook mode, served on 127.0.0.1:``port`` with the tests' secret."""
+    return settings_for(
+        emu,
+        database_url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret=WEBHOOK_SECRET,
+        host="127.0.0.1",
+        port=port,
+    )
+
+
 async def reply(emu: BotApiEmulator, count: int) -> dict[str, Any]:
     messages = await emu.wait_for_messages(CHAT, count, timeout=15)
     return messages[count - 1]
@@ -141,15 +156,7 @@ async def test_429_and_5xx_are_retried_until_delivered_once(
 async def test_webhook_mode_commits_then_answers_and_refuses_a_wrong_secret(
     emu: BotApiEmulator, database_url: str
 ) -> None:
-    port = free_port()
-    settings = settings_for(
-        emu,
-        database_url,
-        webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_secret="s3cret-Token_1",
-        host="127.0.0.1",
-        port=port,
-    )
+    settings = webhook_settings(emu, database_url, free_port())
     async with running(settings):
         for _ in range(50):
             if emu.webhook:

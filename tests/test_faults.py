@@ -19,7 +19,7 @@ from service.run import chat_pacer
 from service.settings import rate_limited
 from storage.db import Database
 from storage.outbox_pacing import ChatPacer, Unpaced
-from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, settings_for
+from tests.test_e2e import CHAT, TOKEN, free_port, reply, running, webhook_settings
 from tools.botapi_emulator import BotApiEmulator
 
 
@@ -44,15 +44,7 @@ async def test_database_outage_answers_500_and_the_redelivered_update_is_answere
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(bot.pipeline, "handle_event", flaky)
-    port = free_port()
-    settings = settings_for(
-        emu,
-        sqlite_url,
-        webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_secret="s3cret-Token_1",
-        host="127.0.0.1",
-        port=port,
-    )
+    settings = webhook_settings(emu, sqlite_url, free_port())
     async with running(settings):
         for _ in range(50):
             if emu.webhook:
@@ -91,14 +83,7 @@ async def test_the_webhook_is_registered_once_its_port_takes_connections(
         await real(*args, **kwargs)
 
     monkeypatch.setattr(service.run, "register_webhook", register)
-    settings = settings_for(
-        emu,
-        sqlite_url,
-        webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_secret="s3cret-Token_1",
-        host="127.0.0.1",
-        port=port,
-    )
+    settings = webhook_settings(emu, sqlite_url, port)
     async with running(settings):
         emu.user_sends_text(CHAT, "/start")
         assert "Persetujuan" in (await reply(emu, 1))["text"]
