@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from storage import deadletters, outbox_leases, outbox_records
 from storage.db import Database
 from storage.logs import pseudonym
+from storage.outbox_group import RecordGroup, Sent
 from storage.outbox_pacing import ChatPacer
 from storage.outbox_queue import Pending
 from storage.outbox_records import SendResult, Verdict
@@ -81,6 +82,12 @@ class Deliverer:
         self._handoff: dict[int, Pending] = {}
         # Chats kicked for messages queued without a lease, which no claim has looked for since.
         self._owed: set[int] = set()
+        # PostgreSQL: many chats' plain records in one statement (``storage/outbox_group.py``).
+        self.group = (
+            RecordGroup(db, channel=sender.channel, worker=worker)
+            if db.dialect == "postgresql"
+            else None
+        )
 
     def kick(self, chat_id: int, claimed: Pending | None = None) -> None:
         """Start draining a chat in the background (coalesced: one drainer per chat).
@@ -276,6 +283,14 @@ class Deliverer:
         claim_as = self.worker if claim_next else None
         if claim_next:
             self._claiming(pending.chat_id)
+        group = self.group
+        if (
+            group is not None
+            and claim_next
+            and outbox_records.only_sent(pending, result)
+            and group.takes(pending.chat_id)
+        ):
+            return await group.record(Sent(pending.chat_id, (*earlier, pending.id), now))
 
         def record(session: Session) -> Pending | None:
             return outbox_records.record(

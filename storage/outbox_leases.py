@@ -54,10 +54,16 @@ def _claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:
     )
     if lock_row:
         earliest = earliest.with_for_update()
+    return leasing(_T.c.id == earliest.scalar_subquery())
+
+
+def leasing(which: Any) -> Any:
+    """The claim's UPDATE … RETURNING of the message(s) ``which`` picks: leased to ``by``
+    until ``until`` (one more attempt) if due at ``now`` and no other worker's lease lives."""
     return (
         update(_T)
         .where(
-            _T.c.id == earliest.scalar_subquery(),
+            which,
             _T.c.next_attempt_at <= bindparam("now"),
             or_(
                 _T.c.claimed_by.is_(None),
@@ -87,7 +93,7 @@ def claim(
     worker's lease on it lives; ``lock_row`` (PostgreSQL) locks it while deciding."""
     statement = _CLAIM_LOCKING if lock_row else _CLAIM
     params = _params(channel=channel, chat_id=chat_id, worker=worker, now=now)
-    return _pending(session.execute(statement, params).first())
+    return pending_from(session.execute(statement, params).first())
 
 
 def claim_after(
@@ -104,14 +110,15 @@ def claim_after(
     sends' outcome) rides on the claim (``storage/riding.py``), and none of ``rows`` is
     claimed."""
     params = {**_params(channel=channel, chat_id=chat_id, worker=worker, now=now), "rows": rows}
-    return _pending(riding.execute(session, _CLAIM_AFTER_RECORDING, params, recording).first())
+    return pending_from(riding.execute(session, _CLAIM_AFTER_RECORDING, params, recording).first())
 
 
 def _params(*, channel: str, chat_id: int, worker: str, now: datetime) -> dict[str, Any]:
     return {"on_channel": channel, "chat": chat_id, "by": worker, "until": now + LEASE, "now": now}
 
 
-def _pending(row: Any) -> Pending | None:
+def pending_from(row: Any) -> Pending | None:
+    """The claimed message of a claiming statement's row (None: nothing claimed)."""
     if row is None:
         return None
     return Pending(row.id, row.chat_id, row.participant_id, dict(row.payload), row.attempts)

@@ -28,8 +28,15 @@ HANDOFF = "/handoff"
 # Core statements on the table, not the ORM entity: the ORM's bulk paths and entity loading
 # cost more than the statements themselves, and nothing here needs identity.
 _T = cast(Table, OutboxMessage.__table__)
-# A lazy message (an answered step's summary, an edit of an older message): after the rest.
-LAZY = case((_T.c.payload["summary"].as_boolean().is_(True), 1), else_=0)
+
+
+def lazy_order(table: Any) -> Any:
+    """1 for a lazy message (an answered step's summary, an edit of an older message), else 0:
+    ordered by it, a chat's lazy messages come after the rest."""
+    return case((table.c.payload["summary"].as_boolean().is_(True), 1), else_=0)
+
+
+LAZY = lazy_order(_T)
 
 # A chat's first reply of an update, leased for the hand-off (see ``enqueue``) unless an earlier
 # message of the chat still waits (a lazy one does not count: it goes after the rest anyway):

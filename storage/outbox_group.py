@@ -1,0 +1,188 @@
+"""Many chats' sends recorded in one statement: the delivered messages and each chat's next claim.
+
+After every message it sends, a deliverer writes that it went out and claims the chat's next
+message (``outbox_records.record``): one statement per chat, and on PostgreSQL one round trip,
+about a third of the hot path's (bench/SPEEDUPS.md, change 21). Under load many chats' records
+wait at once for the database's thread. A :class:`RecordGroup` gathers the plain ones (delivered
+whole, no nudge's reminder: ``outbox_records.only_sent``) while its job waits there, and that job
+writes all it has gathered, and claims each chat's next message, in one statement.
+
+Only on PostgreSQL (a data-modifying CTE; SQLite's statements cost no round trip). A chat has
+at most one record in a group: its drainer waits for the record before sending again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    DateTime,
+    Table,
+    all_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from storage import outbox_leases
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.outbox_queue import LEASE, Pending, lazy_order
+
+_T = cast(Table, OutboxMessage.__table__)
+
+
+def _statement() -> Any:
+    """Messages ``sent_ids`` recorded sent at ``sent_times`` (a data-modifying CTE), and each
+    of ``chats``' earliest other unsent message leased to ``by``, as ``outbox_leases.claim``
+    leases one: due, no other worker's lease alive, its row locked while deciding (chats in
+    ascending order, so two workers' groups lock them in the same order)."""
+    ids = bindparam("sent_ids", type_=ARRAY(BigInteger))
+    sent = (
+        func.unnest(ids, bindparam("sent_times", type_=ARRAY(DateTime(timezone=True))))
+        .table_valued("id", "sent_at")
+        .render_derived()
+    )
+    recorded = (
+        update(_T)
+        .where(_T.c.id == sent.c.id)
+        .values(claimed_by=None, claimed_until=None, sent_at=sent.c.sent_at)
+        .cte("recorded")
+    )
+    chats = func.unnest(bindparam("chats", type_=ARRAY(BigInteger))).table_valued("chat")
+    chats = chats.render_derived()
+    waiting = _T.alias("waiting")
+    # Both see the statement's snapshot, in which the recorded messages still look unsent.
+    earliest = (
+        select(waiting.c.id)
+        .where(
+            waiting.c.channel == bindparam("on_channel"),
+            waiting.c.chat_id == chats.c.chat,
+            waiting.c.sent_at.is_(None),
+            waiting.c.failed_at.is_(None),
+            waiting.c.id != all_(ids),
+        )
+        .order_by(lazy_order(waiting), waiting.c.id)
+        .limit(1)
+        .with_for_update()
+        .scalar_subquery()
+    )
+    return outbox_leases.leasing(_T.c.id.in_(select(earliest).select_from(chats))).add_cte(recorded)
+
+
+_RECORD_AND_CLAIM = _statement()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A chat's messages delivered (its earlier ones under the same hand-off, then the last),
+    when."""
+
+    chat_id: int
+    rows: tuple[int, ...]
+    at: datetime
+
+
+def record_sent(
+    session: Session, sends: Sequence[Sent], *, channel: str, worker: str
+) -> dict[int, Pending]:
+    """Record ``sends`` (one per chat) and claim each chat's next message for ``worker``, in
+    one statement; the claimed messages by chat. PostgreSQL only."""
+    now = max(send.at for send in sends)  # the latest: no claim is older than its record
+    pairs = sorted((row, send.at) for send in sends for row in send.rows)
+    params = {
+        "sent_ids": [row for row, _ in pairs],
+        "sent_times": [at for _, at in pairs],
+        "chats": sorted(send.chat_id for send in sends),
+        "on_channel": channel,
+        "by": worker,
+        "now": now,
+        "until": now + LEASE,
+    }
+    rows = session.execute(_RECORD_AND_CLAIM, params)
+    claimed = (outbox_leases.pending_from(row) for row in rows)
+    return {pending.chat_id: pending for pending in claimed if pending is not None}
+
+
+@dataclass
+class _Gathered:
+    """The records waiting for the group's next job, by chat (touched on both threads)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sends: dict[int, tuple[Sent, asyncio.Future[Pending | None]]] = field(default_factory=dict)
+    queued: bool = False  # a job that will take them is waiting for the database
+
+
+class RecordGroup:
+    """Gathers chats' plain records while one job waits for the database's thread; that job
+    takes what has gathered when it starts, so a record that arrives meanwhile goes with it."""
+
+    def __init__(self, db: Database, *, channel: str, worker: str) -> None:
+        self.db, self.channel, self.worker = db, channel, worker
+        self._gathered = _Gathered()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.statements = 0  # counters for benchmarks and tests
+        self.records = 0
+
+    def takes(self, chat_id: int) -> bool:
+        """Whether a record of this chat can join (none of it is waiting already)."""
+        with self._gathered.lock:
+            return chat_id not in self._gathered.sends
+
+    async def record(self, send: Sent) -> Pending | None:
+        """Write ``send`` with the others gathered; the chat's next message, claimed."""
+        future: asyncio.Future[Pending | None] = asyncio.get_running_loop().create_future()
+        gathered = self._gathered
+        with gathered.lock:
+            if send.chat_id in gathered.sends:
+                raise ValueError(f"chat {send.chat_id} already has a record waiting")
+            gathered.sends[send.chat_id] = (send, future)
+            start, gathered.queued = not gathered.queued, True
+        if start:
+            task = asyncio.create_task(self._write())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _write(self) -> None:
+        taken: list[tuple[Sent, asyncio.Future[Pending | None]]] | None = None
+
+        def take() -> list[tuple[Sent, asyncio.Future[Pending | None]]]:
+            gathered = self._gathered
+            with gathered.lock:
+                sends, gathered.sends, gathered.queued = list(gathered.sends.values()), {}, False
+            return sends
+
+        def job(session: Session) -> dict[int, Pending]:
+            # A job may run twice (its batch rolled back, then alone): it takes once.
+            nonlocal taken
+            if taken is None:
+                taken = take()
+            sends = [send for send, _ in taken]
+            return record_sent(session, sends, channel=self.channel, worker=self.worker)
+
+        try:
+            claimed = await self.db.run(job)
+        except BaseException as exc:
+            # Each caller hears it and decides (``Deliverer._record_surely`` retries).
+            for _, future in taken if taken is not None else take():
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        assert taken is not None
+        self.statements += 1
+        self.records += len(taken)
+        for send, future in taken:
+            if not future.done():
+                future.set_result(claimed.get(send.chat_id))
