@@ -86,6 +86,11 @@ class Committer:
 
     async def run(self, job: Callable[[Session], T]) -> T:
         """Run ``job`` in a transaction; return its result once that transaction committed."""
+        return await self.submit(job)
+
+    def submit(self, job: Callable[[Session], T]) -> asyncio.Future[T]:
+        """Queue ``job`` now, behind every job queued before this call; its result, once its
+        transaction committed, comes in the future."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append(_Item(job, future))
@@ -96,7 +101,7 @@ class Committer:
             self._open_lane()
         else:
             self._spill()
-        return await future
+        return future
 
     def _open_lane(self) -> None:
         self._busy += 1

@@ -188,6 +188,11 @@ class Database:
         result comes back only after the COMMIT. A job that raises is rolled back alone."""
         return await self.committer.run(job)
 
+    def submit(self, job: Callable[[Session], T]) -> asyncio.Future[T]:
+        """As :meth:`run`, but queued by the call itself, without a coroutine or a task to
+        run first: the job's place in the queue is where the call was made."""
+        return self.committer.submit(job)
+
     async def upgrade(self) -> None:
         """Apply every migration not yet applied (idempotent; safe from several workers).
 

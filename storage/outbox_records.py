@@ -97,16 +97,16 @@ def record(
     if earlier and result.verdict is Verdict.DELIVERED:
         rows = (*earlier, pending.id)  # the same columns, the same values: one UPDATE
     elif earlier:
-        sent = _recorded(tuple(earlier), delivered(now))
+        sent = recording(tuple(earlier), delivered(now))
         session.execute(sent.statement, sent.params)
-    recording = _recorded(rows, values)
+    write = recording(rows, values)
     claimed = None
     if claim_next_as is None:
-        session.execute(recording.statement, recording.params)
+        session.execute(write.statement, write.params)
     else:
         claimed = outbox_leases.claim_after(
             session,
-            recording,
+            write,
             rows=rows,
             channel=channel,
             chat_id=pending.chat_id,
@@ -140,7 +140,7 @@ def delivered(now: datetime) -> dict[str, Any]:
     return {"claimed_by": None, "claimed_until": None, "sent_at": now}
 
 
-def _recorded(rows: tuple[int, ...], values: dict[str, Any]) -> riding.Rider:
+def recording(rows: tuple[int, ...], values: dict[str, Any]) -> riding.Rider:
     """The outcome's UPDATE of messages ``rows``, able to ride on the next claim: its values
     are bound as ``v_<column>`` (a column's own name would be taken for a SET value there)."""
     columns = frozenset(values)

@@ -166,3 +166,15 @@ async def test_a_group_whose_batch_rolls_back_is_written_again_alone(
         assert [c.chat_id if c else None for c in claims] == [first, second]
     finally:
         await one_lane.dispose()
+
+
+async def test_a_record_alone_goes_with_its_chats_own_statement(pg: Database) -> None:
+    (chat,) = chats(1)
+    sent, _ = queue(pg, chat, {"text": "sent"})
+    (following,), _ = queue(pg, chat, {"text": "next"})
+    with statements(pg) as seen, transaction(pg) as session:
+        claimed = record_sent(session, [Sent(chat, sent, NOW)], channel="telegram", worker="w")
+    assert claimed[chat].id == following
+    assert sent_and_free(pg, set(sent))
+    writes = [s for s in seen if s.startswith("WITH recorded")]
+    assert len(writes) == 1 and not group_writes(writes), seen
