@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from storage import outbox_leases, outbox_records
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.outbox_queue import LEASE, Pending, lazy_order
+from storage.outbox_queue import LEASE, Pending
 
 _T = cast(Table, OutboxMessage.__table__)
 
@@ -63,16 +63,8 @@ def _statement() -> Any:
     waiting = _T.alias("waiting")
     # Both see the statement's snapshot, in which the recorded messages still look unsent.
     earliest = (
-        select(waiting.c.id)
-        .where(
-            waiting.c.channel == bindparam("on_channel"),
-            waiting.c.chat_id == chats.c.chat,
-            waiting.c.sent_at.is_(None),
-            waiting.c.failed_at.is_(None),
-            waiting.c.id != all_(ids),
-        )
-        .order_by(lazy_order(waiting), waiting.c.id)
-        .limit(1)
+        outbox_leases.earliest_waiting(waiting, chats.c.chat)
+        .where(waiting.c.id != all_(ids))
         .with_for_update()
         .scalar_subquery()
     )
@@ -128,50 +120,43 @@ def record_sent(
     return {pending.chat_id: pending for pending in claimed if pending is not None}
 
 
-@dataclass
-class _Gathered:
-    """The records waiting for the group's next job, by chat (touched on both threads)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    sends: dict[int, tuple[Sent, asyncio.Future[Pending | None]]] = field(default_factory=dict)
-    queued: bool = False  # a job that will take them is waiting for the database
-
-
 class RecordGroup:
     """Gathers chats' plain records while one job waits for the database's thread; that job
     takes what has gathered when it starts, so a record that arrives meanwhile goes with it."""
 
     def __init__(self, db: Database, *, channel: str, worker: str) -> None:
         self.db, self.channel, self.worker = db, channel, worker
-        self._gathered = _Gathered()
+        # The records waiting for the next job, by chat: added on the event loop, taken on the
+        # database's thread. They wait exactly while a job that will take them is queued:
+        # the first to arrive queues it.
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[Sent, asyncio.Future[Pending | None]]] = {}
         self.statements = 0  # counters for benchmarks and tests
         self.records = 0
 
     def takes(self, chat_id: int) -> bool:
         """Whether a record of this chat can join (none of it is waiting already)."""
-        with self._gathered.lock:
-            return chat_id not in self._gathered.sends
+        with self._lock:
+            return chat_id not in self._waiting
 
     async def record(self, send: Sent) -> Pending | None:
         """Write ``send`` with the others gathered; the chat's next message, claimed."""
         future: asyncio.Future[Pending | None] = asyncio.get_running_loop().create_future()
-        gathered = self._gathered
-        with gathered.lock:
-            if send.chat_id in gathered.sends:
+        with self._lock:
+            if send.chat_id in self._waiting:
                 raise ValueError(f"chat {send.chat_id} already has a record waiting")
-            gathered.sends[send.chat_id] = (send, future)
-            start, gathered.queued = not gathered.queued, True
-        if start:
+            first = not self._waiting
+            self._waiting[send.chat_id] = (send, future)
+        if first:
             # Queued now, as a record of its own would be: behind what was committed for the
             # chat before this send, ahead of what comes after.
             self._submit()
         return await future
 
     def _take(self) -> list[tuple[Sent, asyncio.Future[Pending | None]]]:
-        gathered = self._gathered
-        with gathered.lock:
-            sends, gathered.sends, gathered.queued = list(gathered.sends.values()), {}, False
-        return sends
+        with self._lock:
+            taken, self._waiting = list(self._waiting.values()), {}
+        return taken
 
     def _submit(self) -> None:
         taken: list[tuple[Sent, asyncio.Future[Pending | None]]] | None = None
@@ -185,20 +170,17 @@ class RecordGroup:
             return record_sent(session, sends, channel=self.channel, worker=self.worker)
 
         def written(done: asyncio.Future[dict[int, Pending]]) -> None:
-            nonlocal taken
-            if done.cancelled() or done.exception() is not None:
-                # Each caller hears it and decides (``Deliverer._record_surely`` retries).
-                error = RuntimeError("cancelled") if done.cancelled() else done.exception()
-                for _, future in taken if taken is not None else self._take():
-                    if not future.done():
-                        future.set_exception(error or RuntimeError("lost"))
+            mine = taken if taken is not None else self._take()  # never ran: still waiting
+            pending = [(send, future) for send, future in mine if not future.done()]
+            error = RuntimeError("cancelled") if done.cancelled() else done.exception()
+            if error is not None:  # each caller decides (``Deliverer._record_surely`` retries)
+                for _, future in pending:
+                    future.set_exception(error)
                 return
             claimed = done.result()
-            assert taken is not None
             self.statements += 1
-            self.records += len(taken)
-            for send, future in taken:
-                if not future.done():
-                    future.set_result(claimed.get(send.chat_id))
+            self.records += len(mine)
+            for send, future in pending:
+                future.set_result(claimed.get(send.chat_id))
 
         self.db.submit(job).add_done_callback(written)

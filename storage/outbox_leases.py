@@ -21,7 +21,7 @@ from coaching.validate import is_number
 from storage import riding
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.outbox_queue import HANDOFF, LAZY, LEASE, Pending
+from storage.outbox_queue import HANDOFF, LEASE, Pending, lazy_order
 
 # The claiming statement, built once (building it was a good part of its cost): the chat's
 # earliest unsent message (a lazy one after the rest), leased to the worker in the same
@@ -30,17 +30,26 @@ from storage.outbox_queue import HANDOFF, LAZY, LEASE, Pending
 # not ``SKIP LOCKED``: skipping a row another worker holds would send the chat's next message
 # before it, out of order) and the outer conditions are checked on the locked row.
 _T = cast(Table, OutboxMessage.__table__)
-_EARLIEST = (
-    select(_T.c.id)
-    .where(
-        _T.c.channel == bindparam("on_channel"),
-        _T.c.chat_id == bindparam("chat"),
-        _T.c.sent_at.is_(None),
-        _T.c.failed_at.is_(None),
+
+
+def earliest_waiting(table: Any, chat: Any) -> Any:
+    """The SELECT of a chat's earliest unsent message (a lazy one after the rest) on channel
+    ``on_channel``: ``table`` is the outbox or an alias of it, ``chat`` the chat's id (a
+    parameter, or a column of an enclosing query: ``storage/outbox_group.py``)."""
+    return (
+        select(table.c.id)
+        .where(
+            table.c.channel == bindparam("on_channel"),
+            table.c.chat_id == chat,
+            table.c.sent_at.is_(None),
+            table.c.failed_at.is_(None),
+        )
+        .order_by(lazy_order(table), table.c.id)
+        .limit(1)
     )
-    .order_by(LAZY, _T.c.id)
-    .limit(1)
-)
+
+
+_EARLIEST = earliest_waiting(_T, bindparam("chat"))
 
 
 def _claim_statement(*, lock_row: bool, after_recording: bool = False) -> Any:

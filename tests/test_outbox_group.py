@@ -39,16 +39,11 @@ def queue(db: Database, chat: int, *payloads: dict[str, Any], as_: str | None = 
         return enqueue(session, None, "telegram", chat, list(payloads), NOW, claim_as=as_)
 
 
-def sent_and_free(db: Database, ids: set[int]) -> bool:
-    with transaction(db) as session:
-        rows = [m for m in _rows(session) if m.id in ids]
+async def sent_and_free(db: Database, ids: set[int]) -> bool:
+    rows = [m for m in await outbox(db) if m.id in ids]
     return len(rows) == len(ids) and all(
         m.sent_at is not None and m.claimed_by is None for m in rows
     )
-
-
-def _rows(session: Session) -> list[Any]:
-    return list(session.query(OutboxMessage))
 
 
 async def queued(db: Database, jobs: int) -> None:
@@ -113,9 +108,8 @@ async def test_each_chats_next_is_claimed_as_a_claim_of_its_own_would(pg: Databa
     assert claimed_by_chat[plain].id == plain_next
     assert claimed_by_chat[plain].attempts == 1
     assert claimed_by_chat[lazy_first].id == other_first
-    assert sent_and_free(pg, {row for send in sends for row in send.rows})
-    with transaction(pg) as session:
-        by_id = {m.id: m for m in _rows(session)}
+    assert await sent_and_free(pg, {row for send in sends for row in send.rows})
+    by_id = {m.id: m for m in await outbox(pg)}
     assert by_id[held_next].claimed_by == "x"
     assert by_id[plain_next].claimed_by == "w"
     assert by_id[plain_next].claimed_until == NOW + timedelta(seconds=30)
@@ -162,7 +156,7 @@ async def test_a_group_whose_batch_rolls_back_is_written_again_alone(
         # Twice (in the batch, then alone) unless the slow batch outlasted ``SPILL_AFTER`` on a
         # loaded machine and the group's job ran beside it: both sends every time.
         assert written in ([2, 2], [2])
-        assert sent_and_free(one_lane, {row for send in sends for row in send.rows})
+        assert await sent_and_free(one_lane, {row for send in sends for row in send.rows})
         assert [c.chat_id if c else None for c in claims] == [first, second]
     finally:
         await one_lane.dispose()
@@ -175,6 +169,6 @@ async def test_a_record_alone_goes_with_its_chats_own_statement(pg: Database) ->
     with statements(pg) as seen, transaction(pg) as session:
         claimed = record_sent(session, [Sent(chat, sent, NOW)], channel="telegram", worker="w")
     assert claimed[chat].id == following
-    assert sent_and_free(pg, set(sent))
+    assert await sent_and_free(pg, set(sent))
     writes = [s for s in seen if s.startswith("WITH recorded")]
     assert len(writes) == 1 and not group_writes(writes), seen
